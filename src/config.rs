@@ -1,0 +1,479 @@
+//! The model file as written: serde types for the TOML model language,
+//! command-line overrides (`--set dotted.path=value`) and parse errors that
+//! name the file, line and key.
+//!
+//! Values are checked as far as one key can be checked on its own (units,
+//! ranges, distribution syntax) while deserializing, so that toml attaches the
+//! exact location. Checks that span several keys (an operation that does not
+//! exist, probabilities that must sum to one) live in [`crate::model`], which
+//! uses the [`Spanned`] positions kept here.
+
+use std::fmt;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde::de::{self, Deserializer};
+use toml::Spanned;
+
+use crate::dist::Dist;
+use crate::error::ModelError;
+use crate::units;
+
+/// The whole model file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelFile {
+    /// Run length, warm-up, seed and replications.
+    #[serde(default)]
+    pub simulation: SimulationConfig,
+    /// Request classes by name, in file order.
+    #[serde(default)]
+    pub workload: IndexMap<String, Spanned<WorkloadConfig>>,
+    /// Services by name, in file order.
+    #[serde(default)]
+    pub services: IndexMap<String, Spanned<ServiceConfig>>,
+}
+
+/// `[simulation]`: how long to simulate and how often.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimulationConfig {
+    /// Simulated time observed after the warm-up.
+    pub duration: Option<Seconds>,
+    /// Alternatively: stop after this many requests completed after the warm-up.
+    pub requests: Option<Positive<u64>>,
+    /// Simulated time whose observations are discarded.
+    #[serde(default)]
+    pub warmup: Seconds,
+    /// Master seed; every random stream derives from it.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Independent replications (different streams, same model).
+    #[serde(default = "default_replications")]
+    pub replications: Positive<u32>,
+    /// Most requests in flight at once; arrivals beyond it fail (bounded memory).
+    #[serde(default = "default_max_in_flight")]
+    pub max_in_flight: Positive<u32>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+fn default_replications() -> Positive<u32> {
+    Positive(1)
+}
+fn default_max_in_flight() -> Positive<u32> {
+    Positive(200_000)
+}
+
+impl Default for SimulationConfig {
+    fn default() -> Self {
+        SimulationConfig {
+            duration: None,
+            requests: None,
+            warmup: Seconds(0.0),
+            seed: default_seed(),
+            replications: default_replications(),
+            max_in_flight: default_max_in_flight(),
+        }
+    }
+}
+
+/// `[workload.NAME]`: one request class.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadConfig {
+    /// The operation requests enter at, as `service.operation`.
+    pub target: Spanned<String>,
+    /// Open class: mean arrival rate.
+    pub rate: Option<Rate>,
+    /// Open class: how arrivals are spaced at `rate`.
+    #[serde(default)]
+    pub process: ArrivalProcess,
+    /// Open class: any renewal process, by its inter-arrival distribution.
+    pub interarrival: Option<DistSpec>,
+    /// Closed class: number of users, each sending one request at a time.
+    pub users: Option<u32>,
+    /// Closed class: think time between a response and the user's next request.
+    pub think: Option<DistSpec>,
+    /// Queue priority at services with `discipline = "priority"` (0 is served first).
+    #[serde(default)]
+    pub priority: u8,
+}
+
+/// How an open class spaces its arrivals.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArrivalProcess {
+    /// Exponential inter-arrival times.
+    #[default]
+    Poisson,
+    /// Exactly 1/rate apart.
+    Deterministic,
+}
+
+/// `[services.NAME]`: a service with identical instances.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// Identical instances behind the balancer.
+    #[serde(default = "one")]
+    pub instances: Positive<u32>,
+    /// Threads per instance: requests served at once, held across calls.
+    #[serde(default = "one", alias = "workers")]
+    pub threads: Positive<u32>,
+    /// CPU cores per instance, shared by the requests computing (default: as many as threads).
+    pub cores: Option<Positive<u32>>,
+    /// CPU speed relative to the reference machine; demand is divided by it.
+    #[serde(default = "unit_speed")]
+    pub speed: PositiveF64,
+    /// Requests that may wait per instance; beyond it arrivals are rejected.
+    pub queue_limit: Option<u32>,
+    /// Queue order.
+    #[serde(default)]
+    pub discipline: Discipline,
+    /// How requests are spread over instances.
+    #[serde(default)]
+    pub balance: Balance,
+    /// Price of one instance per hour (any currency).
+    #[serde(default)]
+    pub cost_per_hour: NonNegativeF64,
+    /// Operations by name.
+    #[serde(default)]
+    pub ops: IndexMap<String, Spanned<OpConfig>>,
+}
+
+fn one() -> Positive<u32> {
+    Positive(1)
+}
+fn unit_speed() -> PositiveF64 {
+    PositiveF64(1.0)
+}
+
+/// Order in which waiting requests get a thread.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Discipline {
+    /// First come, first served.
+    #[default]
+    Fifo,
+    /// Lower workload `priority` first (non-preemptive), FIFO within a priority.
+    Priority,
+}
+
+/// Balancing policy across a service's instances.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Balance {
+    /// Each instance in turn.
+    #[default]
+    RoundRobin,
+    /// A uniformly random instance.
+    Random,
+    /// The instance with the fewest requests (in service plus waiting).
+    LeastConnections,
+    /// Two random instances; the one with fewer requests.
+    PowerOfTwo,
+    /// The instance with the fewest waiting requests (ties: fewest in service).
+    JoinShortestQueue,
+}
+
+/// `[services.S.ops.NAME]`: one operation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpConfig {
+    /// CPU work on the reference machine before the steps (default: none).
+    pub demand: Option<DistSpec>,
+    /// What the operation does after its demand, in order.
+    #[serde(default)]
+    pub steps: Vec<Spanned<StepConfig>>,
+}
+
+/// One step of an operation; exactly one of its action keys is set.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepConfig {
+    /// Synchronous call to `service.operation`; the thread is held while waiting.
+    pub call: Option<Spanned<String>>,
+    /// Times the call is made, one after another.
+    pub count: Option<Positive<u32>>,
+    /// Hand the request on to `service.operation`, freeing the thread.
+    pub forward: Option<Spanned<String>>,
+    /// More CPU work at this point.
+    pub compute: Option<DistSpec>,
+    /// Choose one arm at random by its probability `p`.
+    pub branch: Option<Spanned<Vec<Spanned<ArmConfig>>>>,
+}
+
+/// One arm of a branch: a probability and at most one action (none: continue).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArmConfig {
+    /// Probability of this arm.
+    pub p: Probability,
+    /// Synchronous call.
+    pub call: Option<Spanned<String>>,
+    /// Times the call is made.
+    pub count: Option<Positive<u32>>,
+    /// Forward instead of calling.
+    pub forward: Option<Spanned<String>>,
+}
+
+/// A duration in seconds, written with a unit ("5ms").
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Seconds(pub f64);
+
+/// A rate in events per second, written with a unit ("900/s").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate(pub f64);
+
+/// A distribution, written as text ("lognormal(mean=20ms, cv=0.5)").
+#[derive(Debug, Clone)]
+pub struct DistSpec(pub Dist);
+
+/// An integer of at least 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Positive<T>(pub T);
+
+/// A finite number greater than zero.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PositiveF64(pub f64);
+
+/// A finite number of at least zero.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct NonNegativeF64(pub f64);
+
+/// A number in [0, 1].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Probability(pub f64);
+
+/// Accepts a string, or (for convenience in `--set`) a number, as text.
+struct Text(String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string such as \"5ms\" or \"900/s\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let Text(t) = Text::deserialize(d)?;
+        units::parse_duration(&t).map(Seconds).map_err(de::Error::custom)
+    }
+}
+
+impl<'de> Deserialize<'de> for Rate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let Text(t) = Text::deserialize(d)?;
+        units::parse_rate(&t).map(Rate).map_err(de::Error::custom)
+    }
+}
+
+impl<'de> Deserialize<'de> for DistSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let Text(t) = Text::deserialize(d)?;
+        Dist::parse(&t).map(DistSpec).map_err(de::Error::custom)
+    }
+}
+
+impl<'de, T> Deserialize<'de> for Positive<T>
+where
+    T: Deserialize<'de> + PartialOrd + From<u8> + fmt::Display,
+{
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = T::deserialize(d)?;
+        if v < T::from(1) {
+            return Err(de::Error::custom(format!("must be at least 1, got {v}")));
+        }
+        Ok(Positive(v))
+    }
+}
+
+impl<'de> Deserialize<'de> for PositiveF64 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        if !(v.is_finite() && v > 0.0) {
+            return Err(de::Error::custom(format!("must be a number above 0, got {v}")));
+        }
+        Ok(PositiveF64(v))
+    }
+}
+
+impl<'de> Deserialize<'de> for NonNegativeF64 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(de::Error::custom(format!("must be a number of at least 0, got {v}")));
+        }
+        Ok(NonNegativeF64(v))
+    }
+}
+
+impl<'de> Deserialize<'de> for Probability {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        if !(0.0..=1.0).contains(&v) {
+            return Err(de::Error::custom(format!("a probability must lie in [0, 1], got {v}")));
+        }
+        Ok(Probability(v))
+    }
+}
+
+/// The model text after overrides, kept with its file name for error messages.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The path as the user gave it.
+    pub file: String,
+    /// The TOML text the model was parsed from (overrides applied).
+    pub text: String,
+}
+
+impl Source {
+    /// Reads a model file.
+    pub fn read(path: &std::path::Path) -> Result<Source, ModelError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ModelError::new(&file, format!("cannot read the model file: {e}"))
+                .with_hint("check the path; models shipped with capsim are in models/")
+        })?;
+        Ok(Source { file, text })
+    }
+
+    /// An error at a span of this source.
+    pub fn error_at(&self, span: std::ops::Range<usize>, message: impl Into<String>) -> ModelError {
+        ModelError::at(&self.file, &self.text, Some(span), message)
+    }
+
+    /// Applies `--set path=value` overrides, keeping the text's layout so
+    /// later errors still point at the user's lines.
+    pub fn apply_overrides(&mut self, overrides: &[String]) -> Result<(), ModelError> {
+        if overrides.is_empty() {
+            return Ok(());
+        }
+        let mut doc: toml_edit::DocumentMut = self.text.parse().map_err(|e: toml_edit::TomlError| {
+            ModelError::at(&self.file, &self.text, e.span(), e.message().to_string())
+        })?;
+        for item in overrides {
+            set_path(&mut doc, item)
+                .map_err(|msg| ModelError::new(&self.file, msg).with_key(format!("--set {item}")))?;
+        }
+        self.text = doc.to_string();
+        Ok(())
+    }
+
+    /// Parses the (overridden) text into the model types.
+    pub fn parse(&self) -> Result<ModelFile, ModelError> {
+        toml::from_str(&self.text).map_err(|e| self.toml_error(&e))
+    }
+
+    fn toml_error(&self, e: &toml::de::Error) -> ModelError {
+        let mut err = ModelError::at(&self.file, &self.text, e.span(), e.message().to_string());
+        // toml knows the key path but only prints it when it has no input.
+        let mut bare = e.clone();
+        bare.set_input(None);
+        let bare = bare.to_string();
+        if let Some(keys) = bare.lines().rev().find_map(|l| l.strip_prefix("in `")) {
+            err.key = Some(keys.trim_end_matches('`').to_string());
+        }
+        if e.message().starts_with("unknown field") {
+            err.hint = Some("check the spelling; the keys allowed here are listed above".into());
+        }
+        err
+    }
+}
+
+/// Sets one `dotted.path=value` in a TOML document. The value is read as a
+/// TOML value when it is one (`8`, `0.5`, `true`, `"x"`), else as a string
+/// (`0.95/s`, `exp(5ms)`).
+fn set_path(doc: &mut toml_edit::DocumentMut, item: &str) -> Result<(), String> {
+    let (path, raw) = item
+        .split_once('=')
+        .ok_or_else(|| "an override is written path=value, e.g. services.api.instances=8".to_string())?;
+    let keys: Vec<&str> = path.trim().split('.').map(str::trim).collect();
+    if keys.iter().any(|k| k.is_empty()) {
+        return Err(format!("`{path}` is not a dotted key path"));
+    }
+    let raw = raw.trim();
+    let value: toml_edit::Value = raw.parse().unwrap_or_else(|_| toml_edit::Value::from(raw));
+    set_in_item(doc.as_item_mut(), &keys, 0, value)
+}
+
+fn no_such(keys: &[&str], depth: usize) -> String {
+    format!("the model has no `{}` to override", keys[..=depth].join("."))
+}
+
+fn set_in_item(item: &mut toml_edit::Item, keys: &[&str], depth: usize, value: toml_edit::Value) -> Result<(), String> {
+    let key = keys[depth];
+    match item {
+        toml_edit::Item::Table(t) if depth + 1 == keys.len() => {
+            let mut value = value;
+            if let Some(old) = t.get(key).and_then(|old| old.as_value()) {
+                *value.decor_mut() = old.decor().clone();
+            }
+            t.insert(key, toml_edit::Item::Value(value));
+            Ok(())
+        }
+        toml_edit::Item::Table(t) => {
+            let child = t.get_mut(key).ok_or_else(|| no_such(keys, depth))?;
+            set_in_item(child, keys, depth + 1, value)
+        }
+        toml_edit::Item::ArrayOfTables(a) => {
+            let table = key.parse::<usize>().ok().and_then(|i| a.get_mut(i)).ok_or_else(|| no_such(keys, depth))?;
+            let mut wrapped = toml_edit::Item::Table(std::mem::take(table));
+            let result = set_in_item(&mut wrapped, keys, depth + 1, value);
+            if let toml_edit::Item::Table(t) = wrapped {
+                *table = t;
+            }
+            result
+        }
+        toml_edit::Item::Value(v) => set_in_value(v, keys, depth, value),
+        toml_edit::Item::None => Err(no_such(keys, depth)),
+    }
+}
+
+fn set_in_value(
+    target: &mut toml_edit::Value,
+    keys: &[&str],
+    depth: usize,
+    value: toml_edit::Value,
+) -> Result<(), String> {
+    let key = keys[depth];
+    match target {
+        toml_edit::Value::InlineTable(t) if depth + 1 == keys.len() => {
+            t.insert(key, value);
+            Ok(())
+        }
+        toml_edit::Value::InlineTable(t) => {
+            let child = t.get_mut(key).ok_or_else(|| no_such(keys, depth))?;
+            set_in_value(child, keys, depth + 1, value)
+        }
+        toml_edit::Value::Array(a) => {
+            let index = key.parse::<usize>().ok().filter(|&i| i < a.len()).ok_or_else(|| no_such(keys, depth))?;
+            if depth + 1 == keys.len() {
+                a.replace(index, value);
+                Ok(())
+            } else {
+                let child = a.get_mut(index).ok_or_else(|| no_such(keys, depth))?;
+                set_in_value(child, keys, depth + 1, value)
+            }
+        }
+        _ => Err(format!("`{}` is a value, not a table", keys[..depth].join("."))),
+    }
+}

@@ -1,0 +1,114 @@
+//! The slab of in-flight jobs: a `Vec` with a free list, so that after the
+//! model reaches its working size no job allocates. Each slot has a
+//! generation, bumped when freed, which lets events for a job that has since
+//! gone (a cancelled timer, a reused slot) be recognised and skipped.
+
+use std::ops::{Index, IndexMut};
+
+use super::events::Time;
+use crate::model::NONE;
+use crate::stats::ErrorCause;
+
+/// One operation execution of a request.
+#[derive(Debug, Clone, Copy)]
+pub struct Job {
+    /// Operation being executed.
+    pub op: u32,
+    /// Calling job, or `NONE` for the request itself.
+    pub parent: u32,
+    /// Instance the job is queued or served at.
+    pub instance: u32,
+    /// Op of the call in progress (for repeated calls).
+    pub calling: u32,
+    /// Calls of the current step still to make, the one in progress included.
+    pub remaining: u32,
+    /// When the request (root) or the call (child) began.
+    pub arrived: Time,
+    /// When the job joined its instance's queue.
+    pub enqueued: Time,
+    /// Request class.
+    pub class: u16,
+    /// Next step, relative to the op's first.
+    pub pc: u16,
+    /// Queue priority.
+    pub priority: u8,
+    /// Holds a thread of `instance`.
+    pub holds_thread: bool,
+    /// Set when the job failed; it unwinds to the request.
+    pub failure: Option<ErrorCause>,
+}
+
+impl Job {
+    /// A job about to be dispatched to `op`.
+    pub fn new(op: u32, parent: u32, class: u16, priority: u8, now: Time) -> Job {
+        Job {
+            op,
+            parent,
+            instance: NONE,
+            calling: NONE,
+            remaining: 0,
+            arrived: now,
+            enqueued: now,
+            class,
+            pc: 0,
+            priority,
+            holds_thread: false,
+            failure: None,
+        }
+    }
+}
+
+/// Jobs by id, reusing freed slots.
+#[derive(Debug, Default)]
+pub struct Slab {
+    jobs: Vec<Job>,
+    gens: Vec<u32>,
+    free: Vec<u32>,
+}
+
+impl Slab {
+    /// Stores a job and returns its id.
+    #[inline]
+    pub fn insert(&mut self, job: Job) -> u32 {
+        match self.free.pop() {
+            Some(id) => {
+                self.jobs[id as usize] = job;
+                id
+            }
+            None => {
+                self.jobs.push(job);
+                self.gens.push(0);
+                (self.jobs.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Frees a slot, returning its job.
+    #[inline]
+    pub fn remove(&mut self, id: u32) -> Job {
+        self.gens[id as usize] = self.gens[id as usize].wrapping_add(1);
+        self.free.push(id);
+        self.jobs[id as usize]
+    }
+
+    /// The slot's current generation.
+    #[inline]
+    pub fn generation(&self, id: u32) -> u32 {
+        self.gens[id as usize]
+    }
+}
+
+impl Index<u32> for Slab {
+    type Output = Job;
+    #[inline]
+    fn index(&self, id: u32) -> &Job {
+        &self.jobs[id as usize]
+    }
+}
+
+impl IndexMut<u32> for Slab {
+    #[inline]
+    fn index_mut(&mut self, id: u32) -> &mut Job {
+        &mut self.jobs[id as usize]
+    }
+}

@@ -1,0 +1,174 @@
+//! The `capsim` command line: clap subcommands over the library, no logic.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use capsim::report::{self, Format};
+use capsim::{ModelError, model, run};
+
+#[derive(Parser)]
+#[command(
+    name = "capsim",
+    version,
+    about = "Discrete-event capacity planning: what happens to latency and cost if traffic doubles?"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate a model and print its latency, throughput, utilisation and cost.
+    Run(RunArgs),
+    /// Validate a model without running it (exit 0 if valid, 2 if not).
+    Check(ModelArgs),
+}
+
+#[derive(Args)]
+struct ModelArgs {
+    /// The model file (TOML).
+    model: PathBuf,
+    /// Override any model value by its dotted path, e.g. --set services.api.instances=8
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    overrides: Vec<String>,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Number of independent replications (shorthand for --set simulation.replications=N).
+    #[arg(long, short = 'r')]
+    replications: Option<u32>,
+    /// Master seed (shorthand for --set simulation.seed=N).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Observed simulated time, e.g. 10m (shorthand for --set simulation.duration=D).
+    #[arg(long)]
+    duration: Option<String>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write the output to this file (atomically) instead of standard output.
+    #[arg(long, short = 'o')]
+    output: Option<PathBuf>,
+    /// Print model events per CPU-second and peak memory to standard error.
+    #[arg(long)]
+    perf: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            if let Some(model_err) = err.downcast_ref::<ModelError>() {
+                eprintln!("error: {model_err}");
+                return ExitCode::from(2);
+            }
+            if err.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn execute(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Check(args) => {
+            let net = model::load(&args.model, &args.overrides)?;
+            for w in &net.warnings {
+                eprintln!("warning: {w}");
+            }
+            println!(
+                "{}: ok ({} service(s), {} operation(s), {} class(es))",
+                args.model.display(),
+                net.services.len(),
+                net.ops.len(),
+                net.classes.len()
+            );
+            Ok(())
+        }
+        Command::Run(args) => run_model(args),
+    }
+}
+
+fn run_model(args: RunArgs) -> anyhow::Result<()> {
+    let mut overrides = args.model.overrides.clone();
+    if let Some(r) = args.replications {
+        overrides.push(format!("simulation.replications={r}"));
+    }
+    if let Some(s) = args.seed {
+        overrides.push(format!("simulation.seed={s}"));
+    }
+    if let Some(d) = &args.duration {
+        overrides.push(format!("simulation.duration=\"{d}\""));
+    }
+    let net = model::load(&args.model.model, &overrides)?;
+    let started = std::time::Instant::now();
+    let cpu_before = cpu_seconds();
+    let outcome = run::run(&net);
+    let cpu = cpu_seconds() - cpu_before;
+    let wall = started.elapsed().as_secs_f64();
+    let text = report::render(&outcome.summary, args.format);
+    match &args.output {
+        Some(path) => write_atomically(path, text.as_bytes())?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    if args.format != Format::Table {
+        for w in &outcome.summary.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    if args.perf {
+        let events = outcome.events();
+        eprintln!(
+            "perf: {events} model events (arrivals + service completions) in {cpu:.3} CPU-s ({wall:.3} s wall): {:.2} million events per CPU-second; peak RSS {:.1} MB",
+            events as f64 / cpu / 1e6,
+            peak_rss_bytes() as f64 / 1e6
+        );
+    }
+    Ok(())
+}
+
+/// Writes to a temporary file beside `path`, then renames: readers never see half a file.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let name = path.file_name().context("the output path has no file name")?;
+    let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot move the output to {}", path.display()))?;
+    Ok(())
+}
+
+fn rusage() -> libc::rusage {
+    // SAFETY: getrusage only writes into the struct we own.
+    unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    }
+}
+
+/// User plus system CPU time of this process [s], all threads.
+fn cpu_seconds() -> f64 {
+    let u = rusage();
+    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 * 1e-6;
+    t(u.ru_utime) + t(u.ru_stime)
+}
+
+/// Peak resident memory of this process [bytes] (Linux reports KiB).
+fn peak_rss_bytes() -> u64 {
+    rusage().ru_maxrss as u64 * 1024
+}

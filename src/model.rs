@@ -1,0 +1,703 @@
+//! Validation and compilation of a parsed model into a flat, index-based
+//! [`Network`]: services, operations, steps and request classes as `u32` ids
+//! in `Vec`s. Nothing after this point sees a name on the hot path.
+//!
+//! This is also where cross-key mistakes are caught (a call to an operation
+//! that does not exist, branch probabilities that do not sum to one, a call
+//! cycle that never ends), each reported at the line of the offending key.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use toml::Spanned;
+
+use crate::config::{self, ArrivalProcess, Balance, Discipline, ModelFile, Source};
+use crate::dist::Dist;
+use crate::error::{ModelError, closest};
+
+/// No parent: the job is the request itself.
+pub const NONE: u32 = u32::MAX;
+
+/// A validated model, ready to simulate.
+#[derive(Debug, Clone)]
+pub struct Network {
+    /// Where the model came from (for reports).
+    pub file: String,
+    /// Run length, seed and replications.
+    pub settings: Settings,
+    /// Services, in file order.
+    pub services: Vec<Service>,
+    /// Operations of all services; `Op::service` points back.
+    pub ops: Vec<Op>,
+    /// Steps of all operations; each op owns a contiguous range.
+    pub steps: Vec<Step>,
+    /// Arms of all branch steps.
+    pub arms: Vec<Arm>,
+    /// Request classes, in file order.
+    pub classes: Vec<Class>,
+    /// Names of the random streams, indexed by stream id; seeds derive from the name.
+    pub streams: Vec<String>,
+    /// Expected visits to each op per request, `visits[class][op]`.
+    pub visits: Vec<Vec<f64>>,
+    /// Number of queue priority levels (1 when every class has priority 0).
+    pub priority_levels: u8,
+    /// Problems that do not stop the run (e.g. a saturated service).
+    pub warnings: Vec<String>,
+}
+
+/// Run settings from `[simulation]`, in seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Observed simulated time after warm-up, if the run is time-bounded.
+    pub duration: Option<f64>,
+    /// Completed requests after warm-up, if the run is count-bounded.
+    pub requests: Option<u64>,
+    /// Discarded simulated time at the start.
+    pub warmup: f64,
+    /// Master seed.
+    pub seed: u64,
+    /// Independent replications.
+    pub replications: u32,
+    /// Most requests in flight at once.
+    pub max_in_flight: u32,
+}
+
+/// A service: identical instances with threads, cores and a queue each.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// Name as in the file.
+    pub name: String,
+    /// Number of instances.
+    pub instances: u32,
+    /// Threads per instance.
+    pub threads: u32,
+    /// Cores per instance.
+    pub cores: u32,
+    /// CPU speed factor (demand is already divided by it in `Op`).
+    pub speed: f64,
+    /// Waiting room per instance (`u32::MAX`: unlimited).
+    pub queue_limit: u32,
+    /// Queue order.
+    pub discipline: Discipline,
+    /// Balancing policy.
+    pub balance: Balance,
+    /// Price per instance-hour.
+    pub cost_per_hour: f64,
+    /// Stream for balancing decisions.
+    pub balance_stream: u32,
+    /// The service's operations.
+    pub ops: Range<u32>,
+}
+
+impl Service {
+    /// True when every thread can compute at full speed at once, so CPU work
+    /// needs no processor sharing.
+    pub fn dedicated_cores(&self) -> bool {
+        self.threads <= self.cores
+    }
+}
+
+/// An operation: CPU demand, then steps.
+#[derive(Debug, Clone)]
+pub struct Op {
+    /// `service.operation`.
+    pub name: String,
+    /// Owning service.
+    pub service: u32,
+    /// CPU work in seconds, already divided by the service's speed.
+    pub demand: Option<Dist>,
+    /// Stream for demand samples.
+    pub demand_stream: u32,
+    /// The op's steps in `Network::steps`.
+    pub steps: Range<u32>,
+    /// Expected CPU seconds per visit (demand plus compute steps).
+    pub mean_cpu: f64,
+}
+
+/// What a step does.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// More CPU work (seconds, speed applied).
+    Compute {
+        /// Work distribution.
+        dist: Dist,
+        /// Its random stream.
+        stream: u32,
+    },
+    /// Call or forward.
+    Act(Action),
+    /// Pick one arm at random.
+    Branch {
+        /// Arms in `Network::arms`, with cumulative probabilities.
+        arms: Range<u32>,
+        /// Stream for the choice.
+        stream: u32,
+    },
+}
+
+/// A call, a forward, or nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Synchronous call made `count` times in sequence.
+    Call {
+        /// Callee op.
+        op: u32,
+        /// Repetitions.
+        count: u32,
+    },
+    /// Hand the request on to `op`; the thread is freed.
+    Forward {
+        /// Next op.
+        op: u32,
+    },
+    /// Go on with the next step.
+    Continue,
+}
+
+/// One arm of a branch.
+#[derive(Debug, Clone, Copy)]
+pub struct Arm {
+    /// Probability of this arm plus all arms before it.
+    pub cumulative: f64,
+    /// What the arm does.
+    pub action: Action,
+}
+
+/// Where a class's requests come from.
+#[derive(Debug, Clone)]
+pub enum Arrivals {
+    /// Open arrivals: a renewal process.
+    Open {
+        /// Inter-arrival time; `None` for a class with rate zero.
+        interarrival: Option<Dist>,
+    },
+    /// Closed loop: users who think, send one request and wait for it.
+    Closed {
+        /// Number of users.
+        users: u32,
+        /// Think time.
+        think: Dist,
+    },
+}
+
+/// A request class.
+#[derive(Debug, Clone)]
+pub struct Class {
+    /// Name as in the file.
+    pub name: String,
+    /// Entry op.
+    pub target: u32,
+    /// Arrival process.
+    pub arrivals: Arrivals,
+    /// Stream for arrivals or think times.
+    pub stream: u32,
+    /// Queue priority (0 first).
+    pub priority: u8,
+}
+
+impl Class {
+    /// Offered arrival rate of an open class [requests/s]; `None` for closed classes.
+    pub fn open_rate(&self) -> Option<f64> {
+        match &self.arrivals {
+            Arrivals::Open { interarrival: Some(d) } => Some(1.0 / d.mean()),
+            Arrivals::Open { interarrival: None } => Some(0.0),
+            Arrivals::Closed { .. } => None,
+        }
+    }
+}
+
+/// Parses and compiles a model source.
+pub fn compile(source: &Source) -> Result<Network, ModelError> {
+    let file = source.parse()?;
+    Compiler { src: source, streams: Vec::new() }.compile(file)
+}
+
+/// Reads, overrides, parses and compiles a model file.
+pub fn load(path: &std::path::Path, overrides: &[String]) -> Result<Network, ModelError> {
+    let mut source = Source::read(path)?;
+    source.apply_overrides(overrides)?;
+    compile(&source)
+}
+
+/// Parses and compiles model text (for tests and embedding).
+pub fn from_str(text: &str) -> Result<Network, ModelError> {
+    compile(&Source { file: "<model>".into(), text: text.into() })
+}
+
+struct Compiler<'a> {
+    src: &'a Source,
+    streams: Vec<String>,
+}
+
+/// An op reference before resolution.
+struct OpRef<'s> {
+    name: &'s Spanned<String>,
+    key: String,
+}
+
+impl Compiler<'_> {
+    fn stream(&mut self, name: String) -> u32 {
+        self.streams.push(name);
+        (self.streams.len() - 1) as u32
+    }
+
+    fn err(&self, span: Range<usize>, key: String, msg: impl Into<String>) -> ModelError {
+        self.src.error_at(span, msg).with_key(key)
+    }
+
+    fn compile(mut self, file: ModelFile) -> Result<Network, ModelError> {
+        let settings = self.settings(&file.simulation)?;
+
+        // Op ids first, so steps can refer to ops of services defined later.
+        let mut op_ids: HashMap<String, u32> = HashMap::new();
+        let mut op_names: Vec<String> = Vec::new();
+        for (sname, svc) in &file.services {
+            for oname in svc.get_ref().ops.keys() {
+                let full = format!("{sname}.{oname}");
+                op_ids.insert(full.clone(), op_names.len() as u32);
+                op_names.push(full);
+            }
+        }
+        let resolve = |r: &OpRef| -> Result<u32, ModelError> {
+            op_ids.get(r.name.get_ref().as_str()).copied().ok_or_else(|| {
+                let wanted = r.name.get_ref();
+                let mut e = self
+                    .src
+                    .error_at(r.name.span(), format!("no operation named \"{wanted}\""))
+                    .with_key(r.key.clone());
+                e.hint = Some(match closest(wanted, op_names.iter().map(String::as_str)) {
+                    Some(c) => format!("did you mean \"{c}\"? Operations are written service.operation"),
+                    None if !wanted.contains('.') => {
+                        "operations are written service.operation, e.g. \"db.query\"".to_string()
+                    }
+                    None => format!("the model's operations are: {}", op_names.join(", ")),
+                });
+                e
+            })
+        };
+
+        let mut services = Vec::new();
+        let mut ops = Vec::new();
+        let mut steps = Vec::new();
+        let mut arms: Vec<Arm> = Vec::new();
+        // Calls and forwards with their positions, for cycle reports.
+        let mut edges: Vec<Edge> = Vec::new();
+
+        for (sname, svc_spanned) in &file.services {
+            let svc = svc_spanned.get_ref();
+            let service_id = services.len() as u32;
+            let threads = svc.threads.0;
+            let cores = svc.cores.map_or(threads, |c| c.0);
+            let speed = svc.speed.0;
+            let first_op = ops.len() as u32;
+            for (oname, op_spanned) in &svc.ops {
+                let op_cfg = op_spanned.get_ref();
+                let op_id = ops.len() as u32;
+                let name = format!("{sname}.{oname}");
+                let demand = op_cfg.demand.as_ref().map(|d| d.0.scaled(1.0 / speed));
+                let demand_stream = self.stream(format!("demand:{name}"));
+                let mut mean_cpu = demand.as_ref().map_or(0.0, Dist::mean);
+                let first_step = steps.len() as u32;
+                let n_steps = op_cfg.steps.len();
+                for (i, step_spanned) in op_cfg.steps.iter().enumerate() {
+                    let key = format!("services.{sname}.ops.{oname}.steps[{i}]");
+                    let step = step_spanned.get_ref();
+                    let set =
+                        [step.call.is_some(), step.forward.is_some(), step.compute.is_some(), step.branch.is_some()];
+                    let n_set = set.iter().filter(|&&b| b).count();
+                    if n_set != 1 {
+                        return Err(self.err(
+                            step_spanned.span(),
+                            key,
+                            if n_set == 0 { "a step needs an action" } else { "a step has exactly one action" },
+                        )
+                        .with_hint("write one of { call = \"svc.op\" }, { forward = \"svc.op\" }, { compute = \"exp(1ms)\" } or { branch = [...] }"));
+                    }
+                    if step.count.is_some() && step.call.is_none() {
+                        return Err(self.err(step_spanned.span(), key, "`count` applies to `call` only"));
+                    }
+                    if step.forward.is_some() && i + 1 != n_steps {
+                        return Err(self
+                            .err(step_spanned.span(), key, "steps after a `forward` would never run")
+                            .with_hint("a forward hands the request on; make it the operation's last step"));
+                    }
+                    let compiled = if let Some(c) = &step.compute {
+                        let dist = c.0.scaled(1.0 / speed);
+                        mean_cpu += dist.mean();
+                        let stream = self.stream(format!("compute:{name}#{i}"));
+                        Step::Compute { dist, stream }
+                    } else if let Some(target) = &step.call {
+                        let op = resolve(&OpRef { name: target, key: format!("{key}.call") })?;
+                        let count = step.count.map_or(1, |c| c.0);
+                        edges.push(Edge {
+                            from: op_id,
+                            to: op,
+                            weight: f64::from(count),
+                            span: target.span(),
+                            key: format!("{key}.call"),
+                        });
+                        Step::Act(Action::Call { op, count })
+                    } else if let Some(target) = &step.forward {
+                        let op = resolve(&OpRef { name: target, key: format!("{key}.forward") })?;
+                        edges.push(Edge {
+                            from: op_id,
+                            to: op,
+                            weight: 1.0,
+                            span: target.span(),
+                            key: format!("{key}.forward"),
+                        });
+                        Step::Act(Action::Forward { op })
+                    } else {
+                        let branch = step.branch.as_ref().expect("one action is set");
+                        let first_arm = arms.len() as u32;
+                        let mut cumulative = 0.0;
+                        for (j, arm_spanned) in branch.get_ref().iter().enumerate() {
+                            let arm = arm_spanned.get_ref();
+                            let akey = format!("{key}.branch[{j}]");
+                            cumulative += arm.p.0;
+                            let action = match (&arm.call, &arm.forward) {
+                                (Some(_), Some(_)) => {
+                                    return Err(self.err(
+                                        arm_spanned.span(),
+                                        akey,
+                                        "an arm has `call` or `forward`, not both",
+                                    ));
+                                }
+                                (Some(target), None) => {
+                                    let op = resolve(&OpRef { name: target, key: format!("{akey}.call") })?;
+                                    let count = arm.count.map_or(1, |c| c.0);
+                                    edges.push(Edge {
+                                        from: op_id,
+                                        to: op,
+                                        weight: arm.p.0 * f64::from(count),
+                                        span: target.span(),
+                                        key: format!("{akey}.call"),
+                                    });
+                                    Action::Call { op, count }
+                                }
+                                (None, Some(target)) => {
+                                    let op = resolve(&OpRef { name: target, key: format!("{akey}.forward") })?;
+                                    edges.push(Edge {
+                                        from: op_id,
+                                        to: op,
+                                        weight: arm.p.0,
+                                        span: target.span(),
+                                        key: format!("{akey}.forward"),
+                                    });
+                                    Action::Forward { op }
+                                }
+                                (None, None) => {
+                                    if arm.count.is_some() {
+                                        return Err(self.err(
+                                            arm_spanned.span(),
+                                            akey,
+                                            "`count` applies to `call` only",
+                                        ));
+                                    }
+                                    Action::Continue
+                                }
+                            };
+                            arms.push(Arm { cumulative, action });
+                        }
+                        if branch.get_ref().is_empty() || (cumulative - 1.0).abs() > 1e-9 {
+                            return Err(self
+                                .err(
+                                    branch.span(),
+                                    format!("{key}.branch"),
+                                    format!("branch probabilities sum to {cumulative}, not 1"),
+                                )
+                                .with_hint("add an arm with no action for \"otherwise continue\", e.g. { p = 0.2 }"));
+                        }
+                        // Guard the last arm against rounding: a uniform draw always lands somewhere.
+                        arms.last_mut().expect("non-empty").cumulative = f64::INFINITY;
+                        let stream = self.stream(format!("branch:{name}#{i}"));
+                        Step::Branch { arms: first_arm..arms.len() as u32, stream }
+                    };
+                    steps.push(compiled);
+                }
+                ops.push(Op {
+                    name,
+                    service: service_id,
+                    demand,
+                    demand_stream,
+                    steps: first_step..steps.len() as u32,
+                    mean_cpu,
+                });
+            }
+            let balance_stream = self.stream(format!("balance:{sname}"));
+            services.push(Service {
+                name: sname.clone(),
+                instances: svc.instances.0,
+                threads,
+                cores,
+                speed,
+                queue_limit: svc.queue_limit.unwrap_or(u32::MAX),
+                discipline: svc.discipline,
+                balance: svc.balance,
+                cost_per_hour: svc.cost_per_hour.0,
+                balance_stream,
+                ops: first_op..ops.len() as u32,
+            });
+        }
+
+        let classes = self.classes(&file, &resolve)?;
+        let total_users: u64 = classes
+            .iter()
+            .map(|c| match c.arrivals {
+                Arrivals::Closed { users, .. } => u64::from(users),
+                Arrivals::Open { .. } => 0,
+            })
+            .sum();
+        if total_users > u64::from(settings.max_in_flight) {
+            return Err(ModelError::new(
+                &self.src.file,
+                format!("{total_users} closed-loop users exceed max_in_flight = {}", settings.max_in_flight),
+            )
+            .with_key("simulation.max_in_flight")
+            .with_hint(format!("set simulation.max_in_flight to at least {total_users}")));
+        }
+
+        let mut visits = Vec::with_capacity(classes.len());
+        for class in &classes {
+            visits.push(
+                expected_visits(ops.len(), &edges, class.target)
+                    .map_err(|cycle| self.cycle_error(&edges, &cycle, &ops))?,
+            );
+        }
+
+        let priority_levels = classes.iter().map(|c| c.priority).max().unwrap_or(0).saturating_add(1);
+        let mut network = Network {
+            file: self.src.file.clone(),
+            settings,
+            services,
+            ops,
+            steps,
+            arms,
+            classes,
+            streams: self.streams,
+            visits,
+            priority_levels,
+            warnings: Vec::new(),
+        };
+        network.warnings = saturation_warnings(&network);
+        Ok(network)
+    }
+
+    fn settings(&self, sim: &config::SimulationConfig) -> Result<Settings, ModelError> {
+        if sim.duration.is_none() && sim.requests.is_none() {
+            return Err(ModelError::new(&self.src.file, "the model does not say how long to simulate")
+                .with_key("simulation.duration")
+                .with_hint("add duration = \"10m\" (simulated time) or requests = 1000000 under [simulation]"));
+        }
+        if let Some(d) = sim.duration
+            && d.0 <= 0.0
+        {
+            return Err(
+                ModelError::new(&self.src.file, "the duration must be positive").with_key("simulation.duration")
+            );
+        }
+        Ok(Settings {
+            duration: sim.duration.map(|d| d.0),
+            requests: sim.requests.map(|r| r.0),
+            warmup: sim.warmup.0,
+            seed: sim.seed,
+            replications: sim.replications.0,
+            max_in_flight: sim.max_in_flight.0,
+        })
+    }
+
+    fn classes(
+        &mut self,
+        file: &ModelFile,
+        resolve: &dyn Fn(&OpRef) -> Result<u32, ModelError>,
+    ) -> Result<Vec<Class>, ModelError> {
+        if file.workload.is_empty() {
+            return Err(ModelError::new(&self.src.file, "the model has no request class")
+                .with_key("workload")
+                .with_hint(
+                    "add a [workload.NAME] table with target = \"service.op\" and rate = \"100/s\" (or users = 50)",
+                ));
+        }
+        let mut classes = Vec::new();
+        for (cname, w_spanned) in &file.workload {
+            let w = w_spanned.get_ref();
+            let key = format!("workload.{cname}");
+            let target = resolve(&OpRef { name: &w.target, key: format!("{key}.target") })?;
+            let kinds = [w.rate.is_some(), w.interarrival.is_some(), w.users.is_some()];
+            if kinds.iter().filter(|&&b| b).count() != 1 {
+                return Err(self
+                    .err(w_spanned.span(), key, "a class needs exactly one of `rate`, `interarrival` or `users`")
+                    .with_hint("open traffic: rate = \"100/s\"; any renewal process: interarrival = \"const(10ms)\"; closed loop: users = 50 and think = \"exp(1s)\""));
+            }
+            if w.think.is_some() && w.users.is_none() {
+                return Err(self.err(w_spanned.span(), key, "`think` applies to closed classes (with `users`) only"));
+            }
+            if w.process != ArrivalProcess::Poisson && w.rate.is_none() {
+                return Err(self.err(w_spanned.span(), key, "`process` applies to classes with a `rate` only"));
+            }
+            let source = if let Some(users) = w.users {
+                let think = w
+                    .think
+                    .as_ref()
+                    .map_or_else(|| Dist::constant(0.0).expect("zero is a valid constant"), |t| t.0.clone());
+                Arrivals::Closed { users, think }
+            } else if let Some(rate) = w.rate {
+                let interarrival = if rate.0 == 0.0 {
+                    None
+                } else {
+                    let mean = 1.0 / rate.0;
+                    Some(
+                        match w.process {
+                            ArrivalProcess::Poisson => Dist::exponential(mean),
+                            ArrivalProcess::Deterministic => Dist::constant(mean),
+                        }
+                        .map_err(|e| self.err(w_spanned.span(), format!("{key}.rate"), e.to_string()))?,
+                    )
+                };
+                Arrivals::Open { interarrival }
+            } else {
+                let d = w.interarrival.as_ref().expect("one kind is set").0.clone();
+                if d.mean() <= 0.0 {
+                    return Err(self.err(
+                        w_spanned.span(),
+                        format!("{key}.interarrival"),
+                        "the mean inter-arrival time must be positive",
+                    ));
+                }
+                Arrivals::Open { interarrival: Some(d) }
+            };
+            let stream = self.stream(format!("arrivals:{cname}"));
+            classes.push(Class { name: cname.clone(), target, arrivals: source, stream, priority: w.priority });
+        }
+        Ok(classes)
+    }
+
+    fn cycle_error(&self, edges: &[Edge], cycle: &[u32], ops: &[Op]) -> ModelError {
+        let names: Vec<&str> = cycle.iter().map(|&o| ops[o as usize].name.as_str()).collect();
+        let first = edges
+            .iter()
+            .find(|e| cycle.len() >= 2 && e.from == cycle[0] && e.to == cycle[1])
+            .or_else(|| edges.iter().find(|e| cycle.contains(&e.from) && cycle.contains(&e.to)));
+        let msg = format!("a call cycle that never ends: {}", names.join(" -> "));
+        let hint = "every request would loop forever; make the loop probabilistic with a branch, e.g. { branch = [{ p = 0.1, forward = \"...\" }, { p = 0.9 }] }";
+        match first {
+            Some(e) => self.src.error_at(e.span.clone(), msg).with_key(e.key.clone()).with_hint(hint),
+            None => ModelError::new(&self.src.file, msg).with_hint(hint),
+        }
+    }
+}
+
+/// A call or forward from one op to another, weighted by its expected count per visit.
+struct Edge {
+    from: u32,
+    to: u32,
+    weight: f64,
+    span: Range<usize>,
+    key: String,
+}
+
+/// Expected visits to each op per request entering at `entry`: the solution of
+/// the traffic equations v = e + v P. Fails with a cycle when visits are
+/// unbounded (the spectral radius of P on the reachable ops is at least 1).
+fn expected_visits(n: usize, edges: &[Edge], entry: u32) -> Result<Vec<f64>, Vec<u32>> {
+    // Reachable ops, in discovery order.
+    let mut index = vec![usize::MAX; n];
+    let mut reach = vec![entry];
+    index[entry as usize] = 0;
+    let mut i = 0;
+    while i < reach.len() {
+        let from = reach[i];
+        for e in edges.iter().filter(|e| e.from == from && e.weight > 0.0) {
+            if index[e.to as usize] == usize::MAX {
+                index[e.to as usize] = reach.len();
+                reach.push(e.to);
+            }
+        }
+        i += 1;
+    }
+    let m = reach.len();
+    // Traffic equations (I - P^T) v = e as an augmented row-major matrix.
+    let width = m + 1;
+    let mut a = vec![0.0; m * width];
+    for r in 0..m {
+        a[r * width + r] = 1.0;
+    }
+    a[m] = 1.0;
+    for e in edges.iter().filter(|e| e.weight > 0.0) {
+        let (f, t) = (index[e.from as usize], index[e.to as usize]);
+        if f != usize::MAX && t != usize::MAX {
+            a[t * width + f] -= e.weight;
+        }
+    }
+    // A non-negative solution exists iff visits are finite; huge values mean
+    // a loop so likely that the model is certainly a mistake.
+    let solution = crate::theory::solve_augmented(&mut a, m).filter(|v| v.iter().all(|&x| x < 1e7));
+    let Some(solution) = solution else { return Err(find_cycle(edges, &reach)) };
+    let mut visits = vec![0.0; n];
+    for (&op, v) in reach.iter().zip(solution) {
+        visits[op as usize] = v;
+    }
+    Ok(visits)
+}
+
+/// A cycle among the reachable ops (for the error message).
+fn find_cycle(edges: &[Edge], reach: &[u32]) -> Vec<u32> {
+    fn dfs(node: u32, edges: &[Edge], stack: &mut Vec<u32>, done: &mut Vec<u32>) -> Option<Vec<u32>> {
+        if let Some(pos) = stack.iter().position(|&s| s == node) {
+            let mut cycle = stack[pos..].to_vec();
+            cycle.push(node);
+            return Some(cycle);
+        }
+        if done.contains(&node) {
+            return None;
+        }
+        stack.push(node);
+        for e in edges.iter().filter(|e| e.from == node && e.weight > 0.0) {
+            if let Some(c) = dfs(e.to, edges, stack, done) {
+                return Some(c);
+            }
+        }
+        stack.pop();
+        done.push(node);
+        None
+    }
+    let mut done = Vec::new();
+    for &start in reach {
+        if let Some(c) = dfs(start, edges, &mut Vec::new(), &mut done) {
+            return c;
+        }
+    }
+    reach.to_vec()
+}
+
+/// Offered CPU load per service from open classes, as a fraction of its cores.
+pub fn offered_cpu_load(net: &Network) -> Vec<f64> {
+    let mut load = vec![0.0; net.services.len()];
+    for (class, visits) in net.classes.iter().zip(&net.visits) {
+        let Some(rate) = class.open_rate() else { continue };
+        for (op, v) in net.ops.iter().zip(visits) {
+            load[op.service as usize] += rate * v * op.mean_cpu;
+        }
+    }
+    for (l, s) in load.iter_mut().zip(&net.services) {
+        *l /= f64::from(s.instances) * f64::from(s.threads.min(s.cores));
+    }
+    load
+}
+
+fn saturation_warnings(net: &Network) -> Vec<String> {
+    offered_cpu_load(net)
+        .iter()
+        .zip(&net.services)
+        .filter(|(load, _)| **load >= 1.0)
+        .map(|(load, s)| {
+            format!(
+                "service `{}` is saturated: its open workload offers {:.0}% of its CPU capacity ({} instance(s) x {} usable core(s)); its queue grows without bound until max_in_flight stops new requests. Add instances, threads/cores or speed, or lower the rate",
+                s.name,
+                load * 100.0,
+                s.instances,
+                s.threads.min(s.cores)
+            )
+        })
+        .collect()
+}

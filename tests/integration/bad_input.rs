@@ -1,0 +1,146 @@
+//! Invalid models get an error naming the line and key, with a hint; never a panic.
+
+use capsim::model::from_str;
+
+const GOOD: &str = r#"
+[simulation]
+duration = "100s"
+
+[workload.main]
+target = "api.get"
+rate = "10/s"
+
+[services.api]
+threads = 4
+
+[services.api.ops.get]
+demand = "exp(5ms)"
+steps = [{ call = "db.read" }]
+
+[services.db.ops.read]
+demand = "exp(1ms)"
+"#;
+
+/// Replaces `from` with `to` in the good model and expects an error at
+/// `line` whose text contains every one of `needles`.
+#[track_caller]
+fn expect_error(from: &str, to: &str, line: Option<usize>, needles: &[&str]) {
+    assert!(GOOD.contains(from), "test setup: `{from}` not in the model");
+    let text = GOOD.replacen(from, to, 1);
+    let err = from_str(&text).expect_err("the model should be refused");
+    let shown = err.to_string();
+    assert_eq!(err.line, line, "wrong line in:\n{shown}");
+    for n in needles {
+        assert!(shown.contains(n), "`{n}` missing from:\n{shown}");
+    }
+}
+
+#[test]
+fn the_good_model_compiles() {
+    from_str(GOOD).unwrap();
+}
+
+#[test]
+fn unknown_key_names_the_key_and_the_allowed_ones() {
+    expect_error("threads = 4", "thread = 4", Some(10), &["unknown field `thread`", "instances", "services.api"]);
+}
+
+#[test]
+fn wrong_type_is_located() {
+    expect_error("threads = 4", "threads = \"four\"", Some(10), &["invalid type", "services.api.threads"]);
+}
+
+#[test]
+fn bad_unit_gets_a_hint() {
+    expect_error("rate = \"10/s\"", "rate = \"10\"", Some(7), &["not a rate", "900/s"]);
+    expect_error("duration = \"100s\"", "duration = \"100\"", Some(3), &["no unit", "100s"]);
+}
+
+#[test]
+fn call_to_a_missing_operation_suggests_the_right_one() {
+    expect_error(
+        "call = \"db.read\"",
+        "call = \"db.reed\"",
+        Some(14),
+        &["no operation named \"db.reed\"", "did you mean \"db.read\"", "steps[0].call"],
+    );
+}
+
+#[test]
+fn zero_workers_are_refused() {
+    expect_error("threads = 4", "threads = 0", Some(10), &["must be at least 1"]);
+}
+
+#[test]
+fn negative_rate_is_refused() {
+    expect_error("rate = \"10/s\"", "rate = \"-10/s\"", Some(7), &["cannot be negative"]);
+}
+
+#[test]
+fn branch_probabilities_must_sum_to_one() {
+    expect_error(
+        "steps = [{ call = \"db.read\" }]",
+        "steps = [{ branch = [{ p = 0.5, call = \"db.read\" }, { p = 0.3 }] }]",
+        Some(14),
+        &["sum to 0.8", "hint"],
+    );
+}
+
+#[test]
+fn call_cycle_that_never_ends_is_refused() {
+    expect_error(
+        "[services.db.ops.read]\ndemand = \"exp(1ms)\"",
+        "[services.db.ops.read]\ndemand = \"exp(1ms)\"\nsteps = [{ call = \"api.get\" }]",
+        Some(14),
+        &["call cycle that never ends", "api.get -> db.read -> api.get"],
+    );
+}
+
+#[test]
+fn probabilistic_loops_are_allowed() {
+    let text = GOOD.replacen(
+        "[services.db.ops.read]\ndemand = \"exp(1ms)\"",
+        "[services.db.ops.read]\ndemand = \"exp(1ms)\"\nsteps = [{ branch = [{ p = 0.1, call = \"api.get\" }, { p = 0.9 }] }]",
+        1,
+    );
+    let net = from_str(&text).unwrap();
+    // Each visit to api.get makes 1 call to db.read, which returns to api.get with p = 0.1.
+    assert!((net.visits[0][0] - 1.0 / 0.9).abs() < 1e-9);
+}
+
+#[test]
+fn bad_distribution_is_located() {
+    expect_error("demand = \"exp(5ms)\"", "demand = \"expo(5ms)\"", Some(13), &["unknown distribution"]);
+}
+
+#[test]
+fn missing_run_length_and_missing_workload_are_explained() {
+    expect_error("duration = \"100s\"", "seed = 1", None, &["how long to simulate", "duration"]);
+    let no_workload = GOOD.replacen("[workload.main]\ntarget = \"api.get\"\nrate = \"10/s\"", "", 1);
+    let err = from_str(&no_workload).unwrap_err();
+    assert!(err.to_string().contains("no request class"), "{err}");
+}
+
+#[test]
+fn a_class_with_both_rate_and_users_is_refused() {
+    expect_error("rate = \"10/s\"", "rate = \"10/s\"\nusers = 5", Some(5), &["exactly one of"]);
+}
+
+#[test]
+fn syntax_errors_point_at_the_line() {
+    expect_error("threads = 4", "threads = = 4", Some(10), &["10 | threads = = 4"]);
+}
+
+#[test]
+fn saturated_model_warns_and_still_runs_in_bounded_memory() {
+    let text = GOOD.replacen("rate = \"10/s\"", "rate = \"2000/s\"", 1).replacen(
+        "duration = \"100s\"",
+        "duration = \"20s\"\nmax_in_flight = 1000",
+        1,
+    );
+    let net = from_str(&text).unwrap();
+    assert!(net.warnings.iter().any(|w| w.contains("`api` is saturated")), "{:?}", net.warnings);
+    let s = capsim::run::run(&net).summary;
+    assert!(s.classes[0].errors["in_flight_cap"].value > 0.1);
+    assert!(s.warnings.iter().any(|w| w.contains("max_in_flight (1000) was reached")), "{:?}", s.warnings);
+}

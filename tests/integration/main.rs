@@ -1,0 +1,10 @@
+//! Integration tests: simulation against queueing theory, every shipped
+//! model, bad input and the command line. One binary, a module per behaviour.
+
+mod bad_input;
+mod cli;
+mod models;
+mod reproducibility;
+mod support;
+mod theory_networks;
+mod theory_stations;

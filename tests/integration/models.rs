@@ -1,0 +1,31 @@
+//! Every model shipped in models/ parses and runs briefly, so none can rot.
+
+use std::path::Path;
+
+use crate::support::assert_littles_law;
+
+#[test]
+fn every_shipped_model_runs() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("models/ exists") {
+        let path = entry.expect("readable entry").path();
+        if path.extension().is_none_or(|e| e != "toml") || path.file_name().is_some_and(|n| n == "catalog.toml") {
+            continue;
+        }
+        let overrides = ["simulation.requests=20000".to_string(), "simulation.replications=2".to_string()];
+        let net = capsim::model::load(&path, &overrides).unwrap_or_else(|e| panic!("{e}"));
+        let s = capsim::run::run(&net).summary;
+        for c in &s.classes {
+            assert!(c.completed > 0, "{}: class `{}` completed nothing", path.display(), c.name);
+            assert!(c.latency_s.p99.value >= c.latency_s.p50.value, "{}: percentiles out of order", path.display());
+        }
+        for svc in &s.services {
+            let u = svc.utilisation.value;
+            assert!((0.0..=1.0).contains(&u), "{}: utilisation of `{}` is {u}", path.display(), svc.name);
+        }
+        assert_littles_law(&s);
+        seen += 1;
+    }
+    assert!(seen >= 4, "expected at least 4 models, found {seen}");
+}

@@ -1,0 +1,161 @@
+//! Networks against theory: Jackson tandems and feedback, balancing over
+//! instances (round robin = E_k/M/1, random = k independent M/M/1) and a
+//! closed network against exact Mean Value Analysis.
+
+use capsim::theory::{self, JacksonStation};
+
+use crate::support::{assert_agrees, assert_littles_law, summary};
+
+#[test]
+fn three_station_tandem_matches_jackson() {
+    let text = r#"
+        [simulation]
+        duration = "100000s"
+        warmup = "5000s"
+        replications = 10
+        seed = 3
+
+        [workload.main]
+        target = "a.work"
+        rate = "0.5/s"
+
+        [services.a.ops.work]
+        demand = "exp(1s)"
+        steps = [{ forward = "b.work" }]
+
+        [services.b.ops.work]
+        demand = "exp(1.5s)"
+        steps = [{ forward = "c.work" }]
+
+        [services.c.ops.work]
+        demand = "exp(0.5s)"
+    "#;
+    let s = summary(text);
+    let stations = [1.0, 1.5, 0.5].map(|m| JacksonStation { servers: 1, mean_service: m });
+    let routing = vec![vec![0.0, 1.0, 0.0], vec![0.0, 0.0, 1.0], vec![0.0, 0.0, 0.0]];
+    let t = theory::jackson_open(&[0.5, 0.0, 0.0], &routing, &stations).unwrap();
+    assert_agrees("tandem response", &s.classes[0].latency_s.mean, t.mean_response, 0.04);
+    for (i, svc) in s.services.iter().enumerate() {
+        assert_agrees(&format!("utilisation of {}", svc.name), &svc.utilisation, t.stations[i].utilisation, 0.02);
+        assert_agrees(&format!("queue of {}", svc.name), &svc.mean_queue_len, t.stations[i].mean_queue_len, 0.08);
+    }
+    assert_littles_law(&s);
+}
+
+#[test]
+fn feedback_loop_of_10_percent_matches_jackson() {
+    // After b, 10% of requests go back to a: visit ratio 1/0.9 at both.
+    let text = r#"
+        [simulation]
+        duration = "100000s"
+        warmup = "5000s"
+        replications = 10
+        seed = 5
+
+        [workload.main]
+        target = "a.work"
+        rate = "0.6/s"
+
+        [services.a.ops.work]
+        demand = "exp(1s)"
+        steps = [{ forward = "b.work" }]
+
+        [services.b.ops.work]
+        demand = "exp(0.8s)"
+        steps = [{ branch = [{ p = 0.1, forward = "a.work" }, { p = 0.9 }] }]
+    "#;
+    let s = summary(text);
+    let stations = [1.0, 0.8].map(|m| JacksonStation { servers: 1, mean_service: m });
+    let routing = vec![vec![0.0, 1.0], vec![0.1, 0.0]];
+    let t = theory::jackson_open(&[0.6, 0.0], &routing, &stations).unwrap();
+    assert!((t.arrival_rates[0] - 0.6 / 0.9).abs() < 1e-12);
+    assert_agrees("feedback response", &s.classes[0].latency_s.mean, t.mean_response, 0.05);
+    assert_agrees("utilisation of a", &s.services[0].utilisation, t.stations[0].utilisation, 0.02);
+    assert_agrees("utilisation of b", &s.services[1].utilisation, t.stations[1].utilisation, 0.02);
+    assert_littles_law(&s);
+}
+
+fn balanced(policy: &str) -> String {
+    format!(
+        r#"
+        [simulation]
+        duration = "50000s"
+        warmup = "2500s"
+        replications = 10
+        seed = 9
+
+        [workload.main]
+        target = "web.serve"
+        rate = "3.2/s"
+
+        [services.web]
+        instances = 4
+        balance = "{policy}"
+
+        [services.web.ops.serve]
+        demand = "exp(1s)"
+        "#
+    )
+}
+
+#[test]
+fn round_robin_over_4_servers_matches_ek_m1() {
+    let s = summary(&balanced("round_robin"));
+    let t = theory::round_robin_mm1(3.2, 4, 1.0).unwrap();
+    assert_agrees("round-robin response", &s.classes[0].latency_s.mean, t.mean_response, 0.03);
+}
+
+#[test]
+fn random_balancing_over_4_servers_matches_independent_mm1() {
+    let s = summary(&balanced("random"));
+    let t = theory::mm1(0.8, 1.0).unwrap();
+    assert_agrees("random response", &s.classes[0].latency_s.mean, t.mean_response, 0.04);
+    // Round robin evens out arrivals, so it must beat random splitting clearly.
+    let rr = theory::round_robin_mm1(3.2, 4, 1.0).unwrap().mean_response;
+    assert!(s.classes[0].latency_s.mean.low() > rr * 1.3);
+}
+
+#[test]
+fn state_aware_balancers_beat_blind_ones() {
+    let rr = summary(&balanced("round_robin")).classes[0].latency_s.mean;
+    let random = summary(&balanced("random")).classes[0].latency_s.mean;
+    for (policy, blind) in [("least_connections", rr), ("join_shortest_queue", rr), ("power_of_two", random)] {
+        let s = summary(&balanced(policy));
+        let m = s.classes[0].latency_s.mean;
+        assert!(m.high() < blind.low(), "{policy}: {m:?} is not better than {blind:?}");
+        // No policy can beat one shared queue of 4 servers (M/M/4).
+        let pooled = theory::mmc(3.2, 1.0, 4).unwrap().mean_response;
+        assert!(m.low() > pooled, "{policy}: {m:?} beats the pooled M/M/4 bound {pooled}");
+    }
+}
+
+#[test]
+fn closed_network_matches_mean_value_analysis() {
+    let text = r#"
+        [simulation]
+        duration = "20000s"
+        warmup = "1000s"
+        replications = 10
+        seed = 13
+
+        [workload.users]
+        target = "web.page"
+        users = 40
+        think = "exp(1s)"
+
+        [services.web.ops.page]
+        demand = "exp(15ms)"
+        steps = [{ forward = "db.query" }]
+
+        [services.db.ops.query]
+        demand = "exp(25ms)"
+    "#;
+    let s = summary(text);
+    let t = theory::mva(40, 1.0, &[0.015, 0.025]);
+    let c = &s.classes[0];
+    assert_agrees("MVA throughput", &c.throughput_per_s, t.throughput, 0.01);
+    assert_agrees("MVA response", &c.latency_s.mean, t.response, 0.04);
+    assert_agrees("MVA db utilisation", &s.services[1].utilisation, t.utilisation[1], 0.01);
+    assert_agrees("MVA web queue", &s.services[0].mean_queue_len, t.queue_len[0] - t.utilisation[0], 0.06);
+    assert_littles_law(&s);
+}

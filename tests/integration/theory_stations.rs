@@ -1,0 +1,173 @@
+//! Single stations against closed forms: M/M/1, M/M/c, M/D/1, M/G/1,
+//! processor sharing, non-preemptive priorities and M/M/c/K blocking.
+
+use capsim::theory;
+
+use crate::support::{assert_agrees, assert_littles_law, summary};
+
+fn single_station(rate: f64, demand: &str, threads: u32, extra: &str, duration: f64, reps: u32) -> String {
+    format!(
+        r#"
+        [simulation]
+        duration = "{duration}s"
+        warmup = "{warmup}s"
+        replications = {reps}
+        seed = 2024
+
+        [workload.main]
+        target = "station.serve"
+        rate = "{rate}/s"
+
+        [services.station]
+        threads = {threads}
+        {extra}
+
+        [services.station.ops.serve]
+        demand = "{demand}"
+        "#,
+        warmup = duration / 20.0
+    )
+}
+
+#[test]
+fn mm1_at_rho_0_5_matches_theory() {
+    let s = summary(&single_station(0.5, "exp(1s)", 1, "", 100_000.0, 10));
+    let t = theory::mm1(0.5, 1.0).unwrap();
+    let c = &s.classes[0];
+    let svc = &s.services[0];
+    assert_agrees("mean response", &c.latency_s.mean, t.mean_response, 0.03);
+    assert_agrees("p99 response", &c.latency_s.p99, theory::mm1_response_quantile(0.5, 1.0, 0.99).unwrap(), 0.05);
+    assert_agrees("utilisation", &svc.utilisation, t.utilisation, 0.02);
+    assert_agrees("mean queue length", &svc.mean_queue_len, t.mean_queue_len, 0.05);
+    assert_agrees("mean wait", &svc.mean_wait_s, t.mean_wait, 0.05);
+    assert_littles_law(&s);
+}
+
+#[test]
+fn mm1_at_rho_0_9_matches_theory() {
+    let s = summary(&single_station(0.9, "exp(1s)", 1, "", 400_000.0, 10));
+    let t = theory::mm1(0.9, 1.0).unwrap();
+    let c = &s.classes[0];
+    let svc = &s.services[0];
+    assert_agrees("mean response", &c.latency_s.mean, t.mean_response, 0.05);
+    assert_agrees("p99 response", &c.latency_s.p99, theory::mm1_response_quantile(0.9, 1.0, 0.99).unwrap(), 0.06);
+    assert_agrees("utilisation", &svc.utilisation, t.utilisation, 0.01);
+    assert_agrees("mean queue length", &svc.mean_queue_len, t.mean_queue_len, 0.06);
+    assert_littles_law(&s);
+}
+
+#[test]
+fn mmc_with_8_servers_matches_erlang_c() {
+    // 8 threads, 80 ms each, 90 requests/s: rho = 0.9.
+    let s = summary(&single_station(90.0, "exp(80ms)", 8, "", 20_000.0, 10));
+    let t = theory::mmc(90.0, 12.5, 8).unwrap();
+    let c = &s.classes[0];
+    let svc = &s.services[0];
+    assert_agrees("mean response", &c.latency_s.mean, t.mean_response, 0.03);
+    assert_agrees("mean wait", &svc.mean_wait_s, t.mean_wait, 0.06);
+    assert_agrees("mean queue length", &svc.mean_queue_len, t.mean_queue_len, 0.06);
+    assert_agrees("utilisation", &svc.utilisation, t.utilisation, 0.01);
+    assert_littles_law(&s);
+}
+
+#[test]
+fn md1_matches_pollaczek_khinchine() {
+    let s = summary(&single_station(0.8, "const(1s)", 1, "", 100_000.0, 10));
+    let t = theory::mg1(0.8, 1.0, 0.0).unwrap();
+    assert_agrees("M/D/1 mean wait", &s.services[0].mean_wait_s, t.mean_wait, 0.04);
+    assert_agrees("M/D/1 mean response", &s.classes[0].latency_s.mean, t.mean_response, 0.03);
+}
+
+#[test]
+fn mg1_lognormal_matches_pollaczek_khinchine() {
+    let s = summary(&single_station(0.7, "lognormal(mean=1s, cv=1.5)", 1, "", 200_000.0, 10));
+    let t = theory::mg1(0.7, 1.0, 2.25).unwrap();
+    assert_agrees("M/G/1 mean wait", &s.services[0].mean_wait_s, t.mean_wait, 0.06);
+    assert_agrees("M/G/1 mean response", &s.classes[0].latency_s.mean, t.mean_response, 0.05);
+}
+
+#[test]
+fn processor_sharing_mean_response_equals_fcfs_and_jobs_scale_with_size() {
+    // 1 core shared by up to 1000 threads: M/G/1-PS. A rare class with a
+    // constant 3 s job sees 3 / (1 - rho), whatever the main class's distribution.
+    let text = r#"
+        [simulation]
+        duration = "100000s"
+        warmup = "5000s"
+        replications = 10
+        seed = 7
+
+        [workload.main]
+        target = "cpu.work"
+        rate = "0.6/s"
+
+        [workload.probe]
+        target = "cpu.fixed"
+        rate = "0.05/s"
+
+        [services.cpu]
+        threads = 1000
+        cores = 1
+
+        [services.cpu.ops.work]
+        demand = "exp(1s)"
+
+        [services.cpu.ops.fixed]
+        demand = "const(3s)"
+    "#;
+    let s = summary(text);
+    let rho = 0.6 + 0.05 * 3.0;
+    assert_agrees("PS utilisation", &s.services[0].utilisation, rho, 0.02);
+    assert_agrees("PS response of a 1 s mean job", &s.classes[0].latency_s.mean, 1.0 / (1.0 - rho), 0.04);
+    assert_agrees(
+        "PS response of a 3 s job",
+        &s.classes[1].latency_s.mean,
+        theory::ps_response(0.65, rho / 0.65, 3.0).unwrap(),
+        0.05,
+    );
+    assert_littles_law(&s);
+}
+
+#[test]
+fn two_priority_classes_match_cobham() {
+    let text = r#"
+        [simulation]
+        duration = "100000s"
+        warmup = "5000s"
+        replications = 10
+        seed = 11
+
+        [workload.urgent]
+        target = "server.serve"
+        rate = "0.3/s"
+        priority = 0
+
+        [workload.batch]
+        target = "server.serve"
+        rate = "0.5/s"
+        priority = 1
+
+        [services.server]
+        discipline = "priority"
+
+        [services.server.ops.serve]
+        demand = "exp(1s)"
+    "#;
+    let s = summary(text);
+    let waits = theory::mg1_nonpreemptive_priority(&[(0.3, 1.0, 2.0), (0.5, 1.0, 2.0)]).unwrap();
+    assert_agrees("urgent response", &s.classes[0].latency_s.mean, waits[0] + 1.0, 0.03);
+    assert_agrees("batch response", &s.classes[1].latency_s.mean, waits[1] + 1.0, 0.05);
+    assert!(s.classes[0].latency_s.mean.high() < s.classes[1].latency_s.mean.low());
+}
+
+#[test]
+fn mmck_blocking_matches_theory() {
+    // c = 2 threads, 3 waiting places (K = 5), offered 2.4 Erlang: heavy blocking.
+    let s = summary(&single_station(2.4, "exp(1s)", 2, "queue_limit = 3", 50_000.0, 10));
+    let t = theory::mmck(2.4, 1.0, 2, 5).unwrap();
+    let c = &s.classes[0];
+    assert_agrees("blocking probability", &c.errors["rejected"], t.blocking, 0.04);
+    assert_agrees("admitted response", &c.latency_s.mean, t.mean_response, 0.03);
+    assert_agrees("throughput", &c.throughput_per_s, t.throughput, 0.02);
+    assert_littles_law(&s);
+}
