@@ -1,1 +1,83 @@
-fn main() {}
+//! Benchmarks of the hot paths: the whole run (TOML to summary) on M/M/1 and
+//! the three-tier model, and the pieces each event touches (event list,
+//! sampling, histogram recording). Throughput is in model events
+//! (arrivals + service completions), the unit the issue targets quote.
+//!
+//! Run with `cargo bench --bench engine`; `capsim run MODEL --perf` prints
+//! the same figure for any model.
+
+use std::hint::black_box;
+
+use capsim::dist::Dist;
+use capsim::kernel::{EventKind, EventQueue};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rand::SeedableRng;
+
+const MM1: &str = r#"
+[simulation]
+requests = 200000
+seed = 1
+[workload.main]
+target = "server.handle"
+rate = "0.9/s"
+[services.server.ops.handle]
+demand = "exp(1s)"
+"#;
+
+fn whole_runs(c: &mut Criterion) {
+    let mut group = c.benchmark_group("run");
+    group.sample_size(20);
+    let web = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/models/web-3tier.toml")).unwrap();
+    let web = web.replace("replications = 5", "replications = 1").replace("duration = \"60s\"", "duration = \"20s\"");
+    for (name, text) in [("mm1_rho0.9", MM1.to_string()), ("web_3tier", web)] {
+        let net = capsim::model::from_str(&text).unwrap();
+        let events = capsim::kernel::simulate(&net, 0).events;
+        group.throughput(Throughput::Elements(events));
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let net = capsim::model::from_str(black_box(&text)).unwrap();
+                capsim::run::run(&net).summary
+            })
+        });
+    }
+    group.finish();
+}
+
+fn pieces(c: &mut Criterion) {
+    let mut group = c.benchmark_group("pieces");
+    group.throughput(Throughput::Elements(1000));
+    group.bench_function("event_queue_push_pop_1000_at_depth_64", |b| {
+        let mut q = EventQueue::with_capacity(128);
+        for t in 0..64u64 {
+            q.schedule(t * 1000, EventKind::Arrival { class: 0 });
+        }
+        let mut now = 0;
+        b.iter(|| {
+            for _ in 0..1000 {
+                let ev = q.pop().unwrap();
+                now = ev.time;
+                q.schedule(now + 64_000, ev.kind);
+            }
+            black_box(now)
+        })
+    });
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
+    for text in ["exp(5ms)", "lognormal(mean=25ms, cv=0.5)", "gamma(mean=10ms, cv=0.7)"] {
+        let d = Dist::parse(text).unwrap();
+        group.bench_function(format!("sample_1000_{text}"), |b| {
+            b.iter(|| (0..1000).map(|_| d.sample(&mut rng)).sum::<f64>())
+        });
+    }
+    group.bench_function("histogram_record_1000", |b| {
+        let mut h = capsim::stats::latency_histogram();
+        b.iter(|| {
+            for i in 0..1000u64 {
+                h.saturating_record(1_000 + i * 7_919);
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, whole_runs, pieces);
+criterion_main!(benches);

@@ -89,6 +89,13 @@ pub struct Service {
     pub ops: Range<u32>,
 }
 
+impl Network {
+    /// Price of every instance of every service per hour.
+    pub fn cost_per_hour(&self) -> f64 {
+        self.services.iter().map(|s| f64::from(s.instances) * s.cost_per_hour).sum()
+    }
+}
+
 impl Service {
     /// True when every thread can compute at full speed at once, so CPU work
     /// needs no processor sharing.

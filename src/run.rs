@@ -12,14 +12,14 @@ use serde::Serialize;
 
 use crate::kernel;
 use crate::model::{self, Arrivals, Network};
-use crate::stats::{ErrorCause, Estimate, RunStats, latency_histogram};
+use crate::stats::{ErrorCause, Estimate, RunMetrics, latency_histogram};
 
 /// Results of all replications of one model.
 pub struct Outcome {
     /// What the reports show.
     pub summary: Summary,
-    /// Each replication's raw statistics, in replication order.
-    pub runs: Vec<RunStats>,
+    /// Each replication's metrics, in replication order.
+    pub runs: Vec<RunMetrics>,
     /// Per class, successful latencies of all replications merged [ns].
     pub latency: Vec<Histogram<u64>>,
 }
@@ -33,18 +33,18 @@ impl Outcome {
 
 /// Simulates every replication of `net` (in parallel) and summarises them.
 pub fn run(net: &Network) -> Outcome {
-    let runs: Vec<RunStats> =
-        (0..net.settings.replications).into_par_iter().map(|r| kernel::simulate(net, r)).collect();
-    let summary = summarise(net, &runs);
+    let stats: Vec<_> = (0..net.settings.replications).into_par_iter().map(|r| kernel::simulate(net, r)).collect();
     let latency = (0..net.classes.len())
         .map(|c| {
             let mut merged = latency_histogram();
-            for run in &runs {
+            for run in &stats {
                 merged.add(&run.classes[c].latency).expect("same bounds");
             }
             merged
         })
         .collect();
+    let runs: Vec<RunMetrics> = stats.iter().map(|s| RunMetrics::new(net, s)).collect();
+    let summary = summarise(net, &runs);
     Outcome { summary, runs, latency }
 }
 
@@ -164,31 +164,19 @@ pub struct CostSummary {
     pub per_million_requests: Estimate,
 }
 
-fn est(runs: &[RunStats], f: impl Fn(&RunStats) -> f64) -> Estimate {
+fn est(runs: &[RunMetrics], f: impl Fn(&RunMetrics) -> f64) -> Estimate {
     let samples: Vec<f64> = runs.iter().map(f).collect();
     Estimate::from_samples(&samples)
 }
 
-fn quantile(h: &Histogram<u64>, q: f64) -> f64 {
-    if h.is_empty() {
-        return f64::NAN;
-    }
-    h.median_equivalent(h.value_at_quantile(q)) as f64 / kernel::NS
-}
-
 /// Combines replications into a summary.
-pub fn summarise(net: &Network, runs: &[RunStats]) -> Summary {
+pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
     let classes = net
         .classes
         .iter()
         .enumerate()
         .map(|(c, class)| {
-            let finished = |r: &RunStats| {
-                let s = &r.classes[c];
-                s.completed + s.errors.iter().sum::<u64>()
-            };
-            let ratio = |num: u64, den: u64| if den == 0 { 0.0 } else { num as f64 / den as f64 };
-            let q = |p: f64| est(runs, |r| quantile(&r.classes[c].latency, p));
+            let m = |f: fn(&crate::stats::ClassMetrics) -> f64| est(runs, move |r| f(&r.classes[c]));
             let (kind, offered, users) = match class.arrivals {
                 Arrivals::Open { .. } => ("open", class.open_rate(), None),
                 Arrivals::Closed { users, .. } => ("closed", None, Some(users)),
@@ -198,36 +186,25 @@ pub fn summarise(net: &Network, runs: &[RunStats]) -> Summary {
                 kind,
                 offered_per_s: offered,
                 users,
-                throughput_per_s: est(runs, |r| r.classes[c].completed as f64 / r.observed),
+                throughput_per_s: m(|x| x.throughput_per_s),
                 latency_s: Latency {
-                    mean: est(runs, |r| {
-                        let s = &r.classes[c];
-                        if s.completed == 0 { f64::NAN } else { s.latency_sum / s.completed as f64 }
-                    }),
-                    p50: q(0.5),
-                    p90: q(0.9),
-                    p95: q(0.95),
-                    p99: q(0.99),
-                    p999: q(0.999),
-                    max: est(runs, |r| {
-                        let h = &r.classes[c].latency;
-                        if h.is_empty() { f64::NAN } else { h.max() as f64 / kernel::NS }
-                    }),
+                    mean: m(|x| x.latency_mean_s),
+                    p50: m(|x| x.latency_p50_s),
+                    p90: m(|x| x.latency_p90_s),
+                    p95: m(|x| x.latency_p95_s),
+                    p99: m(|x| x.latency_p99_s),
+                    p999: m(|x| x.latency_p999_s),
+                    max: m(|x| x.latency_max_s),
                 },
-                error_ratio: est(runs, |r| ratio(r.classes[c].errors.iter().sum(), finished(r))),
+                error_ratio: m(|x| x.error_ratio),
                 errors: ErrorCause::ALL
                     .iter()
-                    .map(|&cause| {
-                        (cause.name(), est(runs, |r| ratio(r.classes[c].errors[cause as usize], finished(r))))
-                    })
+                    .map(|&cause| (cause.name(), est(runs, |r| r.classes[c].errors[cause as usize])))
                     .collect(),
-                mean_in_system: est(runs, |r| r.classes[c].mean_in_system),
-                mean_sojourn_s: est(runs, |r| {
-                    let n = finished(r);
-                    if n == 0 { f64::NAN } else { r.classes[c].sojourn_sum / n as f64 }
-                }),
+                mean_in_system: m(|x| x.mean_in_system),
+                mean_sojourn_s: m(|x| x.mean_sojourn_s),
                 completed: runs.iter().map(|r| r.classes[c].completed).sum(),
-                failed: runs.iter().map(|r| r.classes[c].errors.iter().sum::<u64>()).sum(),
+                failed: runs.iter().map(|r| r.classes[c].failed).sum(),
             }
         })
         .collect();
@@ -238,40 +215,31 @@ pub fn summarise(net: &Network, runs: &[RunStats]) -> Summary {
         .iter()
         .enumerate()
         .map(|(s, svc)| {
-            let n = f64::from(svc.instances);
+            let m = |f: fn(&crate::stats::ServiceMetrics) -> f64| est(runs, move |r| f(&r.services[s]));
             ServiceSummary {
                 name: svc.name.clone(),
                 instances: svc.instances,
                 threads: svc.threads,
                 cores: svc.cores,
                 speed: svc.speed,
-                utilisation: est(runs, |r| r.services[s].mean_busy_cores / (n * f64::from(svc.cores))),
-                thread_utilisation: est(runs, |r| r.services[s].mean_busy_threads / (n * f64::from(svc.threads))),
-                mean_queue_len: est(runs, |r| r.services[s].mean_queue_len),
-                mean_wait_s: est(runs, |r| {
-                    let st = &r.services[s];
-                    if st.started == 0 { 0.0 } else { st.wait_sum / st.started as f64 }
-                }),
-                mean_in_service: est(runs, |r| r.services[s].mean_busy_threads),
-                throughput_per_s: est(runs, |r| r.services[s].completed as f64 / r.observed),
-                rejected_per_s: est(runs, |r| r.services[s].rejected as f64 / r.observed),
+                utilisation: m(|x| x.utilisation),
+                thread_utilisation: m(|x| x.thread_utilisation),
+                mean_queue_len: m(|x| x.mean_queue_len),
+                mean_wait_s: m(|x| x.mean_wait_s),
+                mean_in_service: m(|x| x.mean_in_service),
+                throughput_per_s: m(|x| x.throughput_per_s),
+                rejected_per_s: m(|x| x.rejected_per_s),
                 offered_load: offered[s],
-                cost_per_hour: n * svc.cost_per_hour,
+                cost_per_hour: f64::from(svc.instances) * svc.cost_per_hour,
             }
         })
         .collect();
 
-    let per_hour: f64 = services.iter().map(|s| s.cost_per_hour).sum();
-    let cost = CostSummary {
-        per_hour,
-        per_million_requests: est(runs, |r| {
-            let ok: u64 = r.classes.iter().map(|c| c.completed).sum();
-            if ok == 0 { f64::NAN } else { per_hour / 3600.0 / (ok as f64 / r.observed) * 1e6 }
-        }),
-    };
+    let per_hour = net.cost_per_hour();
+    let cost = CostSummary { per_hour, per_million_requests: est(runs, |r| r.cost_per_million) };
 
     let mut warnings = net.warnings.clone();
-    let capped: Vec<f64> = runs.iter().filter_map(|r| r.cap_hit_at).collect();
+    let capped: Vec<f64> = runs.iter().filter_map(|r| r.cap_hit_at_s).collect();
     if let Some(first) = capped.iter().copied().reduce(f64::min) {
         warnings.push(format!(
             "max_in_flight ({}) was reached in {} of {} replication(s), first at t = {}: arrivals beyond it failed as `in_flight_cap`, so latency is understated. The system cannot keep up; see the utilisation column",
@@ -297,7 +265,7 @@ pub fn summarise(net: &Network, runs: &[RunStats]) -> Summary {
         seed: net.settings.seed,
         replications: net.settings.replications,
         warmup_s: net.settings.warmup,
-        observed_s: est(runs, |r| r.observed),
+        observed_s: est(runs, |r| r.observed_s),
         classes,
         services,
         cost,

@@ -3,7 +3,7 @@
 //! ([`Estimate`], Student t across replications).
 
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// Why a request failed.
@@ -147,5 +147,171 @@ mod tests {
         // s = 1, n = 3, t(0.975, 2) = 4.302653
         assert!((e.ci95.unwrap() - 4.302_652_729_749_464 / 3f64.sqrt()).abs() < 1e-9);
         assert_eq!(Estimate::from_samples(&[5.0]).ci95, None);
+    }
+}
+
+/// Latency quantile levels kept per run for percentile (CDF) curves.
+pub const CDF_LEVELS: [f64; 17] =
+    [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 0.9999];
+
+/// Scalar metrics of one replication: compact (no histograms), so a sweep's
+/// memory grows with the runs in flight, not the runs finished. Replications
+/// are aggregated from these, and sweep shards store them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunMetrics {
+    /// Observation window [s].
+    pub observed_s: f64,
+    /// Model events processed.
+    pub events: u64,
+    /// When `max_in_flight` was first reached [s].
+    pub cap_hit_at_s: Option<f64>,
+    /// Per class, in model order.
+    pub classes: Vec<ClassMetrics>,
+    /// Per service, in model order.
+    pub services: Vec<ServiceMetrics>,
+    /// Cost per million successful requests.
+    #[serde(with = "nan_as_null")]
+    pub cost_per_million: f64,
+}
+
+/// One class in one replication. Latencies in seconds; NaN when nothing completed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct ClassMetrics {
+    pub throughput_per_s: f64,
+    #[serde(with = "nan_as_null")]
+    pub latency_mean_s: f64,
+    #[serde(with = "nan_as_null")]
+    pub latency_p50_s: f64,
+    #[serde(with = "nan_as_null")]
+    pub latency_p90_s: f64,
+    #[serde(with = "nan_as_null")]
+    pub latency_p95_s: f64,
+    #[serde(with = "nan_as_null")]
+    pub latency_p99_s: f64,
+    #[serde(with = "nan_as_null")]
+    pub latency_p999_s: f64,
+    #[serde(with = "nan_as_null")]
+    pub latency_max_s: f64,
+    pub error_ratio: f64,
+    /// Failed / finished, per [`ErrorCause`].
+    pub errors: Vec<f64>,
+    pub mean_in_system: f64,
+    #[serde(with = "nan_as_null")]
+    pub mean_sojourn_s: f64,
+    pub completed: u64,
+    pub failed: u64,
+    /// Latency at each of [`CDF_LEVELS`].
+    #[serde(with = "vec_nan_as_null")]
+    pub quantiles_s: Vec<f64>,
+}
+
+/// One service in one replication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct ServiceMetrics {
+    pub utilisation: f64,
+    pub thread_utilisation: f64,
+    pub mean_queue_len: f64,
+    pub mean_wait_s: f64,
+    pub mean_in_service: f64,
+    pub throughput_per_s: f64,
+    pub rejected_per_s: f64,
+}
+
+fn quantile(h: &Histogram<u64>, q: f64) -> f64 {
+    if h.is_empty() {
+        return f64::NAN;
+    }
+    h.median_equivalent(h.value_at_quantile(q)) as f64 / 1e9
+}
+
+impl RunMetrics {
+    /// Extracts the metrics of one replication of `net`.
+    pub fn new(net: &crate::model::Network, run: &RunStats) -> RunMetrics {
+        let ratio = |num: u64, den: u64| if den == 0 { 0.0 } else { num as f64 / den as f64 };
+        let classes = run
+            .classes
+            .iter()
+            .map(|c| {
+                let failed: u64 = c.errors.iter().sum();
+                let finished = c.completed + failed;
+                let h = &c.latency;
+                ClassMetrics {
+                    throughput_per_s: c.completed as f64 / run.observed,
+                    latency_mean_s: if c.completed == 0 { f64::NAN } else { c.latency_sum / c.completed as f64 },
+                    latency_p50_s: quantile(h, 0.5),
+                    latency_p90_s: quantile(h, 0.9),
+                    latency_p95_s: quantile(h, 0.95),
+                    latency_p99_s: quantile(h, 0.99),
+                    latency_p999_s: quantile(h, 0.999),
+                    latency_max_s: if h.is_empty() { f64::NAN } else { h.max() as f64 / 1e9 },
+                    error_ratio: ratio(failed, finished),
+                    errors: c.errors.iter().map(|&e| ratio(e, finished)).collect(),
+                    mean_in_system: c.mean_in_system,
+                    mean_sojourn_s: if finished == 0 { f64::NAN } else { c.sojourn_sum / finished as f64 },
+                    completed: c.completed,
+                    failed,
+                    quantiles_s: CDF_LEVELS.iter().map(|&q| quantile(h, q)).collect(),
+                }
+            })
+            .collect();
+        let services = run
+            .services
+            .iter()
+            .zip(&net.services)
+            .map(|(s, svc)| {
+                let n = f64::from(svc.instances);
+                ServiceMetrics {
+                    utilisation: s.mean_busy_cores / (n * f64::from(svc.cores)),
+                    thread_utilisation: s.mean_busy_threads / (n * f64::from(svc.threads)),
+                    mean_queue_len: s.mean_queue_len,
+                    mean_wait_s: if s.started == 0 { 0.0 } else { s.wait_sum / s.started as f64 },
+                    mean_in_service: s.mean_busy_threads,
+                    throughput_per_s: s.completed as f64 / run.observed,
+                    rejected_per_s: s.rejected as f64 / run.observed,
+                }
+            })
+            .collect();
+        let ok: u64 = run.classes.iter().map(|c| c.completed).sum();
+        let per_hour = net.cost_per_hour();
+        RunMetrics {
+            observed_s: run.observed,
+            events: run.events,
+            cap_hit_at_s: run.cap_hit_at,
+            classes,
+            services,
+            cost_per_million: if ok == 0 { f64::NAN } else { per_hour / 3600.0 / (ok as f64 / run.observed) * 1e6 },
+        }
+    }
+}
+
+/// JSON has no NaN: write it as `null` and read `null` back as NaN.
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() { s.serialize_f64(*v) } else { s.serialize_none() }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+}
+
+/// [`nan_as_null`] for vectors.
+mod vec_nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer, ser::SerializeSeq};
+
+    pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(v.len()))?;
+        for x in v {
+            seq.serialize_element(&x.is_finite().then_some(*x))?;
+        }
+        seq.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        Ok(Vec::<Option<f64>>::deserialize(d)?.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
     }
 }
