@@ -23,6 +23,8 @@ use crate::units;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelFile {
+    /// An instance catalogue file, relative to the model (default: the built-in one).
+    pub catalog: Option<Spanned<String>>,
     /// Run length, warm-up, seed and replications.
     #[serde(default)]
     pub simulation: SimulationConfig,
@@ -119,14 +121,19 @@ pub struct ServiceConfig {
     /// Identical instances behind the balancer.
     #[serde(default = "one")]
     pub instances: Positive<u32>,
-    /// Threads per instance: requests served at once, held across calls.
-    #[serde(default = "one", alias = "workers")]
-    pub threads: Positive<u32>,
-    /// CPU cores per instance, shared by the requests computing (default: as many as threads).
+    /// An instance type from the catalogue: sets cores, speed and price (and
+    /// threads, one per vCPU) unless given here.
+    pub instance_type: Option<Spanned<String>>,
+    /// Threads per instance: requests served at once, held across calls
+    /// (default: one per vCPU of the instance type, else 1).
+    #[serde(alias = "workers")]
+    pub threads: Option<Positive<u32>>,
+    /// CPU cores per instance, shared by the requests computing (default: the
+    /// type's vCPUs, else as many as threads).
     pub cores: Option<Positive<u32>>,
-    /// CPU speed relative to the reference machine; demand is divided by it.
-    #[serde(default = "unit_speed")]
-    pub speed: PositiveF64,
+    /// CPU speed relative to the reference machine; demand is divided by it
+    /// (default: the type's speed, else 1).
+    pub speed: Option<PositiveF64>,
     /// Requests that may wait per instance; beyond it arrivals are rejected.
     pub queue_limit: Option<u32>,
     /// Queue order.
@@ -135,9 +142,8 @@ pub struct ServiceConfig {
     /// How requests are spread over instances.
     #[serde(default)]
     pub balance: Balance,
-    /// Price of one instance per hour (any currency).
-    #[serde(default)]
-    pub cost_per_hour: NonNegativeF64,
+    /// Price of one instance per hour (default: the type's price, else 0).
+    pub cost_per_hour: Option<NonNegativeF64>,
     /// Operations by name.
     #[serde(default)]
     pub ops: IndexMap<String, Spanned<OpConfig>>,
@@ -145,9 +151,6 @@ pub struct ServiceConfig {
 
 fn one() -> Positive<u32> {
     Positive(1)
-}
-fn unit_speed() -> PositiveF64 {
-    PositiveF64(1.0)
 }
 
 /// Order in which waiting requests get a thread.

@@ -35,9 +35,13 @@
 // failed load, never on the simulation path, so their size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod catalog;
+pub mod charts;
 pub mod config;
 pub mod dist;
 pub mod error;
+pub mod experiment;
+pub mod html;
 pub mod kernel;
 pub mod model;
 pub mod report;

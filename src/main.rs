@@ -7,8 +7,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
+use capsim::experiment::execute::Shard;
 use capsim::report::{self, Format};
 use capsim::{ModelError, model, run};
+
+mod sweep;
 
 #[derive(Parser)]
 #[command(
@@ -27,6 +30,57 @@ enum Command {
     Run(RunArgs),
     /// Validate a model without running it (exit 0 if valid, 2 if not).
     Check(ModelArgs),
+    /// Run an experiment: every design at every point of its sweep, in parallel.
+    Sweep(SweepArgs),
+    /// Join shard folders of one experiment into the results folder one machine would write.
+    Merge(MergeArgs),
+    /// Redraw the charts of a results folder.
+    Plot(DirArgs),
+    /// Rewrite report.html of a results folder.
+    Report(DirArgs),
+}
+
+#[derive(Args)]
+struct SweepArgs {
+    /// The experiment file (TOML).
+    experiment: PathBuf,
+    /// Override a value in every design's model, e.g. --set simulation.duration=30s
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    overrides: Vec<String>,
+    /// Results folder (default: results/EXPERIMENT_NAME, or .../shard-I-of-N with --shard).
+    #[arg(long, short = 'o')]
+    out: Option<PathBuf>,
+    /// Run only shard I of N (runs whose index % N == I), e.g. --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT
+    #[arg(long, value_name = "I/N")]
+    shard: Option<Shard>,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j')]
+    threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// Skip charts and report.html (data files only).
+    #[arg(long)]
+    no_charts: bool,
+}
+
+#[derive(Args)]
+struct MergeArgs {
+    /// Shard folders written by `capsim sweep --shard I/N`.
+    #[arg(required = true)]
+    shards: Vec<PathBuf>,
+    /// Results folder (default: results/EXPERIMENT_NAME).
+    #[arg(long, short = 'o')]
+    out: Option<PathBuf>,
+    /// Skip charts and report.html.
+    #[arg(long)]
+    no_charts: bool,
+}
+
+#[derive(Args)]
+struct DirArgs {
+    /// A results folder written by `capsim sweep` or `capsim merge`.
+    dir: PathBuf,
 }
 
 #[derive(Args)]
@@ -74,6 +128,16 @@ fn main() -> ExitCode {
             if err.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) {
                 return ExitCode::SUCCESS;
             }
+            if err.downcast_ref::<sweep::Interrupted>().is_some() {
+                eprintln!("{err}");
+                return ExitCode::from(130);
+            }
+            if err.downcast_ref::<capsim::experiment::output::OutputError>().is_some_and(|e| {
+                matches!(e, capsim::experiment::output::OutputError::Invalid(_))
+            }) {
+                eprintln!("error: {err}");
+                return ExitCode::from(2);
+            }
             eprintln!("error: {err:#}");
             ExitCode::from(1)
         }
@@ -97,6 +161,12 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Run(args) => run_model(args),
+        Command::Sweep(args) => {
+            sweep::sweep(&args.experiment, &args.overrides, args.out, args.shard, args.threads, args.quiet, !args.no_charts)
+        }
+        Command::Merge(args) => sweep::merge(&args.shards, args.out, !args.no_charts),
+        Command::Plot(args) => sweep::plot(&args.dir),
+        Command::Report(args) => sweep::report(&args.dir),
     }
 }
 

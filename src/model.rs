@@ -11,6 +11,7 @@ use std::ops::Range;
 
 use toml::Spanned;
 
+use crate::catalog::Catalog;
 use crate::config::{self, ArrivalProcess, Balance, Discipline, ModelFile, Source};
 use crate::dist::Dist;
 use crate::error::{ModelError, closest};
@@ -23,6 +24,9 @@ pub const NONE: u32 = u32::MAX;
 pub struct Network {
     /// Where the model came from (for reports).
     pub file: String,
+    /// The model text simulated (overrides applied) and the custom catalogue
+    /// text, if any: the inputs that experiment provenance hashes.
+    pub inputs: Vec<String>,
     /// Run length, seed and replications.
     pub settings: Settings,
     /// Services, in file order.
@@ -83,6 +87,8 @@ pub struct Service {
     pub balance: Balance,
     /// Price per instance-hour.
     pub cost_per_hour: f64,
+    /// Instance type from the catalogue, if named.
+    pub instance_type: Option<String>,
     /// Stream for balancing decisions.
     pub balance_stream: u32,
     /// The service's operations.
@@ -254,6 +260,18 @@ impl Compiler<'_> {
 
     fn compile(mut self, file: ModelFile) -> Result<Network, ModelError> {
         let settings = self.settings(&file.simulation)?;
+        let mut inputs = vec![self.src.text.clone()];
+        let catalog = match &file.catalog {
+            Some(path) => {
+                let base = std::path::Path::new(&self.src.file).parent().unwrap_or(std::path::Path::new("."));
+                let source = Source::read(&base.join(path.get_ref())).map_err(|e| {
+                    self.src.error_at(path.span(), e.message).with_key("catalog")
+                })?;
+                inputs.push(source.text.clone());
+                Catalog::parse(&source)?
+            }
+            None => Catalog::builtin(),
+        };
 
         // Op ids first, so steps can refer to ops of services defined later.
         let mut op_ids: HashMap<String, u32> = HashMap::new();
@@ -293,9 +311,25 @@ impl Compiler<'_> {
         for (sname, svc_spanned) in &file.services {
             let svc = svc_spanned.get_ref();
             let service_id = services.len() as u32;
-            let threads = svc.threads.0;
-            let cores = svc.cores.map_or(threads, |c| c.0);
-            let speed = svc.speed.0;
+            let instance_type = match &svc.instance_type {
+                Some(name) => Some(catalog.types.get(name.get_ref()).ok_or_else(|| {
+                    let mut e = self
+                        .src
+                        .error_at(name.span(), format!("no instance type named \"{}\" in the catalogue", name.get_ref()))
+                        .with_key(format!("services.{sname}.instance_type"));
+                    e.hint = Some(match closest(name.get_ref(), catalog.types.keys().map(String::as_str)) {
+                        Some(c) => format!("did you mean \"{c}\"?"),
+                        None => format!("known types: {}", catalog.types.keys().cloned().collect::<Vec<_>>().join(", ")),
+                    });
+                    e
+                })?),
+                None => None,
+            };
+            let threads = svc.threads.map(|t| t.0).or(instance_type.map(|t| t.vcpus.0)).unwrap_or(1);
+            let cores = svc.cores.map(|c| c.0).or(instance_type.map(|t| t.vcpus.0)).unwrap_or(threads);
+            let speed = svc.speed.map(|s| s.0).or(instance_type.map(|t| t.speed.0)).unwrap_or(1.0);
+            let cost_per_hour =
+                svc.cost_per_hour.map(|c| c.0).or(instance_type.map(|t| t.price_per_hour.0)).unwrap_or(0.0);
             let first_op = ops.len() as u32;
             for (oname, op_spanned) in &svc.ops {
                 let op_cfg = op_spanned.get_ref();
@@ -441,7 +475,8 @@ impl Compiler<'_> {
                 queue_limit: svc.queue_limit.unwrap_or(u32::MAX),
                 discipline: svc.discipline,
                 balance: svc.balance,
-                cost_per_hour: svc.cost_per_hour.0,
+                cost_per_hour,
+                instance_type: svc.instance_type.as_ref().map(|t| t.get_ref().clone()),
                 balance_stream,
                 ops: first_op..ops.len() as u32,
             });
@@ -475,6 +510,7 @@ impl Compiler<'_> {
         let priority_levels = classes.iter().map(|c| c.priority).max().unwrap_or(0).saturating_add(1);
         let mut network = Network {
             file: self.src.file.clone(),
+            inputs,
             settings,
             services,
             ops,

@@ -8,7 +8,7 @@
 use hdrhistogram::Histogram;
 use indexmap::IndexMap;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::kernel;
 use crate::model::{self, Arrivals, Network};
@@ -49,10 +49,10 @@ pub fn run(net: &Network) -> Outcome {
 }
 
 /// The results of a model run: the stable output schema.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
     /// capsim's version.
-    pub capsim_version: &'static str,
+    pub capsim_version: String,
     /// The model file.
     pub model: String,
     /// Master seed.
@@ -74,12 +74,12 @@ pub struct Summary {
 }
 
 /// One request class.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClassSummary {
     /// Class name.
     pub name: String,
     /// "open" or "closed".
-    pub kind: &'static str,
+    pub kind: String,
     /// Offered arrival rate of an open class [requests/s].
     pub offered_per_s: Option<f64>,
     /// Users of a closed class.
@@ -91,7 +91,7 @@ pub struct ClassSummary {
     /// Fraction of finished requests that failed.
     pub error_ratio: Estimate,
     /// Fraction of finished requests that failed, by cause.
-    pub errors: IndexMap<&'static str, Estimate>,
+    pub errors: IndexMap<String, Estimate>,
     /// Time-average number of requests in the system.
     pub mean_in_system: Estimate,
     /// Mean time in system of all finished requests, failed ones included [s]
@@ -104,7 +104,7 @@ pub struct ClassSummary {
 }
 
 /// Latency statistics [s].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Latency {
     /// Mean.
     pub mean: Estimate,
@@ -123,7 +123,7 @@ pub struct Latency {
 }
 
 /// One service, over all its instances.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ServiceSummary {
     /// Service name.
     pub name: String,
@@ -156,7 +156,7 @@ pub struct ServiceSummary {
 }
 
 /// Cost of the deployment.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CostSummary {
     /// All services' instances per hour.
     pub per_hour: f64,
@@ -183,7 +183,7 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
             };
             ClassSummary {
                 name: class.name.clone(),
-                kind,
+                kind: kind.to_string(),
                 offered_per_s: offered,
                 users,
                 throughput_per_s: m(|x| x.throughput_per_s),
@@ -199,7 +199,7 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
                 error_ratio: m(|x| x.error_ratio),
                 errors: ErrorCause::ALL
                     .iter()
-                    .map(|&cause| (cause.name(), est(runs, |r| r.classes[c].errors[cause as usize])))
+                    .map(|&cause| (cause.name().to_string(), est(runs, |r| r.classes[c].errors[cause as usize])))
                     .collect(),
                 mean_in_system: m(|x| x.mean_in_system),
                 mean_sojourn_s: m(|x| x.mean_sojourn_s),
@@ -260,7 +260,7 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
     }
 
     Summary {
-        capsim_version: env!("CARGO_PKG_VERSION"),
+        capsim_version: env!("CARGO_PKG_VERSION").to_string(),
         model: net.file.clone(),
         seed: net.settings.seed,
         replications: net.settings.replications,

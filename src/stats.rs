@@ -95,9 +95,10 @@ pub struct RunStats {
 }
 
 /// A point estimate with the half-width of its 95% confidence interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
-    /// Mean over replications.
+    /// Mean over replications (NaN, written as `null`, when nothing was measured).
+    #[serde(with = "nan_as_null")]
     pub value: f64,
     /// Half-width of the 95% Student-t interval; `None` with one replication.
     pub ci95: Option<f64>,

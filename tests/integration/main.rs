@@ -2,6 +2,7 @@
 //! model, bad input and the command line. One binary, a module per behaviour.
 
 mod bad_input;
+mod charts_report;
 mod cli;
 mod models;
 mod reproducibility;

@@ -1,0 +1,1 @@
+//! Charts (PNG and SVG) drawn from sweep and run results with plotters and an embedded font.

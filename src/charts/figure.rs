@@ -1,0 +1,514 @@
+//! A chart as data ([`Figure`]: axes, marks, legend) and the one renderer
+//! that draws it on any plotters backend at any scale.
+//!
+//! Chart builders only decide *what* to show; layout, fonts, dashes and the
+//! legend live here, so every chart looks the same. Plotters draws the axes,
+//! ticks and grid; marks are drawn in pixels (mapped through the chart's
+//! coordinates) so PNG and SVG come out identical.
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::BindKeyPoints;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::axis::{Axis, Resolved, Scale};
+use super::palette::{GRID, INK, MUTED, Marker, Rgb};
+
+/// Width and height of a chart at scale 1 [px]; the PNG is drawn at scale 2.
+pub(crate) const BASE: (u32, u32) = (800, 500);
+
+/// Line pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dash {
+    /// Continuous.
+    Solid,
+    /// Long dashes.
+    Dashed,
+    /// Dots.
+    Dotted,
+}
+
+/// Something drawn in data coordinates.
+#[derive(Debug, Clone)]
+pub(crate) enum Mark {
+    /// A polyline; points that cannot be shown split it.
+    Line { points: Vec<(f64, f64)>, colour: Rgb, width: f64, dash: Dash, marker: Option<Marker> },
+    /// A shaded band between `lower` and `upper` (both ordered along x).
+    Band { lower: Vec<(f64, f64)>, upper: Vec<(f64, f64)>, colour: Rgb },
+    /// One marker.
+    Point { at: (f64, f64), colour: Rgb, marker: Marker, size: f64, filled: bool },
+    /// A reference line across the plot at `at` on the y axis (`horizontal`) or x axis.
+    Rule { horizontal: bool, at: f64, colour: Rgb, dash: Dash, width: f64, label: Option<String> },
+    /// A filled rectangle.
+    Rect { x: (f64, f64), y: (f64, f64), fill: Rgb, outline: Option<Rgb> },
+    /// A vertical interval with caps.
+    ErrorBar { x: f64, y: (f64, f64), colour: Rgb },
+    /// Text at a data point, shifted by `offset` [px at scale 1].
+    Label { at: (f64, f64), text: String, colour: Rgb, anchor: (HPos, VPos), offset: (f64, f64), bold: bool },
+}
+
+/// What a legend entry shows beside its text.
+#[derive(Debug, Clone)]
+pub(crate) enum Swatch {
+    /// A line sample.
+    Line { colour: Rgb, dash: Dash, width: f64, marker: Option<Marker> },
+    /// A filled box.
+    Fill { colour: Rgb, alpha: f64 },
+    /// A marker alone.
+    Marker { colour: Rgb, marker: Marker, filled: bool },
+    /// No swatch: a note in smaller text.
+    Note,
+}
+
+/// One legend row.
+#[derive(Debug, Clone)]
+pub(crate) struct LegendEntry {
+    /// Text.
+    pub label: String,
+    /// Sample.
+    pub swatch: Swatch,
+}
+
+impl LegendEntry {
+    pub fn new(label: impl Into<String>, swatch: Swatch) -> LegendEntry {
+        LegendEntry { label: label.into(), swatch }
+    }
+}
+
+/// A chart, independent of file format.
+#[derive(Debug, Clone)]
+pub(crate) struct Figure {
+    /// Title drawn on the chart.
+    pub title: String,
+    /// One line under the title: what is shown (class, load, what bands mean).
+    pub subtitle: String,
+    /// Horizontal axis.
+    pub x: Axis,
+    /// Vertical axis.
+    pub y: Axis,
+    /// What is drawn, in order (later on top).
+    pub marks: Vec<Mark>,
+    /// Legend rows, drawn beside the plot so they never hide data.
+    pub legend: Vec<LegendEntry>,
+}
+
+impl Figure {
+    /// Coordinates of everything drawn along each axis, for the ranges.
+    fn extents(&self) -> (Vec<f64>, Vec<f64>) {
+        let (mut xs, mut ys) = (Vec::new(), Vec::new());
+        let mut add = |x: f64, y: f64| {
+            xs.extend(self.x.coord(x));
+            ys.extend(self.y.coord(y));
+        };
+        for mark in &self.marks {
+            match mark {
+                Mark::Line { points, .. } => points.iter().for_each(|&(x, y)| add(x, y)),
+                Mark::Band { lower, upper, .. } => lower.iter().chain(upper).for_each(|&(x, y)| add(x, y)),
+                Mark::Point { at, .. } => add(at.0, at.1),
+                Mark::Rect { x, y, .. } => {
+                    add(x.0, y.0);
+                    add(x.1, y.1);
+                }
+                Mark::ErrorBar { x, y, .. } => {
+                    add(*x, y.0);
+                    add(*x, y.1);
+                }
+                Mark::Rule { .. } | Mark::Label { .. } => {}
+            }
+        }
+        for mark in &self.marks {
+            if let Mark::Rule { horizontal, at, .. } = mark {
+                if *horizontal {
+                    ys.extend(self.y.coord(*at));
+                } else {
+                    xs.extend(self.x.coord(*at));
+                }
+            }
+        }
+        (xs, ys)
+    }
+
+    /// Whether anything at all can be drawn.
+    pub fn has_data(&self) -> bool {
+        let (xs, ys) = self.extents();
+        !xs.is_empty() && !ys.is_empty()
+    }
+}
+
+fn colour(c: Rgb) -> RGBColor {
+    RGBColor(c.0, c.1, c.2)
+}
+
+fn font(size: f64, bold: bool, c: Rgb) -> TextStyle<'static> {
+    let style = if bold { FontStyle::Bold } else { FontStyle::Normal };
+    ("sans-serif", size).into_font().style(style).color(&colour(c))
+}
+
+/// Shortens `text` with an ellipsis until it fits in `max` pixels.
+fn fit<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str, style: &TextStyle, max: f64) -> String {
+    let width = |t: &str| area.estimate_text_size(t, style).map(|(w, _)| f64::from(w)).unwrap_or(0.0);
+    if width(text) <= max {
+        return text.to_string();
+    }
+    let mut chars: Vec<char> = text.chars().collect();
+    while !chars.is_empty() {
+        chars.pop();
+        let candidate: String = chars.iter().collect::<String>().trim_end().to_string() + "…";
+        if width(&candidate) <= max {
+            return candidate;
+        }
+    }
+    String::new()
+}
+
+/// Draws `fig` filling `root`, with every length multiplied by `s`.
+pub(crate) fn render<DB: DrawingBackend>(fig: &Figure, root: &DrawingArea<DB, Shift>, s: f64) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let px = |v: f64| (v * s).round() as i32;
+    root.fill(&WHITE).map_err(err)?;
+    let (w, h) = root.dim_in_pixel();
+    let (w, h) = (f64::from(w), f64::from(h));
+
+    // Header: title and subtitle.
+    let title_font = font(24.0 * s, true, INK);
+    let sub_font = font(15.0 * s, false, MUTED);
+    let title = fit(root, &fig.title, &title_font, w - 32.0 * s);
+    root.draw(&Text::new(title, (px(16.0), px(12.0)), title_font.pos(Pos::new(HPos::Left, VPos::Top)))).map_err(err)?;
+    let mut header = 48.0;
+    if !fig.subtitle.is_empty() {
+        let subtitle = fit(root, &fig.subtitle, &sub_font, w - 32.0 * s);
+        root.draw(&Text::new(subtitle, (px(16.0), px(44.0)), sub_font.pos(Pos::new(HPos::Left, VPos::Top))))
+            .map_err(err)?;
+        header = 70.0;
+    }
+
+    // Legend column on the right.
+    let legend_font = font(15.0 * s, false, INK);
+    let note_font = font(13.0 * s, false, MUTED);
+    let legend_w = if fig.legend.is_empty() {
+        0.0
+    } else {
+        let widest = fig
+            .legend
+            .iter()
+            .map(|e| {
+                let f = if matches!(e.swatch, Swatch::Note) { &note_font } else { &legend_font };
+                let indent = if matches!(e.swatch, Swatch::Note) { 0.0 } else { 40.0 * s };
+                root.estimate_text_size(&e.label, f).map(|(w, _)| f64::from(w)).unwrap_or(0.0) + indent
+            })
+            .fold(0.0, f64::max);
+        (widest + 24.0 * s).clamp(130.0 * s, 240.0 * s)
+    };
+
+    let (xs, ys) = fig.extents();
+    let xr = fig.x.resolve(&xs);
+    let yr = fig.y.resolve(&ys);
+
+    // Room for the tick labels and axis titles.
+    let tick_font = font(15.0 * s, false, INK);
+    let desc_font = font(16.0 * s, false, INK);
+    let text_w = |t: &str| root.estimate_text_size(t, &tick_font).map(|(w, _)| f64::from(w)).unwrap_or(0.0);
+    let y_tick_w = yr.labels.iter().map(|l| text_w(l)).fold(0.0, f64::max);
+    let y_label_area = y_tick_w + 44.0 * s;
+    let x_label_area = 58.0 * s;
+
+    let plot_w = w - legend_w;
+    let chart_area = root.margin(px(header), 0, 0, 0);
+    let (chart_area, legend_area) = chart_area.split_horizontally(plot_w.round() as i32);
+
+    // Category labels longer than their slot are shortened.
+    let mut xr = xr;
+    if let Scale::Categories(names) = &fig.x.scale {
+        let slot = (plot_w - y_label_area - 24.0 * s) / names.len().max(1) as f64 - 8.0 * s;
+        xr.labels = names.iter().map(|n| fit(root, n, &tick_font, slot)).collect();
+    }
+    let mut yr = yr;
+    if let Scale::Categories(names) = &fig.y.scale {
+        yr.labels = names.iter().map(|n| fit(root, n, &tick_font, 200.0 * s)).collect();
+        let widest = yr.labels.iter().map(|l| text_w(l)).fold(0.0, f64::max);
+        return draw_chart(fig, root, &chart_area, &legend_area, (&xr, &yr), (widest + 20.0 * s, x_label_area), s);
+    }
+    draw_chart(fig, root, &chart_area, &legend_area, (&xr, &yr), (y_label_area, x_label_area), s)?;
+    let _ = desc_font;
+    Ok(())
+}
+
+/// Axes, marks and legend.
+fn draw_chart<DB: DrawingBackend>(
+    fig: &Figure,
+    root: &DrawingArea<DB, Shift>,
+    chart_area: &DrawingArea<DB, Shift>,
+    legend_area: &DrawingArea<DB, Shift>,
+    (xr, yr): (&Resolved, &Resolved),
+    (y_label_area, x_label_area): (f64, f64),
+    s: f64,
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let px = |v: f64| (v * s).round() as i32;
+    let y_categories = matches!(fig.y.scale, Scale::Categories(_));
+    let x_categories = matches!(fig.x.scale, Scale::Categories(_));
+
+    let mut chart = ChartBuilder::on(chart_area)
+        .margin_top(px(10.0))
+        .margin_right(px(24.0))
+        .margin_left(px(8.0))
+        .margin_bottom(px(6.0))
+        .x_label_area_size(x_label_area.round() as i32)
+        .y_label_area_size(y_label_area.round() as i32)
+        .build_cartesian_2d((xr.lo..xr.hi).with_key_points(xr.ticks.clone()), (yr.lo..yr.hi).with_key_points(yr.ticks.clone()))
+        .map_err(err)?;
+
+    let x_fmt = |c: &f64| xr.label(*c);
+    let y_fmt = |c: &f64| yr.label(*c);
+    let mut mesh = chart.configure_mesh();
+    mesh.bold_line_style(colour(GRID).stroke_width(px(1.0).max(1) as u32))
+        .light_line_style(TRANSPARENT)
+        .axis_style(colour(MUTED).stroke_width(px(1.0).max(1) as u32))
+        .label_style(font(15.0 * s, false, INK))
+        .axis_desc_style(font(16.0 * s, false, INK))
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
+        .set_all_tick_mark_size(px(5.0))
+        .x_label_offset(0)
+        .x_desc(if x_categories { String::new() } else { xr.title.clone() });
+    if !y_categories {
+        mesh.y_desc(yr.title.clone());
+    }
+    if x_categories {
+        mesh.disable_x_mesh();
+    }
+    if y_categories {
+        mesh.disable_y_mesh();
+    }
+    mesh.draw().map_err(err)?;
+
+    // Marks, in pixels.
+    let map = |x: f64, y: f64| -> Option<(i32, i32)> {
+        let (cx, cy) = (fig.x.coord(x)?, fig.y.coord(y)?);
+        Some(chart.backend_coord(&(cx, cy)))
+    };
+    let (plot_x, plot_y) = chart.plotting_area().get_pixel_range();
+    for mark in &fig.marks {
+        match mark {
+            Mark::Line { points, colour: c, width, dash, marker } => {
+                for run in runs(points.iter().map(|&(x, y)| map(x, y))) {
+                    polyline(root, &run, *c, *width * s, *dash, s).map_err(err)?;
+                }
+                if let Some(m) = marker {
+                    for p in points.iter().filter_map(|&(x, y)| map(x, y)) {
+                        draw_marker(root, p, *m, 5.0 * s, *c, true, s).map_err(err)?;
+                    }
+                }
+            }
+            Mark::Band { lower, upper, colour: c } => {
+                let pairs: Vec<Option<((i32, i32), (i32, i32))>> =
+                    lower.iter().zip(upper).map(|(&(x0, y0), &(x1, y1))| Some((map(x0, y0)?, map(x1, y1)?))).collect();
+                for run in runs(pairs.into_iter()) {
+                    if run.len() < 2 {
+                        continue;
+                    }
+                    let mut poly: Vec<(i32, i32)> = run.iter().map(|p| p.1).collect();
+                    poly.extend(run.iter().rev().map(|p| p.0));
+                    root.draw(&Polygon::new(poly, colour(*c).mix(0.18).filled())).map_err(err)?;
+                }
+            }
+            Mark::Point { at, colour: c, marker, size, filled } => {
+                if let Some(p) = map(at.0, at.1) {
+                    draw_marker(root, p, *marker, size * s, *c, *filled, s).map_err(err)?;
+                }
+            }
+            Mark::Rule { horizontal, at, colour: c, dash, width, label } => {
+                let line = if *horizontal {
+                    fig.y.coord(*at).map(|cy| {
+                        let y = chart.backend_coord(&(xr.lo, cy)).1;
+                        [(plot_x.start, y), (plot_x.end, y)]
+                    })
+                } else {
+                    fig.x.coord(*at).map(|cx| {
+                        let x = chart.backend_coord(&(cx, yr.lo)).0;
+                        [(x, plot_y.start), (x, plot_y.end)]
+                    })
+                };
+                if let Some(line) = line {
+                    polyline(root, &line, *c, width * s, *dash, s).map_err(err)?;
+                    if let Some(text) = label {
+                        let (pos, anchor) = if *horizontal {
+                            ((line[0].0 + px(8.0), line[0].1 - px(4.0)), Pos::new(HPos::Left, VPos::Bottom))
+                        } else {
+                            ((line[0].0 + px(5.0), line[0].1 + px(4.0)), Pos::new(HPos::Left, VPos::Top))
+                        };
+                        let style = font(14.0 * s, true, *c).pos(anchor);
+                        root.draw(&Text::new(text.clone(), pos, style)).map_err(err)?;
+                    }
+                }
+            }
+            Mark::Rect { x, y, fill, outline } => {
+                if let (Some(a), Some(b)) = (map(x.0, y.0), map(x.1, y.1)) {
+                    root.draw(&Rectangle::new([a, b], colour(*fill).filled())).map_err(err)?;
+                    if let Some(o) = outline {
+                        root.draw(&Rectangle::new([a, b], colour(*o).stroke_width(px(2.0) as u32))).map_err(err)?;
+                    }
+                }
+            }
+            Mark::ErrorBar { x, y, colour: c } => {
+                if let (Some(a), Some(b)) = (map(*x, y.0), map(*x, y.1)) {
+                    let style = colour(*c).stroke_width(px(1.5).max(1) as u32);
+                    let cap = px(5.0);
+                    root.draw(&PathElement::new(vec![a, b], style)).map_err(err)?;
+                    root.draw(&PathElement::new(vec![(a.0 - cap, a.1), (a.0 + cap, a.1)], style)).map_err(err)?;
+                    root.draw(&PathElement::new(vec![(b.0 - cap, b.1), (b.0 + cap, b.1)], style)).map_err(err)?;
+                }
+            }
+            Mark::Label { at, text, colour: c, anchor, offset, bold } => {
+                if let Some(p) = map(at.0, at.1) {
+                    let style = font(14.0 * s, *bold, *c).pos(Pos::new(anchor.0, anchor.1));
+                    let pos = (p.0 + px(offset.0), p.1 + px(offset.1));
+                    root.draw(&Text::new(text.clone(), pos, style)).map_err(err)?;
+                }
+            }
+        }
+    }
+
+    // Category names on a vertical category axis, coloured like their rows.
+    let _ = y_categories;
+
+    draw_legend(fig, legend_area, plot_y.start, s).map_err(err)
+}
+
+fn draw_legend<DB: DrawingBackend>(
+    fig: &Figure,
+    area: &DrawingArea<DB, Shift>,
+    top: i32,
+    s: f64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    if fig.legend.is_empty() {
+        return Ok(());
+    }
+    let px = |v: f64| (v * s).round() as i32;
+    let (x0, _) = area.get_base_pixel();
+    let (w, _) = area.dim_in_pixel();
+    let text_font = font(15.0 * s, false, INK);
+    let note_font = font(13.0 * s, false, MUTED);
+    let mut y = top + px(10.0);
+    for entry in &fig.legend {
+        let sx = x0 + px(4.0);
+        let mid = y;
+        match &entry.swatch {
+            Swatch::Line { colour: c, dash, width, marker } => {
+                polyline(area, &[(sx, mid), (sx + px(30.0), mid)], *c, width * s, *dash, s)?;
+                if let Some(m) = marker {
+                    draw_marker(area, (sx + px(15.0), mid), *m, 5.0 * s, *c, true, s)?;
+                }
+            }
+            Swatch::Fill { colour: c, alpha } => {
+                area.draw(&Rectangle::new([(sx, mid - px(7.0)), (sx + px(30.0), mid + px(7.0))], colour(*c).mix(*alpha).filled()))?;
+            }
+            Swatch::Marker { colour: c, marker, filled } => {
+                draw_marker(area, (sx + px(15.0), mid), *marker, 6.0 * s, *c, *filled, s)?;
+            }
+            Swatch::Note => {}
+        }
+        let (f, tx) = match entry.swatch {
+            Swatch::Note => (&note_font, sx),
+            _ => (&text_font, sx + px(40.0)),
+        };
+        let max = f64::from(w) - f64::from(tx - x0) - 6.0 * s;
+        let text = fit(area, &entry.label, f, max);
+        area.draw(&Text::new(text, (tx, mid), f.clone().pos(Pos::new(HPos::Left, VPos::Center))))?;
+        y += px(if matches!(entry.swatch, Swatch::Note) { 20.0 } else { 26.0 });
+    }
+    Ok(())
+}
+
+/// Contiguous runs of drawable points.
+fn runs<T>(items: impl Iterator<Item = Option<T>>) -> Vec<Vec<T>> {
+    let mut out = vec![Vec::new()];
+    for item in items {
+        match item {
+            Some(p) => out.last_mut().expect("never empty").push(p),
+            None if out.last().is_some_and(|r| !r.is_empty()) => out.push(Vec::new()),
+            None => {}
+        }
+    }
+    out.retain(|r| !r.is_empty());
+    out
+}
+
+/// A polyline in pixels, dashed by hand so PNG and SVG agree.
+fn polyline<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    points: &[(i32, i32)],
+    c: Rgb,
+    width: f64,
+    dash: Dash,
+    s: f64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let style = colour(c).stroke_width(width.round().max(1.0) as u32);
+    let (on, off) = match dash {
+        Dash::Solid => {
+            if points.len() == 1 {
+                return Ok(());
+            }
+            return area.draw(&PathElement::new(points.to_vec(), style));
+        }
+        Dash::Dashed => (10.0 * s, 6.0 * s),
+        Dash::Dotted => (2.5 * s, 4.5 * s),
+    };
+    let (mut drawing, mut left) = (true, on);
+    for pair in points.windows(2) {
+        let (a, b) = ((f64::from(pair[0].0), f64::from(pair[0].1)), (f64::from(pair[1].0), f64::from(pair[1].1)));
+        let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+        let mut t = 0.0;
+        while t < len {
+            let step = left.min(len - t);
+            if drawing {
+                let p = |u: f64| ((a.0 + (b.0 - a.0) * u / len).round() as i32, (a.1 + (b.1 - a.1) * u / len).round() as i32);
+                area.draw(&PathElement::new(vec![p(t), p(t + step)], style))?;
+            }
+            t += step;
+            left -= step;
+            if left <= 1e-9 {
+                drawing = !drawing;
+                left = if drawing { on } else { off };
+            }
+        }
+    }
+    Ok(())
+}
+
+fn draw_marker<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (x, y): (i32, i32),
+    marker: Marker,
+    r: f64,
+    c: Rgb,
+    filled: bool,
+    s: f64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let ri = r.round() as i32;
+    let fill = colour(c).filled();
+    let white = WHITE.filled();
+    let stroke = colour(c).stroke_width((2.0 * s).round() as u32);
+    let shape: Vec<(i32, i32)> = match marker {
+        Marker::Circle => {
+            area.draw(&Circle::new((x, y), ri, if filled { fill } else { white }))?;
+            return area.draw(&Circle::new((x, y), ri, stroke));
+        }
+        Marker::Square => {
+            let h = (r * 0.9).round() as i32;
+            vec![(x - h, y - h), (x + h, y - h), (x + h, y + h), (x - h, y + h)]
+        }
+        Marker::Triangle => {
+            let h = (r * 1.2).round() as i32;
+            vec![(x, y - h), (x + h, y + (r * 0.75).round() as i32), (x - h, y + (r * 0.75).round() as i32)]
+        }
+        Marker::Diamond => {
+            let h = (r * 1.3).round() as i32;
+            vec![(x, y - h), (x + h, y), (x, y + h), (x - h, y)]
+        }
+    };
+    area.draw(&Polygon::new(shape.clone(), if filled { fill } else { white }))?;
+    let mut outline = shape.clone();
+    outline.push(shape[0]);
+    area.draw(&PathElement::new(outline, stroke))
+}

@@ -1,0 +1,13 @@
+//! Experiments: designs x sweep axes x replications, run in parallel,
+//! summarised with confidence intervals and answered as capacity questions.
+//!
+//! `spec` reads and validates the experiment file, `execute` runs the run
+//! list (whole, or one shard of it), `aggregate` turns finished runs into
+//! [`results::ExperimentResults`], and `output` writes and merges results
+//! folders atomically.
+
+pub mod aggregate;
+pub mod execute;
+pub mod output;
+pub mod results;
+pub mod spec;

@@ -1,0 +1,158 @@
+//! The results of an experiment: every (design, point) summarised across
+//! its replications, plus the capacity answers. This is what results.json
+//! holds and what charts and the HTML report are drawn from.
+
+use serde::{Deserialize, Serialize};
+
+use crate::run::Summary;
+
+/// Everything a sweep produced.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExperimentResults {
+    /// What was asked and how it was run (provenance).
+    pub experiment: ExperimentInfo,
+    /// One entry per (design, point), designs in file order, points in axis order.
+    pub points: Vec<PointResult>,
+    /// Capacity answers.
+    pub capacity: Capacity,
+}
+
+/// The experiment's definition and provenance.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExperimentInfo {
+    /// Experiment name.
+    pub name: String,
+    /// The question it answers, in a sentence.
+    pub question: String,
+    /// The experiment file as given.
+    pub file: String,
+    /// The base model file.
+    pub model: String,
+    /// SHA-256 over the experiment, model and catalogue texts.
+    pub inputs_sha256: String,
+    /// capsim's version.
+    pub capsim_version: String,
+    /// Experiment seed (common random numbers: every design and point uses it).
+    pub seed: u64,
+    /// Replications per point.
+    pub replications: u32,
+    /// The command line that produced the results.
+    pub command: String,
+    /// False when the sweep was interrupted; then some points lack replications.
+    pub complete: bool,
+    /// Runs planned and runs finished.
+    pub runs_total: usize,
+    /// Runs finished.
+    pub runs_done: usize,
+    /// The designs compared.
+    pub designs: Vec<DesignInfo>,
+    /// The swept axes.
+    pub axes: Vec<AxisInfo>,
+    /// Index into `axes` of the load axis (offered load), if any.
+    pub load_axis: Option<usize>,
+    /// The service-level objective, if any.
+    pub slo: Option<SloInfo>,
+}
+
+/// One design: a named set of overrides on the base model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DesignInfo {
+    /// Name.
+    pub name: String,
+    /// What it is, in words.
+    pub description: String,
+    /// Its overrides, as `path=value`.
+    pub overrides: Vec<String>,
+}
+
+/// One sweep axis.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AxisInfo {
+    /// The dotted model path it varies.
+    pub path: String,
+    /// A short label for charts, e.g. "offered load [req/s]".
+    pub label: String,
+    /// The values as written into the model ("200/s").
+    pub values: Vec<String>,
+    /// The same values as numbers in SI units (rates per second, seconds).
+    pub numeric: Vec<f64>,
+}
+
+/// A service-level objective.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SloInfo {
+    /// The class it applies to; `None`: every class.
+    pub class: Option<String>,
+    /// Latency percentile name ("p99", "p50", "mean", ...) and its limit [s].
+    pub latency: Option<(String, f64)>,
+    /// Highest error ratio allowed.
+    pub error_ratio: Option<f64>,
+    /// The SLO in words, e.g. "p99 <= 300 ms and errors <= 0.1%".
+    pub text: String,
+}
+
+/// One design at one point of the sweep.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PointResult {
+    /// Design name.
+    pub design: String,
+    /// Index into the designs.
+    pub design_index: usize,
+    /// Index of the point (the same point across designs has the same index).
+    pub point_index: usize,
+    /// Axis values as written, in axis order.
+    pub axis_values: Vec<String>,
+    /// Axis values as numbers.
+    pub axis_numeric: Vec<f64>,
+    /// The load axis value as a number, if there is a load axis.
+    pub load: Option<f64>,
+    /// Replications finished at this point.
+    pub replications: usize,
+    /// Whether the point meets the SLO (`None` without an SLO or data).
+    pub meets_slo: Option<bool>,
+    /// Everything measured, with confidence intervals.
+    pub summary: Summary,
+    /// Per class, latency quantiles averaged over replications.
+    pub cdf: Vec<ClassCdf>,
+}
+
+/// A latency distribution as quantiles.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClassCdf {
+    /// Class name.
+    pub class: String,
+    /// Cumulative probabilities.
+    pub levels: Vec<f64>,
+    /// Latency at each level [s].
+    pub latency_s: Vec<f64>,
+}
+
+/// Capacity answers.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Capacity {
+    /// Per design (and per combination of the other axes, if any).
+    pub designs: Vec<DesignCapacity>,
+    /// The load at which designs are compared on cost, if set.
+    pub target_load: Option<f64>,
+    /// The cheapest design that meets the SLO at the target load.
+    pub cheapest_at_target: Option<String>,
+    /// The findings in sentences, for people.
+    pub findings: Vec<String>,
+}
+
+/// How much load one design holds under the SLO.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DesignCapacity {
+    /// Design name (with other axis values appended when the grid has more axes).
+    pub design: String,
+    /// Highest load that met the SLO (`None`: not even the lowest).
+    pub max_load: Option<f64>,
+    /// Lowest load above it that failed (`None`: none failed).
+    pub fails_at: Option<f64>,
+    /// The busiest service at `max_load` and its CPU utilisation.
+    pub bottleneck: Option<(String, f64)>,
+    /// Cost of the deployment per hour.
+    pub cost_per_hour: f64,
+    /// Cost per million requests at `max_load`.
+    pub cost_per_million_at_max: Option<f64>,
+}

@@ -1,0 +1,488 @@
+//! The experiment file: base model, designs, sweep axes, replications, SLO
+//! and capacity questions; validated into an [`Experiment`] whose every
+//! (design, point) model is compiled up front, so a bad override fails
+//! before any simulation starts.
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+use crate::config::{Positive, Source};
+use crate::error::ModelError;
+use crate::experiment::results::{AxisInfo, DesignInfo, SloInfo};
+use crate::model::{self, Network};
+use crate::units;
+
+/// The experiment file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExperimentFile {
+    experiment: Header,
+    #[serde(default)]
+    designs: IndexMap<String, DesignConfig>,
+    #[serde(default)]
+    axes: Vec<Spanned<AxisConfig>>,
+    slo: Option<SloConfig>,
+    capacity: Option<CapacityConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Header {
+    name: Option<String>,
+    #[serde(default)]
+    question: String,
+    model: Spanned<String>,
+    #[serde(default = "default_replications")]
+    replications: Positive<u32>,
+    #[serde(default = "default_seed")]
+    seed: u64,
+    /// Path of the axis that is the offered load (default: the first axis).
+    load: Option<Spanned<String>>,
+    /// Overrides applied to every design (e.g. a shorter duration).
+    #[serde(default)]
+    set: IndexMap<String, toml::Value>,
+}
+
+fn default_replications() -> Positive<u32> {
+    Positive(3)
+}
+fn default_seed() -> u64 {
+    1
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DesignConfig {
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    set: IndexMap<String, toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AxisConfig {
+    path: String,
+    values: Option<Vec<toml::Value>>,
+    from: Option<toml::Value>,
+    to: Option<toml::Value>,
+    steps: Option<u32>,
+    peak: Option<toml::Value>,
+    levels: Option<Vec<f64>>,
+    label: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SloConfig {
+    class: Option<String>,
+    mean: Option<String>,
+    p50: Option<String>,
+    p90: Option<String>,
+    p95: Option<String>,
+    p99: Option<String>,
+    p999: Option<String>,
+    error_ratio: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CapacityConfig {
+    target_load: Option<toml::Value>,
+    #[serde(default)]
+    bisect: u32,
+}
+
+/// A validated experiment, ready to run.
+#[derive(Debug)]
+pub struct Experiment {
+    /// Name (default: the file stem).
+    pub name: String,
+    /// The question, in a sentence.
+    pub question: String,
+    /// The experiment file as given.
+    pub file: String,
+    /// The base model path as written in the file.
+    pub model: String,
+    /// Replications per (design, point).
+    pub replications: u32,
+    /// Seed shared by every run (common random numbers).
+    pub seed: u64,
+    /// Designs, with their overrides as (path, value) pairs.
+    pub designs: Vec<DesignInfo>,
+    /// Axes with their values.
+    pub axes: Vec<AxisInfo>,
+    /// The load axis, if any.
+    pub load_axis: Option<usize>,
+    /// The SLO, if any.
+    pub slo: Option<SloInfo>,
+    /// Load for the cheapest-design question.
+    pub target_load: Option<f64>,
+    /// Bisection rounds refining each design's capacity.
+    pub bisect: u32,
+    /// Compiled networks, `networks[design][point]`.
+    pub networks: Vec<Vec<Network>>,
+    /// Per point, the axis value index of each axis.
+    pub points: Vec<Vec<usize>>,
+    /// SHA-256 of the experiment, model and catalogue texts.
+    pub inputs_sha256: String,
+    base_model: PathBuf,
+    design_overrides: Vec<Vec<String>>,
+}
+
+/// One simulation: a replication of a design at a point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunId {
+    /// Position in the run list (the shard key).
+    pub index: usize,
+    /// Design index.
+    pub design: usize,
+    /// Point index.
+    pub point: usize,
+    /// Replication.
+    pub replication: u32,
+}
+
+impl Experiment {
+    /// Reads and validates an experiment file, applying `overrides` to every design's model.
+    pub fn load(path: &Path, overrides: &[String]) -> Result<Experiment, ModelError> {
+        let source = Source::read(path)?;
+        let file: ExperimentFile = toml::from_str(&source.text).map_err(|e| {
+            let mut err = ModelError::at(&source.file, &source.text, e.span(), e.message().to_string());
+            if e.message().starts_with("unknown field") {
+                err.hint = Some("check the spelling; the keys allowed here are listed above".into());
+            }
+            err
+        })?;
+        let h = &file.experiment;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let base_model = dir.join(h.model.get_ref());
+        if !base_model.exists() {
+            return Err(source
+                .error_at(h.model.span(), format!("the model file {} does not exist", base_model.display()))
+                .with_key("experiment.model")
+                .with_hint("the model path is relative to the experiment file"));
+        }
+        let name = h.name.clone().unwrap_or_else(|| {
+            path.file_stem().map_or_else(|| "experiment".into(), |s| s.to_string_lossy().into_owned())
+        });
+
+        // Every run uses the experiment's seed: common random numbers make the
+        // differences between designs and points sharper than independent seeds.
+        let common: Vec<String> = h
+            .set
+            .iter()
+            .map(|(k, v)| override_text(k, v))
+            .chain(overrides.iter().cloned())
+            .chain([format!("simulation.seed={}", h.seed)])
+            .collect();
+        let mut designs = Vec::new();
+        let mut design_overrides = Vec::new();
+        if file.designs.is_empty() {
+            designs.push(DesignInfo { name: "baseline".into(), description: "the base model".into(), overrides: vec![] });
+            design_overrides.push(common.clone());
+        }
+        for (dname, d) in &file.designs {
+            let own: Vec<String> = d.set.iter().map(|(k, v)| override_text(k, v)).collect();
+            designs.push(DesignInfo { name: dname.clone(), description: d.description.clone(), overrides: own.clone() });
+            design_overrides.push(common.iter().cloned().chain(own).collect());
+        }
+
+        let mut axes = Vec::new();
+        for (i, a) in file.axes.iter().enumerate() {
+            axes.push(axis(a.get_ref()).map_err(|msg| source.error_at(a.span(), msg).with_key(format!("axes[{i}]")))?);
+        }
+        let load_axis = match &h.load {
+            Some(p) => Some(axes.iter().position(|a| &a.path == p.get_ref()).ok_or_else(|| {
+                source.error_at(p.span(), format!("no axis varies `{}`", p.get_ref())).with_key("experiment.load")
+            })?),
+            None if axes.is_empty() => None,
+            None => Some(0),
+        };
+        let target_load = match file.capacity.as_ref().and_then(|c| c.target_load.as_ref()) {
+            Some(v) => Some(
+                numeric(&value_text(v))
+                    .map_err(|m| ModelError::new(&source.file, m).with_key("capacity.target_load"))?,
+            ),
+            None => None,
+        };
+        // The target load is simulated even when the grid misses it.
+        if let (Some(t), Some(l)) = (target_load, load_axis) {
+            let axis = &mut axes[l];
+            if !axis.numeric.iter().any(|&x| (x - t).abs() <= 1e-9 * t.abs().max(1.0)) {
+                let template = axis.values.first().cloned().unwrap_or_default();
+                let pos = axis.numeric.iter().position(|&x| x > t).unwrap_or(axis.numeric.len());
+                axis.values.insert(pos, with_number(&template, t));
+                axis.numeric.insert(pos, t);
+            }
+        }
+        let slo = file.slo.as_ref().map(|s| slo(s, &source)).transpose()?;
+
+        // Grid of points: every combination of axis values, first axis slowest.
+        let mut points: Vec<Vec<usize>> = vec![vec![]];
+        for a in &axes {
+            points = points.into_iter().flat_map(|p| (0..a.values.len()).map(move |v| [p.clone(), vec![v]].concat())).collect();
+        }
+
+        let mut networks = Vec::new();
+        for (d, overrides) in design_overrides.iter().enumerate() {
+            let mut per_point = Vec::new();
+            for p in &points {
+                let mut all = overrides.clone();
+                all.extend(axes.iter().zip(p).map(|(a, &v)| format!("{}={}", a.path, a.values[v])));
+                let net = model::load(&base_model, &all).map_err(|mut e| {
+                    e.message = format!("in design `{}`: {}", designs[d].name, e.message);
+                    e
+                })?;
+                if let Some(slo) = &slo
+                    && let Some(class) = &slo.class
+                    && !net.classes.iter().any(|c| &c.name == class)
+                {
+                    return Err(ModelError::new(&source.file, format!("the SLO names class `{class}`, which the model does not have"))
+                        .with_key("slo.class"));
+                }
+                per_point.push(net);
+            }
+            networks.push(per_point);
+        }
+        let mut hasher = Sha256::new();
+        hasher.update(source.text.as_bytes());
+        for input in &networks[0][0].inputs[1..] {
+            hasher.update(input.as_bytes());
+        }
+        hasher.update(std::fs::read(&base_model).unwrap_or_default());
+        let inputs_sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+
+        Ok(Experiment {
+            name,
+            question: h.question.clone(),
+            file: source.file.clone(),
+            model: h.model.get_ref().clone(),
+            replications: h.replications.0,
+            seed: h.seed,
+            designs,
+            axes,
+            load_axis,
+            slo,
+            target_load,
+            bisect: file.capacity.as_ref().map_or(0, |c| c.bisect),
+            networks,
+            points,
+            inputs_sha256,
+            base_model,
+            design_overrides,
+        })
+    }
+
+    /// Every run, in run order: designs, then points, then replications.
+    pub fn runs(&self) -> Vec<RunId> {
+        let mut runs = Vec::new();
+        for design in 0..self.designs.len() {
+            for point in 0..self.points.len() {
+                for replication in 0..self.replications {
+                    runs.push(RunId { index: runs.len(), design, point, replication });
+                }
+            }
+        }
+        runs
+    }
+
+    /// A design's model at an arbitrary value of the load axis (for bisection).
+    pub fn network_at_load(&self, design: usize, point: usize, load: f64) -> Result<Network, ModelError> {
+        let l = self.load_axis.expect("bisection needs a load axis");
+        let mut all = self.design_overrides[design].clone();
+        for (i, (a, &v)) in self.axes.iter().zip(&self.points[point]).enumerate() {
+            let value = if i == l { with_number(&a.values[v], load) } else { a.values[v].clone() };
+            all.push(format!("{}={value}", a.path));
+        }
+        model::load(&self.base_model, &all)
+    }
+}
+
+/// `path=value` with the value written as TOML would read it back.
+fn override_text(path: &str, v: &toml::Value) -> String {
+    format!("{path}={}", value_text(v))
+}
+
+fn value_text(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A value's number in SI units: rates per second, durations in seconds, plain numbers.
+fn numeric(text: &str) -> Result<f64, String> {
+    if let Ok(r) = units::parse_rate(text) {
+        return Ok(r);
+    }
+    if let Ok(d) = units::parse_duration(text) {
+        return Ok(d);
+    }
+    text.trim().parse::<f64>().map_err(|_| format!("`{text}` is not a number, a rate or a duration"))
+}
+
+/// Splits "200/s" into (200, "/s") and "1.5" into (1.5, "").
+fn split_unit(text: &str) -> Option<(f64, String)> {
+    let t = text.trim();
+    let end = t.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+' || c == 'e' || c == '_')).unwrap_or(t.len());
+    let number: String = t[..end].chars().filter(|&c| c != '_').collect();
+    Some((number.parse().ok()?, t[end..].to_string()))
+}
+
+/// Formats `x` with the unit of `template` ("200/s" -> "350/s").
+fn with_number(template: &str, x: f64) -> String {
+    let unit = split_unit(template).map(|(_, u)| u).unwrap_or_default();
+    // The template's number is in the unit's own scale; convert back from SI.
+    let scale = split_unit(template)
+        .and_then(|(n, _)| numeric(template).ok().map(|si| if n != 0.0 { si / n } else { 1.0 }))
+        .unwrap_or(1.0);
+    format!("{}{unit}", round_sig(x / scale))
+}
+
+/// Up to 6 significant digits, integers without a decimal point.
+fn round_sig(x: f64) -> String {
+    if x == x.trunc() && x.abs() < 1e15 {
+        return format!("{}", x as i64);
+    }
+    let digits = 6 - (x.abs().log10().floor() as i32 + 1);
+    let factor = 10f64.powi(digits.max(0));
+    let r = (x * factor).round() / factor;
+    format!("{r}")
+}
+
+fn axis(a: &AxisConfig) -> Result<AxisInfo, String> {
+    let values: Vec<String> = match (&a.values, &a.from, &a.to, &a.peak) {
+        (Some(vals), None, None, None) => vals.iter().map(value_text).collect(),
+        (None, Some(from), Some(to), None) => {
+            let steps = a.steps.ok_or("an axis with `from` and `to` needs `steps` (the number of values)")?;
+            if steps < 2 {
+                return Err("`steps` must be at least 2".into());
+            }
+            let (f, to) = (value_text(from), value_text(to));
+            let ((x0, u0), (x1, u1)) = (split_unit(&f).ok_or("`from` is not a number")?, split_unit(&to).ok_or("`to` is not a number")?);
+            if u0 != u1 {
+                return Err(format!("`from` ({f}) and `to` ({to}) must use the same unit"));
+            }
+            (0..steps).map(|i| format!("{}{u0}", round_sig(x0 + (x1 - x0) * f64::from(i) / f64::from(steps - 1)))).collect()
+        }
+        (None, None, None, Some(peak)) => {
+            let levels = a.levels.as_ref().ok_or("an axis with `peak` needs `levels`, e.g. [0.5, 1.0, 1.5]")?;
+            let p = value_text(peak);
+            let (x, unit) = split_unit(&p).ok_or("`peak` is not a number")?;
+            levels.iter().map(|l| format!("{}{unit}", round_sig(x * l))).collect()
+        }
+        _ => return Err("an axis has `values`, or `from`/`to`/`steps`, or `peak`/`levels`".into()),
+    };
+    if values.is_empty() {
+        return Err(format!("the axis over `{}` has no values", a.path));
+    }
+    let numeric: Vec<f64> = values.iter().map(|v| numeric(v)).collect::<Result<_, _>>()?;
+    let label = a.label.clone().unwrap_or_else(|| {
+        if a.path.ends_with(".rate") {
+            "offered load [requests/s]".to_string()
+        } else if a.path.ends_with(".users") {
+            "users".to_string()
+        } else {
+            a.path.clone()
+        }
+    });
+    Ok(AxisInfo { path: a.path.clone(), label, values, numeric })
+}
+
+fn slo(s: &SloConfig, source: &Source) -> Result<SloInfo, ModelError> {
+    let given: Vec<(&str, &String)> = [
+        ("mean", &s.mean),
+        ("p50", &s.p50),
+        ("p90", &s.p90),
+        ("p95", &s.p95),
+        ("p99", &s.p99),
+        ("p999", &s.p999),
+    ]
+    .into_iter()
+    .filter_map(|(n, v)| v.as_ref().map(|v| (n, v)))
+    .collect();
+    if given.len() > 1 {
+        return Err(ModelError::new(&source.file, "an SLO names one latency statistic").with_key("slo"));
+    }
+    let latency = match given.first() {
+        Some((n, v)) => Some((
+            n.to_string(),
+            units::parse_duration(v).map_err(|e| ModelError::new(&source.file, e.0).with_key(format!("slo.{n}")))?,
+        )),
+        None => None,
+    };
+    if latency.is_none() && s.error_ratio.is_none() {
+        return Err(ModelError::new(&source.file, "the SLO sets no limit")
+            .with_key("slo")
+            .with_hint("add e.g. p99 = \"300ms\" and/or error_ratio = 0.001"));
+    }
+    if let Some(e) = s.error_ratio
+        && !(0.0..=1.0).contains(&e)
+    {
+        return Err(ModelError::new(&source.file, "error_ratio is a fraction in [0, 1], e.g. 0.001 for 0.1%")
+            .with_key("slo.error_ratio"));
+    }
+    let mut parts = Vec::new();
+    if let Some((n, v)) = &latency {
+        parts.push(format!("{n} <= {}", units::format_duration(*v)));
+    }
+    if let Some(e) = s.error_ratio {
+        parts.push(format!("errors <= {}%", round_sig(e * 100.0)));
+    }
+    let mut text = parts.join(" and ");
+    if let Some(c) = &s.class {
+        text = format!("{text} for `{c}`");
+    }
+    Ok(SloInfo { class: s.class.clone(), latency, error_ratio: s.error_ratio, text })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_from_to_keeps_units() {
+        let a = AxisConfig {
+            path: "workload.web.rate".into(),
+            values: None,
+            from: Some(toml::Value::String("100/s".into())),
+            to: Some(toml::Value::String("400/s".into())),
+            steps: Some(4),
+            peak: None,
+            levels: None,
+            label: None,
+        };
+        let info = axis(&a).unwrap();
+        assert_eq!(info.values, ["100/s", "200/s", "300/s", "400/s"]);
+        assert_eq!(info.numeric, [100.0, 200.0, 300.0, 400.0]);
+        assert_eq!(info.label, "offered load [requests/s]");
+    }
+
+    #[test]
+    fn load_test_levels_scale_the_peak() {
+        let a = AxisConfig {
+            path: "workload.web.rate".into(),
+            values: None,
+            from: None,
+            to: None,
+            steps: None,
+            peak: Some(toml::Value::String("2000/s".into())),
+            levels: Some(vec![0.5, 1.0, 1.5]),
+            label: None,
+        };
+        assert_eq!(axis(&a).unwrap().values, ["1000/s", "2000/s", "3000/s"]);
+    }
+
+    #[test]
+    fn numbers_round_to_six_digits() {
+        assert_eq!(round_sig(0.1 + 0.2), "0.3");
+        assert_eq!(round_sig(250.0), "250");
+        assert_eq!(with_number("200/s", 350.0), "350/s");
+        assert_eq!(with_number("2/ms", 3500.0), "3.5/ms");
+    }
+}

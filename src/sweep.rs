@@ -1,0 +1,193 @@
+//! `capsim sweep`, `merge`, `plot` and `report`: orchestration of the
+//! experiment library for the command line (flags in, files and a short
+//! account of the findings out).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Context;
+
+use capsim::experiment::aggregate::assemble;
+use capsim::experiment::execute::{Shard, execute};
+use capsim::experiment::output::{self, ShardFile};
+use capsim::experiment::results::ExperimentResults;
+use capsim::experiment::spec::Experiment;
+
+/// The sweep was stopped by Ctrl-C; the finished runs were written.
+#[derive(Debug)]
+pub struct Interrupted(pub String);
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// The command recorded in results: canonical, so a merged sweep's files equal an unsharded one's.
+fn canonical_command(experiment: &str, overrides: &[String]) -> String {
+    let mut cmd = format!("capsim sweep {experiment}");
+    for o in overrides {
+        cmd.push_str(&format!(" --set {o}"));
+    }
+    cmd
+}
+
+fn default_dir(name: &str) -> PathBuf {
+    let safe: String = name.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
+    Path::new("results").join(safe)
+}
+
+pub fn sweep(
+    path: &Path,
+    overrides: &[String],
+    out: Option<PathBuf>,
+    shard: Option<Shard>,
+    threads: Option<usize>,
+    quiet: bool,
+    charts: bool,
+) -> anyhow::Result<()> {
+    if let Some(n) = threads {
+        rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().context("cannot start the worker threads")?;
+    }
+    let exp = Experiment::load(path, overrides)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // A second Ctrl-C while runs finish kills the process as usual.
+        let _ = ctrlc::set_handler(move || {
+            if stop.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+            eprintln!("\nstopping: finishing the runs in progress, keeping every finished run (Ctrl-C again to abort)");
+        });
+    }
+    let all = exp.runs();
+    let runs: Vec<_> = all.iter().copied().filter(|r| shard.is_none_or(|s| s.contains(r.index))).collect();
+    if !quiet {
+        eprintln!(
+            "{}: {} design(s) x {} point(s) x {} replication(s) = {} runs{}",
+            exp.name,
+            exp.designs.len(),
+            exp.points.len(),
+            exp.replications,
+            all.len(),
+            shard.map(|s| format!(", shard {s}: {} of them", runs.len())).unwrap_or_default()
+        );
+    }
+    let started = std::time::Instant::now();
+    let records = execute(&exp, &runs, !quiet, &stop);
+    let interrupted = records.len() < runs.len();
+    let command = canonical_command(&exp.file, overrides);
+
+    if let Some(shard) = shard {
+        let dir = out.unwrap_or_else(|| default_dir(&exp.name).join(format!("shard-{}-of-{}", shard.index, shard.count)));
+        let file = ShardFile {
+            format: output::shard_format(),
+            experiment: exp.file.clone(),
+            experiment_abs: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string(),
+            overrides: overrides.to_vec(),
+            inputs_sha256: exp.inputs_sha256.clone(),
+            shard,
+            runs_total: all.len(),
+            command,
+            runs: records,
+        };
+        output::write_shard(&dir, &file)?;
+        if interrupted {
+            return Err(Interrupted(format!(
+                "interrupted: {} of {} runs of shard {shard} written to {}; rerun the shard to complete it",
+                file.runs.len(),
+                runs.len(),
+                dir.display()
+            ))
+            .into());
+        }
+        println!("shard {shard}: {} runs written to {} in {:.1} s", file.runs.len(), dir.display(), started.elapsed().as_secs_f64());
+        return Ok(());
+    }
+
+    let results = assemble(&exp, &records, &command);
+    let dir = out.unwrap_or_else(|| default_dir(&exp.name));
+    write_folder(&dir, &exp, &results, &records, charts)?;
+    print_findings(&results, &dir);
+    if !quiet {
+        eprintln!("{} runs in {:.1} s", records.len(), started.elapsed().as_secs_f64());
+    }
+    if interrupted {
+        return Err(Interrupted(format!(
+            "interrupted: {} of {} runs finished; they are in {} (results.json says complete: false)",
+            records.len(),
+            runs.len(),
+            dir.display()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+pub fn merge(shards: &[PathBuf], out: Option<PathBuf>, charts: bool) -> anyhow::Result<()> {
+    let (first, records) = output::read_shards(shards)?;
+    let path = [PathBuf::from(&first.experiment), PathBuf::from(&first.experiment_abs)]
+        .into_iter()
+        .find(|p| p.exists())
+        .with_context(|| format!("the experiment file {} is needed to merge; run merge where it exists", first.experiment))?;
+    let mut exp = Experiment::load(&path, &first.overrides)?;
+    if exp.inputs_sha256 != first.inputs_sha256 {
+        anyhow::bail!(output::OutputError::Invalid(format!(
+            "{} or its model changed since the shards ran (input hash differs): rerun the shards",
+            path.display()
+        )));
+    }
+    // Record the experiment path as the shards did, so merged files equal unsharded ones.
+    exp.file = first.experiment.clone();
+    let results = assemble(&exp, &records, &first.command);
+    let dir = out.unwrap_or_else(|| default_dir(&exp.name));
+    write_folder(&dir, &exp, &results, &records, charts)?;
+    print_findings(&results, &dir);
+    Ok(())
+}
+
+fn write_folder(dir: &Path, exp: &Experiment, results: &ExperimentResults, records: &[capsim::experiment::execute::RunRecord], charts: bool) -> anyhow::Result<()> {
+    output::write_dir_atomically(dir, |tmp| {
+        output::write_data(tmp, exp, results, records)?;
+        if charts {
+            draw(tmp, results).map_err(|e| output::OutputError::Invalid(format!("{e:#}")))?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+// PENDING-CHARTS: replaced by the charts module's API when it lands.
+fn draw(_dir: &Path, _results: &ExperimentResults) -> anyhow::Result<()> {
+    Ok(())
+}
+
+pub fn plot(dir: &Path) -> anyhow::Result<()> {
+    let _ = output::read_results(dir)?;
+    Ok(())
+}
+
+pub fn report(dir: &Path) -> anyhow::Result<()> {
+    let _ = output::read_results(dir)?;
+    Ok(())
+}
+
+fn print_findings(results: &ExperimentResults, dir: &Path) {
+    let e = &results.experiment;
+    println!("{}", e.name);
+    if !e.question.is_empty() {
+        println!("{}", e.question);
+    }
+    println!();
+    for f in &results.capacity.findings {
+        println!("- {f}");
+    }
+    if results.capacity.findings.is_empty() {
+        println!("(no SLO and load axis: no capacity answers; see summary.csv)");
+    }
+    println!("\nresults: {}/ (report.html, summary.csv, runs.csv, results.json, charts/)", dir.display());
+}
