@@ -211,7 +211,7 @@ fn bisect(exp: &Experiment, points: &[PointResult], slo: &SloInfo, designs: &mut
 }
 
 fn rate_text(x: f64) -> String {
-    if x >= 1000.0 {
+    if x == x.round() && x.abs() < 1e15 {
         let whole = x.round() as u64;
         let s = whole.to_string();
         let mut out = String::new();
@@ -237,7 +237,11 @@ fn findings(
     let unit = exp.load_axis.map(|l| &exp.axes[l]).map_or("", |a| if a.path.ends_with(".rate") { " req/s" } else { "" });
     let mut out = vec![format!("The SLO is {}.", slo.text)];
     for d in designs {
-        let cost = d.cost_per_million_at_max.filter(|c| c.is_finite()).map(|c| format!(" at ${c:.2} per million requests")).unwrap_or_default();
+        let cost = d
+            .cost_per_million_at_max
+            .filter(|c| c.is_finite() && *c > 0.0)
+            .map(|c| format!(" at ${c:.2} per million requests"))
+            .unwrap_or_default();
         let neck = d.bottleneck.as_ref().map(|(s, u)| format!("; the bottleneck is {s} ({:.0}% CPU)", u * 100.0)).unwrap_or_default();
         let sentence = match (d.max_load, d.fails_at) {
             (Some(max), Some(fail)) => format!(
@@ -256,7 +260,17 @@ fn findings(
         };
         out.push(sentence);
     }
-    if let Some(target) = exp.target_load {
+    let at_target = |p: &&PointResult| exp.target_load.is_some_and(|t| p.load.is_some_and(|l| (l - t).abs() <= 1e-9 * t.max(1.0)));
+    let priced = points.iter().filter(at_target).any(|p| p.summary.cost.per_hour > 0.0);
+    if let (Some(target), false) = (exp.target_load, priced) {
+        let passing: Vec<&str> =
+            points.iter().filter(at_target).filter(|p| p.meets_slo == Some(true)).map(|p| p.design.as_str()).collect();
+        out.push(format!(
+            "At {}{unit}, {} meet the SLO; the model has no prices (set instance_type or cost_per_hour) to name the cheapest.",
+            rate_text(target),
+            if passing.is_empty() { "no designs".to_string() } else { passing.join(", ") }
+        ));
+    } else if let Some(target) = exp.target_load {
         match cheapest {
             Some(name) => {
                 let p = points

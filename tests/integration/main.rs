@@ -4,6 +4,7 @@
 mod bad_input;
 mod charts_report;
 mod cli;
+mod experiments;
 mod models;
 mod reproducibility;
 mod support;

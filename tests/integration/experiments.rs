@@ -1,0 +1,253 @@
+//! `capsim sweep` and `capsim merge` as users run them: every shipped
+//! experiment, byte-identical results across thread counts and shards (with
+//! GNU parallel), Ctrl-C keeping finished runs, and bad experiments refused.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn capsim() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_capsim"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    capsim().args(args).output().expect("the binary runs")
+}
+
+#[track_caller]
+fn ok(out: &Output) {
+    assert!(out.status.success(), "failed: {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("capsim-exp-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A small experiment written next to a copy of the M/M/c model.
+fn small_experiment(dir: &Path, extra: &str) -> PathBuf {
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("models/mmc.toml"), dir.join("mmc.toml")).unwrap();
+    let path = dir.join("small.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"
+[experiment]
+name = "small"
+question = "How many threads?"
+model = "mmc.toml"
+replications = 2
+seed = 3
+set = {{ "simulation.duration" = "20s", "simulation.warmup" = "2s" }}
+
+[[axes]]
+path = "workload.main.rate"
+values = ["40/s", "70/s", "95/s"]
+
+[slo]
+p99 = "500ms"
+
+[designs.eight]
+description = "8 threads"
+
+[designs.twelve]
+set = {{ "services.app.threads" = 12 }}
+{extra}
+"#
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn read(dir: &Path, file: &str) -> String {
+    std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{}/{file}: {e}", dir.display()))
+}
+
+#[test]
+fn every_shipped_experiment_runs_briefly() {
+    let out_root = scratch("shipped");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let out = out_root.join(path.file_stem().unwrap());
+        ok(&run(&[
+            "sweep",
+            path.to_str().unwrap(),
+            "--set",
+            "simulation.duration=2s",
+            "--set",
+            "simulation.warmup=0.5s",
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+        ]));
+        let results: serde_json::Value = serde_json::from_str(&read(&out, "results.json")).unwrap();
+        assert_eq!(results["experiment"]["complete"], true);
+        assert!(!results["points"].as_array().unwrap().is_empty());
+        assert!(read(&out, "runs.csv").lines().count() > 1);
+        assert!(read(&out, "summary.csv").lines().count() > 1);
+        seen += 1;
+    }
+    assert!(seen >= 3, "expected at least 3 experiments, found {seen}");
+}
+
+#[test]
+fn results_answer_the_capacity_question() {
+    let dir = scratch("answers");
+    let exp = small_experiment(&dir, "[capacity]\ntarget_load = \"70/s\"\n");
+    let out = dir.join("results");
+    let o = run(&["sweep", exp.to_str().unwrap(), "-q", "-o", out.to_str().unwrap()]);
+    ok(&o);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    // 8 threads of 80 ms hold 100/s: at 95/s (rho 0.95) the p99 is far above 500 ms;
+    // 12 threads hold 150/s and pass everywhere.
+    assert!(stdout.contains("eight meets the SLO up to 70 req/s"), "{stdout}");
+    assert!(stdout.contains("fails at 95 req/s"), "{stdout}");
+    assert!(stdout.contains("twelve meets the SLO at every load tried"), "{stdout}");
+    let results: serde_json::Value = serde_json::from_str(&read(&out, "results.json")).unwrap();
+    assert_eq!(results["capacity"]["designs"][0]["bottleneck"][0], "app");
+    assert_eq!(results["experiment"]["inputs_sha256"].as_str().unwrap().len(), 64);
+    let runs = read(&out, "runs.csv");
+    assert!(runs.starts_with("run,design,workload.main.rate,replication,seed,"), "{runs}");
+    assert_eq!(runs.lines().count(), 1 + 2 * 3 * 2);
+}
+
+#[test]
+fn output_is_byte_identical_for_1_and_2_threads() {
+    let dir = scratch("threads");
+    let exp = small_experiment(&dir, "");
+    let (a, b) = (dir.join("one"), dir.join("two"));
+    ok(&run(&["sweep", exp.to_str().unwrap(), "-q", "-j", "1", "--no-charts", "-o", a.to_str().unwrap()]));
+    ok(&run(&["sweep", exp.to_str().unwrap(), "-q", "-j", "2", "--no-charts", "-o", b.to_str().unwrap()]));
+    for f in ["runs.csv", "summary.csv", "results.json"] {
+        assert_eq!(read(&a, f), read(&b, f), "{f} differs between 1 and 2 threads");
+    }
+}
+
+#[test]
+fn shards_run_with_gnu_parallel_merge_to_the_unsharded_result() {
+    let dir = scratch("shards");
+    let exp = small_experiment(&dir, "");
+    let whole = dir.join("whole");
+    ok(&run(&["sweep", exp.to_str().unwrap(), "-q", "--no-charts", "-o", whole.to_str().unwrap()]));
+
+    let bin = env!("CARGO_BIN_EXE_capsim");
+    let shard_dir = |i: usize| dir.join(format!("shard-{i}"));
+    let has_parallel = Command::new("parallel").arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success());
+    if has_parallel {
+        // What a user types: one shard per job, 2 jobs at a time.
+        let status = Command::new("parallel")
+            .args(["--will-cite", "-j", "2", "--halt", "now,fail=1"])
+            .arg(format!("{bin} sweep {} -q --shard {{}}/3 -o {}/shard-{{}}", exp.display(), dir.display()))
+            .args([":::", "0", "1", "2"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .unwrap();
+        assert!(status.success(), "GNU parallel failed");
+    } else {
+        assert!(std::env::var_os("CI").is_none(), "GNU parallel is missing; .ci/run installs it");
+        eprintln!("note: GNU parallel is not installed; running the shards one by one");
+        for i in 0..3 {
+            ok(&run(&["sweep", exp.to_str().unwrap(), "-q", "--shard", &format!("{i}/3"), "-o", shard_dir(i).to_str().unwrap()]));
+        }
+    }
+    let merged = dir.join("merged");
+    let mut args = vec!["merge".to_string(), "--no-charts".into(), "-o".into(), merged.display().to_string()];
+    args.extend((0..3).map(|i| shard_dir(i).display().to_string()));
+    ok(&capsim().args(&args).output().unwrap());
+    for f in ["runs.csv", "summary.csv", "results.json"] {
+        assert_eq!(read(&whole, f), read(&merged, f), "{f} differs between sharded and unsharded runs");
+    }
+
+    // A missing shard is named, and nothing is written.
+    let partial = dir.join("partial");
+    let out = run(&["merge", "-o", partial.to_str().unwrap(), shard_dir(0).to_str().unwrap(), shard_dir(2).to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("shard 1/3 is missing"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!partial.exists());
+}
+
+#[test]
+fn merging_shards_of_different_experiments_is_refused() {
+    let dir = scratch("mixed");
+    let exp = small_experiment(&dir, "");
+    ok(&run(&["sweep", exp.to_str().unwrap(), "-q", "--shard", "0/2", "-o", dir.join("a").to_str().unwrap()]));
+    ok(&run(&[
+        "sweep",
+        exp.to_str().unwrap(),
+        "-q",
+        "--set",
+        "services.app.threads=9",
+        "--shard",
+        "1/2",
+        "-o",
+        dir.join("b").to_str().unwrap(),
+    ]));
+    let out = run(&["merge", dir.join("a").to_str().unwrap(), dir.join("b").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("different inputs"));
+}
+
+#[test]
+fn ctrl_c_keeps_the_finished_runs() {
+    let dir = scratch("interrupt");
+    let exp = small_experiment(&dir, "");
+    // Long runs so the sweep is still busy when interrupted.
+    let out = dir.join("results");
+    let mut child = capsim()
+        .args(["sweep", exp.to_str().unwrap(), "-q", "-j", "1", "--no-charts", "--set", "simulation.duration=100000s"])
+        .args(["-o", out.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // SAFETY: sending SIGINT to our own child process.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let results: serde_json::Value = serde_json::from_str(&read(&out, "results.json")).unwrap();
+    assert_eq!(results["experiment"]["complete"], false);
+    let done = results["experiment"]["runs_done"].as_u64().unwrap();
+    assert!(done >= 1 && done < 12, "runs done: {done}");
+    assert_eq!(read(&out, "runs.csv").lines().count() as u64, 1 + done);
+}
+
+#[test]
+fn bad_experiments_are_refused_without_half_written_output() {
+    let dir = scratch("bad");
+    let cases: [(&str, &str); 5] = [
+        ("[designs.broken]\nset = { \"services.nope.threads\" = 2 }\n", "no `services.nope`"),
+        ("[[axes]]\npath = \"services.app.threads\"\nvalues = []\n", "has no values"),
+        ("", "unknown field `p98`"),
+        ("[[axes]]\npath = \"services.app.threads\"\nfrom = 1\nto = 4\n", "needs `steps`"),
+        ("[slo]\n", "duplicate key"),
+    ];
+    for (i, (extra, needle)) in cases.iter().enumerate() {
+        let exp = small_experiment(&dir, extra);
+        if *needle == "unknown field `p98`" {
+            let text = std::fs::read_to_string(&exp).unwrap().replace("p99 = \"500ms\"", "p98 = \"500ms\"");
+            std::fs::write(&exp, text).unwrap();
+        }
+        let out_dir = dir.join(format!("out-{i}"));
+        let out = run(&["sweep", exp.to_str().unwrap(), "-q", "-o", out_dir.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "case {i}: {err}");
+        assert!(err.contains(needle), "case {i}: `{needle}` missing from: {err}");
+        assert!(!out_dir.exists(), "case {i}: output was written");
+    }
+    let exp = small_experiment(&dir, "");
+    let out = run(&["sweep", exp.to_str().unwrap(), "--shard", "5/4"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("shard 5/4 does not exist"));
+}
