@@ -35,6 +35,7 @@
 // failed load, never on the simulation path, so their size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod analysis;
 pub mod catalog;
 pub mod charts;
 pub mod config;

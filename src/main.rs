@@ -30,6 +30,8 @@ enum Command {
     Run(RunArgs),
     /// Validate a model without running it (exit 0 if valid, 2 if not).
     Check(ModelArgs),
+    /// Print what queueing theory predicts for a model, instantly (no simulation).
+    Theory(TheoryArgs),
     /// Run an experiment: every design at every point of its sweep, in parallel.
     Sweep(SweepArgs),
     /// Join shard folders of one experiment into the results folder one machine would write.
@@ -93,6 +95,15 @@ struct ModelArgs {
 }
 
 #[derive(Args)]
+struct TheoryArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Output format (table or json).
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Args)]
 struct RunArgs {
     #[command(flatten)]
     model: ModelArgs,
@@ -114,6 +125,9 @@ struct RunArgs {
     /// Print model events per CPU-second and peak memory to standard error.
     #[arg(long)]
     perf: bool,
+    /// Print queueing theory's prediction beside the simulated values (table format).
+    #[arg(long)]
+    theory: bool,
 }
 
 fn main() -> ExitCode {
@@ -161,6 +175,16 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Run(args) => run_model(args),
+        Command::Theory(args) => {
+            let net = model::load(&args.model.model, &args.model.overrides)?;
+            let analysis = capsim::analysis::analyse(&net);
+            let text = match args.format {
+                Format::Json => serde_json::to_string_pretty(&analysis)? + "\n",
+                _ => report::theory_table(&analysis),
+            };
+            std::io::stdout().lock().write_all(text.as_bytes())?;
+            Ok(())
+        }
         Command::Sweep(args) => {
             sweep::sweep(&args.experiment, &args.overrides, args.out, args.shard, args.threads, args.quiet, !args.no_charts)
         }
@@ -187,7 +211,11 @@ fn run_model(args: RunArgs) -> anyhow::Result<()> {
     let outcome = run::run(&net);
     let cpu = cpu_seconds() - cpu_before;
     let wall = started.elapsed().as_secs_f64();
-    let text = report::render(&outcome.summary, args.format);
+    let mut text = report::render(&outcome.summary, args.format);
+    if args.theory && args.format == Format::Table {
+        text.push('\n');
+        text.push_str(&report::comparison_table(&capsim::analysis::analyse(&net), &outcome.summary));
+    }
     match &args.output {
         Some(path) => write_atomically(path, text.as_bytes())?,
         None => {

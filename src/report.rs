@@ -245,3 +245,95 @@ fn csv(s: &Summary) -> String {
     put("model", "cost", "per_million_requests", &s.cost.per_million_requests);
     String::from_utf8(w.into_inner().expect("in-memory flush")).expect("csv is utf-8")
 }
+
+/// `capsim theory`: the analytic view of a model as tables.
+pub fn theory_table(a: &crate::analysis::Analysis) -> String {
+    let mut out = String::new();
+    let mut rows = vec![["service", "model", "", "utilisation", "wait", "response", "queue", "note"].map(String::from).to_vec()];
+    for s in &a.services {
+        let m = s.metrics;
+        rows.push(vec![
+            s.service.clone(),
+            if s.model.is_empty() { "-".into() } else { s.model.clone() },
+            if s.metrics.is_none() { String::new() } else if s.exact { "exact".into() } else { "approx.".into() },
+            format!("{:.1}%", s.utilisation * 100.0),
+            m.map_or("-".into(), |m| format_duration(m.mean_wait)),
+            m.map_or("-".into(), |m| format_duration(m.mean_response)),
+            m.map_or("-".into(), |m| sig3(m.mean_queue_len)),
+            s.blocking.map_or(s.note.clone(), |b| format!("blocking {:.3}%{}", b * 100.0, if s.note.is_empty() { String::new() } else { format!("; {}", s.note) })),
+        ]);
+    }
+    out.push_str(&aligned(&rows));
+    out.push('\n');
+    let mut rows = vec![["class", "response", "throughput", "method"].map(String::from).to_vec()];
+    for c in &a.classes {
+        rows.push(vec![
+            c.class.clone(),
+            c.mean_response.map_or("-".into(), format_duration),
+            c.throughput.map_or("-".into(), |x| format!("{}/s", sig3(x))),
+            c.note.clone(),
+        ]);
+    }
+    out.push_str(&aligned(&rows));
+    let b = &a.bottleneck;
+    if let (Some(h), Some((first, _))) = (b.headroom, b.services.first()) {
+        let order: Vec<String> =
+            b.services.iter().filter(|(_, u)| *u > 0.0).map(|(s, u)| format!("{s} {:.0}%", u * 100.0)).collect();
+        let _ = writeln!(
+            out,
+            "\nbottleneck (utilisation law): `{first}` saturates first; the open workload can grow {}x before it does (CPU utilisation: {})",
+            sig3(h),
+            order.join(", ")
+        );
+    }
+    out
+}
+
+/// `capsim run --theory`: simulated values beside the analytic ones.
+pub fn comparison_table(a: &crate::analysis::Analysis, s: &Summary) -> String {
+    let mut rows = vec![["quantity", "simulated", "theory", "difference", "theory in 95% CI"].map(String::from).to_vec()];
+    let mut push = |what: String, sim: &Estimate, theory: f64, text: fn(f64) -> String| {
+        let diff = if theory != 0.0 { format!("{:+.1}%", (sim.value - theory) / theory * 100.0) } else { "-".into() };
+        let inside = match sim.ci95 {
+            Some(_) => if sim.low() <= theory && theory <= sim.high() { "yes" } else { "no" }.to_string(),
+            None => "(needs 2+ replications)".into(),
+        };
+        let shown = match sim.ci95 {
+            Some(h) => format!("{} ± {}", text(sim.value), text(h)),
+            None => text(sim.value),
+        };
+        rows.push(vec![what, shown, text(theory), diff, inside]);
+    };
+    let pct = |x: f64| format!("{:.2}%", x * 100.0);
+    for (st, sv) in a.services.iter().zip(&s.services) {
+        push(format!("{} utilisation", st.service), &sv.utilisation, st.utilisation, pct);
+        if let Some(m) = st.metrics {
+            push(format!("{} wait ({})", st.service, st.model), &sv.mean_wait_s, m.mean_wait, format_duration);
+            push(format!("{} queue length", st.service), &sv.mean_queue_len, m.mean_queue_len, sig3);
+        }
+    }
+    for (ct, cs) in a.classes.iter().zip(&s.classes) {
+        if let Some(r) = ct.mean_response {
+            push(format!("{} mean response", ct.class), &cs.latency_s.mean, r, format_duration);
+        }
+        // Open classes' throughput is their offered rate: only closed ones are predicted.
+        if let Some(x) = ct.throughput
+            && cs.kind == "closed"
+        {
+            push(format!("{} throughput", ct.class), &cs.throughput_per_s, x, |v| format!("{}/s", sig3(v)));
+        }
+    }
+    let mut out = String::from("theory beside simulation\n");
+    out.push_str(&aligned(&rows));
+    let missing: Vec<String> = a
+        .services
+        .iter()
+        .filter(|x| x.metrics.is_none() && x.model.is_empty())
+        .map(|x| format!("`{}`: {}", x.service, x.note))
+        .chain(a.classes.iter().filter(|c| c.mean_response.is_none()).map(|c| format!("`{}`: {}", c.class, c.note)))
+        .collect();
+    for m in missing {
+        let _ = writeln!(out, "no estimate for {m}");
+    }
+    out
+}

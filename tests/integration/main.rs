@@ -8,5 +8,6 @@ mod experiments;
 mod models;
 mod reproducibility;
 mod support;
+mod theory_cli;
 mod theory_networks;
 mod theory_stations;
