@@ -32,6 +32,8 @@ enum Command {
     Check(ModelArgs),
     /// Print what queueing theory predicts for a model, instantly (no simulation).
     Theory(TheoryArgs),
+    /// Follow the first requests through the model, hop by hop.
+    Trace(TraceArgs),
     /// Run an experiment: every design at every point of its sweep, in parallel.
     Sweep(SweepArgs),
     /// Join shard folders of one experiment into the results folder one machine would write.
@@ -101,6 +103,18 @@ struct TheoryArgs {
     /// Output format (table or json).
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     format: Format,
+}
+
+#[derive(Args)]
+struct TraceArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// How many requests to follow.
+    #[arg(long, short = 'n', default_value_t = 3)]
+    requests: usize,
+    /// Which replication's random streams to use.
+    #[arg(long, default_value_t = 0)]
+    replication: u32,
 }
 
 #[derive(Args)]
@@ -175,6 +189,12 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Run(args) => run_model(args),
+        Command::Trace(args) => {
+            let net = model::load(&args.model.model, &args.model.overrides)?;
+            let text = capsim::kernel::trace(&net, args.replication, args.requests);
+            std::io::stdout().lock().write_all(text.as_bytes())?;
+            Ok(())
+        }
         Command::Theory(args) => {
             let net = model::load(&args.model.model, &args.model.overrides)?;
             let analysis = capsim::analysis::analyse(&net);

@@ -11,6 +11,7 @@
 mod events;
 mod instance;
 mod slab;
+mod trace;
 
 use std::collections::VecDeque;
 
@@ -19,6 +20,7 @@ use rand::RngExt;
 pub use events::{EventKind, EventQueue, NS, Time, to_time};
 use instance::Instance;
 use slab::{Job, Slab};
+pub use trace::{Journeys, NoTrace, Observer};
 
 use crate::config::{Balance, Discipline};
 use crate::model::{Action, Arrivals, NONE, Network, Step};
@@ -27,9 +29,16 @@ use crate::stats::{ClassRun, ErrorCause, RunStats, ServiceRun, latency_histogram
 
 /// Simulates one replication of `net`.
 pub fn simulate(net: &Network, replication: u32) -> RunStats {
-    let mut sim = Sim::new(net, replication);
+    let mut sim = Sim::new(net, replication, NoTrace);
     sim.run();
     sim.finish()
+}
+
+/// The journeys of the first `requests` requests of replication `replication`, as text.
+pub fn trace(net: &Network, replication: u32, requests: usize) -> String {
+    let mut sim = Sim::new(net, replication, Journeys::new(net, requests));
+    sim.run();
+    sim.obs.render()
 }
 
 /// Work queued for the current instant, processed before the clock moves.
@@ -56,8 +65,9 @@ impl ClassState {
     }
 }
 
-struct Sim<'n> {
+struct Sim<'n, O: Observer> {
     net: &'n Network,
+    obs: O,
     now: Time,
     events: EventQueue,
     jobs: Slab,
@@ -78,8 +88,8 @@ struct Sim<'n> {
     cap_hit_at: Option<Time>,
 }
 
-impl<'n> Sim<'n> {
-    fn new(net: &'n Network, replication: u32) -> Self {
+impl<'n, O: Observer> Sim<'n, O> {
+    fn new(net: &'n Network, replication: u32, obs: O) -> Self {
         let seed = rng::replication_seed(net.settings.seed, replication);
         let streams = net.streams.iter().map(|name| rng::stream(seed, name)).collect();
         let mut instances = Vec::new();
@@ -98,6 +108,7 @@ impl<'n> Sim<'n> {
         let stop_at = net.settings.duration.map_or(Time::MAX, |d| warmup.saturating_add(to_time(d)));
         Sim {
             net,
+            obs,
             now: 0,
             events: EventQueue::with_capacity(1024),
             jobs: Slab::default(),
@@ -170,7 +181,7 @@ impl<'n> Sim<'n> {
                 EventKind::PsDone { instance, generation } => self.on_ps_done(instance, generation),
             }
             self.drain();
-            if self.finished_observed >= self.stop_after {
+            if self.finished_observed >= self.stop_after || self.obs.satisfied() {
                 return;
             }
         }
@@ -258,6 +269,7 @@ impl<'n> Sim<'n> {
         state.touch(self.now);
         state.in_system += 1;
         let id = self.jobs.insert(Job::new(class.target, NONE, class_id as u16, class.priority, self.now));
+        self.obs.arrival(self.now, id, class_id);
         self.dispatch(id);
     }
 
@@ -331,6 +343,7 @@ impl<'n> Sim<'n> {
                 stats.rejected += 1;
             }
             job.failure = Some(ErrorCause::Rejected);
+            self.obs.rejected(now, id, job.op);
             self.ready.push_back(Ready::Resume(id));
         } else {
             job.instance = instance;
@@ -339,6 +352,7 @@ impl<'n> Sim<'n> {
                 Discipline::Fifo => 0,
                 Discipline::Priority => usize::from(job.priority),
             };
+            self.obs.queued(now, id, job.op, instance, inst.queued);
             inst.enqueue(id, level);
         }
     }
@@ -384,6 +398,7 @@ impl<'n> Sim<'n> {
             s.wait_sum += (now - job.enqueued) as f64 / NS;
         }
         job.pc = 0;
+        self.obs.started(now, id, job.op, job.instance, now - job.enqueued);
         if let Some(demand) = &op.demand {
             let work = to_time(demand.sample(&mut self.streams[op.demand_stream as usize]));
             if work > 0 {
@@ -398,6 +413,7 @@ impl<'n> Sim<'n> {
     fn compute(&mut self, id: u32, work: Time) {
         let instance = self.jobs[id].instance;
         let now = self.now;
+        self.obs.compute(now, id, work);
         let inst = &mut self.instances[instance as usize];
         inst.touch(now);
         inst.computing += 1;
@@ -436,7 +452,9 @@ impl<'n> Sim<'n> {
                 Step::Branch { arms, stream } => {
                     let u: f64 = self.streams[*stream as usize].random();
                     let arms = &self.net.arms[arms.start as usize..arms.end as usize];
-                    arms.iter().find(|a| u < a.cumulative).expect("last arm is unbounded").action
+                    let arm = arms.iter().position(|a| u < a.cumulative).expect("last arm is unbounded");
+                    self.obs.branch(self.now, id, arm, arms);
+                    arms[arm].action
                 }
             };
             match action {
@@ -447,6 +465,7 @@ impl<'n> Sim<'n> {
                     return self.spawn(id, op);
                 }
                 Action::Forward { op } => {
+                    self.obs.forward(self.now, id, op);
                     self.release(id);
                     let job = &mut self.jobs[id];
                     job.op = op;
@@ -463,6 +482,7 @@ impl<'n> Sim<'n> {
         let p = &self.jobs[parent];
         let child = Job::new(op, parent, p.class, p.priority, self.now);
         let id = self.jobs.insert(child);
+        self.obs.call(self.now, parent, id, op);
         self.dispatch(id);
     }
 
@@ -493,6 +513,7 @@ impl<'n> Sim<'n> {
     fn finish_op(&mut self, id: u32) {
         self.release(id);
         let job = self.jobs[id];
+        self.obs.op_done(self.now, id, job.op, job.failure.is_some());
         if job.parent == NONE {
             return self.finish_request(id);
         }
@@ -515,6 +536,7 @@ impl<'n> Sim<'n> {
         let job = self.jobs.remove(id);
         let class_id = u32::from(job.class);
         let now = self.now;
+        self.obs.done(now, id, now - job.arrived, job.failure);
         self.in_flight -= 1;
         let state = &mut self.classes[class_id as usize];
         state.touch(now);

@@ -10,4 +10,5 @@ mod reproducibility;
 mod support;
 mod theory_cli;
 mod theory_networks;
+mod trace;
 mod theory_stations;
