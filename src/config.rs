@@ -34,6 +34,33 @@ pub struct ModelFile {
     /// Services by name, in file order.
     #[serde(default)]
     pub services: IndexMap<String, Spanned<ServiceConfig>>,
+    /// Connection pools by name.
+    #[serde(default)]
+    pub pools: IndexMap<String, Spanned<PoolConfig>>,
+}
+
+/// `[pools.NAME]`: a counted resource held around calls (a database connection pool).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolConfig {
+    /// Connections in the pool.
+    pub size: Positive<u32>,
+    /// One pool per instance of this service (default: one pool shared by all).
+    pub per: Option<Spanned<String>>,
+    /// Longest wait for a connection before the request fails (default: wait forever; "0s": never wait).
+    pub wait_timeout: Option<Seconds>,
+}
+
+/// How a service's instances hold their workers.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Concurrency {
+    /// A thread per request, held while the request waits for its calls.
+    #[default]
+    ThreadPerRequest,
+    /// An event loop: up to `max_in_flight` requests at once per instance, none
+    /// holding a thread while it waits; their CPU work shares the cores.
+    EventLoop,
 }
 
 /// `[simulation]`: how long to simulate and how often.
@@ -136,6 +163,11 @@ pub struct ServiceConfig {
     pub speed: Option<PositiveF64>,
     /// Requests that may wait per instance; beyond it arrivals are rejected.
     pub queue_limit: Option<u32>,
+    /// Thread per request (default) or event loop.
+    #[serde(default)]
+    pub concurrency: Concurrency,
+    /// Event loop: requests in flight per instance (default 10000).
+    pub max_in_flight: Option<Positive<u32>>,
     /// Queue order.
     #[serde(default)]
     pub discipline: Discipline,
@@ -200,6 +232,12 @@ pub struct StepConfig {
     pub call: Option<Spanned<String>>,
     /// Times the call is made, one after another.
     pub count: Option<Positive<u32>>,
+    /// Copies of the call made at once (fork-join fan-out).
+    pub parallel: Option<Positive<u32>>,
+    /// Replies awaited of the parallel copies (default: all).
+    pub quorum: Option<Spanned<Positive<u32>>>,
+    /// A connection pool held around the call (all its repetitions).
+    pub pool: Option<Spanned<String>>,
     /// Hand the request on to `service.operation`, freeing the thread.
     pub forward: Option<Spanned<String>>,
     /// More CPU work at this point.
@@ -218,6 +256,12 @@ pub struct ArmConfig {
     pub call: Option<Spanned<String>>,
     /// Times the call is made.
     pub count: Option<Positive<u32>>,
+    /// Copies of the call made at once.
+    pub parallel: Option<Positive<u32>>,
+    /// Replies awaited of the parallel copies.
+    pub quorum: Option<Spanned<Positive<u32>>>,
+    /// A connection pool held around the call.
+    pub pool: Option<Spanned<String>>,
     /// Forward instead of calling.
     pub forward: Option<Spanned<String>>,
 }

@@ -12,7 +12,7 @@ use std::ops::Range;
 use toml::Spanned;
 
 use crate::catalog::Catalog;
-use crate::config::{self, ArrivalProcess, Balance, Discipline, ModelFile, Source};
+use crate::config::{self, ArrivalProcess, Balance, Concurrency, Discipline, ModelFile, Source};
 use crate::dist::Dist;
 use crate::error::{ModelError, closest};
 
@@ -37,6 +37,10 @@ pub struct Network {
     pub steps: Vec<Step>,
     /// Arms of all branch steps.
     pub arms: Vec<Arm>,
+    /// Every call site (a step's or an arm's call), referenced by `Action::Call`.
+    pub calls: Vec<Call>,
+    /// Connection pools.
+    pub pools: Vec<Pool>,
     /// Request classes, in file order.
     pub classes: Vec<Class>,
     /// Names of the random streams, indexed by stream id; seeds derive from the name.
@@ -151,12 +155,10 @@ pub enum Step {
 /// A call, a forward, or nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    /// Synchronous call made `count` times in sequence.
+    /// Synchronous call; the details are in `Network::calls`.
     Call {
-        /// Callee op.
-        op: u32,
-        /// Repetitions.
-        count: u32,
+        /// Index into `Network::calls`.
+        call: u32,
     },
     /// Hand the request on to `op`; the thread is freed.
     Forward {
@@ -165,6 +167,35 @@ pub enum Action {
     },
     /// Go on with the next step.
     Continue,
+}
+
+/// A call site: `count` rounds in sequence, each sending `parallel` copies
+/// at once and waiting for `quorum` replies, holding `pool` throughout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Call {
+    /// Callee op.
+    pub op: u32,
+    /// Rounds, one after another.
+    pub count: u32,
+    /// Copies per round, sent at once.
+    pub parallel: u32,
+    /// Replies awaited per round.
+    pub quorum: u32,
+    /// Pool held around all rounds, or `NONE`.
+    pub pool: u32,
+}
+
+/// A connection pool.
+#[derive(Debug, Clone)]
+pub struct Pool {
+    /// Name as in the file.
+    pub name: String,
+    /// Connections per pool instance.
+    pub size: u32,
+    /// One pool per instance of this service, or `None`: one shared pool.
+    pub per: Option<u32>,
+    /// Longest wait for a connection [s]; `None`: forever.
+    pub wait_timeout: Option<f64>,
 }
 
 /// One arm of a branch.
@@ -222,7 +253,7 @@ impl Class {
 /// Parses and compiles a model source.
 pub fn compile(source: &Source) -> Result<Network, ModelError> {
     let file = source.parse()?;
-    Compiler { src: source, streams: Vec::new() }.compile(file)
+    Compiler { src: source, streams: Default::default() }.compile(file)
 }
 
 /// Reads, overrides, parses and compiles a model file.
@@ -239,7 +270,24 @@ pub fn from_str(text: &str) -> Result<Network, ModelError> {
 
 struct Compiler<'a> {
     src: &'a Source,
-    streams: Vec<String>,
+    streams: std::cell::RefCell<Vec<String>>,
+}
+
+/// A call as written in a step or an arm.
+struct CallSpec<'s> {
+    count: Option<config::Positive<u32>>,
+    parallel: Option<config::Positive<u32>>,
+    quorum: &'s Option<Spanned<config::Positive<u32>>>,
+    pool: &'s Option<Spanned<String>>,
+}
+
+/// Where a call site sits.
+struct CallContext<'k> {
+    op_id: u32,
+    service: u32,
+    probability: f64,
+    key: &'k str,
+    span: Range<usize>,
 }
 
 /// An op reference before resolution.
@@ -249,24 +297,24 @@ struct OpRef<'s> {
 }
 
 impl Compiler<'_> {
-    fn stream(&mut self, name: String) -> u32 {
-        self.streams.push(name);
-        (self.streams.len() - 1) as u32
+    fn stream(&self, name: String) -> u32 {
+        let mut streams = self.streams.borrow_mut();
+        streams.push(name);
+        (streams.len() - 1) as u32
     }
 
     fn err(&self, span: Range<usize>, key: String, msg: impl Into<String>) -> ModelError {
         self.src.error_at(span, msg).with_key(key)
     }
 
-    fn compile(mut self, file: ModelFile) -> Result<Network, ModelError> {
+    fn compile(self, file: ModelFile) -> Result<Network, ModelError> {
         let settings = self.settings(&file.simulation)?;
         let mut inputs = vec![self.src.text.clone()];
         let catalog = match &file.catalog {
             Some(path) => {
                 let base = std::path::Path::new(&self.src.file).parent().unwrap_or(std::path::Path::new("."));
-                let source = Source::read(&base.join(path.get_ref())).map_err(|e| {
-                    self.src.error_at(path.span(), e.message).with_key("catalog")
-                })?;
+                let source = Source::read(&base.join(path.get_ref()))
+                    .map_err(|e| self.src.error_at(path.span(), e.message).with_key("catalog"))?;
                 inputs.push(source.text.clone());
                 Catalog::parse(&source)?
             }
@@ -307,6 +355,10 @@ impl Compiler<'_> {
         let mut arms: Vec<Arm> = Vec::new();
         // Calls and forwards with their positions, for cycle reports.
         let mut edges: Vec<Edge> = Vec::new();
+        let mut calls: Vec<Call> = Vec::new();
+        let service_ids: HashMap<&str, u32> =
+            file.services.keys().enumerate().map(|(i, n)| (n.as_str(), i as u32)).collect();
+        let (pool_ids, pools) = self.pools(&file, &service_ids)?;
 
         for (sname, svc_spanned) in &file.services {
             let svc = svc_spanned.get_ref();
@@ -315,18 +367,49 @@ impl Compiler<'_> {
                 Some(name) => Some(catalog.types.get(name.get_ref()).ok_or_else(|| {
                     let mut e = self
                         .src
-                        .error_at(name.span(), format!("no instance type named \"{}\" in the catalogue", name.get_ref()))
+                        .error_at(
+                            name.span(),
+                            format!("no instance type named \"{}\" in the catalogue", name.get_ref()),
+                        )
                         .with_key(format!("services.{sname}.instance_type"));
                     e.hint = Some(match closest(name.get_ref(), catalog.types.keys().map(String::as_str)) {
                         Some(c) => format!("did you mean \"{c}\"?"),
-                        None => format!("known types: {}", catalog.types.keys().cloned().collect::<Vec<_>>().join(", ")),
+                        None => {
+                            format!("known types: {}", catalog.types.keys().cloned().collect::<Vec<_>>().join(", "))
+                        }
                     });
                     e
                 })?),
                 None => None,
             };
-            let threads = svc.threads.map(|t| t.0).or(instance_type.map(|t| t.vcpus.0)).unwrap_or(1);
-            let cores = svc.cores.map(|c| c.0).or(instance_type.map(|t| t.vcpus.0)).unwrap_or(threads);
+            let (threads, cores) = match svc.concurrency {
+                Concurrency::ThreadPerRequest => {
+                    if svc.max_in_flight.is_some() {
+                        return Err(self
+                            .err(svc_spanned.span(), format!("services.{sname}.max_in_flight"), "`max_in_flight` applies to event-loop services")
+                            .with_hint("add concurrency = \"event_loop\", or bound a thread-per-request service with `threads`"));
+                    }
+                    let threads = svc.threads.map(|t| t.0).or(instance_type.map(|t| t.vcpus.0)).unwrap_or(1);
+                    (threads, svc.cores.map(|c| c.0).or(instance_type.map(|t| t.vcpus.0)).unwrap_or(threads))
+                }
+                // An event loop admits many requests; none holds a thread while
+                // it waits, and their CPU work shares the cores.
+                Concurrency::EventLoop => {
+                    if svc.threads.is_some() {
+                        return Err(self
+                            .err(
+                                svc_spanned.span(),
+                                format!("services.{sname}.threads"),
+                                "an event-loop service has no threads to hold",
+                            )
+                            .with_hint(
+                                "bound it with max_in_flight (requests in flight per instance) and give it `cores`",
+                            ));
+                    }
+                    let in_flight = svc.max_in_flight.map_or(10_000, |m| m.0);
+                    (in_flight, svc.cores.map(|c| c.0).or(instance_type.map(|t| t.vcpus.0)).unwrap_or(1))
+                }
+            };
             let speed = svc.speed.map(|s| s.0).or(instance_type.map(|t| t.speed.0)).unwrap_or(1.0);
             let cost_per_hour =
                 svc.cost_per_hour.map(|c| c.0).or(instance_type.map(|t| t.price_per_hour.0)).unwrap_or(0.0);
@@ -354,8 +437,14 @@ impl Compiler<'_> {
                         )
                         .with_hint("write one of { call = \"svc.op\" }, { forward = \"svc.op\" }, { compute = \"exp(1ms)\" } or { branch = [...] }"));
                     }
-                    if step.count.is_some() && step.call.is_none() {
-                        return Err(self.err(step_spanned.span(), key, "`count` applies to `call` only"));
+                    if (step.count.is_some() || step.parallel.is_some() || step.quorum.is_some() || step.pool.is_some())
+                        && step.call.is_none()
+                    {
+                        return Err(self.err(
+                            step_spanned.span(),
+                            key,
+                            "`count`, `parallel`, `quorum` and `pool` apply to `call` only",
+                        ));
                     }
                     if step.forward.is_some() && i + 1 != n_steps {
                         return Err(self
@@ -368,16 +457,21 @@ impl Compiler<'_> {
                         let stream = self.stream(format!("compute:{name}#{i}"));
                         Step::Compute { dist, stream }
                     } else if let Some(target) = &step.call {
+                        let spec = CallSpec {
+                            count: step.count,
+                            parallel: step.parallel,
+                            quorum: &step.quorum,
+                            pool: &step.pool,
+                        };
                         let op = resolve(&OpRef { name: target, key: format!("{key}.call") })?;
-                        let count = step.count.map_or(1, |c| c.0);
-                        edges.push(Edge {
-                            from: op_id,
-                            to: op,
-                            weight: f64::from(count),
-                            span: target.span(),
-                            key: format!("{key}.call"),
-                        });
-                        Step::Act(Action::Call { op, count })
+                        let ctx = CallContext {
+                            op_id,
+                            service: service_id,
+                            probability: 1.0,
+                            key: &key,
+                            span: step_spanned.span(),
+                        };
+                        Step::Act(self.call_site(&spec, op, &ctx, &pool_ids, &pools, &mut edges, &mut calls)?)
                     } else if let Some(target) = &step.forward {
                         let op = resolve(&OpRef { name: target, key: format!("{key}.forward") })?;
                         edges.push(Edge {
@@ -405,16 +499,21 @@ impl Compiler<'_> {
                                     ));
                                 }
                                 (Some(target), None) => {
+                                    let spec = CallSpec {
+                                        count: arm.count,
+                                        parallel: arm.parallel,
+                                        quorum: &arm.quorum,
+                                        pool: &arm.pool,
+                                    };
                                     let op = resolve(&OpRef { name: target, key: format!("{akey}.call") })?;
-                                    let count = arm.count.map_or(1, |c| c.0);
-                                    edges.push(Edge {
-                                        from: op_id,
-                                        to: op,
-                                        weight: arm.p.0 * f64::from(count),
-                                        span: target.span(),
-                                        key: format!("{akey}.call"),
-                                    });
-                                    Action::Call { op, count }
+                                    let ctx = CallContext {
+                                        op_id,
+                                        service: service_id,
+                                        probability: arm.p.0,
+                                        key: &akey,
+                                        span: arm_spanned.span(),
+                                    };
+                                    self.call_site(&spec, op, &ctx, &pool_ids, &pools, &mut edges, &mut calls)?
                                 }
                                 (None, Some(target)) => {
                                     let op = resolve(&OpRef { name: target, key: format!("{akey}.forward") })?;
@@ -511,19 +610,109 @@ impl Compiler<'_> {
         let mut network = Network {
             file: self.src.file.clone(),
             inputs,
+            calls,
+            pools,
             settings,
             services,
             ops,
             steps,
             arms,
             classes,
-            streams: self.streams,
+            streams: self.streams.into_inner(),
             visits,
             priority_levels,
             warnings: Vec::new(),
         };
         network.warnings = saturation_warnings(&network);
         Ok(network)
+    }
+
+    fn pools(
+        &self,
+        file: &ModelFile,
+        service_ids: &HashMap<&str, u32>,
+    ) -> Result<(HashMap<String, u32>, Vec<Pool>), ModelError> {
+        let mut ids = HashMap::new();
+        let mut pools = Vec::new();
+        for (name, p) in &file.pools {
+            let cfg = p.get_ref();
+            let per = match &cfg.per {
+                Some(svc) => Some(*service_ids.get(svc.get_ref().as_str()).ok_or_else(|| {
+                    self.src
+                        .error_at(svc.span(), format!("no service named `{}`", svc.get_ref()))
+                        .with_key(format!("pools.{name}.per"))
+                        .with_hint("`per` names the service whose every instance has its own pool")
+                })?),
+                None => None,
+            };
+            ids.insert(name.clone(), pools.len() as u32);
+            pools.push(Pool { name: name.clone(), size: cfg.size.0, per, wait_timeout: cfg.wait_timeout.map(|t| t.0) });
+        }
+        Ok((ids, pools))
+    }
+
+    /// Compiles one call site, checking its pool and quorum.
+    #[allow(clippy::too_many_arguments)]
+    fn call_site(
+        &self,
+        spec: &CallSpec,
+        op: u32,
+        ctx: &CallContext,
+        pool_ids: &HashMap<String, u32>,
+        pools: &[Pool],
+        edges: &mut Vec<Edge>,
+        calls: &mut Vec<Call>,
+    ) -> Result<Action, ModelError> {
+        let count = spec.count.map_or(1, |c| c.0);
+        let parallel = spec.parallel.map_or(1, |c| c.0);
+        let quorum = match spec.quorum {
+            Some(q) if q.get_ref().0 > parallel => {
+                return Err(self
+                    .err(
+                        q.span(),
+                        format!("{}.quorum", ctx.key),
+                        format!("a quorum of {} out of {parallel} parallel calls can never be met", q.get_ref().0),
+                    )
+                    .with_hint(
+                        "quorum counts replies awaited among the `parallel` copies; it must not exceed `parallel`",
+                    ));
+            }
+            Some(q) => q.get_ref().0,
+            None => parallel,
+        };
+        let pool = match spec.pool {
+            Some(name) => {
+                let id = *pool_ids.get(name.get_ref()).ok_or_else(|| {
+                    let mut e = self
+                        .src
+                        .error_at(name.span(), format!("no pool named `{}`", name.get_ref()))
+                        .with_key(format!("{}.pool", ctx.key));
+                    e.hint = Some(match closest(name.get_ref(), pool_ids.keys().map(String::as_str)) {
+                        Some(c) => format!("did you mean `{c}`?"),
+                        None => format!("define it: [pools.{}] with size = 20", name.get_ref()),
+                    });
+                    e
+                })?;
+                if let Some(per) = pools[id as usize].per
+                    && per != ctx.service
+                {
+                    return Err(self
+                        .err(name.span(), format!("{}.pool", ctx.key), format!("pool `{}` belongs to the instances of another service", name.get_ref()))
+                        .with_hint("a pool with `per = \"svc\"` is used by calls that service makes; drop `per` for a shared pool"));
+                }
+                id
+            }
+            None => NONE,
+        };
+        edges.push(Edge {
+            from: ctx.op_id,
+            to: op,
+            weight: ctx.probability * f64::from(count) * f64::from(parallel),
+            span: ctx.span.clone(),
+            key: format!("{}.call", ctx.key),
+        });
+        calls.push(Call { op, count, parallel, quorum, pool });
+        Ok(Action::Call { call: (calls.len() - 1) as u32 })
     }
 
     fn settings(&self, sim: &config::SimulationConfig) -> Result<Settings, ModelError> {
@@ -550,7 +739,7 @@ impl Compiler<'_> {
     }
 
     fn classes(
-        &mut self,
+        &self,
         file: &ModelFile,
         resolve: &dyn Fn(&OpRef) -> Result<u32, ModelError>,
     ) -> Result<Vec<Class>, ModelError> {

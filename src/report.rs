@@ -174,6 +174,23 @@ fn table(s: &Summary) -> String {
         ]);
     }
     out.push_str(&aligned(&rows));
+    if !s.pools.is_empty() {
+        out.push('\n');
+        let mut rows =
+            vec![["pool", "size", "instances", "in use", "exhausted", "wait", "timeouts"].map(String::from).to_vec()];
+        for p in &s.pools {
+            rows.push(vec![
+                p.name.clone(),
+                p.size.to_string(),
+                p.instances.to_string(),
+                percent_est(&p.utilisation),
+                percent_est(&p.exhausted),
+                duration_est(&p.mean_wait_s),
+                number_est(&p.timeouts_per_s, "/s"),
+            ]);
+        }
+        out.push_str(&aligned(&rows));
+    }
     if s.cost.per_hour > 0.0 {
         let _ = writeln!(
             out,
@@ -241,6 +258,16 @@ fn csv(s: &Summary) -> String {
         }
         put("service", &v.name, "cost_per_hour", &Estimate { value: v.cost_per_hour, ci95: None });
     }
+    for p in &s.pools {
+        for (m, e) in [
+            ("utilisation", &p.utilisation),
+            ("exhausted", &p.exhausted),
+            ("mean_wait_s", &p.mean_wait_s),
+            ("timeouts_per_s", &p.timeouts_per_s),
+        ] {
+            put("pool", &p.name, m, e);
+        }
+    }
     put("model", "cost", "per_hour", &Estimate { value: s.cost.per_hour, ci95: None });
     put("model", "cost", "per_million_requests", &s.cost.per_million_requests);
     String::from_utf8(w.into_inner().expect("in-memory flush")).expect("csv is utf-8")
@@ -249,18 +276,31 @@ fn csv(s: &Summary) -> String {
 /// `capsim theory`: the analytic view of a model as tables.
 pub fn theory_table(a: &crate::analysis::Analysis) -> String {
     let mut out = String::new();
-    let mut rows = vec![["service", "model", "", "utilisation", "wait", "response", "queue", "note"].map(String::from).to_vec()];
+    let mut rows =
+        vec![["service", "model", "", "utilisation", "wait", "response", "queue", "note"].map(String::from).to_vec()];
     for s in &a.services {
         let m = s.metrics;
         rows.push(vec![
             s.service.clone(),
             if s.model.is_empty() { "-".into() } else { s.model.clone() },
-            if s.metrics.is_none() { String::new() } else if s.exact { "exact".into() } else { "approx.".into() },
+            if s.metrics.is_none() {
+                String::new()
+            } else if s.exact {
+                "exact".into()
+            } else {
+                "approx.".into()
+            },
             format!("{:.1}%", s.utilisation * 100.0),
             m.map_or("-".into(), |m| format_duration(m.mean_wait)),
             m.map_or("-".into(), |m| format_duration(m.mean_response)),
             m.map_or("-".into(), |m| sig3(m.mean_queue_len)),
-            s.blocking.map_or(s.note.clone(), |b| format!("blocking {:.3}%{}", b * 100.0, if s.note.is_empty() { String::new() } else { format!("; {}", s.note) })),
+            s.blocking.map_or(s.note.clone(), |b| {
+                format!(
+                    "blocking {:.3}%{}",
+                    b * 100.0,
+                    if s.note.is_empty() { String::new() } else { format!("; {}", s.note) }
+                )
+            }),
         ]);
     }
     out.push_str(&aligned(&rows));
@@ -291,7 +331,8 @@ pub fn theory_table(a: &crate::analysis::Analysis) -> String {
 
 /// `capsim run --theory`: simulated values beside the analytic ones.
 pub fn comparison_table(a: &crate::analysis::Analysis, s: &Summary) -> String {
-    let mut rows = vec![["quantity", "simulated", "theory", "difference", "theory in 95% CI"].map(String::from).to_vec()];
+    let mut rows =
+        vec![["quantity", "simulated", "theory", "difference", "theory in 95% CI"].map(String::from).to_vec()];
     let mut push = |what: String, sim: &Estimate, theory: f64, text: fn(f64) -> String| {
         let diff = if theory != 0.0 { format!("{:+.1}%", (sim.value - theory) / theory * 100.0) } else { "-".into() };
         let inside = match sim.ci95 {

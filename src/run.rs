@@ -67,6 +67,9 @@ pub struct Summary {
     pub classes: Vec<ClassSummary>,
     /// Per service.
     pub services: Vec<ServiceSummary>,
+    /// Per connection pool.
+    #[serde(default)]
+    pub pools: Vec<PoolSummary>,
     /// Cost of the deployment.
     pub cost: CostSummary,
     /// Things the user should know (saturation, the in-flight cap).
@@ -155,6 +158,25 @@ pub struct ServiceSummary {
     pub cost_per_hour: f64,
 }
 
+/// One connection pool, over all its instances.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PoolSummary {
+    /// Pool name.
+    pub name: String,
+    /// Connections per pool instance.
+    pub size: u32,
+    /// Pool instances (one per instance of the owning service, or 1 when shared).
+    pub instances: u32,
+    /// Fraction of connections in use.
+    pub utilisation: Estimate,
+    /// Fraction of time a pool instance had no free connection.
+    pub exhausted: Estimate,
+    /// Mean wait for a connection [s].
+    pub mean_wait_s: Estimate,
+    /// Waits that timed out, per second.
+    pub timeouts_per_s: Estimate,
+}
+
 /// Cost of the deployment.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CostSummary {
@@ -235,6 +257,23 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
         })
         .collect();
 
+    let pools = net
+        .pools
+        .iter()
+        .enumerate()
+        .map(|(p, pool)| {
+            let m = |f: fn(&crate::stats::PoolMetrics) -> f64| est(runs, move |r| f(&r.pools[p]));
+            PoolSummary {
+                name: pool.name.clone(),
+                size: pool.size,
+                instances: pool.per.map_or(1, |s| net.services[s as usize].instances),
+                utilisation: m(|x| x.utilisation),
+                exhausted: m(|x| x.exhausted),
+                mean_wait_s: m(|x| x.mean_wait_s),
+                timeouts_per_s: m(|x| x.timeouts_per_s),
+            }
+        })
+        .collect();
     let per_hour = net.cost_per_hour();
     let cost = CostSummary { per_hour, per_million_requests: est(runs, |r| r.cost_per_million) };
 
@@ -268,6 +307,7 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
         observed_s: est(runs, |r| r.observed_s),
         classes,
         services,
+        pools,
         cost,
         warnings,
     }

@@ -14,11 +14,13 @@ pub enum ErrorCause {
     Rejected,
     /// `max_in_flight` was reached: the model is saturated.
     InFlightCap,
+    /// No pool connection within the pool's `wait_timeout`.
+    PoolTimeout,
 }
 
 impl ErrorCause {
     /// Every cause, in report order.
-    pub const ALL: [ErrorCause; 2] = [ErrorCause::Rejected, ErrorCause::InFlightCap];
+    pub const ALL: [ErrorCause; 3] = [ErrorCause::Rejected, ErrorCause::InFlightCap, ErrorCause::PoolTimeout];
     /// Number of causes.
     pub const COUNT: usize = Self::ALL.len();
 
@@ -27,6 +29,7 @@ impl ErrorCause {
         match self {
             ErrorCause::Rejected => "rejected",
             ErrorCause::InFlightCap => "in_flight_cap",
+            ErrorCause::PoolTimeout => "pool_timeout",
         }
     }
 }
@@ -79,6 +82,21 @@ pub struct ServiceRun {
     pub mean_queue_len: f64,
 }
 
+/// One pool (all its instances) in one replication.
+#[derive(Debug, Clone, Default)]
+pub struct PoolRun {
+    /// Connections granted.
+    pub acquired: u64,
+    /// Their total wait [s].
+    pub wait_sum: f64,
+    /// Waits that timed out.
+    pub timeouts: u64,
+    /// Time-average connections in use, all instances.
+    pub mean_busy: f64,
+    /// Fraction of time a pool instance had every connection in use (averaged over instances).
+    pub exhausted: f64,
+}
+
 /// Everything one replication measured.
 #[derive(Debug, Clone)]
 pub struct RunStats {
@@ -90,6 +108,8 @@ pub struct RunStats {
     pub classes: Vec<ClassRun>,
     /// Per service, in model order.
     pub services: Vec<ServiceRun>,
+    /// Per pool, in model order.
+    pub pools: Vec<PoolRun>,
     /// When `max_in_flight` was first reached [s of simulated time], if it was.
     pub cap_hit_at: Option<f64>,
 }
@@ -170,6 +190,9 @@ pub struct RunMetrics {
     pub classes: Vec<ClassMetrics>,
     /// Per service, in model order.
     pub services: Vec<ServiceMetrics>,
+    /// Per pool, in model order.
+    #[serde(default)]
+    pub pools: Vec<PoolMetrics>,
     /// Cost per million successful requests.
     #[serde(with = "nan_as_null")]
     pub cost_per_million: f64,
@@ -218,6 +241,16 @@ pub struct ServiceMetrics {
     pub mean_in_service: f64,
     pub throughput_per_s: f64,
     pub rejected_per_s: f64,
+}
+
+/// One pool in one replication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct PoolMetrics {
+    pub mean_wait_s: f64,
+    pub timeouts_per_s: f64,
+    pub utilisation: f64,
+    pub exhausted: f64,
 }
 
 fn quantile(h: &Histogram<u64>, q: f64) -> f64 {
@@ -274,6 +307,20 @@ impl RunMetrics {
                 }
             })
             .collect();
+        let pools = run
+            .pools
+            .iter()
+            .zip(&net.pools)
+            .map(|(p, pool)| {
+                let instances = pool.per.map_or(1, |s| net.services[s as usize].instances);
+                PoolMetrics {
+                    mean_wait_s: if p.acquired == 0 { 0.0 } else { p.wait_sum / p.acquired as f64 },
+                    timeouts_per_s: p.timeouts as f64 / run.observed,
+                    utilisation: p.mean_busy / f64::from(pool.size * instances),
+                    exhausted: p.exhausted,
+                }
+            })
+            .collect();
         let ok: u64 = run.classes.iter().map(|c| c.completed).sum();
         let per_hour = net.cost_per_hour();
         RunMetrics {
@@ -282,6 +329,7 @@ impl RunMetrics {
             cap_hit_at_s: run.cap_hit_at,
             classes,
             services,
+            pools,
             cost_per_million: if ok == 0 { f64::NAN } else { per_hour / 3600.0 / (ok as f64 / run.observed) * 1e6 },
         }
     }

@@ -37,7 +37,9 @@ pub fn assemble(exp: &Experiment, records: &[RunRecord], command: &str) -> Exper
                     class: class.name.clone(),
                     levels: CDF_LEVELS.to_vec(),
                     latency_s: (0..CDF_LEVELS.len())
-                        .map(|q| metrics.iter().map(|m| m.classes[c].quantiles_s[q]).sum::<f64>() / metrics.len() as f64)
+                        .map(|q| {
+                            metrics.iter().map(|m| m.classes[c].quantiles_s[q]).sum::<f64>() / metrics.len() as f64
+                        })
                         .collect(),
                 })
                 .collect();
@@ -216,7 +218,7 @@ fn rate_text(x: f64) -> String {
         let s = whole.to_string();
         let mut out = String::new();
         for (i, ch) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(ch);
@@ -234,7 +236,8 @@ fn findings(
     points: &[PointResult],
     cheapest: Option<&str>,
 ) -> Vec<String> {
-    let unit = exp.load_axis.map(|l| &exp.axes[l]).map_or("", |a| if a.path.ends_with(".rate") { " req/s" } else { "" });
+    let unit =
+        exp.load_axis.map(|l| &exp.axes[l]).map_or("", |a| if a.path.ends_with(".rate") { " req/s" } else { "" });
     let mut out = vec![format!("The SLO is {}.", slo.text)];
     for d in designs {
         let cost = d
@@ -242,7 +245,11 @@ fn findings(
             .filter(|c| c.is_finite() && *c > 0.0)
             .map(|c| format!(" at ${c:.2} per million requests"))
             .unwrap_or_default();
-        let neck = d.bottleneck.as_ref().map(|(s, u)| format!("; the bottleneck is {s} ({:.0}% CPU)", u * 100.0)).unwrap_or_default();
+        let neck = d
+            .bottleneck
+            .as_ref()
+            .map(|(s, u)| format!("; the bottleneck is {s} ({:.0}% CPU)", u * 100.0))
+            .unwrap_or_default();
         let sentence = match (d.max_load, d.fails_at) {
             (Some(max), Some(fail)) => format!(
                 "{} meets the SLO up to {}{unit}{cost} and fails at {}{unit}{neck}.",
@@ -250,17 +257,16 @@ fn findings(
                 rate_text(max),
                 rate_text(fail)
             ),
-            (Some(max), None) => format!(
-                "{} meets the SLO at every load tried, up to {}{unit}{cost}{neck}.",
-                d.design,
-                rate_text(max)
-            ),
+            (Some(max), None) => {
+                format!("{} meets the SLO at every load tried, up to {}{unit}{cost}{neck}.", d.design, rate_text(max))
+            }
             (None, Some(fail)) => format!("{} misses the SLO already at {}{unit}{neck}.", d.design, rate_text(fail)),
             (None, None) => format!("{}: no data.", d.design),
         };
         out.push(sentence);
     }
-    let at_target = |p: &&PointResult| exp.target_load.is_some_and(|t| p.load.is_some_and(|l| (l - t).abs() <= 1e-9 * t.max(1.0)));
+    let at_target =
+        |p: &&PointResult| exp.target_load.is_some_and(|t| p.load.is_some_and(|l| (l - t).abs() <= 1e-9 * t.max(1.0)));
     let priced = points.iter().filter(at_target).any(|p| p.summary.cost.per_hour > 0.0);
     if let (Some(target), false) = (exp.target_load, priced) {
         let passing: Vec<&str> =
@@ -278,11 +284,19 @@ fn findings(
                     .find(|p| p.design == name && p.load.is_some_and(|l| (l - target).abs() <= 1e-9 * target.max(1.0)));
                 let detail = p
                     .map(|p| {
-                        let p99 = p.summary.classes.first().map(|c| format_duration(c.latency_s.p99.value)).unwrap_or_default();
+                        let p99 = p
+                            .summary
+                            .classes
+                            .first()
+                            .map(|c| format_duration(c.latency_s.p99.value))
+                            .unwrap_or_default();
                         format!(" (${:.2} per hour, p99 {p99})", p.summary.cost.per_hour)
                     })
                     .unwrap_or_default();
-                out.push(format!("At {}{unit}, the cheapest design that meets the SLO is {name}{detail}.", rate_text(target)));
+                out.push(format!(
+                    "At {}{unit}, the cheapest design that meets the SLO is {name}{detail}.",
+                    rate_text(target)
+                ));
             }
             None => out.push(format!("At {}{unit}, no design meets the SLO.", rate_text(target))),
         }

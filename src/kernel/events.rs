@@ -34,6 +34,15 @@ pub enum EventKind {
         /// The job slot's generation when scheduled; stale events are skipped.
         generation: u32,
     },
+    /// A job's wait for a pool connection times out.
+    PoolTimeout {
+        /// Job id.
+        job: u32,
+        /// The job slot's generation when scheduled.
+        generation: u32,
+        /// The job's token when scheduled: a changed token means the wait ended.
+        token: u32,
+    },
     /// The next processor-sharing completion at an instance.
     PsDone {
         /// Global instance id.

@@ -25,7 +25,7 @@ pub use trace::{Journeys, NoTrace, Observer};
 use crate::config::{Balance, Discipline};
 use crate::model::{Action, Arrivals, NONE, Network, Step};
 use crate::rng::{self, Stream};
-use crate::stats::{ClassRun, ErrorCause, RunStats, ServiceRun, latency_histogram};
+use crate::stats::{ClassRun, ErrorCause, PoolRun, RunStats, ServiceRun, latency_histogram};
 
 /// Simulates one replication of `net`.
 pub fn simulate(net: &Network, replication: u32) -> RunStats {
@@ -48,6 +48,31 @@ enum Ready {
     Start(u32),
     /// Continue the job's steps (after CPU work, a child's return or a failure).
     Resume(u32),
+    /// The job got its pool connection: send the call's first round.
+    Round(u32),
+}
+
+/// One pool instance: connections, waiters and time-weighted use.
+struct PoolState {
+    size: u32,
+    busy: u32,
+    /// (job, slot generation, token): stale entries (timed out) are skipped.
+    waiters: VecDeque<(u32, u32, u32)>,
+    last: Time,
+    area_busy: u128,
+    area_full: u128,
+}
+
+impl PoolState {
+    #[inline]
+    fn touch(&mut self, now: Time) {
+        let dt = u128::from(now - self.last);
+        self.area_busy += dt * u128::from(self.busy);
+        if self.busy == self.size {
+            self.area_full += dt;
+        }
+        self.last = now;
+    }
 }
 
 struct ClassState {
@@ -78,6 +103,10 @@ struct Sim<'n, O: Observer> {
     streams: Vec<Stream>,
     classes: Vec<ClassState>,
     services: Vec<ServiceRun>,
+    pool_states: Vec<PoolState>,
+    /// First pool instance of each pool.
+    pool_first: Vec<u32>,
+    pools: Vec<PoolRun>,
     in_flight: u32,
     observing: bool,
     observe_from: Time,
@@ -102,6 +131,22 @@ impl<'n, O: Observer> Sim<'n, O> {
             };
             for _ in 0..s.instances {
                 instances.push(Instance::new(id as u32, s.threads, s.cores, levels));
+            }
+        }
+        let mut pool_states = Vec::new();
+        let mut pool_first = Vec::new();
+        for pool in &net.pools {
+            pool_first.push(pool_states.len() as u32);
+            let n = pool.per.map_or(1, |s| net.services[s as usize].instances);
+            for _ in 0..n {
+                pool_states.push(PoolState {
+                    size: pool.size,
+                    busy: 0,
+                    waiters: VecDeque::new(),
+                    last: 0,
+                    area_busy: 0,
+                    area_full: 0,
+                });
             }
         }
         let warmup = to_time(net.settings.warmup);
@@ -136,6 +181,9 @@ impl<'n, O: Observer> Sim<'n, O> {
                 })
                 .collect(),
             services: vec![ServiceRun::default(); net.services.len()],
+            pool_states,
+            pool_first,
+            pools: vec![PoolRun::default(); net.pools.len()],
             in_flight: 0,
             observing: false,
             observe_from: warmup,
@@ -179,6 +227,7 @@ impl<'n, O: Observer> Sim<'n, O> {
                 EventKind::Arrival { class } => self.on_arrival(class),
                 EventKind::CpuDone { job, generation } => self.on_cpu_done(job, generation),
                 EventKind::PsDone { instance, generation } => self.on_ps_done(instance, generation),
+                EventKind::PoolTimeout { job, generation, token } => self.on_pool_timeout(job, generation, token),
             }
             self.drain();
             if self.finished_observed >= self.stop_after || self.obs.satisfied() {
@@ -204,6 +253,11 @@ impl<'n, O: Observer> Sim<'n, O> {
             c.touch(now);
             c.area = 0;
         }
+        for p in &mut self.pool_states {
+            p.touch(now);
+            p.area_busy = 0;
+            p.area_full = 0;
+        }
     }
 
     fn finish(mut self) -> RunStats {
@@ -225,6 +279,15 @@ impl<'n, O: Observer> Sim<'n, O> {
             s.mean_busy_cores = c as f64 / window;
             s.mean_queue_len = q as f64 / window;
         }
+        for (pool, first) in self.net.pools.iter().zip(&self.pool_first) {
+            let n = pool.per.map_or(1, |s| self.net.services[s as usize].instances);
+            let run = &mut self.pools[self.pool_first.iter().position(|f| f == first).expect("own index")];
+            for p in &mut self.pool_states[*first as usize..(*first + n) as usize] {
+                p.touch(now);
+                run.mean_busy += p.area_busy as f64 / window;
+                run.exhausted += p.area_full as f64 / window / f64::from(n);
+            }
+        }
         let classes = self
             .classes
             .into_iter()
@@ -239,6 +302,7 @@ impl<'n, O: Observer> Sim<'n, O> {
             events: self.events_processed,
             classes,
             services: self.services,
+            pools: self.pools,
             cap_hit_at: self.cap_hit_at.map(|t| t as f64 / NS),
         }
     }
@@ -312,6 +376,7 @@ impl<'n, O: Observer> Sim<'n, O> {
             match r {
                 Ready::Start(job) => self.start(job),
                 Ready::Resume(job) => self.run_steps(job),
+                Ready::Round(job) => self.start_round(job),
             }
         }
     }
@@ -458,11 +523,19 @@ impl<'n, O: Observer> Sim<'n, O> {
                 }
             };
             match action {
-                Action::Call { op, count } => {
+                Action::Call { call } => {
+                    let c = self.net.calls[call as usize];
                     let job = &mut self.jobs[id];
-                    job.calling = op;
-                    job.remaining = count;
-                    return self.spawn(id, op);
+                    job.calling = call;
+                    job.remaining = c.count;
+                    if c.pool != NONE {
+                        let at = job.instance;
+                        let instance = self.pool_instance(c.pool, at);
+                        if !self.acquire(id, instance) {
+                            return;
+                        }
+                    }
+                    return self.start_round(id);
                 }
                 Action::Forward { op } => {
                     self.obs.forward(self.now, id, op);
@@ -480,7 +553,9 @@ impl<'n, O: Observer> Sim<'n, O> {
     /// Starts a call from `parent` to `op`.
     fn spawn(&mut self, parent: u32, op: u32) {
         let p = &self.jobs[parent];
-        let child = Job::new(op, parent, p.class, p.priority, self.now);
+        let mut child = Job::new(op, parent, p.class, p.priority, self.now);
+        child.parent_gen = self.jobs.generation(parent);
+        child.parent_token = p.token;
         let id = self.jobs.insert(child);
         self.obs.call(self.now, parent, id, op);
         self.dispatch(id);
@@ -512,24 +587,146 @@ impl<'n, O: Observer> Sim<'n, O> {
     /// The job's operation is over (done or failed): return to the caller.
     fn finish_op(&mut self, id: u32) {
         self.release(id);
+        if self.jobs[id].pool != NONE {
+            self.release_pool(id);
+        }
         let job = self.jobs[id];
         self.obs.op_done(self.now, id, job.op, job.failure.is_some());
         if job.parent == NONE {
             return self.finish_request(id);
         }
         self.jobs.remove(id);
-        let parent = &mut self.jobs[job.parent];
-        if job.failure.is_some() {
-            parent.failure = job.failure;
-        } else {
-            parent.remaining -= 1;
-            if parent.remaining > 0 {
-                let op = parent.calling;
-                return self.spawn(job.parent, op);
-            }
-            parent.pc += 1;
+        let parent = job.parent;
+        // A reply the caller no longer waits for (quorum met, caller failed or gone).
+        if self.jobs.generation(parent) != job.parent_gen || self.jobs[parent].token != job.parent_token {
+            return;
         }
-        self.ready.push_back(Ready::Resume(job.parent));
+        let p = &mut self.jobs[parent];
+        if let Some(failure) = job.failure {
+            if p.spare > 0 {
+                p.spare -= 1;
+                return;
+            }
+            p.failure = Some(failure);
+            p.token = p.token.wrapping_add(1);
+            self.ready.push_back(Ready::Resume(parent));
+            return;
+        }
+        p.needed -= 1;
+        if p.needed > 0 {
+            return;
+        }
+        // The round is complete: later replies are stragglers.
+        p.token = p.token.wrapping_add(1);
+        p.remaining -= 1;
+        if p.remaining > 0 {
+            return self.start_round(parent);
+        }
+        p.pc += 1;
+        if p.pool != NONE {
+            self.release_pool(parent);
+        }
+        self.ready.push_back(Ready::Resume(parent));
+    }
+
+    /// Sends one round of a call: `parallel` copies, awaiting `quorum` replies.
+    fn start_round(&mut self, id: u32) {
+        let c = self.net.calls[self.jobs[id].calling as usize];
+        let job = &mut self.jobs[id];
+        job.needed = c.quorum;
+        job.spare = c.parallel - c.quorum;
+        for _ in 0..c.parallel {
+            self.spawn(id, c.op);
+        }
+    }
+
+    /// The pool instance a job at `instance` uses for `pool`.
+    fn pool_instance(&self, pool: u32, instance: u32) -> u32 {
+        let first = self.pool_first[pool as usize];
+        match self.net.pools[pool as usize].per {
+            Some(service) => first + instance - self.first_instance[service as usize],
+            None => first,
+        }
+    }
+
+    /// Takes a connection, or queues for one. True when the job holds it now.
+    fn acquire(&mut self, id: u32, instance: u32) -> bool {
+        let now = self.now;
+        let pool_id = self.net.calls[self.jobs[id].calling as usize].pool as usize;
+        let state = &mut self.pool_states[instance as usize];
+        state.touch(now);
+        let job = &mut self.jobs[id];
+        if state.busy < state.size {
+            state.busy += 1;
+            job.pool = instance;
+            if self.observing {
+                self.pools[pool_id].acquired += 1;
+            }
+            return true;
+        }
+        match self.net.pools[pool_id].wait_timeout {
+            Some(t) if t <= 0.0 => {
+                if self.observing {
+                    self.pools[pool_id].timeouts += 1;
+                }
+                job.failure = Some(ErrorCause::PoolTimeout);
+                self.ready.push_back(Ready::Resume(id));
+            }
+            timeout => {
+                job.waiting_pool = true;
+                job.enqueued = now;
+                let generation = self.jobs.generation(id);
+                let token = self.jobs[id].token;
+                state.waiters.push_back((id, generation, token));
+                if let Some(t) = timeout {
+                    self.events.schedule(now + to_time(t), EventKind::PoolTimeout { job: id, generation, token });
+                }
+            }
+        }
+        false
+    }
+
+    /// Returns the job's connection, handing it to the first live waiter.
+    fn release_pool(&mut self, id: u32) {
+        let now = self.now;
+        let instance = std::mem::replace(&mut self.jobs[id].pool, NONE);
+        let state = &mut self.pool_states[instance as usize];
+        state.touch(now);
+        while let Some((waiter, generation, token)) = state.waiters.pop_front() {
+            let live = self.jobs.generation(waiter) == generation
+                && self.jobs[waiter].token == token
+                && self.jobs[waiter].waiting_pool;
+            if !live {
+                continue;
+            }
+            let w = &mut self.jobs[waiter];
+            w.waiting_pool = false;
+            w.pool = instance;
+            w.token = w.token.wrapping_add(1);
+            if self.observing {
+                let pool_id = self.net.calls[w.calling as usize].pool as usize;
+                self.pools[pool_id].acquired += 1;
+                self.pools[pool_id].wait_sum += (now - w.enqueued) as f64 / NS;
+            }
+            self.ready.push_back(Ready::Round(waiter));
+            return;
+        }
+        state.busy -= 1;
+    }
+
+    fn on_pool_timeout(&mut self, id: u32, generation: u32, token: u32) {
+        if self.jobs.generation(id) != generation || self.jobs[id].token != token || !self.jobs[id].waiting_pool {
+            return;
+        }
+        let job = &mut self.jobs[id];
+        job.waiting_pool = false;
+        job.token = job.token.wrapping_add(1);
+        job.failure = Some(ErrorCause::PoolTimeout);
+        if self.observing {
+            let pool_id = self.net.calls[job.calling as usize].pool as usize;
+            self.pools[pool_id].timeouts += 1;
+        }
+        self.ready.push_back(Ready::Resume(id));
     }
 
     fn finish_request(&mut self, id: u32) {

@@ -18,10 +18,23 @@ pub struct Job {
     pub parent: u32,
     /// Instance the job is queued or served at.
     pub instance: u32,
-    /// Op of the call in progress (for repeated calls).
+    /// Call site in progress (index into `Network::calls`).
     pub calling: u32,
-    /// Calls of the current step still to make, the one in progress included.
+    /// Rounds of the call still to make, the one in progress included.
     pub remaining: u32,
+    /// Replies still awaited in the current round.
+    pub needed: u32,
+    /// Failed replies the current round can still absorb (parallel minus quorum).
+    pub spare: u32,
+    /// Bumped whenever the job stops waiting (a round ends, a pool wait ends),
+    /// so late replies and stale timeouts are recognised and ignored.
+    pub token: u32,
+    /// The parent's slot generation at the call, to detect a parent that is gone.
+    pub parent_gen: u32,
+    /// The parent's token at the call.
+    pub parent_token: u32,
+    /// Pool instance held, or `NONE`.
+    pub pool: u32,
     /// When the request (root) or the call (child) began.
     pub arrived: Time,
     /// When the job joined its instance's queue.
@@ -34,6 +47,8 @@ pub struct Job {
     pub priority: u8,
     /// Holds a thread of `instance`.
     pub holds_thread: bool,
+    /// Waits in a pool's queue.
+    pub waiting_pool: bool,
     /// Set when the job failed; it unwinds to the request.
     pub failure: Option<ErrorCause>,
 }
@@ -47,12 +62,19 @@ impl Job {
             instance: NONE,
             calling: NONE,
             remaining: 0,
+            needed: 0,
+            spare: 0,
+            token: 0,
+            parent_gen: 0,
+            parent_token: 0,
+            pool: NONE,
             arrived: now,
             enqueued: now,
             class,
             pc: 0,
             priority,
             holds_thread: false,
+            waiting_pool: false,
             failure: None,
         }
     }

@@ -111,7 +111,10 @@ impl Observer for Journeys<'_> {
         if self.requests.len() < self.limit {
             let r = self.requests.len();
             let name = &self.net.classes[class as usize].name;
-            self.requests.push((now, vec![format!("request {} of `{name}` arrives at t = {}", r + 1, format_duration(now as f64 / NS))]));
+            self.requests.push((
+                now,
+                vec![format!("request {} of `{name}` arrives at t = {}", r + 1, format_duration(now as f64 / NS))],
+            ));
             self.owner[j] = Some(r);
             self.depth[j] = 0;
         }
@@ -131,7 +134,8 @@ impl Observer for Journeys<'_> {
     }
 
     fn started(&mut self, now: Time, job: u32, op: u32, instance: u32, waited: Time) {
-        let wait = if waited > 0 { format!(" after waiting {}", format_duration(waited as f64 / NS)) } else { String::new() };
+        let wait =
+            if waited > 0 { format!(" after waiting {}", format_duration(waited as f64 / NS)) } else { String::new() };
         let text = format!("{}: thread at {}{wait}", self.op(op), self.instance(op, instance));
         self.line(now, job, text);
     }
@@ -144,12 +148,20 @@ impl Observer for Journeys<'_> {
         let below = if arm == 0 { 0.0 } else { arms[arm - 1].cumulative };
         let p = if arm + 1 == arms.len() { 1.0 - below } else { arms[arm].cumulative - below };
         let what = match arms[arm].action {
-            Action::Call { op, count: 1 } => format!("call {}", self.op(op)),
-            Action::Call { op, count } => format!("call {} x{count}", self.op(op)),
+            Action::Call { call } => {
+                let c = self.net.calls[call as usize];
+                let times = if c.count > 1 { format!(" x{}", c.count) } else { String::new() };
+                let copies = if c.parallel > 1 { format!(" ({} in parallel)", c.parallel) } else { String::new() };
+                format!("call {}{times}{copies}", self.op(c.op))
+            }
             Action::Forward { op } => format!("forward to {}", self.op(op)),
             Action::Continue => "continue".to_string(),
         };
-        self.line(now, job, format!("branch: arm {} of {} (p = {}): {what}", arm + 1, arms.len(), crate::units::sig3(p)));
+        self.line(
+            now,
+            job,
+            format!("branch: arm {} of {} (p = {}): {what}", arm + 1, arms.len(), crate::units::sig3(p)),
+        );
     }
 
     fn forward(&mut self, now: Time, job: u32, op: u32) {
