@@ -40,7 +40,7 @@ struct Header {
     replications: Positive<u32>,
     #[serde(default = "default_seed")]
     seed: u64,
-    /// Path of the axis that is the offered load (default: the first axis).
+    /// Path of the axis that is the offered load (default: the first axis over a rate or users).
     load: Option<Spanned<String>>,
     /// Overrides applied to every design (e.g. a shorter duration).
     #[serde(default)]
@@ -183,12 +183,20 @@ impl Experiment {
         let mut designs = Vec::new();
         let mut design_overrides = Vec::new();
         if file.designs.is_empty() {
-            designs.push(DesignInfo { name: "baseline".into(), description: "the base model".into(), overrides: vec![] });
+            designs.push(DesignInfo {
+                name: "baseline".into(),
+                description: "the base model".into(),
+                overrides: vec![],
+            });
             design_overrides.push(common.clone());
         }
         for (dname, d) in &file.designs {
             let own: Vec<String> = d.set.iter().map(|(k, v)| override_text(k, v)).collect();
-            designs.push(DesignInfo { name: dname.clone(), description: d.description.clone(), overrides: own.clone() });
+            designs.push(DesignInfo {
+                name: dname.clone(),
+                description: d.description.clone(),
+                overrides: own.clone(),
+            });
             design_overrides.push(common.iter().cloned().chain(own).collect());
         }
 
@@ -200,8 +208,8 @@ impl Experiment {
             Some(p) => Some(axes.iter().position(|a| &a.path == p.get_ref()).ok_or_else(|| {
                 source.error_at(p.span(), format!("no axis varies `{}`", p.get_ref())).with_key("experiment.load")
             })?),
-            None if axes.is_empty() => None,
-            None => Some(0),
+            // By default the load is the first axis that varies a rate or a user count.
+            None => axes.iter().position(|a| a.path.ends_with(".rate") || a.path.ends_with(".users")),
         };
         let target_load = match file.capacity.as_ref().and_then(|c| c.target_load.as_ref()) {
             Some(v) => Some(
@@ -225,7 +233,10 @@ impl Experiment {
         // Grid of points: every combination of axis values, first axis slowest.
         let mut points: Vec<Vec<usize>> = vec![vec![]];
         for a in &axes {
-            points = points.into_iter().flat_map(|p| (0..a.values.len()).map(move |v| [p.clone(), vec![v]].concat())).collect();
+            points = points
+                .into_iter()
+                .flat_map(|p| (0..a.values.len()).map(move |v| [p.clone(), vec![v]].concat()))
+                .collect();
         }
 
         let mut networks = Vec::new();
@@ -242,8 +253,11 @@ impl Experiment {
                     && let Some(class) = &slo.class
                     && !net.classes.iter().any(|c| &c.name == class)
                 {
-                    return Err(ModelError::new(&source.file, format!("the SLO names class `{class}`, which the model does not have"))
-                        .with_key("slo.class"));
+                    return Err(ModelError::new(
+                        &source.file,
+                        format!("the SLO names class `{class}`, which the model does not have"),
+                    )
+                    .with_key("slo.class"));
                 }
                 per_point.push(net);
             }
@@ -329,7 +343,9 @@ fn numeric(text: &str) -> Result<f64, String> {
 /// Splits "200/s" into (200, "/s") and "1.5" into (1.5, "").
 fn split_unit(text: &str) -> Option<(f64, String)> {
     let t = text.trim();
-    let end = t.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+' || c == 'e' || c == '_')).unwrap_or(t.len());
+    let end = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+' || c == 'e' || c == '_'))
+        .unwrap_or(t.len());
     let number: String = t[..end].chars().filter(|&c| c != '_').collect();
     Some((number.parse().ok()?, t[end..].to_string()))
 }
@@ -364,11 +380,14 @@ fn axis(a: &AxisConfig) -> Result<AxisInfo, String> {
                 return Err("`steps` must be at least 2".into());
             }
             let (f, to) = (value_text(from), value_text(to));
-            let ((x0, u0), (x1, u1)) = (split_unit(&f).ok_or("`from` is not a number")?, split_unit(&to).ok_or("`to` is not a number")?);
+            let ((x0, u0), (x1, u1)) =
+                (split_unit(&f).ok_or("`from` is not a number")?, split_unit(&to).ok_or("`to` is not a number")?);
             if u0 != u1 {
                 return Err(format!("`from` ({f}) and `to` ({to}) must use the same unit"));
             }
-            (0..steps).map(|i| format!("{}{u0}", round_sig(x0 + (x1 - x0) * f64::from(i) / f64::from(steps - 1)))).collect()
+            (0..steps)
+                .map(|i| format!("{}{u0}", round_sig(x0 + (x1 - x0) * f64::from(i) / f64::from(steps - 1))))
+                .collect()
         }
         (None, None, None, Some(peak)) => {
             let levels = a.levels.as_ref().ok_or("an axis with `peak` needs `levels`, e.g. [0.5, 1.0, 1.5]")?;
@@ -395,17 +414,11 @@ fn axis(a: &AxisConfig) -> Result<AxisInfo, String> {
 }
 
 fn slo(s: &SloConfig, source: &Source) -> Result<SloInfo, ModelError> {
-    let given: Vec<(&str, &String)> = [
-        ("mean", &s.mean),
-        ("p50", &s.p50),
-        ("p90", &s.p90),
-        ("p95", &s.p95),
-        ("p99", &s.p99),
-        ("p999", &s.p999),
-    ]
-    .into_iter()
-    .filter_map(|(n, v)| v.as_ref().map(|v| (n, v)))
-    .collect();
+    let given: Vec<(&str, &String)> =
+        [("mean", &s.mean), ("p50", &s.p50), ("p90", &s.p90), ("p95", &s.p95), ("p99", &s.p99), ("p999", &s.p999)]
+            .into_iter()
+            .filter_map(|(n, v)| v.as_ref().map(|v| (n, v)))
+            .collect();
     if given.len() > 1 {
         return Err(ModelError::new(&source.file, "an SLO names one latency statistic").with_key("slo"));
     }

@@ -5,6 +5,7 @@ mod bad_input;
 mod charts_report;
 mod cli;
 mod experiments;
+mod lessons;
 mod models;
 mod reproducibility;
 mod resources;
