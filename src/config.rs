@@ -37,6 +37,41 @@ pub struct ModelFile {
     /// Connection pools by name.
     #[serde(default)]
     pub pools: IndexMap<String, Spanned<PoolConfig>>,
+    /// Defaults for calls over the network.
+    #[serde(default)]
+    pub network: NetworkConfig,
+}
+
+/// `[network]`: defaults for every call.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkConfig {
+    /// Round-trip latency of a call (default: none).
+    pub latency: Option<DistSpec>,
+    /// Link bandwidth for payload transfer (default: 1Gbps).
+    pub bandwidth: Option<Bandwidth>,
+}
+
+/// A size in bytes, written with a unit ("50MB").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bytes(pub f64);
+
+/// A bandwidth in bytes per second, written with a unit ("1Gbps").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bandwidth(pub f64);
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let Text(t) = Text::deserialize(d)?;
+        units::parse_bytes(&t).map(Bytes).map_err(de::Error::custom)
+    }
+}
+
+impl<'de> Deserialize<'de> for Bandwidth {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let Text(t) = Text::deserialize(d)?;
+        units::parse_bandwidth(&t).map(Bandwidth).map_err(de::Error::custom)
+    }
 }
 
 /// `[pools.NAME]`: a counted resource held around calls (a database connection pool).
@@ -238,6 +273,10 @@ pub struct StepConfig {
     pub quorum: Option<Spanned<Positive<u32>>>,
     /// A connection pool held around the call (all its repetitions).
     pub pool: Option<Spanned<String>>,
+    /// Round-trip network latency of each copy of the call (default: `[network] latency`).
+    pub latency: Option<DistSpec>,
+    /// Bytes each reply carries; transferred at the network's bandwidth.
+    pub response_size: Option<Bytes>,
     /// Hand the request on to `service.operation`, freeing the thread.
     pub forward: Option<Spanned<String>>,
     /// More CPU work at this point.
@@ -262,6 +301,10 @@ pub struct ArmConfig {
     pub quorum: Option<Spanned<Positive<u32>>>,
     /// A connection pool held around the call.
     pub pool: Option<Spanned<String>>,
+    /// Round-trip network latency of each copy of the call (default: `[network] latency`).
+    pub latency: Option<DistSpec>,
+    /// Bytes each reply carries; transferred at the network's bandwidth.
+    pub response_size: Option<Bytes>,
     /// Forward instead of calling.
     pub forward: Option<Spanned<String>>,
 }

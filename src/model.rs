@@ -41,6 +41,8 @@ pub struct Network {
     pub calls: Vec<Call>,
     /// Connection pools.
     pub pools: Vec<Pool>,
+    /// Network latency distributions of call sites, referenced by `Call::latency`.
+    pub latencies: Vec<Dist>,
     /// Request classes, in file order.
     pub classes: Vec<Class>,
     /// Names of the random streams, indexed by stream id; seeds derive from the name.
@@ -153,7 +155,7 @@ pub enum Step {
 }
 
 /// A call, a forward, or nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Action {
     /// Synchronous call; the details are in `Network::calls`.
     Call {
@@ -171,7 +173,7 @@ pub enum Action {
 
 /// A call site: `count` rounds in sequence, each sending `parallel` copies
 /// at once and waiting for `quorum` replies, holding `pool` throughout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Call {
     /// Callee op.
     pub op: u32,
@@ -183,6 +185,14 @@ pub struct Call {
     pub quorum: u32,
     /// Pool held around all rounds, or `NONE`.
     pub pool: u32,
+    /// Round-trip network latency (index into `Network::latencies`), or `NONE`.
+    pub latency: u32,
+    /// Stream for latency samples.
+    pub latency_stream: u32,
+    /// Bytes each reply carries.
+    pub bytes: f64,
+    /// Time to transfer a reply at the network's bandwidth [s].
+    pub transfer: f64,
 }
 
 /// A connection pool.
@@ -253,7 +263,11 @@ impl Class {
 /// Parses and compiles a model source.
 pub fn compile(source: &Source) -> Result<Network, ModelError> {
     let file = source.parse()?;
-    Compiler { src: source, streams: Default::default() }.compile(file)
+    let network = NetworkDefaults {
+        latency: file.network.latency.as_ref().map(|d| d.0.clone()),
+        bandwidth: file.network.bandwidth.map_or(125e6, |b| b.0),
+    };
+    Compiler { src: source, streams: Default::default(), latencies: Default::default(), network }.compile(file)
 }
 
 /// Reads, overrides, parses and compiles a model file.
@@ -271,10 +285,22 @@ pub fn from_str(text: &str) -> Result<Network, ModelError> {
 struct Compiler<'a> {
     src: &'a Source,
     streams: std::cell::RefCell<Vec<String>>,
+    latencies: std::cell::RefCell<Vec<Dist>>,
+    network: NetworkDefaults,
+}
+
+/// `[network]` with defaults filled in.
+#[derive(Default)]
+struct NetworkDefaults {
+    latency: Option<Dist>,
+    /// Bytes per second.
+    bandwidth: f64,
 }
 
 /// A call as written in a step or an arm.
 struct CallSpec<'s> {
+    latency: &'s Option<config::DistSpec>,
+    response_size: Option<config::Bytes>,
     count: Option<config::Positive<u32>>,
     parallel: Option<config::Positive<u32>>,
     quorum: &'s Option<Spanned<config::Positive<u32>>>,
@@ -437,13 +463,18 @@ impl Compiler<'_> {
                         )
                         .with_hint("write one of { call = \"svc.op\" }, { forward = \"svc.op\" }, { compute = \"exp(1ms)\" } or { branch = [...] }"));
                     }
-                    if (step.count.is_some() || step.parallel.is_some() || step.quorum.is_some() || step.pool.is_some())
+                    if (step.count.is_some()
+                        || step.parallel.is_some()
+                        || step.quorum.is_some()
+                        || step.pool.is_some()
+                        || step.latency.is_some()
+                        || step.response_size.is_some())
                         && step.call.is_none()
                     {
                         return Err(self.err(
                             step_spanned.span(),
                             key,
-                            "`count`, `parallel`, `quorum` and `pool` apply to `call` only",
+                            "`count`, `parallel`, `quorum`, `pool`, `latency` and `response_size` apply to `call` only",
                         ));
                     }
                     if step.forward.is_some() && i + 1 != n_steps {
@@ -458,6 +489,8 @@ impl Compiler<'_> {
                         Step::Compute { dist, stream }
                     } else if let Some(target) = &step.call {
                         let spec = CallSpec {
+                            latency: &step.latency,
+                            response_size: step.response_size,
                             count: step.count,
                             parallel: step.parallel,
                             quorum: &step.quorum,
@@ -500,6 +533,8 @@ impl Compiler<'_> {
                                 }
                                 (Some(target), None) => {
                                     let spec = CallSpec {
+                                        latency: &arm.latency,
+                                        response_size: arm.response_size,
                                         count: arm.count,
                                         parallel: arm.parallel,
                                         quorum: &arm.quorum,
@@ -612,6 +647,7 @@ impl Compiler<'_> {
             inputs,
             calls,
             pools,
+            latencies: self.latencies.into_inner(),
             settings,
             services,
             ops,
@@ -711,7 +747,17 @@ impl Compiler<'_> {
             span: ctx.span.clone(),
             key: format!("{}.call", ctx.key),
         });
-        calls.push(Call { op, count, parallel, quorum, pool });
+        let (latency, latency_stream) = match spec.latency.as_ref().map(|d| &d.0).or(self.network.latency.as_ref()) {
+            Some(d) if d.mean() > 0.0 => {
+                let mut latencies = self.latencies.borrow_mut();
+                latencies.push(d.clone());
+                ((latencies.len() - 1) as u32, self.stream(format!("latency:{}", ctx.key)))
+            }
+            _ => (NONE, NONE),
+        };
+        let bytes = spec.response_size.map_or(0.0, |b| b.0);
+        let transfer = bytes / self.network.bandwidth;
+        calls.push(Call { op, count, parallel, quorum, pool, latency, latency_stream, bytes, transfer });
         Ok(Action::Call { call: (calls.len() - 1) as u32 })
     }
 

@@ -100,6 +100,9 @@ pub struct ClassSummary {
     /// Mean time in system of all finished requests, failed ones included [s]
     /// (Little's law: mean_in_system = finished rate x this).
     pub mean_sojourn_s: Estimate,
+    /// Reply bytes moved over the network per request.
+    #[serde(default = "zero_estimate")]
+    pub bytes_per_request: Estimate,
     /// Successful requests, all replications.
     pub completed: u64,
     /// Failed requests, all replications.
@@ -225,6 +228,7 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
                     .collect(),
                 mean_in_system: m(|x| x.mean_in_system),
                 mean_sojourn_s: m(|x| x.mean_sojourn_s),
+                bytes_per_request: m(|x| x.bytes_per_request),
                 completed: runs.iter().map(|r| r.classes[c].completed).sum(),
                 failed: runs.iter().map(|r| r.classes[c].failed).sum(),
             }
@@ -311,4 +315,8 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
         cost,
         warnings,
     }
+}
+
+fn zero_estimate() -> Estimate {
+    Estimate { value: 0.0, ci95: None }
 }

@@ -57,6 +57,8 @@ pub struct ClassRun {
     pub latency_sum: f64,
     /// Sum of time in system of all finished requests, failed ones included [s].
     pub sojourn_sum: f64,
+    /// Reply bytes received by the class's calls.
+    pub bytes: f64,
     /// Time-average number of this class's requests in the system.
     pub mean_in_system: f64,
 }
@@ -225,6 +227,9 @@ pub struct ClassMetrics {
     pub mean_sojourn_s: f64,
     pub completed: u64,
     pub failed: u64,
+    /// Reply bytes moved over the network per finished request.
+    #[serde(default)]
+    pub bytes_per_request: f64,
     /// Latency at each of [`CDF_LEVELS`].
     #[serde(with = "vec_nan_as_null")]
     pub quantiles_s: Vec<f64>,
@@ -286,6 +291,7 @@ impl RunMetrics {
                     mean_sojourn_s: if finished == 0 { f64::NAN } else { c.sojourn_sum / finished as f64 },
                     completed: c.completed,
                     failed,
+                    bytes_per_request: if finished == 0 { 0.0 } else { c.bytes / finished as f64 },
                     quantiles_s: CDF_LEVELS.iter().map(|&q| quantile(h, q)).collect(),
                 }
             })

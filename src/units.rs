@@ -109,6 +109,55 @@ pub fn parse_rate(text: &str) -> Result<f64, UnitError> {
     Ok(value / (per * scale))
 }
 
+/// Parses a size such as `"10KB"`, `"50MB"`, `"1.5GiB"` or `"512B"` into bytes.
+///
+/// KB, MB, GB are powers of 1000; KiB, MiB, GiB powers of 1024.
+pub fn parse_bytes(text: &str) -> Result<f64, UnitError> {
+    let text = text.trim();
+    let (num, unit) = split_number(text);
+    if num.is_empty() || unit.is_empty() {
+        return Err(UnitError(format!("`{text}` is not a size: write e.g. \"10KB\", \"50MB\" or \"512B\"")));
+    }
+    let value = parse_number(num, text)?;
+    let scale = match unit {
+        "B" => 1.0,
+        "KB" | "kB" => 1e3,
+        "MB" => 1e6,
+        "GB" => 1e9,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(UnitError(format!("`{text}`: unknown size unit `{unit}` (use B, KB, MB, GB, KiB, MiB or GiB)"))),
+    };
+    if value < 0.0 {
+        return Err(UnitError(format!("`{text}`: a size cannot be negative")));
+    }
+    Ok(value * scale)
+}
+
+/// Parses a bandwidth such as `"1Gbps"`, `"100Mbps"` or `"125MB/s"` into bytes per second.
+pub fn parse_bandwidth(text: &str) -> Result<f64, UnitError> {
+    let text = text.trim();
+    let (num, unit) = split_number(text);
+    let value = parse_number(num, text)?;
+    let bytes_per_s = match unit {
+        "bps" => value / 8.0,
+        "Kbps" | "kbps" => value * 1e3 / 8.0,
+        "Mbps" => value * 1e6 / 8.0,
+        "Gbps" => value * 1e9 / 8.0,
+        u if u.ends_with("/s") => parse_bytes(&format!("{num}{}", &u[..u.len() - 2]))?,
+        _ => {
+            return Err(UnitError(format!(
+                "`{text}` is not a bandwidth: write e.g. \"1Gbps\", \"100Mbps\" or \"125MB/s\""
+            )));
+        }
+    };
+    if bytes_per_s <= 0.0 {
+        return Err(UnitError(format!("`{text}`: a bandwidth must be positive")));
+    }
+    Ok(bytes_per_s)
+}
+
 /// Formats seconds for people: "850 µs", "12.3 ms", "4.56 s", "2.5 min".
 pub fn format_duration(seconds: f64) -> String {
     let abs = seconds.abs();
@@ -180,6 +229,16 @@ mod tests {
         assert!(parse_rate("900").is_err());
         assert!(parse_rate("-1/s").unwrap_err().0.contains("negative"));
         assert!(parse_rate("5/fortnight").is_err());
+    }
+
+    #[test]
+    fn sizes_and_bandwidths_convert() {
+        assert_eq!(parse_bytes("50MB").unwrap(), 50e6);
+        assert_eq!(parse_bytes("1KiB").unwrap(), 1024.0);
+        assert_eq!(parse_bandwidth("1Gbps").unwrap(), 125e6);
+        assert_eq!(parse_bandwidth("125MB/s").unwrap(), 125e6);
+        assert!(parse_bytes("50").is_err());
+        assert!(parse_bandwidth("fast").is_err());
     }
 
     #[test]

@@ -43,6 +43,13 @@ pub enum EventKind {
         /// The job's token when scheduled: a changed token means the wait ended.
         token: u32,
     },
+    /// A call or its reply arrives over the network.
+    Wake {
+        /// Job id.
+        job: u32,
+        /// The job slot's generation when scheduled.
+        generation: u32,
+    },
     /// The next processor-sharing completion at an instance.
     PsDone {
         /// Global instance id.

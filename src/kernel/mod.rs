@@ -19,7 +19,7 @@ use rand::RngExt;
 
 pub use events::{EventKind, EventQueue, NS, Time, to_time};
 use instance::Instance;
-use slab::{Job, Slab};
+use slab::{Job, Slab, Transit};
 pub use trace::{Journeys, NoTrace, Observer};
 
 use crate::config::{Balance, Discipline};
@@ -173,6 +173,7 @@ impl<'n, O: Observer> Sim<'n, O> {
                         latency: latency_histogram(),
                         latency_sum: 0.0,
                         sojourn_sum: 0.0,
+                        bytes: 0.0,
                         mean_in_system: 0.0,
                     },
                     in_system: 0,
@@ -228,6 +229,7 @@ impl<'n, O: Observer> Sim<'n, O> {
                 EventKind::CpuDone { job, generation } => self.on_cpu_done(job, generation),
                 EventKind::PsDone { instance, generation } => self.on_ps_done(instance, generation),
                 EventKind::PoolTimeout { job, generation, token } => self.on_pool_timeout(job, generation, token),
+                EventKind::Wake { job, generation } => self.on_wake(job, generation),
             }
             self.drain();
             if self.finished_observed >= self.stop_after || self.obs.satisfied() {
@@ -556,9 +558,35 @@ impl<'n, O: Observer> Sim<'n, O> {
         let mut child = Job::new(op, parent, p.class, p.priority, self.now);
         child.parent_gen = self.jobs.generation(parent);
         child.parent_token = p.token;
+        let call = self.net.calls[p.calling as usize];
+        // Network: half the round trip out, the other half and the payload back.
+        let mut outbound = 0;
+        if call.latency != NONE {
+            let rtt = to_time(self.net.latencies[call.latency as usize].sample(&mut self.streams[call.latency_stream as usize]));
+            outbound = rtt / 2;
+            child.reply_delay = rtt - outbound;
+        }
+        child.reply_delay += to_time(call.transfer);
         let id = self.jobs.insert(child);
         self.obs.call(self.now, parent, id, op);
-        self.dispatch(id);
+        if outbound > 0 {
+            self.jobs[id].transit = Transit::Outbound;
+            let generation = self.jobs.generation(id);
+            self.events.schedule(self.now + outbound, EventKind::Wake { job: id, generation });
+        } else {
+            self.dispatch(id);
+        }
+    }
+
+    fn on_wake(&mut self, id: u32, generation: u32) {
+        if self.jobs.generation(id) != generation {
+            return;
+        }
+        match std::mem::replace(&mut self.jobs[id].transit, Transit::None) {
+            Transit::Outbound => self.dispatch(id),
+            Transit::Inbound => self.deliver(id),
+            Transit::None => {}
+        }
     }
 
     /// Frees the job's thread, handing it to the next waiting job.
@@ -590,16 +618,32 @@ impl<'n, O: Observer> Sim<'n, O> {
         if self.jobs[id].pool != NONE {
             self.release_pool(id);
         }
-        let job = self.jobs[id];
+        let job = &mut self.jobs[id];
         self.obs.op_done(self.now, id, job.op, job.failure.is_some());
         if job.parent == NONE {
             return self.finish_request(id);
         }
-        self.jobs.remove(id);
+        if job.reply_delay > 0 {
+            let delay = std::mem::take(&mut job.reply_delay);
+            job.transit = Transit::Inbound;
+            let generation = self.jobs.generation(id);
+            self.events.schedule(self.now + delay, EventKind::Wake { job: id, generation });
+            return;
+        }
+        self.deliver(id);
+    }
+
+    /// A call's reply reaches its caller.
+    fn deliver(&mut self, id: u32) {
+        let job = self.jobs.remove(id);
         let parent = job.parent;
         // A reply the caller no longer waits for (quorum met, caller failed or gone).
         if self.jobs.generation(parent) != job.parent_gen || self.jobs[parent].token != job.parent_token {
             return;
+        }
+        if self.observing {
+            let bytes = self.net.calls[self.jobs[parent].calling as usize].bytes;
+            self.classes[usize::from(job.class)].stats.bytes += bytes;
         }
         let p = &mut self.jobs[parent];
         if let Some(failure) = job.failure {

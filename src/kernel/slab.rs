@@ -39,6 +39,8 @@ pub struct Job {
     pub arrived: Time,
     /// When the job joined its instance's queue.
     pub enqueued: Time,
+    /// Network time the reply still needs on its way back (latency and transfer).
+    pub reply_delay: Time,
     /// Request class.
     pub class: u16,
     /// Next step, relative to the op's first.
@@ -49,6 +51,8 @@ pub struct Job {
     pub holds_thread: bool,
     /// Waits in a pool's queue.
     pub waiting_pool: bool,
+    /// On the network: travelling to its service, or its reply travelling back.
+    pub transit: Transit,
     /// Set when the job failed; it unwinds to the request.
     pub failure: Option<ErrorCause>,
 }
@@ -70,14 +74,27 @@ impl Job {
             pool: NONE,
             arrived: now,
             enqueued: now,
+            reply_delay: 0,
             class,
             pc: 0,
             priority,
             holds_thread: false,
             waiting_pool: false,
+            transit: Transit::None,
             failure: None,
         }
     }
+}
+
+/// Where a job is on the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transit {
+    /// Not on the network.
+    None,
+    /// The call is on its way to the callee.
+    Outbound,
+    /// The reply is on its way back to the caller.
+    Inbound,
 }
 
 /// Jobs by id, reusing freed slots.

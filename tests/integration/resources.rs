@@ -171,3 +171,54 @@ fn bad_pools_and_quorums_are_located() {
     assert!(err.to_string().contains("quorum of 4 out of 3 parallel calls can never be met"), "{err}");
     assert!(err.line.is_some());
 }
+
+#[test]
+fn network_latency_and_transfer_time_add_to_the_call() {
+    let text = r#"
+        [simulation]
+        duration = "200s"
+        replications = 2
+        seed = 31
+
+        [network]
+        bandwidth = "1Gbps"
+
+        [workload.main]
+        target = "client.get"
+        rate = "5/s"
+
+        [services.client]
+        threads = 1000
+
+        [services.client.ops.get]
+        steps = [{ call = "server.data", latency = "const(10ms)", response_size = "1.25MB" }]
+
+        [services.server]
+        threads = 1000
+
+        [services.server.ops.data]
+    "#;
+    let s = summary(text);
+    let c = &s.classes[0];
+    // 10 ms round trip plus 1.25 MB at 125 MB/s: exactly 20 ms, every time.
+    assert!((c.latency_s.mean.value - 0.020).abs() < 1e-6, "{:?}", c.latency_s.mean);
+    assert!((c.latency_s.p99.value - 0.020).abs() < 0.020 * 0.001);
+    assert_eq!(c.bytes_per_request.value, 1.25e6);
+}
+
+#[test]
+fn unpaginated_responses_cost_transfer_time() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/pagination.toml");
+    let run = |o: &[&str]| {
+        let o: Vec<String> = o.iter().map(|s| s.to_string()).collect();
+        capsim::run::run(&capsim::model::load(&path, &o).unwrap()).summary
+    };
+    let full = run(&[]);
+    let paged = run(&["services.app.ops.list.steps.0.response_size=10KB", "services.api.ops.orders.demand=gamma(mean=2ms, cv=0.5)"]);
+    let (f, p) = (&full.classes[0], &paged.classes[0]);
+    assert_eq!(f.bytes_per_request.value, 50e6);
+    assert_eq!(p.bytes_per_request.value, 10e3);
+    // 0.4 s on the wire alone: the full response is at least 0.4 s slower than a page.
+    assert!(f.latency_s.mean.value - p.latency_s.mean.value > 0.4 + 0.14, "{:?} vs {:?}", f.latency_s.mean, p.latency_s.mean);
+    assert!(f.latency_s.p99.value > 50.0 * p.latency_s.p99.value);
+}
