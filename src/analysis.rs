@@ -117,12 +117,12 @@ fn visit(net: &Network, service: usize) -> Visit {
             let mut m = 0.0;
             let mut var = 0.0;
             let mut parts = 0;
-            for d in op.demand.iter().chain(net.steps[op.steps.start as usize..op.steps.end as usize].iter().filter_map(
-                |s| match s {
+            for d in op.demand.iter().chain(
+                net.steps[op.steps.start as usize..op.steps.end as usize].iter().filter_map(|s| match s {
                     Step::Compute { dist, .. } => Some(dist),
                     _ => None,
-                },
-            )) {
+                }),
+            ) {
                 m += d.mean();
                 var += d.second_moment() - d.mean() * d.mean();
                 parts += 1;
@@ -169,7 +169,8 @@ pub fn analyse(net: &Network) -> Analysis {
                     services[s].utilisation = r.utilisation[i];
                     services[s].model = "MVA station".into();
                     services[s].exact = true;
-                    services[s].note = format!("utilisation from the exact MVA of closed class `{}`", net.classes[c].name);
+                    services[s].note =
+                        format!("utilisation from the exact MVA of closed class `{}`", net.classes[c].name);
                 }
             }
             theory
@@ -225,11 +226,15 @@ fn service_theory(net: &Network, s: usize, utilisation: f64, closed: bool) -> Se
         (_, Balance::Random) => (true, format!("random balancing splits the Poisson stream into {n} Poisson streams")),
         (_, Balance::RoundRobin) => (
             false,
-            format!("round robin gives each of the {n} instances every {n}-th request (Erlang arrivals), treated as Poisson"),
+            format!(
+                "round robin gives each of the {n} instances every {n}-th request (Erlang arrivals), treated as Poisson"
+            ),
         ),
         (_, other) => (
             false,
-            format!("{other:?} balancing has no closed form; shown: random splitting over {n} instances (an upper bound on waits)"),
+            format!(
+                "{other:?} balancing has no closed form; shown: random splitting over {n} instances (an upper bound on waits)"
+            ),
         ),
     };
     let scale = |m: StationMetrics| StationMetrics {
@@ -238,15 +243,16 @@ fn service_theory(net: &Network, s: usize, utilisation: f64, closed: bool) -> Se
         mean_in_system: m.mean_in_system * f64::from(n),
         ..m
     };
-    let with = |model: String, exact: bool, m: Option<StationMetrics>, blocking: Option<f64>, note: String| ServiceTheory {
-        service: name.to_string(),
-        model,
-        exact: exact && split_exact,
-        utilisation,
-        metrics: m.map(scale),
-        blocking,
-        note: [split_note.clone(), note].into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>().join("; "),
-    };
+    let with =
+        |model: String, exact: bool, m: Option<StationMetrics>, blocking: Option<f64>, note: String| ServiceTheory {
+            service: name.to_string(),
+            model,
+            exact: exact && split_exact,
+            utilisation,
+            metrics: m.map(scale),
+            blocking,
+            note: [split_note.clone(), note].into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>().join("; "),
+        };
 
     if svc.threads > svc.cores {
         if svc.cores == 1 && svc.queue_limit == u32::MAX {
@@ -264,14 +270,25 @@ fn service_theory(net: &Network, s: usize, utilisation: f64, closed: bool) -> Se
                 true,
                 m,
                 None,
-                format!("processor sharing on 1 core (insensitive to the distribution); exact while the {} threads rarely all fill", svc.threads),
+                format!(
+                    "processor sharing on 1 core (insensitive to the distribution); exact while the {} threads rarely all fill",
+                    svc.threads
+                ),
             );
         }
-        return none(name, utilisation, "more threads than cores on several cores (limited processor sharing): no closed form");
+        return none(
+            name,
+            utilisation,
+            "more threads than cores on several cores (limited processor sharing): no closed form",
+        );
     }
     let c = svc.threads;
     if priorities.len() > 1 && svc.discipline == Discipline::Priority {
-        return none(name, utilisation, "several priority classes: see the Cobham formula in `capsim::theory` for single servers");
+        return none(
+            name,
+            utilisation,
+            "several priority classes: see the Cobham formula in `capsim::theory` for single servers",
+        );
     }
     if svc.queue_limit != u32::MAX {
         if v.exponential {
@@ -305,12 +322,15 @@ fn service_theory(net: &Network, s: usize, utilisation: f64, closed: bool) -> Se
 }
 
 /// A class's estimate, and for a closed class the stations and MVA result behind it.
-fn class_theory(net: &Network, c: usize, services: &[ServiceTheory]) -> (ClassTheory, Option<(Vec<usize>, theory::MvaResult)>) {
+fn class_theory(
+    net: &Network,
+    c: usize,
+    services: &[ServiceTheory],
+) -> (ClassTheory, Option<(Vec<usize>, theory::MvaResult)>) {
     let class = &net.classes[c];
     let visits = &net.visits[c];
-    let visited: Vec<usize> = (0..net.services.len())
-        .filter(|&s| net.services[s].ops.clone().any(|o| visits[o as usize] > 0.0))
-        .collect();
+    let visited: Vec<usize> =
+        (0..net.services.len()).filter(|&s| net.services[s].ops.clone().any(|o| visits[o as usize] > 0.0)).collect();
     match &class.arrivals {
         Arrivals::Open { .. } => {
             let mut total = 0.0;
@@ -326,7 +346,12 @@ fn class_theory(net: &Network, c: usize, services: &[ServiceTheory]) -> (ClassTh
                         crate::units::format_duration(floor)
                     );
                     return (
-                        ClassTheory { class: class.name.clone(), mean_response: None, throughput: class.open_rate(), note },
+                        ClassTheory {
+                            class: class.name.clone(),
+                            mean_response: None,
+                            throughput: class.open_rate(),
+                            note,
+                        },
                         None,
                     );
                 };
@@ -344,7 +369,15 @@ fn class_theory(net: &Network, c: usize, services: &[ServiceTheory]) -> (ClassTh
             } else {
                 "sum of station response times weighted by visits (approximation)".to_string()
             };
-            (ClassTheory { class: class.name.clone(), mean_response: Some(total), throughput: class.open_rate(), note }, None)
+            (
+                ClassTheory {
+                    class: class.name.clone(),
+                    mean_response: Some(total),
+                    throughput: class.open_rate(),
+                    note,
+                },
+                None,
+            )
         }
         Arrivals::Closed { users, think } => {
             let others = net.classes.len() > 1;
@@ -357,12 +390,16 @@ fn class_theory(net: &Network, c: usize, services: &[ServiceTheory]) -> (ClassTh
                         "exact MVA needs one closed class visiting single-server stations without held calls; `{}` is not one",
                         svc.name
                     );
-                    return (ClassTheory { class: class.name.clone(), mean_response: None, throughput: None, note }, None);
+                    return (
+                        ClassTheory { class: class.name.clone(), mean_response: None, throughput: None, note },
+                        None,
+                    );
                 }
                 let demand: f64 = svc.ops.clone().map(|o| visits[o as usize] * net.ops[o as usize].mean_cpu).sum();
                 demands.push(demand);
                 let ps = svc.threads > svc.cores;
-                exact &= ps || svc.ops.clone().all(|o| net.ops[o as usize].demand.as_ref().is_none_or(|d| d.is_exponential()));
+                exact &= ps
+                    || svc.ops.clone().all(|o| net.ops[o as usize].demand.as_ref().is_none_or(|d| d.is_exponential()));
             }
             let r = theory::mva(*users, think.mean(), &demands);
             let theory = ClassTheory {

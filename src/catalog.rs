@@ -43,9 +43,8 @@ impl Catalog {
 
     /// Parses a catalogue file's text, reporting errors in that file.
     pub fn parse(source: &Source) -> Result<Catalog, ModelError> {
-        toml::from_str(&source.text).map_err(|e| {
-            ModelError::at(&source.file, &source.text, e.span(), e.message().to_string())
-        })
+        toml::from_str(&source.text)
+            .map_err(|e| ModelError::at(&source.file, &source.text, e.span(), e.message().to_string()))
     }
 }
 

@@ -1,1 +1,424 @@
-//! The self-contained HTML report of a sweep.
+//! The self-contained HTML report of a sweep: one file with the question,
+//! the designs, the SLO, the findings in sentences, the charts (PNG inlined
+//! as base64), the tables and the provenance. It loads nothing (no network,
+//! no fonts, no scripts), escapes every text that came from a user and has
+//! print styles, so it reads the same on a laptop, attached to an email or
+//! on paper.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+
+use crate::charts::{ChartError, ChartFile, View, latency_metric, palette, write_atomically};
+use crate::experiment::results::{ExperimentResults, PointResult};
+use crate::stats::Estimate;
+use crate::units::format_duration;
+
+/// Writes `dir/report.html` (atomically: a temporary file, then rename) and
+/// returns its path. `charts` are read from disk and inlined in order.
+pub fn write_report(results: &ExperimentResults, charts: &[ChartFile], dir: &Path) -> Result<PathBuf, ChartError> {
+    std::fs::create_dir_all(dir).map_err(|source| ChartError::Io { path: dir.to_path_buf(), source })?;
+    let mut images = Vec::with_capacity(charts.len());
+    for chart in charts {
+        let bytes = std::fs::read(&chart.png).map_err(|source| ChartError::Io { path: chart.png.clone(), source })?;
+        images.push(base64::engine::general_purpose::STANDARD.encode(bytes));
+    }
+    let html = render(results, charts, &images);
+    let path = dir.join("report.html");
+    write_atomically(&path, html.as_bytes())?;
+    Ok(path)
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+const CSS: &str = r#"
+:root { --ink: #222; --muted: #5a5a5a; --rule: #d9d9d9; --zebra: #f6f6f6; --warn-bg: #fff4e5; --warn: #8a4b00; }
+* { box-sizing: border-box; }
+html { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "DejaVu Sans", sans-serif; color: var(--ink); background: #fff; line-height: 1.5; }
+body { margin: 0; }
+main { max-width: 66rem; margin: 0 auto; padding: 2rem 1.5rem 4rem; }
+h1 { font-size: 2rem; line-height: 1.2; margin: 0.2rem 0 0.6rem; }
+h2 { font-size: 1.35rem; margin: 2.4rem 0 0.8rem; padding-bottom: 0.25rem; border-bottom: 2px solid var(--ink); }
+.kicker { text-transform: uppercase; letter-spacing: 0.08em; font-size: 0.8rem; color: var(--muted); margin: 0; }
+.question { font-size: 1.2rem; margin: 0 0 1rem; }
+.warning { background: var(--warn-bg); border-left: 6px solid #e69f00; color: var(--warn); padding: 0.8rem 1rem; margin: 1rem 0; }
+.findings li { margin: 0.35rem 0; font-size: 1.05rem; }
+.slo { font-size: 1.1rem; font-weight: 600; }
+.muted { color: var(--muted); }
+table { border-collapse: collapse; width: 100%; margin: 0.5rem 0 1rem; font-size: 0.92rem; }
+th, td { text-align: left; padding: 0.35rem 0.6rem; border-bottom: 1px solid var(--rule); vertical-align: top; }
+th { border-bottom: 2px solid var(--ink); font-weight: 600; }
+tbody tr:nth-child(even):not(.group) { background: var(--zebra); }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.name, td.nowrap { white-space: nowrap; }
+tr.group td { background: #fff; border-bottom: 1px solid var(--ink); padding-top: 0.9rem; font-weight: 600; }
+.ci { color: var(--muted); font-size: 0.85em; }
+.swatch { display: inline-block; width: 0.9em; height: 0.9em; border-radius: 2px; margin-right: 0.45em; vertical-align: -0.1em; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 0.88em; background: var(--zebra); padding: 0.05em 0.3em; border-radius: 3px; overflow-wrap: anywhere; }
+.ok { color: #006d4f; font-weight: 600; }
+.miss { color: #a63c00; font-weight: 600; }
+figure { margin: 1.6rem 0 2.2rem; max-width: 54rem; }
+figure img { display: block; width: 100%; height: auto; border: 1px solid var(--rule); }
+figcaption { margin-top: 0.5rem; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.3rem 1.2rem; }
+dt { font-weight: 600; }
+dd { margin: 0; overflow-wrap: anywhere; }
+.scroll { overflow-x: auto; }
+footer { margin-top: 3rem; color: var(--muted); font-size: 0.85rem; }
+@media print {
+  @page { size: A4; margin: 14mm; }
+  html { font-size: 10pt; }
+  main { max-width: none; padding: 0; }
+  h2 { break-after: avoid; }
+  figure, tr, .warning, dl { break-inside: avoid; }
+  figure img { max-height: 120mm; width: auto; max-width: 100%; margin: 0 auto; }
+  .scroll { overflow: visible; }
+  table { font-size: 0.8rem; }
+  th, td { padding: 0.25rem 0.35rem; }
+  tbody tr:nth-child(even):not(.group) { background: none; }
+  .warning { border: 2px solid #e69f00; }
+}
+"#;
+
+fn render(results: &ExperimentResults, charts: &[ChartFile], images: &[String]) -> String {
+    let view = View::new(results);
+    let info = &results.experiment;
+    let mut h = String::with_capacity(64 * 1024 + images.iter().map(String::len).sum::<usize>());
+    let title = if info.name.is_empty() { "Capacity experiment".to_string() } else { info.name.clone() };
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} · capsim report</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n",
+        escape(&title)
+    );
+    let _ = write!(h, "<header>\n<p class=\"kicker\">capsim capacity report</p>\n<h1>{}</h1>\n", escape(&title));
+    if !info.question.trim().is_empty() {
+        let _ = writeln!(h, "<p class=\"question\">{}</p>", escape(&info.question));
+    }
+    h.push_str("</header>\n");
+
+    if !info.complete {
+        let _ = writeln!(
+            h,
+            "<div class=\"warning\" role=\"alert\"><strong>Incomplete sweep.</strong> The sweep was interrupted: {} of {} runs finished. Points with fewer replications than planned have wider confidence intervals, points without any are missing from the charts, and the capacity answers below may change when the sweep is run to the end.</div>",
+            info.runs_done, info.runs_total
+        );
+    }
+
+    findings(&mut h, results);
+    slo(&mut h, results);
+    designs(&mut h, results);
+    capacity(&mut h, results, &view);
+
+    h.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n");
+    if charts.is_empty() {
+        h.push_str("<p class=\"muted\">No charts: the results hold no measured points.</p>\n");
+    }
+    for (chart, b64) in charts.iter().zip(images) {
+        let _ = write!(
+            h,
+            "<figure id=\"chart-{}\">\n<img src=\"data:image/png;base64,{b64}\" width=\"{}\" height=\"{}\" alt=\"{}\">\n<figcaption><strong>{}.</strong> {}</figcaption>\n</figure>\n",
+            escape(&chart.name),
+            crate::charts::SVG_SIZE.0,
+            crate::charts::SVG_SIZE.1,
+            escape(&chart.title),
+            escape(&chart.title),
+            escape(&chart.caption)
+        );
+    }
+    h.push_str("</section>\n");
+
+    points(&mut h, results, &view);
+    warnings(&mut h, results);
+    provenance(&mut h, results);
+    let _ = write!(
+        h,
+        "<footer>Written by capsim {}. This file is self-contained: it loads no scripts, fonts or images from anywhere.</footer>\n</main>\n</body>\n</html>\n",
+        escape(&info.capsim_version)
+    );
+    h
+}
+
+fn findings(h: &mut String, results: &ExperimentResults) {
+    h.push_str("<section id=\"findings\">\n<h2>Findings</h2>\n");
+    if results.capacity.findings.is_empty() {
+        h.push_str("<p class=\"muted\">No findings: set an SLO and a load axis in the experiment to get capacity answers.</p>\n");
+    } else {
+        h.push_str("<ul class=\"findings\">\n");
+        for f in &results.capacity.findings {
+            let _ = writeln!(h, "<li>{}</li>", escape(f));
+        }
+        h.push_str("</ul>\n");
+    }
+    h.push_str("</section>\n");
+}
+
+fn slo(h: &mut String, results: &ExperimentResults) {
+    h.push_str("<section id=\"slo\">\n<h2>Service-level objective</h2>\n");
+    match &results.experiment.slo {
+        Some(slo) => {
+            let class = slo
+                .class
+                .as_ref()
+                .map_or("every request class".to_string(), |c| format!("request class <code>{}</code>", escape(c)));
+            let _ =
+                writeln!(h, "<p class=\"slo\">{}</p>\n<p class=\"muted\">Applies to {class}.</p>", escape(&slo.text));
+        }
+        None => h.push_str(
+            "<p class=\"muted\">No SLO was set, so no design passes or fails; the charts still compare them.</p>\n",
+        ),
+    }
+    if let Some(target) = results.capacity.target_load {
+        let view = View::new(results);
+        let cheapest = match &results.capacity.cheapest_at_target {
+            Some(d) => format!("the cheapest design that meets the SLO there is <strong>{}</strong>", escape(d)),
+            None => "no design meets the SLO there".to_string(),
+        };
+        let _ = writeln!(h, "<p>Target load: {}; {cheapest}.</p>", escape(&view.load_text(target)));
+    }
+    h.push_str("</section>\n");
+}
+
+fn swatch(design: usize) -> String {
+    format!("<span class=\"swatch\" style=\"background:{}\"></span>", palette::hex(palette::design(design)))
+}
+
+fn designs(h: &mut String, results: &ExperimentResults) {
+    h.push_str("<section id=\"designs\">\n<h2>Designs</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>Design</th><th>Description</th><th>Changes to the base model</th></tr></thead>\n<tbody>\n");
+    for (i, d) in results.experiment.designs.iter().enumerate() {
+        let overrides = if d.overrides.is_empty() {
+            "<span class=\"muted\">none (the base model)</span>".to_string()
+        } else {
+            d.overrides.iter().map(|o| format!("<code>{}</code>", escape(o))).collect::<Vec<_>>().join("<br>")
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"name\">{}<strong>{}</strong></td><td>{}</td><td>{overrides}</td></tr>",
+            swatch(i),
+            escape(&d.name),
+            escape(&d.description)
+        );
+    }
+    let _ = writeln!(
+        h,
+        "</tbody></table></div>\n<p class=\"muted\">Base model: <code>{}</code>.</p>\n</section>",
+        escape(&results.experiment.model)
+    );
+}
+
+fn design_index(results: &ExperimentResults, name: &str) -> Option<usize> {
+    let designs = &results.experiment.designs;
+    designs.iter().position(|d| d.name == name).or_else(|| {
+        // "design, axis=value": the longest design name it starts with.
+        designs
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| name.starts_with(&d.name))
+            .max_by_key(|(_, d)| d.name.len())
+            .map(|(i, _)| i)
+    })
+}
+
+fn money(v: f64) -> String {
+    if !v.is_finite() {
+        "—".to_string()
+    } else if v.abs() >= 100.0 {
+        format!("${}", crate::charts::group_thousands(v, 0))
+    } else {
+        format!("${v:.2}")
+    }
+}
+
+fn capacity(h: &mut String, results: &ExperimentResults, view: &View) {
+    if results.capacity.designs.is_empty() {
+        return;
+    }
+    h.push_str("<section id=\"capacity\">\n<h2>Capacity per design</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>Design</th><th class=\"num\">Max load in SLO</th><th class=\"num\">Fails at</th><th>Bottleneck at max load</th><th class=\"num\">Cost per hour</th><th class=\"num\">Cost per million requests</th></tr></thead>\n<tbody>\n");
+    for c in &results.capacity.designs {
+        let sw = design_index(results, &c.design).map(swatch).unwrap_or_default();
+        let max = match c.max_load {
+            Some(l) => escape(&view.load_text(l)),
+            None if results.experiment.slo.is_some() => "below the lowest load".to_string(),
+            None => "—".to_string(),
+        };
+        let fails = match c.fails_at {
+            Some(l) => escape(&view.load_text(l)),
+            None if c.max_load.is_some() => "not within the sweep".to_string(),
+            None => "—".to_string(),
+        };
+        let bottleneck = match &c.bottleneck {
+            Some((s, u)) => format!("<code>{}</code> ({:.0}% CPU)", escape(s), u * 100.0),
+            None => "—".to_string(),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"name\">{sw}<strong>{}</strong></td><td class=\"num\">{max}</td><td class=\"num\">{fails}</td><td>{bottleneck}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            escape(&c.design),
+            money(c.cost_per_hour),
+            c.cost_per_million_at_max.map_or("—".to_string(), money)
+        );
+    }
+    h.push_str("</tbody></table></div>\n<p class=\"muted\">Max load in SLO: the highest load at which the design met the SLO; fails at: the lowest higher load at which it did not. Cost per million requests is at the max load.</p>\n</section>\n");
+}
+
+fn latency_cell(e: Option<&Estimate>) -> String {
+    match e {
+        Some(e) if e.value.is_finite() => match e.ci95 {
+            Some(ci) if e.value > 0.0 => {
+                format!(
+                    "{} <span class=\"ci\">±{:.0}%</span>",
+                    format_duration(e.value),
+                    (ci / e.value * 100.0).max(1.0)
+                )
+            }
+            Some(_) => format_duration(e.value),
+            None => format_duration(e.value),
+        },
+        _ => "—".to_string(),
+    }
+}
+
+fn points(h: &mut String, results: &ExperimentResults, view: &View) {
+    if results.points.is_empty() {
+        return;
+    }
+    let extra = (!["p50", "p99"].contains(&view.metric.as_str())).then(|| view.metric.clone());
+    let class = view.class.as_deref().map(|c| format!(" of class <code>{}</code>", escape(c))).unwrap_or_default();
+    let _ = write!(
+        h,
+        "<section id=\"points\">\n<h2>Every point</h2>\n<p class=\"muted\">Latency{class}; ± is the 95% confidence interval over replications, relative to the value. Runs: replications finished. Busiest service: the highest CPU utilisation.</p>\n<div class=\"scroll\"><table>\n<thead><tr><th>{}</th><th class=\"num\">Runs</th><th class=\"num\">Throughput [req/s]</th><th class=\"num\">p50</th><th class=\"num\">p99</th>{}<th class=\"num\">Errors</th><th>Busiest service</th><th class=\"num\">$ per million</th><th>SLO</th></tr></thead>\n<tbody>\n",
+        escape(&axes_title(results)),
+        extra.as_ref().map(|m| format!("<th class=\"num\">{}</th>", escape(m))).unwrap_or_default()
+    );
+    let columns = 9 + usize::from(extra.is_some());
+    for s in &view.series {
+        let _ = writeln!(
+            h,
+            "<tr class=\"group\"><td colspan=\"{columns}\">{}{}</td></tr>",
+            swatch(s.design),
+            escape(&s.label)
+        );
+        for p in &s.points {
+            point_row(h, view, p, extra.as_deref());
+        }
+    }
+    h.push_str("</tbody></table></div>\n</section>\n");
+}
+
+fn axes_title(results: &ExperimentResults) -> String {
+    let labels: Vec<&str> = results.experiment.axes.iter().map(|a| a.label.as_str()).collect();
+    if labels.is_empty() { "Point".to_string() } else { labels.join(", ") }
+}
+
+fn point_row(h: &mut String, view: &View, p: &PointResult, extra: Option<&str>) {
+    let class = view.class_of(p);
+    let lat = |m: &str| class.and_then(|c| latency_metric(&c.latency_s, m));
+    let has = view.has_data(p);
+    let throughput = if has {
+        let t = crate::charts::total_throughput(&p.summary);
+        crate::charts::group_thousands(t.value, if t.value < 100.0 { 1 } else { 0 })
+    } else {
+        "—".to_string()
+    };
+    let errors = class
+        .map(|c| c.error_ratio.value)
+        .filter(|v| v.is_finite() && has)
+        .map_or("—".to_string(), |v| if v == 0.0 { "0".to_string() } else { format!("{:.2}%", v * 100.0) });
+    let busiest = p
+        .summary
+        .services
+        .iter()
+        .filter(|s| s.utilisation.value.is_finite())
+        .max_by(|a, b| a.utilisation.value.total_cmp(&b.utilisation.value))
+        .filter(|_| has)
+        .map_or("—".to_string(), |s| format!("<code>{}</code> {:.0}%", escape(&s.name), s.utilisation.value * 100.0));
+    let slo = match p.meets_slo {
+        Some(true) => "<span class=\"ok\">✓ meets</span>",
+        Some(false) => "<span class=\"miss\">✗ misses</span>",
+        None => "—",
+    };
+    let cost = if has { money(p.summary.cost.per_million_requests.value) } else { "—".to_string() };
+    let _ = writeln!(
+        h,
+        "<tr><td class=\"nowrap\">{}</td><td class=\"num\">{}</td><td class=\"num\">{throughput}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>{}<td class=\"num\">{errors}</td><td class=\"nowrap\">{busiest}</td><td class=\"num\">{cost}</td><td class=\"nowrap\">{slo}</td></tr>",
+        escape(&crate::charts::point_label(p)),
+        p.replications,
+        latency_cell(lat("p50").filter(|_| has)),
+        latency_cell(lat("p99").filter(|_| has)),
+        extra.map(|m| format!("<td class=\"num\">{}</td>", latency_cell(lat(m).filter(|_| has)))).unwrap_or_default()
+    );
+}
+
+fn warnings(h: &mut String, results: &ExperimentResults) {
+    const SHOWN: usize = 30;
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for p in &results.points {
+        for w in &p.summary.warnings {
+            let at = format!("{} at {}", p.design, crate::charts::point_label(p));
+            if !seen.iter().any(|(_, x)| x == w) {
+                seen.push((at, w.clone()));
+            }
+        }
+    }
+    if seen.is_empty() {
+        return;
+    }
+    h.push_str("<section id=\"warnings\">\n<h2>Simulator warnings</h2>\n<ul>\n");
+    for (at, w) in seen.iter().take(SHOWN) {
+        let _ = writeln!(h, "<li><strong>{}:</strong> {}</li>", escape(at), escape(w));
+    }
+    h.push_str("</ul>\n");
+    if seen.len() > SHOWN {
+        let _ = writeln!(h, "<p class=\"muted\">… and {} more in results.json.</p>", seen.len() - SHOWN);
+    }
+    h.push_str("</section>\n");
+}
+
+fn provenance(h: &mut String, results: &ExperimentResults) {
+    let i = &results.experiment;
+    let complete = if i.complete {
+        "yes".to_string()
+    } else {
+        format!("<strong class=\"miss\">no: interrupted after {} of {} runs</strong>", i.runs_done, i.runs_total)
+    };
+    let _ = write!(
+        h,
+        "<section id=\"provenance\">\n<h2>Provenance</h2>\n<dl>\n<dt>Experiment</dt><dd><code>{}</code></dd>\n<dt>Base model</dt><dd><code>{}</code></dd>\n<dt>Inputs SHA-256</dt><dd><code>{}</code></dd>\n<dt>capsim version</dt><dd>{}</dd>\n<dt>Seed</dt><dd>{}</dd>\n<dt>Replications per point</dt><dd>{}</dd>\n<dt>Runs</dt><dd>{} of {}</dd>\n<dt>Complete</dt><dd>{complete}</dd>\n<dt>Command</dt><dd><code>{}</code></dd>\n</dl>\n<p class=\"muted\">The same inputs (same SHA-256), capsim version and seed give the same numbers.</p>\n</section>\n",
+        escape(&i.file),
+        escape(&i.model),
+        escape(&i.inputs_sha256),
+        escape(&i.capsim_version),
+        i.seed,
+        i.replications,
+        i.runs_done,
+        i.runs_total,
+        escape(&i.command)
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_neutralises_markup_and_quotes() {
+        assert_eq!(
+            escape(r#"<script>alert("x") & 'y'</script>"#),
+            "&lt;script&gt;alert(&quot;x&quot;) &amp; &#39;y&#39;&lt;/script&gt;"
+        );
+    }
+}

@@ -142,6 +142,9 @@ struct RunArgs {
     /// Print queueing theory's prediction beside the simulated values (table format).
     #[arg(long)]
     theory: bool,
+    /// Draw the model's charts (latency CDF, utilisation, latency breakdown) into this folder.
+    #[arg(long, value_name = "DIR")]
+    charts: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -160,9 +163,10 @@ fn main() -> ExitCode {
                 eprintln!("{err}");
                 return ExitCode::from(130);
             }
-            if err.downcast_ref::<capsim::experiment::output::OutputError>().is_some_and(|e| {
-                matches!(e, capsim::experiment::output::OutputError::Invalid(_))
-            }) {
+            if err
+                .downcast_ref::<capsim::experiment::output::OutputError>()
+                .is_some_and(|e| matches!(e, capsim::experiment::output::OutputError::Invalid(_)))
+            {
                 eprintln!("error: {err}");
                 return ExitCode::from(2);
             }
@@ -205,9 +209,15 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             std::io::stdout().lock().write_all(text.as_bytes())?;
             Ok(())
         }
-        Command::Sweep(args) => {
-            sweep::sweep(&args.experiment, &args.overrides, args.out, args.shard, args.threads, args.quiet, !args.no_charts)
-        }
+        Command::Sweep(args) => sweep::sweep(
+            &args.experiment,
+            &args.overrides,
+            args.out,
+            args.shard,
+            args.threads,
+            args.quiet,
+            !args.no_charts,
+        ),
         Command::Merge(args) => sweep::merge(&args.shards, args.out, !args.no_charts),
         Command::Plot(args) => sweep::plot(&args.dir),
         Command::Report(args) => sweep::report(&args.dir),
@@ -243,6 +253,10 @@ fn run_model(args: RunArgs) -> anyhow::Result<()> {
             out.write_all(text.as_bytes())?;
             out.flush()?;
         }
+    }
+    if let Some(dir) = &args.charts {
+        let charts = capsim::charts::run_charts(&outcome.summary, &outcome.latency, dir)?;
+        eprintln!("{} chart(s) written to {}", charts.len(), dir.display());
     }
     if args.format != Format::Table {
         for w in &outcome.summary.warnings {

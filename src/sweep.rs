@@ -36,7 +36,8 @@ fn canonical_command(experiment: &str, overrides: &[String]) -> String {
 }
 
 fn default_dir(name: &str) -> PathBuf {
-    let safe: String = name.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
+    let safe: String =
+        name.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
     Path::new("results").join(safe)
 }
 
@@ -50,7 +51,10 @@ pub fn sweep(
     charts: bool,
 ) -> anyhow::Result<()> {
     if let Some(n) = threads {
-        rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().context("cannot start the worker threads")?;
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .context("cannot start the worker threads")?;
     }
     let exp = Experiment::load(path, overrides)?;
     let stop = Arc::new(AtomicBool::new(false));
@@ -83,7 +87,8 @@ pub fn sweep(
     let command = canonical_command(&exp.file, overrides);
 
     if let Some(shard) = shard {
-        let dir = out.unwrap_or_else(|| default_dir(&exp.name).join(format!("shard-{}-of-{}", shard.index, shard.count)));
+        let dir =
+            out.unwrap_or_else(|| default_dir(&exp.name).join(format!("shard-{}-of-{}", shard.index, shard.count)));
         let file = ShardFile {
             format: output::shard_format(),
             experiment: exp.file.clone(),
@@ -105,14 +110,19 @@ pub fn sweep(
             ))
             .into());
         }
-        println!("shard {shard}: {} runs written to {} in {:.1} s", file.runs.len(), dir.display(), started.elapsed().as_secs_f64());
+        println!(
+            "shard {shard}: {} runs written to {} in {:.1} s",
+            file.runs.len(),
+            dir.display(),
+            started.elapsed().as_secs_f64()
+        );
         return Ok(());
     }
 
     let results = assemble(&exp, &records, &command);
     let dir = out.unwrap_or_else(|| default_dir(&exp.name));
     write_folder(&dir, &exp, &results, &records, charts)?;
-    print_findings(&results, &dir);
+    print_findings(&results, &dir, charts);
     if !quiet {
         eprintln!("{} runs in {:.1} s", records.len(), started.elapsed().as_secs_f64());
     }
@@ -133,7 +143,9 @@ pub fn merge(shards: &[PathBuf], out: Option<PathBuf>, charts: bool) -> anyhow::
     let path = [PathBuf::from(&first.experiment), PathBuf::from(&first.experiment_abs)]
         .into_iter()
         .find(|p| p.exists())
-        .with_context(|| format!("the experiment file {} is needed to merge; run merge where it exists", first.experiment))?;
+        .with_context(|| {
+            format!("the experiment file {} is needed to merge; run merge where it exists", first.experiment)
+        })?;
     let mut exp = Experiment::load(&path, &first.overrides)?;
     if exp.inputs_sha256 != first.inputs_sha256 {
         anyhow::bail!(output::OutputError::Invalid(format!(
@@ -146,11 +158,17 @@ pub fn merge(shards: &[PathBuf], out: Option<PathBuf>, charts: bool) -> anyhow::
     let results = assemble(&exp, &records, &first.command);
     let dir = out.unwrap_or_else(|| default_dir(&exp.name));
     write_folder(&dir, &exp, &results, &records, charts)?;
-    print_findings(&results, &dir);
+    print_findings(&results, &dir, charts);
     Ok(())
 }
 
-fn write_folder(dir: &Path, exp: &Experiment, results: &ExperimentResults, records: &[capsim::experiment::execute::RunRecord], charts: bool) -> anyhow::Result<()> {
+fn write_folder(
+    dir: &Path,
+    exp: &Experiment,
+    results: &ExperimentResults,
+    records: &[capsim::experiment::execute::RunRecord],
+    charts: bool,
+) -> anyhow::Result<()> {
     output::write_dir_atomically(dir, |tmp| {
         output::write_data(tmp, exp, results, records)?;
         if charts {
@@ -161,22 +179,30 @@ fn write_folder(dir: &Path, exp: &Experiment, results: &ExperimentResults, recor
     Ok(())
 }
 
-// PENDING-CHARTS: replaced by the charts module's API when it lands.
-fn draw(_dir: &Path, _results: &ExperimentResults) -> anyhow::Result<()> {
+fn draw(dir: &Path, results: &ExperimentResults) -> anyhow::Result<()> {
+    let charts = capsim::charts::sweep_charts(results, &dir.join("charts"))?;
+    capsim::html::write_report(results, &charts, dir)?;
     Ok(())
 }
 
 pub fn plot(dir: &Path) -> anyhow::Result<()> {
-    let _ = output::read_results(dir)?;
+    let results = output::read_results(dir)?;
+    let charts = capsim::charts::sweep_charts(&results, &dir.join("charts"))?;
+    for c in &charts {
+        println!("{}", c.png.display());
+    }
     Ok(())
 }
 
 pub fn report(dir: &Path) -> anyhow::Result<()> {
-    let _ = output::read_results(dir)?;
+    let results = output::read_results(dir)?;
+    let charts = capsim::charts::sweep_charts(&results, &dir.join("charts"))?;
+    let path = capsim::html::write_report(&results, &charts, dir)?;
+    println!("{}", path.display());
     Ok(())
 }
 
-fn print_findings(results: &ExperimentResults, dir: &Path) {
+fn print_findings(results: &ExperimentResults, dir: &Path, charts: bool) {
     let e = &results.experiment;
     println!("{}", e.name);
     if !e.question.is_empty() {
@@ -189,5 +215,10 @@ fn print_findings(results: &ExperimentResults, dir: &Path) {
     if results.capacity.findings.is_empty() {
         println!("(no SLO and load axis: no capacity answers; see summary.csv)");
     }
-    println!("\nresults: {}/ (report.html, summary.csv, runs.csv, results.json, charts/)", dir.display());
+    let files = if charts {
+        "report.html, summary.csv, runs.csv, results.json, charts/"
+    } else {
+        "summary.csv, runs.csv, results.json"
+    };
+    println!("\nresults: {}/ ({files})", dir.display());
 }

@@ -127,7 +127,9 @@ pub fn parse_bytes(text: &str) -> Result<f64, UnitError> {
         "KiB" => 1024.0,
         "MiB" => 1024.0 * 1024.0,
         "GiB" => 1024.0 * 1024.0 * 1024.0,
-        _ => return Err(UnitError(format!("`{text}`: unknown size unit `{unit}` (use B, KB, MB, GB, KiB, MiB or GiB)"))),
+        _ => {
+            return Err(UnitError(format!("`{text}`: unknown size unit `{unit}` (use B, KB, MB, GB, KiB, MiB or GiB)")));
+        }
     };
     if value < 0.0 {
         return Err(UnitError(format!("`{text}`: a size cannot be negative")));

@@ -153,12 +153,18 @@ impl Axis {
         let mid = (hi + lo) / 2.0;
         let (lo, hi) = (mid - span * 0.55, mid + span * 0.55);
         let mut ticks = Vec::new();
-        for mantissas in [&[1.0][..], &[1.0, 3.0], &[1.0, 2.0, 5.0], &[1.0, 2.0, 3.0, 5.0, 7.0], &[1., 2., 3., 4., 5., 6., 7., 8., 9.]] {
+        for mantissas in [
+            &[1.0][..],
+            &[1.0, 3.0],
+            &[1.0, 2.0, 5.0],
+            &[1.0, 2.0, 3.0, 5.0, 7.0],
+            &[1., 2., 3., 4., 5., 6., 7., 8., 9.],
+        ] {
             ticks = (lo.floor() as i64..=hi.ceil() as i64)
                 .flat_map(|d| mantissas.iter().map(move |m| (m * 10f64.powi(d as i32)).log10()))
                 .filter(|c| (lo..=hi).contains(c))
                 .collect();
-            if ticks.len() >= 4 {
+            if ticks.len() >= 5 {
                 break;
             }
         }
@@ -170,7 +176,7 @@ impl Axis {
         // At least to 99%; at most to the deepest level measured.
         let hi = if max.is_finite() { max.max(2.0) } else { 3.0 };
         let mut ticks = vec![0.0, 2f64.log10()];
-        ticks.extend((1..=hi.floor() as i32).map(f64::from));
+        ticks.extend((1..=(hi + 1e-9).floor() as i32).map(f64::from));
         let labels = ticks.iter().map(|&c| percentile_label(self.value(c))).collect();
         Resolved { lo: 0.0, hi: hi + 0.08, ticks, labels, title: self.title.clone() }
     }
@@ -209,18 +215,18 @@ fn finite_positive_range(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
         .fold((f64::INFINITY, 0.0), |(lo, hi), v| (lo.min(v), hi.max(v)))
 }
 
-/// 1, 2 or 5 times a power of ten, at least `raw`.
+/// 1, 2 or 5 times a power of ten, nearest `raw`.
 fn nice_step(raw: f64) -> f64 {
     if !(raw > 0.0 && raw.is_finite()) {
         return 1.0;
     }
     let mag = 10f64.powf(raw.log10().floor());
     let m = raw / mag;
-    let nice = if m <= 1.0 {
+    let nice = if m < 1.5 {
         1.0
-    } else if m <= 2.0 {
+    } else if m < 3.0 {
         2.0
-    } else if m <= 5.0 {
+    } else if m < 7.0 {
         5.0
     } else {
         10.0
@@ -252,7 +258,8 @@ fn seconds_unit(max_s: f64) -> (f64, &'static str) {
 fn linear_label(v: f64, fmt: Fmt, scale: f64, decimals: usize) -> String {
     match fmt {
         Fmt::Seconds | Fmt::Number => group_thousands(v * scale, decimals),
-        Fmt::Dollars => format!("${}", group_thousands(v, decimals)),
+        // Cents, not "$0.5".
+        Fmt::Dollars => format!("${}", group_thousands(v, if decimals > 0 { decimals.max(2) } else { 0 })),
         Fmt::Percent => format!("{}%", group_thousands(v * scale, decimals)),
     }
 }
@@ -301,7 +308,7 @@ pub(crate) fn group_thousands(v: f64, decimals: usize) -> String {
     let (int, frac) = text.split_once('.').map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
     let mut out = String::new();
     for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -329,7 +336,7 @@ mod tests {
         assert!(r.hi >= 2300.0);
         assert_eq!(r.labels.first().map(String::as_str), Some("0"));
         assert!(r.labels.contains(&"2,000".to_string()), "{:?}", r.labels);
-        assert!(r.ticks.len() >= 4 && r.ticks.len() <= 8, "{:?}", r.ticks);
+        assert!((4..=8).contains(&r.ticks.len()), "{:?}", r.ticks);
     }
 
     #[test]

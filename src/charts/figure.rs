@@ -6,8 +6,10 @@
 //! ticks and grid; marks are drawn in pixels (mapped through the chart's
 //! coordinates) so PNG and SVG come out identical.
 
+use std::ops::Range;
+
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::BindKeyPoints;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -16,6 +18,38 @@ use super::palette::{GRID, INK, MUTED, Marker, Rgb};
 
 /// Width and height of a chart at scale 1 [px]; the PNG is drawn at scale 2.
 pub(crate) const BASE: (u32, u32) = (800, 500);
+
+/// A linear plotting coordinate with the ticks chosen in [`super::axis`].
+struct Ticked {
+    lo: f64,
+    hi: f64,
+    ticks: Vec<f64>,
+}
+
+impl Ticked {
+    fn new(r: &Resolved) -> Ticked {
+        Ticked { lo: r.lo, hi: r.hi, ticks: r.ticks.clone() }
+    }
+}
+
+impl Ranged for Ticked {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let t = if self.hi > self.lo { (value - self.lo) / (self.hi - self.lo) } else { 0.5 };
+        limit.0 + (f64::from(limit.1 - limit.0) * t).round() as i32
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        // Light (minor) grid lines are not drawn.
+        if hint.weight().allow_light_points() { Vec::new() } else { self.ticks.clone() }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.lo..self.hi
+    }
+}
 
 /// Line pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,14 +71,20 @@ pub(crate) enum Mark {
     Band { lower: Vec<(f64, f64)>, upper: Vec<(f64, f64)>, colour: Rgb },
     /// One marker.
     Point { at: (f64, f64), colour: Rgb, marker: Marker, size: f64, filled: bool },
-    /// A reference line across the plot at `at` on the y axis (`horizontal`) or x axis.
-    Rule { horizontal: bool, at: f64, colour: Rgb, dash: Dash, width: f64, label: Option<String> },
+    /// A reference line across the plot at `at` on the y axis (`horizontal`) or
+    /// x axis, with an optional label (at the left end, or at the top left
+    /// of a vertical line, `label_row` lines down so labels do not collide).
+    Rule { horizontal: bool, at: f64, colour: Rgb, dash: Dash, width: f64, label: Option<String>, label_row: u8 },
     /// A filled rectangle.
     Rect { x: (f64, f64), y: (f64, f64), fill: Rgb, outline: Option<Rgb> },
     /// A vertical interval with caps.
     ErrorBar { x: f64, y: (f64, f64), colour: Rgb },
-    /// Text at a data point, shifted by `offset` [px at scale 1].
-    Label { at: (f64, f64), text: String, colour: Rgb, anchor: (HPos, VPos), offset: (f64, f64), bold: bool },
+    /// Nothing drawn: keeps room in the axis ranges (e.g. for a label).
+    Reserve { at: (f64, f64) },
+    /// Text at a data point, shifted by `offset` [px at scale 1]. A
+    /// `flexible` label may be mirrored to another corner of its point, or
+    /// left out, so it covers no other label or point.
+    Label { at: (f64, f64), text: String, colour: Rgb, anchor: Anchor, offset: (f64, f64), bold: bool, flexible: bool },
 }
 
 /// What a legend entry shows beside its text.
@@ -72,6 +112,16 @@ pub(crate) struct LegendEntry {
 impl LegendEntry {
     pub fn new(label: impl Into<String>, swatch: Swatch) -> LegendEntry {
         LegendEntry { label: label.into(), swatch }
+    }
+}
+
+/// Where a label's position is on its text.
+#[derive(Clone, Copy)]
+pub(crate) struct Anchor(pub HPos, pub VPos);
+
+impl std::fmt::Debug for Anchor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Anchor")
     }
 }
 
@@ -104,7 +154,7 @@ impl Figure {
             match mark {
                 Mark::Line { points, .. } => points.iter().for_each(|&(x, y)| add(x, y)),
                 Mark::Band { lower, upper, .. } => lower.iter().chain(upper).for_each(|&(x, y)| add(x, y)),
-                Mark::Point { at, .. } => add(at.0, at.1),
+                Mark::Point { at, .. } | Mark::Reserve { at } => add(at.0, at.1),
                 Mark::Rect { x, y, .. } => {
                     add(x.0, y.0);
                     add(x.1, y.1);
@@ -141,7 +191,9 @@ fn colour(c: Rgb) -> RGBColor {
 
 fn font(size: f64, bold: bool, c: Rgb) -> TextStyle<'static> {
     let style = if bold { FontStyle::Bold } else { FontStyle::Normal };
-    ("sans-serif", size).into_font().style(style).color(&colour(c))
+    // Built with the style, not `.style(..)` afterwards: plotters 0.3.7's
+    // `FontDesc::style` keeps the regular face's glyphs.
+    FontDesc::new(FontFamily::SansSerif, size, style).color(&colour(c))
 }
 
 /// Shortens `text` with an ellipsis until it fits in `max` pixels.
@@ -166,8 +218,7 @@ pub(crate) fn render<DB: DrawingBackend>(fig: &Figure, root: &DrawingArea<DB, Sh
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let px = |v: f64| (v * s).round() as i32;
     root.fill(&WHITE).map_err(err)?;
-    let (w, h) = root.dim_in_pixel();
-    let (w, h) = (f64::from(w), f64::from(h));
+    let w = f64::from(root.dim_in_pixel().0);
 
     // Header: title and subtitle.
     let title_font = font(24.0 * s, true, INK);
@@ -197,7 +248,7 @@ pub(crate) fn render<DB: DrawingBackend>(fig: &Figure, root: &DrawingArea<DB, Sh
                 root.estimate_text_size(&e.label, f).map(|(w, _)| f64::from(w)).unwrap_or(0.0) + indent
             })
             .fold(0.0, f64::max);
-        (widest + 24.0 * s).clamp(130.0 * s, 240.0 * s)
+        (widest + 24.0 * s).clamp(130.0 * s, 270.0 * s)
     };
 
     let (xs, ys) = fig.extents();
@@ -206,7 +257,6 @@ pub(crate) fn render<DB: DrawingBackend>(fig: &Figure, root: &DrawingArea<DB, Sh
 
     // Room for the tick labels and axis titles.
     let tick_font = font(15.0 * s, false, INK);
-    let desc_font = font(16.0 * s, false, INK);
     let text_w = |t: &str| root.estimate_text_size(t, &tick_font).map(|(w, _)| f64::from(w)).unwrap_or(0.0);
     let y_tick_w = yr.labels.iter().map(|l| text_w(l)).fold(0.0, f64::max);
     let y_label_area = y_tick_w + 44.0 * s;
@@ -228,9 +278,7 @@ pub(crate) fn render<DB: DrawingBackend>(fig: &Figure, root: &DrawingArea<DB, Sh
         let widest = yr.labels.iter().map(|l| text_w(l)).fold(0.0, f64::max);
         return draw_chart(fig, root, &chart_area, &legend_area, (&xr, &yr), (widest + 20.0 * s, x_label_area), s);
     }
-    draw_chart(fig, root, &chart_area, &legend_area, (&xr, &yr), (y_label_area, x_label_area), s)?;
-    let _ = desc_font;
-    Ok(())
+    draw_chart(fig, root, &chart_area, &legend_area, (&xr, &yr), (y_label_area, x_label_area), s)
 }
 
 /// Axes, marks and legend.
@@ -255,7 +303,7 @@ fn draw_chart<DB: DrawingBackend>(
         .margin_bottom(px(6.0))
         .x_label_area_size(x_label_area.round() as i32)
         .y_label_area_size(y_label_area.round() as i32)
-        .build_cartesian_2d((xr.lo..xr.hi).with_key_points(xr.ticks.clone()), (yr.lo..yr.hi).with_key_points(yr.ticks.clone()))
+        .build_cartesian_2d(Ticked::new(xr), Ticked::new(yr))
         .map_err(err)?;
 
     let x_fmt = |c: &f64| xr.label(*c);
@@ -270,7 +318,7 @@ fn draw_chart<DB: DrawingBackend>(
         .y_label_formatter(&y_fmt)
         .set_all_tick_mark_size(px(5.0))
         .x_label_offset(0)
-        .x_desc(if x_categories { String::new() } else { xr.title.clone() });
+        .x_desc(xr.title.clone());
     if !y_categories {
         mesh.y_desc(yr.title.clone());
     }
@@ -288,27 +336,41 @@ fn draw_chart<DB: DrawingBackend>(
         Some(chart.backend_coord(&(cx, cy)))
     };
     let (plot_x, plot_y) = chart.plotting_area().get_pixel_range();
-    for mark in &fig.marks {
+    // Lines and areas first, then line markers (hollow, so coinciding
+    // designs stay visible), then points and text on top.
+    let mut line_markers = Vec::new();
+    let rule_labels = std::cell::RefCell::new(Vec::new());
+    let (front, back): (Vec<&Mark>, Vec<&Mark>) =
+        fig.marks.iter().partition(|m| matches!(m, Mark::Point { .. } | Mark::Label { .. }));
+    let draw_mark = |mark: &Mark, line_markers: &mut Vec<((i32, i32), Marker, Rgb)>| -> Result<(), String> {
         match mark {
             Mark::Line { points, colour: c, width, dash, marker } => {
                 for run in runs(points.iter().map(|&(x, y)| map(x, y))) {
                     polyline(root, &run, *c, *width * s, *dash, s).map_err(err)?;
                 }
                 if let Some(m) = marker {
+                    // Markers closer than about their size to the last one are
+                    // left out (dense percentile curves); the line shows the rest.
+                    let mut last: Option<(i32, i32)> = None;
                     for p in points.iter().filter_map(|&(x, y)| map(x, y)) {
-                        draw_marker(root, p, *m, 5.0 * s, *c, true, s).map_err(err)?;
+                        let far =
+                            last.is_none_or(|q| f64::from((p.0 - q.0).pow(2) + (p.1 - q.1).pow(2)).sqrt() > 24.0 * s);
+                        if far {
+                            line_markers.push((p, *m, *c));
+                            last = Some(p);
+                        }
                     }
                 }
             }
             Mark::Band { lower, upper, colour: c } => {
-                let pairs: Vec<Option<((i32, i32), (i32, i32))>> =
-                    lower.iter().zip(upper).map(|(&(x0, y0), &(x1, y1))| Some((map(x0, y0)?, map(x1, y1)?))).collect();
+                let pairs: Vec<Option<[(i32, i32); 2]>> =
+                    lower.iter().zip(upper).map(|(&(x0, y0), &(x1, y1))| Some([map(x0, y0)?, map(x1, y1)?])).collect();
                 for run in runs(pairs.into_iter()) {
                     if run.len() < 2 {
                         continue;
                     }
-                    let mut poly: Vec<(i32, i32)> = run.iter().map(|p| p.1).collect();
-                    poly.extend(run.iter().rev().map(|p| p.0));
+                    let mut poly: Vec<(i32, i32)> = run.iter().map(|p| p[1]).collect();
+                    poly.extend(run.iter().rev().map(|p| p[0]));
                     root.draw(&Polygon::new(poly, colour(*c).mix(0.18).filled())).map_err(err)?;
                 }
             }
@@ -317,7 +379,7 @@ fn draw_chart<DB: DrawingBackend>(
                     draw_marker(root, p, *marker, size * s, *c, *filled, s).map_err(err)?;
                 }
             }
-            Mark::Rule { horizontal, at, colour: c, dash, width, label } => {
+            Mark::Rule { horizontal, at, colour: c, dash, width, label, label_row } => {
                 let line = if *horizontal {
                     fig.y.coord(*at).map(|cy| {
                         let y = chart.backend_coord(&(xr.lo, cy)).1;
@@ -332,13 +394,13 @@ fn draw_chart<DB: DrawingBackend>(
                 if let Some(line) = line {
                     polyline(root, &line, *c, width * s, *dash, s).map_err(err)?;
                     if let Some(text) = label {
+                        let row = px(22.0 * f64::from(*label_row));
                         let (pos, anchor) = if *horizontal {
-                            ((line[0].0 + px(8.0), line[0].1 - px(4.0)), Pos::new(HPos::Left, VPos::Bottom))
+                            ((line[0].0 + px(8.0), line[0].1 - px(5.0) - row), Pos::new(HPos::Left, VPos::Bottom))
                         } else {
-                            ((line[0].0 + px(5.0), line[0].1 + px(4.0)), Pos::new(HPos::Left, VPos::Top))
+                            ((line[0].0 - px(6.0), line[0].1 + px(4.0) + row), Pos::new(HPos::Right, VPos::Top))
                         };
-                        let style = font(14.0 * s, true, *c).pos(anchor);
-                        root.draw(&Text::new(text.clone(), pos, style)).map_err(err)?;
+                        rule_labels.borrow_mut().push((text.clone(), pos, anchor, *c, !*horizontal));
                     }
                 }
             }
@@ -359,18 +421,89 @@ fn draw_chart<DB: DrawingBackend>(
                     root.draw(&PathElement::new(vec![(b.0 - cap, b.1), (b.0 + cap, b.1)], style)).map_err(err)?;
                 }
             }
-            Mark::Label { at, text, colour: c, anchor, offset, bold } => {
-                if let Some(p) = map(at.0, at.1) {
-                    let style = font(14.0 * s, *bold, *c).pos(Pos::new(anchor.0, anchor.1));
-                    let pos = (p.0 + px(offset.0), p.1 + px(offset.1));
-                    root.draw(&Text::new(text.clone(), pos, style)).map_err(err)?;
-                }
-            }
+            // Drawn last, below, to keep clear of each other.
+            Mark::Label { .. } | Mark::Reserve { .. } => {}
+        }
+        Ok(())
+    };
+    for mark in back {
+        draw_mark(mark, &mut line_markers)?;
+    }
+    for &(p, m, c) in &line_markers {
+        draw_marker(root, p, m, 5.5 * s, c, false, s).map_err(err)?;
+    }
+    // Reference labels over the data, on a white box so lines do not cross the text.
+    for (text, mut pos, mut anchor, c, vertical) in rule_labels.take() {
+        let (tw, th) = root.estimate_text_size(&text, &font(14.0 * s, true, c)).map_err(err)?;
+        let mut b = text_box(pos, anchor, (tw, th));
+        // A vertical line near the left edge gets its label on the right.
+        if vertical && b[0] < plot_x.start {
+            pos.0 += px(12.0);
+            anchor = Pos::new(HPos::Left, anchor.v_pos);
+            b = text_box(pos, anchor, (tw, th));
+        }
+        let pad = px(3.0);
+        root.draw(&Rectangle::new([(b[0] - pad, b[1] - pad), (b[2] + pad, b[3] + pad)], WHITE.mix(0.85).filled()))
+            .map_err(err)?;
+        root.draw(&Text::new(text, pos, font(14.0 * s, true, c).pos(anchor))).map_err(err)?;
+    }
+    let mut taken: Vec<[i32; 4]> = Vec::new();
+    for mark in &front {
+        draw_mark(mark, &mut line_markers)?;
+        if let Mark::Point { at, size, .. } = mark
+            && let Some(p) = map(at.0, at.1)
+        {
+            let r = px(*size);
+            taken.push([p.0 - r, p.1 - r, p.0 + r, p.1 + r]);
         }
     }
-
-    // Category names on a vertical category axis, coloured like their rows.
-    let _ = y_categories;
+    for mark in &fig.marks {
+        let Mark::Label { at, text, colour: c, anchor, offset, bold, flexible } = mark else { continue };
+        let Some(p) = map(at.0, at.1) else { continue };
+        let style = font(14.0 * s, *bold, *c);
+        let (tw, th) = root.estimate_text_size(text, &style).map_err(err)?;
+        let mirror_h = |h: HPos| match h {
+            HPos::Left => HPos::Right,
+            HPos::Right => HPos::Left,
+            HPos::Center => HPos::Center,
+        };
+        let mirror_v = |v: VPos| match v {
+            VPos::Top => VPos::Bottom,
+            VPos::Bottom => VPos::Top,
+            VPos::Center => VPos::Center,
+        };
+        let mut candidates = vec![(anchor.0, anchor.1, offset.0, offset.1)];
+        if *flexible && matches!(anchor.0, HPos::Center) {
+            // Centred over something (a bar): stack upwards instead.
+            let up = if matches!(anchor.1, VPos::Top) { 18.0 } else { -18.0 };
+            candidates.extend((1..4).map(|k| (anchor.0, anchor.1, offset.0, offset.1 + up * f64::from(k))));
+        } else if *flexible {
+            candidates.push((mirror_h(anchor.0), anchor.1, -offset.0, offset.1));
+            candidates.push((anchor.0, mirror_v(anchor.1), offset.0, -offset.1));
+            candidates.push((mirror_h(anchor.0), mirror_v(anchor.1), -offset.0, -offset.1));
+        }
+        let inside =
+            |b: &[i32; 4]| b[0] >= plot_x.start && b[2] <= plot_x.end && b[1] >= plot_y.start && b[3] <= plot_y.end;
+        // Clear of every other label and point by a small gap (its own point
+        // is what it labels, so it does not count).
+        let gap = px(4.0);
+        let own = |t: &[i32; 4]| t[0] <= p.0 && p.0 <= t[2] && t[1] <= p.1 && p.1 <= t[3];
+        let clear = |b: &[i32; 4]| {
+            !taken
+                .iter()
+                .any(|t| !own(t) && b[0] < t[2] + gap && t[0] < b[2] + gap && b[1] < t[3] + gap && t[1] < b[3] + gap)
+        };
+        let chosen = candidates.into_iter().find_map(|(h, v, dx, dy)| {
+            let pos = (p.0 + px(dx), p.1 + px(dy));
+            let anchor = Pos::new(h, v);
+            let b = text_box(pos, anchor, (tw, th));
+            (!*flexible || (inside(&b) && clear(&b))).then_some((pos, anchor, b))
+        });
+        if let Some((pos, anchor, b)) = chosen {
+            root.draw(&Text::new(text.clone(), pos, style.pos(anchor))).map_err(err)?;
+            taken.push(b);
+        }
+    }
 
     draw_legend(fig, legend_area, plot_y.start, s).map_err(err)
 }
@@ -385,7 +518,9 @@ fn draw_legend<DB: DrawingBackend>(
         return Ok(());
     }
     let px = |v: f64| (v * s).round() as i32;
-    let (x0, _) = area.get_base_pixel();
+    // The legend area has its own origin; `top` is in the root's pixels.
+    let x0 = 0;
+    let top = top - area.get_base_pixel().1;
     let (w, _) = area.dim_in_pixel();
     let text_font = font(15.0 * s, false, INK);
     let note_font = font(13.0 * s, false, MUTED);
@@ -397,11 +532,14 @@ fn draw_legend<DB: DrawingBackend>(
             Swatch::Line { colour: c, dash, width, marker } => {
                 polyline(area, &[(sx, mid), (sx + px(30.0), mid)], *c, width * s, *dash, s)?;
                 if let Some(m) = marker {
-                    draw_marker(area, (sx + px(15.0), mid), *m, 5.0 * s, *c, true, s)?;
+                    draw_marker(area, (sx + px(15.0), mid), *m, 5.5 * s, *c, false, s)?;
                 }
             }
             Swatch::Fill { colour: c, alpha } => {
-                area.draw(&Rectangle::new([(sx, mid - px(7.0)), (sx + px(30.0), mid + px(7.0))], colour(*c).mix(*alpha).filled()))?;
+                area.draw(&Rectangle::new(
+                    [(sx, mid - px(7.0)), (sx + px(30.0), mid + px(7.0))],
+                    colour(*c).mix(*alpha).filled(),
+                ))?;
             }
             Swatch::Marker { colour: c, marker, filled } => {
                 draw_marker(area, (sx + px(15.0), mid), *marker, 6.0 * s, *c, *filled, s)?;
@@ -418,6 +556,22 @@ fn draw_legend<DB: DrawingBackend>(
         y += px(if matches!(entry.swatch, Swatch::Note) { 20.0 } else { 26.0 });
     }
     Ok(())
+}
+
+/// The pixel box [x0, y0, x1, y1] of text of `size` drawn at `pos` from `anchor`.
+fn text_box(pos: (i32, i32), anchor: Pos, (w, h): (u32, u32)) -> [i32; 4] {
+    let (w, h) = (w as i32, h as i32);
+    let x0 = match anchor.h_pos {
+        HPos::Left => pos.0,
+        HPos::Center => pos.0 - w / 2,
+        HPos::Right => pos.0 - w,
+    };
+    let y0 = match anchor.v_pos {
+        VPos::Top => pos.1,
+        VPos::Center => pos.1 - h / 2,
+        VPos::Bottom => pos.1 - h,
+    };
+    [x0, y0, x0 + w, y0 + h]
 }
 
 /// Contiguous runs of drawable points.
@@ -462,7 +616,9 @@ fn polyline<DB: DrawingBackend>(
         while t < len {
             let step = left.min(len - t);
             if drawing {
-                let p = |u: f64| ((a.0 + (b.0 - a.0) * u / len).round() as i32, (a.1 + (b.1 - a.1) * u / len).round() as i32);
+                let p = |u: f64| {
+                    ((a.0 + (b.0 - a.0) * u / len).round() as i32, (a.1 + (b.1 - a.1) * u / len).round() as i32)
+                };
                 area.draw(&PathElement::new(vec![p(t), p(t + step)], style))?;
             }
             t += step;
@@ -487,11 +643,12 @@ fn draw_marker<DB: DrawingBackend>(
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let ri = r.round() as i32;
     let fill = colour(c).filled();
-    let white = WHITE.filled();
     let stroke = colour(c).stroke_width((2.0 * s).round() as u32);
     let shape: Vec<(i32, i32)> = match marker {
         Marker::Circle => {
-            area.draw(&Circle::new((x, y), ri, if filled { fill } else { white }))?;
+            if filled {
+                area.draw(&Circle::new((x, y), ri, fill))?;
+            }
             return area.draw(&Circle::new((x, y), ri, stroke));
         }
         Marker::Square => {
@@ -507,8 +664,109 @@ fn draw_marker<DB: DrawingBackend>(
             vec![(x, y - h), (x + h, y), (x, y + h), (x - h, y)]
         }
     };
-    area.draw(&Polygon::new(shape.clone(), if filled { fill } else { white }))?;
+    if filled {
+        area.draw(&Polygon::new(shape.clone(), fill))?;
+    }
     let mut outline = shape.clone();
     outline.push(shape[0]);
     area.draw(&PathElement::new(outline, stroke))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charts::axis::Fmt;
+    use crate::charts::palette;
+
+    fn draw(fig: &Figure) -> Vec<u8> {
+        crate::charts::register_fonts().expect("embedded font");
+        let (w, h) = BASE;
+        let mut buf = vec![0u8; (w * h * 3) as usize];
+        {
+            let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+            render(fig, &root, 1.0).expect("drawn");
+            root.present().expect("presented");
+        }
+        buf
+    }
+
+    fn count(buf: &[u8], c: Rgb) -> usize {
+        buf.chunks_exact(3).filter(|p| (p[0], p[1], p[2]) == c).count()
+    }
+
+    #[test]
+    fn values_that_were_not_measured_are_skipped_not_drawn_or_panicked_on() {
+        let blue = palette::design(0);
+        let fig = Figure {
+            title: "t".into(),
+            subtitle: String::new(),
+            x: Axis::linear("x", Fmt::Number, true),
+            y: Axis::auto("y", Fmt::Seconds, [0.01, 10.0], 10.0),
+            marks: vec![
+                Mark::Line {
+                    points: vec![
+                        (1.0, 0.01),
+                        (2.0, f64::NAN),
+                        (3.0, 0.0),
+                        (4.0, 10.0),
+                        (f64::INFINITY, 1.0),
+                        (5.0, 3.0),
+                    ],
+                    colour: blue,
+                    width: 3.0,
+                    dash: Dash::Solid,
+                    marker: Some(Marker::Circle),
+                },
+                Mark::Band { lower: vec![(1.0, f64::NAN)], upper: vec![(1.0, 1.0)], colour: blue },
+                Mark::Rule {
+                    horizontal: true,
+                    at: f64::NAN,
+                    colour: INK,
+                    dash: Dash::Dashed,
+                    width: 1.0,
+                    label: None,
+                    label_row: 0,
+                },
+            ],
+            legend: vec![LegendEntry::new(
+                "a",
+                Swatch::Line { colour: blue, dash: Dash::Solid, width: 3.0, marker: None },
+            )],
+        };
+        let buf = draw(&fig);
+        assert!(count(&buf, blue) > 200, "the drawable part of the line is drawn");
+    }
+
+    #[test]
+    fn bold_text_is_drawn_with_the_bold_face() {
+        // plotters 0.3.7's `FontDesc::style` keeps the regular glyphs; a bold
+        // title must darken more pixels than the same text in regular.
+        crate::charts::register_fonts().expect("embedded font");
+        let ink = |bold: bool| {
+            let mut buf = vec![255u8; 400 * 60 * 3];
+            {
+                let root = BitMapBackend::with_buffer(&mut buf, (400, 60)).into_drawing_area();
+                root.draw(&Text::new("Latency against load", (5, 10), font(30.0, bold, INK))).expect("drawn");
+                root.present().expect("presented");
+            }
+            buf.chunks_exact(3).filter(|p| p[0] < 128).count()
+        };
+        let (regular, bold) = (ink(false), ink(true));
+        assert!(bold as f64 > regular as f64 * 1.2, "bold {bold} vs regular {regular} dark pixels");
+    }
+
+    #[test]
+    fn an_empty_figure_draws_axes_without_panicking() {
+        let fig = Figure {
+            title: "nothing measured".into(),
+            subtitle: String::new(),
+            x: Axis::categories("service", Vec::new()),
+            y: Axis::linear("y", Fmt::Percent, true),
+            marks: Vec::new(),
+            legend: Vec::new(),
+        };
+        assert!(!fig.has_data());
+        let buf = draw(&fig);
+        assert!(count(&buf, (255, 255, 255)) < buf.len() / 3, "title and axes are drawn");
+    }
 }

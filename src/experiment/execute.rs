@@ -45,7 +45,8 @@ impl std::str::FromStr for Shard {
     fn from_str(s: &str) -> Result<Shard, String> {
         let hint = "write the shard as I/N with 0 <= I < N, e.g. --shard 0/4 (Slurm: --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)";
         let (i, n) = s.split_once('/').ok_or(hint)?;
-        let (index, count) = (i.trim().parse::<usize>().map_err(|_| hint)?, n.trim().parse::<usize>().map_err(|_| hint)?);
+        let (index, count) =
+            (i.trim().parse::<usize>().map_err(|_| hint)?, n.trim().parse::<usize>().map_err(|_| hint)?);
         if count == 0 || index >= count {
             return Err(format!("shard {s} does not exist: {hint}"));
         }

@@ -65,7 +65,10 @@ pub struct ShardFile {
 
 /// Writes `dir` atomically: `fill` writes into a temporary sibling folder,
 /// which then replaces `dir`.
-pub fn write_dir_atomically(dir: &Path, fill: impl FnOnce(&Path) -> Result<(), OutputError>) -> Result<(), OutputError> {
+pub fn write_dir_atomically(
+    dir: &Path,
+    fill: impl FnOnce(&Path) -> Result<(), OutputError>,
+) -> Result<(), OutputError> {
     let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(io(parent))?;
     let name = dir.file_name().map_or_else(|| "results".into(), |n| n.to_string_lossy().into_owned());
@@ -90,7 +93,12 @@ pub fn write_dir_atomically(dir: &Path, fill: impl FnOnce(&Path) -> Result<(), O
 }
 
 /// Writes the data files of a results folder (CSV and JSON) into `dir`.
-pub fn write_data(dir: &Path, exp: &Experiment, results: &ExperimentResults, records: &[RunRecord]) -> Result<(), OutputError> {
+pub fn write_data(
+    dir: &Path,
+    exp: &Experiment,
+    results: &ExperimentResults,
+    records: &[RunRecord],
+) -> Result<(), OutputError> {
     let path = dir.join("runs.csv");
     fs::write(&path, runs_csv(exp, records)).map_err(io(&path))?;
     let path = dir.join("summary.csv");
@@ -163,7 +171,10 @@ pub fn read_shards(dirs: &[PathBuf]) -> Result<(ShardFile, Vec<RunRecord>), Outp
     for s in &shards {
         for r in &s.runs {
             if r.index >= total || !s.shard.contains(r.index) {
-                return Err(OutputError::Invalid(format!("shard {} holds run {}, which is not its own", s.shard, r.index)));
+                return Err(OutputError::Invalid(format!(
+                    "shard {} holds run {}, which is not its own",
+                    s.shard, r.index
+                )));
             }
             if runs[r.index].replace(r.clone()).is_some() {
                 return Err(OutputError::Invalid(format!("run {} appears twice", r.index)));
@@ -292,7 +303,16 @@ fn summary_csv(results: &ExperimentResults) -> String {
         header.push(format!("{name}_ci95"));
     };
     for c in &first.summary.classes {
-        for m in ["throughput_per_s", "latency_mean_s", "latency_p50_s", "latency_p90_s", "latency_p95_s", "latency_p99_s", "latency_p999_s", "error_ratio"] {
+        for m in [
+            "throughput_per_s",
+            "latency_mean_s",
+            "latency_p50_s",
+            "latency_p90_s",
+            "latency_p95_s",
+            "latency_p99_s",
+            "latency_p999_s",
+            "error_ratio",
+        ] {
             metric(format!("class.{}.{m}", c.name));
         }
     }

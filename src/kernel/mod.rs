@@ -562,7 +562,9 @@ impl<'n, O: Observer> Sim<'n, O> {
         // Network: half the round trip out, the other half and the payload back.
         let mut outbound = 0;
         if call.latency != NONE {
-            let rtt = to_time(self.net.latencies[call.latency as usize].sample(&mut self.streams[call.latency_stream as usize]));
+            let rtt = to_time(
+                self.net.latencies[call.latency as usize].sample(&mut self.streams[call.latency_stream as usize]),
+            );
             outbound = rtt / 2;
             child.reply_delay = rtt - outbound;
         }

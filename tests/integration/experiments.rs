@@ -17,7 +17,12 @@ fn run(args: &[&str]) -> Output {
 
 #[track_caller]
 fn ok(out: &Output) {
-    assert!(out.status.success(), "failed: {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -141,7 +146,8 @@ fn shards_run_with_gnu_parallel_merge_to_the_unsharded_result() {
 
     let bin = env!("CARGO_BIN_EXE_capsim");
     let shard_dir = |i: usize| dir.join(format!("shard-{i}"));
-    let has_parallel = Command::new("parallel").arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success());
+    let has_parallel =
+        Command::new("parallel").arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success());
     if has_parallel {
         // What a user types: one shard per job, 2 jobs at a time.
         let status = Command::new("parallel")
@@ -156,7 +162,15 @@ fn shards_run_with_gnu_parallel_merge_to_the_unsharded_result() {
         assert!(std::env::var_os("CI").is_none(), "GNU parallel is missing; .ci/run installs it");
         eprintln!("note: GNU parallel is not installed; running the shards one by one");
         for i in 0..3 {
-            ok(&run(&["sweep", exp.to_str().unwrap(), "-q", "--shard", &format!("{i}/3"), "-o", shard_dir(i).to_str().unwrap()]));
+            ok(&run(&[
+                "sweep",
+                exp.to_str().unwrap(),
+                "-q",
+                "--shard",
+                &format!("{i}/3"),
+                "-o",
+                shard_dir(i).to_str().unwrap(),
+            ]));
         }
     }
     let merged = dir.join("merged");
@@ -169,9 +183,19 @@ fn shards_run_with_gnu_parallel_merge_to_the_unsharded_result() {
 
     // A missing shard is named, and nothing is written.
     let partial = dir.join("partial");
-    let out = run(&["merge", "-o", partial.to_str().unwrap(), shard_dir(0).to_str().unwrap(), shard_dir(2).to_str().unwrap()]);
+    let out = run(&[
+        "merge",
+        "-o",
+        partial.to_str().unwrap(),
+        shard_dir(0).to_str().unwrap(),
+        shard_dir(2).to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("shard 1/3 is missing"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("shard 1/3 is missing"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!partial.exists());
 }
 
@@ -219,7 +243,7 @@ fn ctrl_c_keeps_the_finished_runs() {
     let results: serde_json::Value = serde_json::from_str(&read(&out, "results.json")).unwrap();
     assert_eq!(results["experiment"]["complete"], false);
     let done = results["experiment"]["runs_done"].as_u64().unwrap();
-    assert!(done >= 1 && done < 12, "runs done: {done}");
+    assert!((1..12).contains(&done), "runs done: {done}");
     assert_eq!(read(&out, "runs.csv").lines().count() as u64, 1 + done);
 }
 

@@ -35,7 +35,11 @@ fn batching_beats_twelve_round_trips() {
     let chatty = run("feed.toml", &["workload.feed.rate=300/s"]);
     let batched = run(
         "feed.toml",
-        &["workload.feed.rate=300/s", "services.feed.ops.page.steps.0.count=1", "services.posts.ops.get.demand=gamma(mean=14ms, cv=0.3)"],
+        &[
+            "workload.feed.rate=300/s",
+            "services.feed.ops.page.steps.0.count=1",
+            "services.posts.ops.get.demand=gamma(mean=14ms, cv=0.3)",
+        ],
     );
     let (c, b) = (chatty.classes[0].latency_s.p99.value, batched.classes[0].latency_s.p99.value);
     assert!(b < 0.6 * c, "batched p99 {b:.4} s is not clearly below chatty p99 {c:.4} s");

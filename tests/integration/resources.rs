@@ -214,11 +214,19 @@ fn unpaginated_responses_cost_transfer_time() {
         capsim::run::run(&capsim::model::load(&path, &o).unwrap()).summary
     };
     let full = run(&[]);
-    let paged = run(&["services.app.ops.list.steps.0.response_size=10KB", "services.api.ops.orders.demand=gamma(mean=2ms, cv=0.5)"]);
+    let paged = run(&[
+        "services.app.ops.list.steps.0.response_size=10KB",
+        "services.api.ops.orders.demand=gamma(mean=2ms, cv=0.5)",
+    ]);
     let (f, p) = (&full.classes[0], &paged.classes[0]);
     assert_eq!(f.bytes_per_request.value, 50e6);
     assert_eq!(p.bytes_per_request.value, 10e3);
     // 0.4 s on the wire alone: the full response is at least 0.4 s slower than a page.
-    assert!(f.latency_s.mean.value - p.latency_s.mean.value > 0.4 + 0.14, "{:?} vs {:?}", f.latency_s.mean, p.latency_s.mean);
+    assert!(
+        f.latency_s.mean.value - p.latency_s.mean.value > 0.4 + 0.14,
+        "{:?} vs {:?}",
+        f.latency_s.mean,
+        p.latency_s.mean
+    );
     assert!(f.latency_s.p99.value > 50.0 * p.latency_s.p99.value);
 }

@@ -15,7 +15,9 @@ fn trace_of_a_fixed_seed_matches_the_snapshot() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     // The journey shows every kind of hop a class should see.
-    for needle in ["request 8 of `web`", "thread at app#", "calls cache.get", "p = 0.200): call db.read", "response sent"] {
+    for needle in
+        ["request 8 of `web`", "thread at app#", "calls cache.get", "p = 0.200): call db.read", "response sent"]
+    {
         assert!(text.contains(needle), "`{needle}` missing from:\n{text}");
     }
     let snapshot = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/trace-web-3tier.txt");
@@ -36,7 +38,16 @@ fn trace_follows_forwards_and_rejections() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("forwards to db.query (thread freed)"), "{text}");
     let out = Command::new(env!("CARGO_BIN_EXE_capsim"))
-        .args(["trace", "models/mmc.toml", "-n", "40", "--set", "services.app.queue_limit=0", "--set", "workload.main.rate=400/s"])
+        .args([
+            "trace",
+            "models/mmc.toml",
+            "-n",
+            "40",
+            "--set",
+            "services.app.queue_limit=0",
+            "--set",
+            "workload.main.rate=400/s",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();

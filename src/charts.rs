@@ -1,1 +1,0 @@
-//! Charts (PNG and SVG) drawn from sweep and run results with plotters and an embedded font.

@@ -1,0 +1,470 @@
+//! What the charts and the report show, derived from the results: series
+//! per design, the class and percentile the SLO is about, the load at which
+//! designs are compared, the Pareto frontier and the latency breakdown.
+
+use crate::experiment::results::{DesignCapacity, ExperimentResults, PointResult};
+use crate::run::{ClassSummary, Summary};
+use crate::stats::Estimate;
+
+use super::axis::compact;
+
+/// One line on a chart: a design (and a combination of the other axes, when
+/// the sweep has more axes than the load).
+#[derive(Debug)]
+pub(crate) struct Series<'a> {
+    /// Legend text.
+    pub label: String,
+    /// Index of the design: picks the colour.
+    pub design: usize,
+    /// Its points in axis order (by load, when there is a load axis).
+    pub points: Vec<&'a PointResult>,
+    /// The capacity answer for it, if one matches.
+    pub capacity: Option<&'a DesignCapacity>,
+}
+
+/// The sweep seen through the charts.
+#[derive(Debug)]
+pub(crate) struct View<'a> {
+    /// The results.
+    pub results: &'a ExperimentResults,
+    /// One per design (x combination of the other axes).
+    pub series: Vec<Series<'a>>,
+    /// The class whose latency is charted.
+    pub class: Option<String>,
+    /// Latency metric of the SLO ("p99" by default).
+    pub metric: String,
+    /// The load axis, if any.
+    pub load_axis: Option<usize>,
+}
+
+impl<'a> View<'a> {
+    pub fn new(results: &'a ExperimentResults) -> View<'a> {
+        let info = &results.experiment;
+        let load_axis = info.load_axis.filter(|&i| i < info.axes.len());
+        // Without a load axis the points themselves are the categories.
+        let others: Vec<usize> = match load_axis {
+            Some(load) => (0..info.axes.len()).filter(|&i| i != load).collect(),
+            None => Vec::new(),
+        };
+        let mut series: Vec<Series<'a>> = Vec::new();
+        // Capacity answers name a combination "design @ path=value, ..."; the
+        // legend uses the last path segment to stay short.
+        let mut keys: Vec<String> = Vec::new();
+        for p in &results.points {
+            let combo = |short: bool| -> Vec<String> {
+                others
+                    .iter()
+                    .filter_map(|&i| {
+                        let path = &info.axes[i].path;
+                        let name = if short { path.rsplit('.').next().unwrap_or(path) } else { path };
+                        p.axis_values.get(i).map(|v| format!("{name}={v}"))
+                    })
+                    .collect()
+            };
+            let (short, full) = (combo(true), combo(false));
+            let label = if short.is_empty() { p.design.clone() } else { format!("{}, {}", p.design, short.join(", ")) };
+            let key = if full.is_empty() { p.design.clone() } else { format!("{} @ {}", p.design, full.join(", ")) };
+            match keys.iter().position(|k| *k == key) {
+                Some(i) => series[i].points.push(p),
+                None => {
+                    keys.push(key);
+                    series.push(Series { label, design: p.design_index, points: vec![p], capacity: None });
+                }
+            }
+        }
+        for (s, key) in series.iter_mut().zip(&keys) {
+            if load_axis.is_some() {
+                s.points.sort_by(|a, b| a.load.unwrap_or(f64::NAN).total_cmp(&b.load.unwrap_or(f64::NAN)));
+            } else {
+                s.points.sort_by_key(|p| p.point_index);
+            }
+            s.capacity = results.capacity.designs.iter().find(|c| c.design == *key);
+        }
+        let class = info
+            .slo
+            .as_ref()
+            .and_then(|slo| slo.class.clone())
+            .or_else(|| results.points.iter().find_map(|p| p.summary.classes.first().map(|c| c.name.clone())));
+        let metric = info
+            .slo
+            .as_ref()
+            .and_then(|slo| slo.latency.as_ref())
+            .map(|(name, _)| name.clone())
+            .filter(|name| METRICS.contains(&name.as_str()))
+            .unwrap_or_else(|| "p99".to_string());
+        View { results, series, class, metric, load_axis }
+    }
+
+    /// The class charted at point `p`.
+    pub fn class_of<'b>(&self, p: &'b PointResult) -> Option<&'b ClassSummary> {
+        let name = self.class.as_deref()?;
+        p.summary.classes.iter().find(|c| c.name == name)
+    }
+
+    /// Whether `p` has measurements (an interrupted sweep leaves points empty).
+    pub fn has_data(&self, p: &PointResult) -> bool {
+        p.replications > 0 && self.class_of(p).is_some_and(|c| c.throughput_per_s.value.is_finite())
+    }
+
+    /// The load axis label, e.g. "offered load [requests/s]".
+    pub fn load_label(&self) -> String {
+        self.load_axis.map(|i| self.results.experiment.axes[i].label.clone()).unwrap_or_default()
+    }
+
+    /// "900 requests/s" for a load, using the unit in the axis label.
+    pub fn load_text(&self, load: f64) -> String {
+        let label = self.load_label();
+        match label.split_once('[').and_then(|(_, rest)| rest.split_once(']')) {
+            Some((unit, _)) => format!("{} {unit}", compact(load)),
+            None => format!("{} = {}", label, compact(load)),
+        }
+    }
+
+    /// The SLO latency limit [s] and its metric name, if the SLO has one.
+    pub fn slo_limit(&self) -> Option<(String, f64)> {
+        self.results.experiment.slo.as_ref().and_then(|s| s.latency.clone()).filter(|(_, v)| v.is_finite())
+    }
+
+    /// The point at which designs are compared: the target load if set (the
+    /// nearest swept load), else the highest load where every series has
+    /// data; without a load axis, the last point where every series has data.
+    pub fn focus(&self) -> Option<Focus<'a>> {
+        if self.series.is_empty() {
+            return None;
+        }
+        if self.load_axis.is_some() {
+            let mut loads: Vec<f64> = self
+                .series
+                .iter()
+                .flat_map(|s| s.points.iter().filter(|p| self.has_data(p)).filter_map(|p| p.load))
+                .filter(|l| l.is_finite())
+                .collect();
+            loads.sort_by(f64::total_cmp);
+            loads.dedup_by(|a, b| same(*a, *b));
+            let target = self.results.capacity.target_load.filter(|t| t.is_finite());
+            let at = |load: f64| -> Vec<Option<&'a PointResult>> {
+                self.series
+                    .iter()
+                    .map(|s| {
+                        s.points.iter().copied().find(|p| p.load.is_some_and(|l| same(l, load)) && self.has_data(p))
+                    })
+                    .collect()
+            };
+            let chosen = match target {
+                Some(t) => loads.iter().copied().min_by(|a, b| (a - t).abs().total_cmp(&(b - t).abs())),
+                None => loads
+                    .iter()
+                    .rev()
+                    .copied()
+                    .find(|&l| at(l).iter().all(Option::is_some))
+                    .or_else(|| loads.last().copied()),
+            }?;
+            let mut label = format!("at {}", self.load_text(chosen));
+            if let Some(t) = target {
+                if same(t, chosen) {
+                    label.push_str(" (the target load)");
+                } else {
+                    label.push_str(&format!(" (the swept load nearest the target {})", self.load_text(t)));
+                }
+            }
+            return Some(Focus { label, points: at(chosen) });
+        }
+        let n = self.series.iter().map(|s| s.points.len()).max()?;
+        let has = |s: &Series<'a>, i: usize| s.points.get(i).copied().filter(|p| self.has_data(p));
+        let i = (0..n).rev().find(|&i| self.series.iter().all(|s| has(s, i).is_some())).unwrap_or(n - 1);
+        let name = self.series.iter().find_map(|s| s.points.get(i)).map(|p| point_label(p)).unwrap_or_default();
+        Some(Focus { label: format!("at {name}"), points: self.series.iter().map(|s| has(s, i)).collect() })
+    }
+}
+
+/// The comparison point of each series.
+#[derive(Debug)]
+pub(crate) struct Focus<'a> {
+    /// "at 900 requests/s (the target load)".
+    pub label: String,
+    /// Per series, its point there (`None`: no data).
+    pub points: Vec<Option<&'a PointResult>>,
+}
+
+/// A point's axis values, for category labels.
+pub(crate) fn point_label(p: &PointResult) -> String {
+    p.axis_values.join(", ")
+}
+
+fn same(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-12)
+}
+
+/// The latency statistics a [`crate::run::Latency`] has, by SLO name.
+const METRICS: [&str; 9] = ["mean", "p50", "median", "p90", "p95", "p99", "p999", "p99.9", "max"];
+
+/// A latency statistic by its SLO name ("p99", "p999", "mean", ...).
+pub(crate) fn latency_metric<'b>(l: &'b crate::run::Latency, name: &str) -> Option<&'b Estimate> {
+    Some(match name {
+        "mean" => &l.mean,
+        "p50" | "median" => &l.p50,
+        "p90" => &l.p90,
+        "p95" => &l.p95,
+        "p99" => &l.p99,
+        "p999" | "p99.9" => &l.p999,
+        "max" => &l.max,
+        _ => return None,
+    })
+}
+
+/// The cumulative probability a percentile name stands for ("p999": 0.999).
+pub(crate) fn metric_level(name: &str) -> Option<f64> {
+    match name {
+        "p50" | "median" => Some(0.5),
+        "p90" => Some(0.9),
+        "p95" => Some(0.95),
+        "p99" => Some(0.99),
+        "p999" | "p99.9" => Some(0.999),
+        _ => None,
+    }
+}
+
+/// Indices of the points on the Pareto frontier of (x, y), both lower-better:
+/// no other point is at least as good in both and better in one.
+pub(crate) fn pareto(points: &[(f64, f64)]) -> Vec<usize> {
+    (0..points.len())
+        .filter(|&i| {
+            let (x, y) = points[i];
+            x.is_finite()
+                && y.is_finite()
+                && !points.iter().any(|&(a, b)| a.is_finite() && b.is_finite() && a <= x && b <= y && (a < x || b < y))
+        })
+        .collect()
+}
+
+/// Total successful requests per second over all classes, with a 95% half-width.
+pub(crate) fn total_throughput(s: &Summary) -> Estimate {
+    let value = s.classes.iter().map(|c| c.throughput_per_s.value).sum();
+    let ci = s.classes.iter().map(|c| c.throughput_per_s.ci95.map(|h| h * h)).sum::<Option<f64>>().map(f64::sqrt);
+    Estimate { value, ci95: ci }
+}
+
+/// Offered requests per second of the open classes (`None`: a closed class).
+pub(crate) fn total_offered(s: &Summary) -> Option<f64> {
+    s.classes.iter().map(|c| c.offered_per_s).sum()
+}
+
+/// Where the mean time of a request goes, service by service.
+#[derive(Debug, Clone)]
+pub(crate) struct Breakdown {
+    /// Per service: name, waiting for a thread [s], on the CPU [s].
+    pub services: Vec<(String, f64, f64)>,
+    /// Time not attributed: cores shared by more computing requests than
+    /// cores (processor sharing), and statistical noise [s].
+    pub other_s: f64,
+    /// Mean time in system of a finished request, all classes [s].
+    pub total_s: f64,
+}
+
+/// Splits the mean time in system over services by Little's law.
+///
+/// A thread held across a synchronous call also counts the callee's time, so
+/// "threads held" cannot be stacked across tiers without counting calls
+/// twice. The exclusive parts are: waiting for a thread (mean queue length /
+/// request rate) and CPU time (busy cores / request rate). What remains of
+/// the measured mean is time computing on shared cores (when more requests
+/// compute than there are cores). Several classes are pooled by their rates.
+pub(crate) fn breakdown(s: &Summary) -> Option<Breakdown> {
+    // Finished requests (successful and failed) per second, per class.
+    let rates: Vec<f64> = s
+        .classes
+        .iter()
+        .map(|c| {
+            let ok = c.throughput_per_s.value;
+            let err = c.error_ratio.value;
+            if err.is_finite() && err < 1.0 { ok / (1.0 - err) } else { ok }
+        })
+        .collect();
+    let rate: f64 = rates.iter().filter(|r| r.is_finite()).sum();
+    if rate.is_nan() || rate <= 0.0 {
+        return None;
+    }
+    let total_s = s
+        .classes
+        .iter()
+        .zip(&rates)
+        .filter(|(c, r)| r.is_finite() && c.mean_sojourn_s.value.is_finite())
+        .map(|(c, r)| c.mean_sojourn_s.value * r)
+        .sum::<f64>()
+        / rate;
+    let services: Vec<(String, f64, f64)> = s
+        .services
+        .iter()
+        .map(|svc| {
+            let wait = svc.mean_queue_len.value / rate;
+            let busy_cores = svc.utilisation.value * f64::from(svc.cores) * f64::from(svc.instances);
+            let cpu = busy_cores / rate;
+            (svc.name.clone(), finite_or_zero(wait), finite_or_zero(cpu))
+        })
+        .collect();
+    let attributed: f64 = services.iter().map(|(_, w, c)| w + c).sum();
+    let other_s = (total_s - attributed).max(0.0);
+    // Below 2% it is noise, not a finding.
+    let other_s = if total_s.is_finite() && other_s > 0.02 * total_s { other_s } else { 0.0 };
+    Some(Breakdown { services, other_s, total_s: if total_s.is_finite() { total_s } else { attributed } })
+}
+
+fn finite_or_zero(v: f64) -> f64 {
+    if v.is_finite() { v.max(0.0) } else { 0.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::results::{AxisInfo, Capacity, DesignInfo, ExperimentInfo};
+
+    /// An app holding its thread across a call to a database: the case where
+    /// stacking "threads held" per tier would count the database twice.
+    fn app_db(rate: f64, threads: u32) -> Summary {
+        let text = format!(
+            r#"
+            [simulation]
+            duration = "200s"
+            warmup = "10s"
+            replications = 2
+            seed = 3
+            [workload.web]
+            target = "app.handle"
+            rate = "{rate}/s"
+            [services.app]
+            threads = {threads}
+            [services.app.ops.handle]
+            demand = "exp(8ms)"
+            steps = [ {{ call = "db.read" }} ]
+            [services.db]
+            threads = 4
+            [services.db.ops.read]
+            demand = "exp(3ms)"
+            "#
+        );
+        crate::run::run(&crate::model::from_str(&text).expect("compiles")).summary
+    }
+
+    #[test]
+    fn breakdown_adds_up_to_the_mean_latency_without_counting_calls_twice() {
+        let s = app_db(100.0, 2);
+        let b = breakdown(&s).expect("measured");
+        let parts: f64 = b.services.iter().map(|(_, w, c)| w + c).sum::<f64>() + b.other_s;
+        let mean = s.classes[0].mean_sojourn_s.value;
+        assert!((parts - mean).abs() < 0.03 * mean, "parts {parts} vs mean {mean}");
+        // Threads held include the time waiting for the database: stacking
+        // them would overstate the latency by about the database's share.
+        let rate = s.classes[0].throughput_per_s.value;
+        let naive: f64 = s.services.iter().map(|x| (x.mean_in_service.value + x.mean_queue_len.value) / rate).sum();
+        assert!(naive > mean * 1.1, "naive {naive} vs mean {mean}");
+    }
+
+    fn results(loads: &[f64], designs: &[&str], target: Option<f64>) -> ExperimentResults {
+        let summary = app_db(50.0, 2);
+        let mut points = Vec::new();
+        for (d, name) in designs.iter().enumerate() {
+            for (i, &load) in loads.iter().enumerate() {
+                points.push(PointResult {
+                    design: name.to_string(),
+                    design_index: d,
+                    point_index: i,
+                    axis_values: vec![format!("{load}/s")],
+                    axis_numeric: vec![load],
+                    load: Some(load),
+                    replications: 2,
+                    meets_slo: None,
+                    summary: summary.clone(),
+                    cdf: Vec::new(),
+                });
+            }
+        }
+        ExperimentResults {
+            experiment: ExperimentInfo {
+                name: "t".into(),
+                question: String::new(),
+                file: String::new(),
+                model: String::new(),
+                inputs_sha256: String::new(),
+                capsim_version: String::new(),
+                seed: 1,
+                replications: 2,
+                command: String::new(),
+                complete: true,
+                runs_total: 0,
+                runs_done: 0,
+                designs: designs
+                    .iter()
+                    .map(|n| DesignInfo { name: n.to_string(), description: String::new(), overrides: Vec::new() })
+                    .collect(),
+                axes: vec![AxisInfo {
+                    path: "workload.web.rate".into(),
+                    label: "offered load [requests/s]".into(),
+                    values: Vec::new(),
+                    numeric: loads.to_vec(),
+                }],
+                load_axis: Some(0),
+                slo: None,
+            },
+            points,
+            capacity: Capacity { target_load: target, ..Capacity::default() },
+        }
+    }
+
+    #[test]
+    fn designs_are_compared_at_the_target_or_the_highest_load_all_reached() {
+        let mut r = results(&[10.0, 20.0, 30.0], &["a", "b"], None);
+        // Design b never finished the highest load.
+        r.points[5].replications = 0;
+        let focus = View::new(&r).focus().expect("a focus");
+        assert_eq!(focus.label, "at 20 requests/s");
+        assert!(focus.points.iter().all(|p| p.is_some_and(|p| p.load == Some(20.0))));
+
+        let r = results(&[10.0, 20.0, 30.0], &["a", "b"], Some(27.0));
+        let focus = View::new(&r).focus().expect("a focus");
+        assert_eq!(focus.label, "at 30 requests/s (the swept load nearest the target 27 requests/s)");
+    }
+
+    #[test]
+    fn every_combination_of_the_other_axes_is_its_own_series() {
+        let mut r = results(&[10.0, 20.0], &["a"], None);
+        r.experiment.axes.push(AxisInfo {
+            path: "services.app.threads".into(),
+            label: "threads".into(),
+            values: vec!["2".into(), "4".into()],
+            numeric: vec![2.0, 4.0],
+        });
+        for (i, p) in r.points.iter_mut().enumerate() {
+            p.axis_values.push(if i % 2 == 0 { "2".into() } else { "4".into() });
+        }
+        let view = View::new(&r);
+        let labels: Vec<&str> = view.series.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels, ["a, threads=2", "a, threads=4"]);
+        assert!(view.series.iter().all(|s| s.design == 0));
+        // Capacity answers are found under the sweep's own names.
+        r.capacity.designs.push(crate::experiment::results::DesignCapacity {
+            design: "a @ services.app.threads=4".into(),
+            max_load: Some(20.0),
+            fails_at: None,
+            bottleneck: None,
+            cost_per_hour: 1.0,
+            cost_per_million_at_max: None,
+        });
+        let view = View::new(&r);
+        assert_eq!(view.series[1].capacity.and_then(|c| c.max_load), Some(20.0));
+        assert!(view.series[0].capacity.is_none());
+    }
+
+    #[test]
+    fn pareto_keeps_only_undominated_designs() {
+        let pts = [(0.1, 3.0), (0.2, 1.0), (0.3, 2.0), (f64::NAN, 0.5), (0.1, 3.0)];
+        // (0.3, 2.0) is dominated by (0.2, 1.0); NaN is never on the frontier;
+        // equal points do not dominate each other.
+        assert_eq!(pareto(&pts), vec![0, 1, 4]);
+    }
+
+    #[test]
+    fn percentile_names_map_to_levels() {
+        assert_eq!(metric_level("p999"), Some(0.999));
+        assert_eq!(metric_level("mean"), None);
+    }
+}

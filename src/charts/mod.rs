@@ -1,0 +1,180 @@
+//! Charts (PNG and SVG) drawn from sweep and run results with plotters and
+//! an embedded font, so they look the same on every machine.
+//!
+//! Each chart is first described as data (`figure::Figure`: axes, marks,
+//! legend), then drawn twice by one renderer: a PNG at twice the base size
+//! (1600 x 1000, sharp on slides and in print) and an SVG at the base size
+//! whose text stays `<text>` (selectable, editable in decks). The DejaVu
+//! Sans font is compiled in and registered as "sans-serif": no system font
+//! or font library is needed at build or run time.
+//!
+//! Designs keep one Okabe–Ito colour (and marker) in every chart and in the
+//! HTML report; values that were not measured (NaN) are skipped, never drawn.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), capsim::charts::ChartError> {
+//! let net = capsim::model::from_str("[workload.w]\ntarget = \"s.op\"\nrate = \"5/s\"\n[services.s.ops.op]\ndemand = \"exp(100ms)\"\n").unwrap();
+//! let outcome = capsim::run::run(&net);
+//! for chart in capsim::charts::run_charts(&outcome.summary, &outcome.latency, "charts".as_ref())? {
+//!     println!("{}: {}", chart.png.display(), chart.caption);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+mod axis;
+mod data;
+mod figure;
+pub(crate) mod palette;
+mod single;
+mod sweep;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use hdrhistogram::Histogram;
+use plotters::prelude::*;
+
+use crate::experiment::results::ExperimentResults;
+use crate::run::Summary;
+
+pub(crate) use axis::group_thousands;
+pub(crate) use data::{View, latency_metric, point_label, total_throughput};
+
+/// Pixel size of every PNG chart (twice [`SVG_SIZE`]).
+pub const PNG_SIZE: (u32, u32) = (figure::BASE.0 * 2, figure::BASE.1 * 2);
+/// Size of every SVG chart, in pixels.
+pub const SVG_SIZE: (u32, u32) = figure::BASE;
+
+/// One chart written to disk, as PNG and SVG.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartFile {
+    /// File stem, e.g. "latency-vs-load".
+    pub name: String,
+    /// Title for a report or slide.
+    pub title: String,
+    /// One sentence: what to look at.
+    pub caption: String,
+    /// The PNG ([`PNG_SIZE`]).
+    pub png: PathBuf,
+    /// The SVG ([`SVG_SIZE`]).
+    pub svg: PathBuf,
+}
+
+/// Why charts or the report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    /// A file or folder could not be written: check that the folder is
+    /// writable and the disk is not full, or choose another output folder.
+    #[error("cannot write {}: {source}; check that the folder is writable and the disk is not full, or choose another output folder", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// Plotters failed to draw or encode a chart (a bug: please report it
+    /// with the results.json that triggers it).
+    #[error(
+        "cannot draw the chart `{chart}` as {format}: {message}; this is a bug in capsim, please report it with the results.json that triggers it"
+    )]
+    Draw {
+        /// Chart name.
+        chart: String,
+        /// "PNG" or "SVG".
+        format: &'static str,
+        /// Plotters' message.
+        message: String,
+    },
+    /// The font compiled into capsim was rejected (a bug: the font is fixed at build time).
+    #[error("the embedded DejaVu Sans font could not be loaded; this is a bug in capsim, please report it")]
+    Font,
+}
+
+/// A chart ready to draw.
+pub(crate) struct Planned {
+    pub name: &'static str,
+    pub title: String,
+    pub caption: String,
+    pub figure: figure::Figure,
+}
+
+/// Draws the charts of a sweep into `dir` (created if missing) as
+/// `NAME.png` and `NAME.svg`, and returns them in reading order.
+///
+/// With a load axis: latency, throughput and cost per million requests
+/// against load; without one, the same as bars per point. Then, at the
+/// comparison load (the target load, else the highest load where every
+/// design has data): cost against latency with the Pareto frontier, latency
+/// percentile curves, CPU utilisation per service and where the time goes.
+/// Charts with nothing to show (no cost set, no data) are left out.
+pub fn sweep_charts(results: &ExperimentResults, dir: &Path) -> Result<Vec<ChartFile>, ChartError> {
+    write_all(sweep::plan(results), dir)
+}
+
+/// Draws the charts of one model run into `dir`: latency percentiles per
+/// class (from the merged histograms, in nanoseconds), utilisation per service and
+/// where the time goes.
+pub fn run_charts(summary: &Summary, latency: &[Histogram<u64>], dir: &Path) -> Result<Vec<ChartFile>, ChartError> {
+    write_all(single::plan(summary, latency), dir)
+}
+
+fn write_all(plans: Vec<Planned>, dir: &Path) -> Result<Vec<ChartFile>, ChartError> {
+    register_fonts()?;
+    std::fs::create_dir_all(dir).map_err(|source| ChartError::Io { path: dir.to_path_buf(), source })?;
+    plans.into_iter().map(|p| write_chart(&p, dir)).collect()
+}
+
+/// Registers the embedded font as "sans-serif" (normal and bold), once.
+pub(crate) fn register_fonts() -> Result<(), ChartError> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular()).is_ok()
+            && plotters::style::register_font("sans-serif", FontStyle::Bold, dejavu::sans::bold()).is_ok()
+    });
+    if ok { Ok(()) } else { Err(ChartError::Font) }
+}
+
+/// Writes one chart; each file appears complete or not at all (temporary
+/// file, then rename).
+fn write_chart(plan: &Planned, dir: &Path) -> Result<ChartFile, ChartError> {
+    let png = dir.join(format!("{}.png", plan.name));
+    let svg = dir.join(format!("{}.svg", plan.name));
+    let draw_err = |format: &'static str| {
+        move |message: String| ChartError::Draw { chart: plan.name.to_string(), format, message }
+    };
+
+    // The encoder picks the format from the extension, so the temporary name ends in .png.
+    let tmp_png = dir.join(format!(".{}.tmp{}.png", plan.name, std::process::id()));
+    {
+        let root = BitMapBackend::new(&tmp_png, PNG_SIZE).into_drawing_area();
+        figure::render(&plan.figure, &root, 2.0).map_err(draw_err("PNG"))?;
+        root.present().map_err(|e| draw_err("PNG")(e.to_string()))?;
+    }
+    rename(&tmp_png, &png)?;
+
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, SVG_SIZE).into_drawing_area();
+        figure::render(&plan.figure, &root, 1.0).map_err(draw_err("SVG"))?;
+        root.present().map_err(|e| draw_err("SVG")(e.to_string()))?;
+    }
+    write_atomically(&svg, text.as_bytes())?;
+    Ok(ChartFile { name: plan.name.to_string(), title: plan.title.clone(), caption: plan.caption.clone(), png, svg })
+}
+
+fn rename(from: &Path, to: &Path) -> Result<(), ChartError> {
+    std::fs::rename(from, to).map_err(|source| {
+        let _ = std::fs::remove_file(from);
+        ChartError::Io { path: to.to_path_buf(), source }
+    })
+}
+
+/// Writes beside `path` under a temporary name, then renames over it.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ChartError> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(|source| ChartError::Io { path: tmp.clone(), source })?;
+    rename(&tmp, path)
+}
