@@ -128,7 +128,9 @@ pub fn parse_bytes(text: &str) -> Result<f64, UnitError> {
         "MiB" => 1024.0 * 1024.0,
         "GiB" => 1024.0 * 1024.0 * 1024.0,
         _ => {
-            return Err(UnitError(format!("`{text}`: unknown size unit `{unit}` (use B, KB, MB, GB, KiB, MiB or GiB)")));
+            return Err(UnitError(format!(
+                "`{text}`: unknown size unit `{unit}` (use B, KB, MB, GB, KiB, MiB or GiB)"
+            )));
         }
     };
     if value < 0.0 {
