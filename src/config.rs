@@ -40,6 +40,40 @@ pub struct ModelFile {
     /// Defaults for calls over the network.
     #[serde(default)]
     pub network: NetworkConfig,
+    /// Keyed caches by name.
+    #[serde(default)]
+    pub caches: IndexMap<String, Spanned<CacheConfig>>,
+}
+
+/// `[caches.NAME]`: a keyed cache with a key population, TTL expiry and a write policy.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheConfig {
+    /// Distinct keys requested.
+    pub keys: Positive<u32>,
+    /// Zipf exponent of key popularity (0: uniform).
+    #[serde(default)]
+    pub zipf: NonNegativeF64,
+    /// Time an entry lives after it is filled.
+    pub ttl: Seconds,
+    /// The cache server's lookup operation (called for every read), e.g. "redis.get".
+    pub lookup: Spanned<String>,
+    /// What a write does to the cached entry.
+    #[serde(default)]
+    pub on_write: WritePolicy,
+}
+
+/// What a write does to a key's cached entry.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WritePolicy {
+    /// Cache-aside: the entry is deleted; the next read misses.
+    #[default]
+    Invalidate,
+    /// Write-through: the entry is updated with the new value.
+    Update,
+    /// Nothing: the entry stays until its TTL, and reads of it are stale.
+    Ignore,
 }
 
 /// `[network]`: defaults for every call.
@@ -283,6 +317,12 @@ pub struct StepConfig {
     pub compute: Option<DistSpec>,
     /// Choose one arm at random by its probability `p`.
     pub branch: Option<Spanned<Vec<Spanned<ArmConfig>>>>,
+    /// Read through a keyed cache: look the key up, call `miss` on a miss, then fill.
+    pub cache: Option<Spanned<String>>,
+    /// The backing operation called on a cache miss.
+    pub miss: Option<Spanned<String>>,
+    /// Write a key: the cache's `on_write` policy applies.
+    pub write: Option<Spanned<String>>,
 }
 
 /// One arm of a branch: a probability and at most one action (none: continue).

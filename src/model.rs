@@ -43,6 +43,8 @@ pub struct Network {
     pub pools: Vec<Pool>,
     /// Network latency distributions of call sites, referenced by `Call::latency`.
     pub latencies: Vec<Dist>,
+    /// Keyed caches.
+    pub caches: Vec<Cache>,
     /// Request classes, in file order.
     pub classes: Vec<Class>,
     /// Names of the random streams, indexed by stream id; seeds derive from the name.
@@ -145,6 +147,18 @@ pub enum Step {
     },
     /// Call or forward.
     Act(Action),
+    /// Read through a cache: lookup, then the miss call on a miss, then fill.
+    CacheRead {
+        /// Index into `Network::caches`.
+        cache: u32,
+        /// Call site of the miss path.
+        miss: u32,
+    },
+    /// Write a key of a cache.
+    CacheWrite {
+        /// Index into `Network::caches`.
+        cache: u32,
+    },
     /// Pick one arm at random.
     Branch {
         /// Arms in `Network::arms`, with cumulative probabilities.
@@ -193,6 +207,25 @@ pub struct Call {
     pub bytes: f64,
     /// Time to transfer a reply at the network's bandwidth [s].
     pub transfer: f64,
+}
+
+/// A keyed cache.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    /// Name as in the file.
+    pub name: String,
+    /// Distinct keys.
+    pub keys: u32,
+    /// Zipf exponent (0: uniform).
+    pub zipf: f64,
+    /// Entry lifetime [s].
+    pub ttl: f64,
+    /// Call site of the lookup.
+    pub lookup: u32,
+    /// What a write does.
+    pub on_write: config::WritePolicy,
+    /// Stream for key choices.
+    pub stream: u32,
 }
 
 /// A connection pool.
@@ -385,6 +418,41 @@ impl Compiler<'_> {
         let service_ids: HashMap<&str, u32> =
             file.services.keys().enumerate().map(|(i, n)| (n.as_str(), i as u32)).collect();
         let (pool_ids, pools) = self.pools(&file, &service_ids)?;
+        let mut cache_ids: HashMap<String, u32> = HashMap::new();
+        let mut caches: Vec<Cache> = Vec::new();
+        for (name, c) in &file.caches {
+            let cfg = c.get_ref();
+            let key = format!("caches.{name}");
+            let op = resolve(&OpRef { name: &cfg.lookup, key: format!("{key}.lookup") })?;
+            calls.push(Call {
+                op,
+                count: 1,
+                parallel: 1,
+                quorum: 1,
+                pool: NONE,
+                latency: NONE,
+                latency_stream: NONE,
+                bytes: 0.0,
+                transfer: 0.0,
+            });
+            if cfg.keys.0 > 100_000_000 {
+                return Err(self.err(
+                    c.span(),
+                    format!("{key}.keys"),
+                    "at most 100 million keys (memory grows with keys)",
+                ));
+            }
+            cache_ids.insert(name.clone(), caches.len() as u32);
+            caches.push(Cache {
+                name: name.clone(),
+                keys: cfg.keys.0,
+                zipf: cfg.zipf.0,
+                ttl: cfg.ttl.0,
+                lookup: (calls.len() - 1) as u32,
+                on_write: cfg.on_write,
+                stream: self.stream(format!("cache:{name}")),
+            });
+        }
 
         for (sname, svc_spanned) in &file.services {
             let svc = svc_spanned.get_ref();
@@ -452,8 +520,14 @@ impl Compiler<'_> {
                 for (i, step_spanned) in op_cfg.steps.iter().enumerate() {
                     let key = format!("services.{sname}.ops.{oname}.steps[{i}]");
                     let step = step_spanned.get_ref();
-                    let set =
-                        [step.call.is_some(), step.forward.is_some(), step.compute.is_some(), step.branch.is_some()];
+                    let set = [
+                        step.cache.is_some(),
+                        step.write.is_some(),
+                        step.call.is_some(),
+                        step.forward.is_some(),
+                        step.compute.is_some(),
+                        step.branch.is_some(),
+                    ];
                     let n_set = set.iter().filter(|&&b| b).count();
                     if n_set != 1 {
                         return Err(self.err(
@@ -482,7 +556,49 @@ impl Compiler<'_> {
                             .err(step_spanned.span(), key, "steps after a `forward` would never run")
                             .with_hint("a forward hands the request on; make it the operation's last step"));
                     }
-                    let compiled = if let Some(c) = &step.compute {
+                    if step.miss.is_some() && step.cache.is_none() {
+                        return Err(self.err(step_spanned.span(), key, "`miss` applies to `cache` steps only"));
+                    }
+                    let compiled = if let Some(name) = &step.cache {
+                        let cache = self.cache_id(name, &cache_ids, &format!("{key}.cache"))?;
+                        let Some(miss_target) = &step.miss else {
+                            return Err(self
+                                .err(step_spanned.span(), key, "a cache read needs a miss path")
+                                .with_hint("add miss = \"db.read\": the operation called when the key is not cached"));
+                        };
+                        let lookup_op = calls[caches[cache as usize].lookup as usize].op;
+                        edges.push(Edge {
+                            from: op_id,
+                            to: lookup_op,
+                            weight: 1.0,
+                            span: name.span(),
+                            key: format!("{key}.cache"),
+                        });
+                        let op = resolve(&OpRef { name: miss_target, key: format!("{key}.miss") })?;
+                        let spec = CallSpec {
+                            latency: &None,
+                            response_size: None,
+                            count: None,
+                            parallel: None,
+                            quorum: &None,
+                            pool: &None,
+                        };
+                        let ctx = CallContext {
+                            op_id,
+                            service: service_id,
+                            probability: 1.0,
+                            key: &format!("{key}.miss"),
+                            span: miss_target.span(),
+                        };
+                        let Action::Call { call: miss } =
+                            self.call_site(&spec, op, &ctx, &pool_ids, &pools, &mut edges, &mut calls)?
+                        else {
+                            unreachable!("call_site makes calls")
+                        };
+                        Step::CacheRead { cache, miss }
+                    } else if let Some(name) = &step.write {
+                        Step::CacheWrite { cache: self.cache_id(name, &cache_ids, &format!("{key}.write"))? }
+                    } else if let Some(c) = &step.compute {
                         let dist = c.0.scaled(1.0 / speed);
                         mean_cpu += dist.mean();
                         let stream = self.stream(format!("compute:{name}#{i}"));
@@ -648,6 +764,7 @@ impl Compiler<'_> {
             calls,
             pools,
             latencies: self.latencies.into_inner(),
+            caches,
             settings,
             services,
             ops,
@@ -685,6 +802,20 @@ impl Compiler<'_> {
             pools.push(Pool { name: name.clone(), size: cfg.size.0, per, wait_timeout: cfg.wait_timeout.map(|t| t.0) });
         }
         Ok((ids, pools))
+    }
+
+    fn cache_id(&self, name: &Spanned<String>, ids: &HashMap<String, u32>, key: &str) -> Result<u32, ModelError> {
+        ids.get(name.get_ref()).copied().ok_or_else(|| {
+            let mut e = self
+                .src
+                .error_at(name.span(), format!("no cache named `{}`", name.get_ref()))
+                .with_key(key.to_string());
+            e.hint = Some(match closest(name.get_ref(), ids.keys().map(String::as_str)) {
+                Some(c) => format!("did you mean `{c}`?"),
+                None => format!("define it: [caches.{}] with keys, ttl and lookup = \"redis.get\"", name.get_ref()),
+            });
+            e
+        })
     }
 
     /// Compiles one call site, checking its pool and quorum.

@@ -191,6 +191,23 @@ fn table(s: &Summary) -> String {
         }
         out.push_str(&aligned(&rows));
     }
+    if !s.caches.is_empty() {
+        out.push('\n');
+        let mut rows = vec![
+            ["cache", "hit ratio", "stale reads", "reads", "misses (backend)", "writes"].map(String::from).to_vec(),
+        ];
+        for c in &s.caches {
+            rows.push(vec![
+                c.name.clone(),
+                percent_est(&c.hit_ratio),
+                percent_est(&c.stale_ratio),
+                number_est(&c.reads_per_s, "/s"),
+                number_est(&c.misses_per_s, "/s"),
+                number_est(&c.writes_per_s, "/s"),
+            ]);
+        }
+        out.push_str(&aligned(&rows));
+    }
     if s.cost.per_hour > 0.0 {
         let _ = writeln!(
             out,
@@ -257,6 +274,17 @@ fn csv(s: &Summary) -> String {
             put("service", &v.name, m, e);
         }
         put("service", &v.name, "cost_per_hour", &Estimate { value: v.cost_per_hour, ci95: None });
+    }
+    for c in &s.caches {
+        for (m, e) in [
+            ("hit_ratio", &c.hit_ratio),
+            ("stale_ratio", &c.stale_ratio),
+            ("reads_per_s", &c.reads_per_s),
+            ("misses_per_s", &c.misses_per_s),
+            ("writes_per_s", &c.writes_per_s),
+        ] {
+            put("cache", &c.name, m, e);
+        }
     }
     for p in &s.pools {
         for (m, e) in [

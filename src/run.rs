@@ -70,6 +70,9 @@ pub struct Summary {
     /// Per connection pool.
     #[serde(default)]
     pub pools: Vec<PoolSummary>,
+    /// Per keyed cache.
+    #[serde(default)]
+    pub caches: Vec<CacheSummary>,
     /// Cost of the deployment.
     pub cost: CostSummary,
     /// Things the user should know (saturation, the in-flight cap).
@@ -180,6 +183,23 @@ pub struct PoolSummary {
     pub timeouts_per_s: Estimate,
 }
 
+/// One keyed cache.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CacheSummary {
+    /// Cache name.
+    pub name: String,
+    /// Fraction of reads that found a live entry.
+    pub hit_ratio: Estimate,
+    /// Fraction of reads served an entry older than the key's last write.
+    pub stale_ratio: Estimate,
+    /// Reads per second.
+    pub reads_per_s: Estimate,
+    /// Misses per second: the load on the backend.
+    pub misses_per_s: Estimate,
+    /// Writes per second.
+    pub writes_per_s: Estimate,
+}
+
 /// Cost of the deployment.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CostSummary {
@@ -278,6 +298,22 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
             }
         })
         .collect();
+    let caches = net
+        .caches
+        .iter()
+        .enumerate()
+        .map(|(i, cache)| {
+            let m = |f: fn(&crate::stats::CacheMetrics) -> f64| est(runs, move |r| f(&r.caches[i]));
+            CacheSummary {
+                name: cache.name.clone(),
+                hit_ratio: m(|x| x.hit_ratio),
+                stale_ratio: m(|x| x.stale_ratio),
+                reads_per_s: m(|x| x.reads_per_s),
+                misses_per_s: m(|x| x.misses_per_s),
+                writes_per_s: m(|x| x.writes_per_s),
+            }
+        })
+        .collect();
     let per_hour = net.cost_per_hour();
     let cost = CostSummary { per_hour, per_million_requests: est(runs, |r| r.cost_per_million) };
 
@@ -312,6 +348,7 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
         classes,
         services,
         pools,
+        caches,
         cost,
         warnings,
     }

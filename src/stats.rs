@@ -99,6 +99,19 @@ pub struct PoolRun {
     pub exhausted: f64,
 }
 
+/// One cache in one replication.
+#[derive(Debug, Clone, Default)]
+pub struct CacheRun {
+    /// Reads (lookups).
+    pub reads: u64,
+    /// Reads that found a live entry.
+    pub hits: u64,
+    /// Hits on an entry older than the key's last write.
+    pub stale: u64,
+    /// Writes.
+    pub writes: u64,
+}
+
 /// Everything one replication measured.
 #[derive(Debug, Clone)]
 pub struct RunStats {
@@ -112,6 +125,8 @@ pub struct RunStats {
     pub services: Vec<ServiceRun>,
     /// Per pool, in model order.
     pub pools: Vec<PoolRun>,
+    /// Per cache, in model order.
+    pub caches: Vec<CacheRun>,
     /// When `max_in_flight` was first reached [s of simulated time], if it was.
     pub cap_hit_at: Option<f64>,
 }
@@ -195,6 +210,9 @@ pub struct RunMetrics {
     /// Per pool, in model order.
     #[serde(default)]
     pub pools: Vec<PoolMetrics>,
+    /// Per cache, in model order.
+    #[serde(default)]
+    pub caches: Vec<CacheMetrics>,
     /// Cost per million successful requests.
     #[serde(with = "nan_as_null")]
     pub cost_per_million: f64,
@@ -256,6 +274,17 @@ pub struct PoolMetrics {
     pub timeouts_per_s: f64,
     pub utilisation: f64,
     pub exhausted: f64,
+}
+
+/// One cache in one replication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct CacheMetrics {
+    pub hit_ratio: f64,
+    pub stale_ratio: f64,
+    pub reads_per_s: f64,
+    pub misses_per_s: f64,
+    pub writes_per_s: f64,
 }
 
 fn quantile(h: &Histogram<u64>, q: f64) -> f64 {
@@ -327,6 +356,17 @@ impl RunMetrics {
                 }
             })
             .collect();
+        let caches = run
+            .caches
+            .iter()
+            .map(|c| CacheMetrics {
+                hit_ratio: ratio(c.hits, c.reads),
+                stale_ratio: ratio(c.stale, c.reads),
+                reads_per_s: c.reads as f64 / run.observed,
+                misses_per_s: (c.reads - c.hits) as f64 / run.observed,
+                writes_per_s: c.writes as f64 / run.observed,
+            })
+            .collect();
         let ok: u64 = run.classes.iter().map(|c| c.completed).sum();
         let per_hour = net.cost_per_hour();
         RunMetrics {
@@ -336,6 +376,7 @@ impl RunMetrics {
             classes,
             services,
             pools,
+            caches,
             cost_per_million: if ok == 0 { f64::NAN } else { per_hour / 3600.0 / (ok as f64 / run.observed) * 1e6 },
         }
     }

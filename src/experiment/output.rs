@@ -251,6 +251,10 @@ fn service_values(s: &ServiceMetrics) -> [f64; 7] {
     ]
 }
 
+const POOL_COLUMNS: [&str; 4] = ["utilisation", "exhausted", "mean_wait_s", "timeouts_per_s"];
+
+const CACHE_COLUMNS: [&str; 5] = ["hit_ratio", "stale_ratio", "reads_per_s", "misses_per_s", "writes_per_s"];
+
 /// Numbers as Rust prints them (shortest text that reads back exactly); empty for NaN.
 fn num(x: f64) -> String {
     if x.is_nan() { String::new() } else { x.to_string() }
@@ -268,6 +272,12 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord]) -> String {
     for s in &net.services {
         header.extend(SERVICE_COLUMNS.iter().map(|m| format!("service.{}.{m}", s.name)));
     }
+    for p in &net.pools {
+        header.extend(POOL_COLUMNS.iter().map(|m| format!("pool.{}.{m}", p.name)));
+    }
+    for c in &net.caches {
+        header.extend(CACHE_COLUMNS.iter().map(|m| format!("cache.{}.{m}", c.name)));
+    }
     header.extend(["cost_per_hour", "cost_per_million"].map(String::from));
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(&header).expect("in-memory write");
@@ -282,6 +292,12 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord]) -> String {
         }
         for s in &m.services {
             row.extend(service_values(s).map(num));
+        }
+        for p in &m.pools {
+            row.extend([p.utilisation, p.exhausted, p.mean_wait_s, p.timeouts_per_s].map(num));
+        }
+        for c in &m.caches {
+            row.extend([c.hit_ratio, c.stale_ratio, c.reads_per_s, c.misses_per_s, c.writes_per_s].map(num));
         }
         row.extend([num(exp.networks[r.design][r.point].cost_per_hour()), num(m.cost_per_million)]);
         w.write_record(&row).expect("in-memory write");
@@ -321,6 +337,16 @@ fn summary_csv(results: &ExperimentResults) -> String {
             metric(format!("service.{}.{m}", s.name));
         }
     }
+    for p in &first.summary.pools {
+        for m in POOL_COLUMNS {
+            metric(format!("pool.{}.{m}", p.name));
+        }
+    }
+    for c in &first.summary.caches {
+        for m in CACHE_COLUMNS {
+            metric(format!("cache.{}.{m}", c.name));
+        }
+    }
     metric("cost_per_million".into());
     header.push("cost_per_hour".into());
     w.write_record(&header).expect("in-memory write");
@@ -341,6 +367,16 @@ fn summary_csv(results: &ExperimentResults) -> String {
         }
         for s in &p.summary.services {
             for e in [&s.utilisation, &s.thread_utilisation, &s.mean_queue_len, &s.mean_wait_s] {
+                put(e);
+            }
+        }
+        for pool in &p.summary.pools {
+            for e in [&pool.utilisation, &pool.exhausted, &pool.mean_wait_s, &pool.timeouts_per_s] {
+                put(e);
+            }
+        }
+        for c in &p.summary.caches {
+            for e in [&c.hit_ratio, &c.stale_ratio, &c.reads_per_s, &c.misses_per_s, &c.writes_per_s] {
                 put(e);
             }
         }

@@ -22,10 +22,10 @@ use instance::Instance;
 use slab::{Job, Slab, Transit};
 pub use trace::{Journeys, NoTrace, Observer};
 
-use crate::config::{Balance, Discipline};
+use crate::config::{Balance, Discipline, WritePolicy};
 use crate::model::{Action, Arrivals, NONE, Network, Step};
 use crate::rng::{self, Stream};
-use crate::stats::{ClassRun, ErrorCause, PoolRun, RunStats, ServiceRun, latency_histogram};
+use crate::stats::{CacheRun, ClassRun, ErrorCause, PoolRun, RunStats, ServiceRun, latency_histogram};
 
 /// Simulates one replication of `net`.
 pub fn simulate(net: &Network, replication: u32) -> RunStats {
@@ -50,6 +50,16 @@ enum Ready {
     Resume(u32),
     /// The job got its pool connection: send the call's first round.
     Round(u32),
+}
+
+/// Entries of one cache: when each key was filled and last written.
+struct CacheState {
+    /// Fill time per key; `Time::MAX`: not cached.
+    filled: Vec<Time>,
+    /// Last write per key.
+    written: Vec<Time>,
+    ttl: Time,
+    zipf: Option<rand_distr::Zipf<f64>>,
 }
 
 /// One pool instance: connections, waiters and time-weighted use.
@@ -107,6 +117,8 @@ struct Sim<'n, O: Observer> {
     /// First pool instance of each pool.
     pool_first: Vec<u32>,
     pools: Vec<PoolRun>,
+    cache_states: Vec<CacheState>,
+    caches: Vec<CacheRun>,
     in_flight: u32,
     observing: bool,
     observe_from: Time,
@@ -185,6 +197,19 @@ impl<'n, O: Observer> Sim<'n, O> {
             pool_states,
             pool_first,
             pools: vec![PoolRun::default(); net.pools.len()],
+            cache_states: net
+                .caches
+                .iter()
+                .map(|c| CacheState {
+                    filled: vec![Time::MAX; c.keys as usize],
+                    written: vec![0; c.keys as usize],
+                    ttl: to_time(c.ttl),
+                    zipf: (c.zipf > 0.0).then(|| {
+                        rand_distr::Zipf::new(f64::from(c.keys), c.zipf).expect("validated: keys >= 1, s > 0")
+                    }),
+                })
+                .collect(),
+            caches: vec![CacheRun::default(); net.caches.len()],
             in_flight: 0,
             observing: false,
             observe_from: warmup,
@@ -305,6 +330,7 @@ impl<'n, O: Observer> Sim<'n, O> {
             classes,
             services: self.services,
             pools: self.pools,
+            caches: self.caches,
             cap_hit_at: self.cap_hit_at.map(|t| t as f64 / NS),
         }
     }
@@ -516,6 +542,63 @@ impl<'n, O: Observer> Sim<'n, O> {
                     continue;
                 }
                 Step::Act(action) => *action,
+                &Step::CacheRead { cache, miss } => match self.jobs[id].phase {
+                    0 => {
+                        let key = self.sample_key(cache);
+                        let job = &mut self.jobs[id];
+                        job.key = key;
+                        job.phase = 1;
+                        job.calling = self.net.caches[cache as usize].lookup;
+                        job.remaining = 1;
+                        return self.start_round(id);
+                    }
+                    1 => {
+                        let now = self.now;
+                        let job = &mut self.jobs[id];
+                        let state = &self.cache_states[cache as usize];
+                        let filled = state.filled[job.key as usize];
+                        let hit = filled != Time::MAX && now < filled.saturating_add(state.ttl);
+                        if self.observing {
+                            let stats = &mut self.caches[cache as usize];
+                            stats.reads += 1;
+                            stats.hits += u64::from(hit);
+                            stats.stale += u64::from(hit && state.written[job.key as usize] > filled);
+                        }
+                        if hit {
+                            job.phase = 0;
+                            job.pc += 1;
+                            continue;
+                        }
+                        job.phase = 2;
+                        job.calling = miss;
+                        job.remaining = 1;
+                        return self.start_round(id);
+                    }
+                    _ => {
+                        // Cache-aside: the value read on the miss path fills the entry.
+                        let job = &mut self.jobs[id];
+                        self.cache_states[cache as usize].filled[job.key as usize] = self.now;
+                        job.phase = 0;
+                        job.pc += 1;
+                        continue;
+                    }
+                },
+                &Step::CacheWrite { cache } => {
+                    let key = self.sample_key(cache) as usize;
+                    let now = self.now;
+                    let state = &mut self.cache_states[cache as usize];
+                    state.written[key] = now;
+                    match self.net.caches[cache as usize].on_write {
+                        WritePolicy::Invalidate => state.filled[key] = Time::MAX,
+                        WritePolicy::Update => state.filled[key] = now,
+                        WritePolicy::Ignore => {}
+                    }
+                    if self.observing {
+                        self.caches[cache as usize].writes += 1;
+                    }
+                    self.jobs[id].pc += 1;
+                    continue;
+                }
                 Step::Branch { arms, stream } => {
                     let u: f64 = self.streams[*stream as usize].random();
                     let arms = &self.net.arms[arms.start as usize..arms.end as usize];
@@ -668,11 +751,24 @@ impl<'n, O: Observer> Sim<'n, O> {
         if p.remaining > 0 {
             return self.start_round(parent);
         }
-        p.pc += 1;
+        // A cache step moves its own program counter when its phases are done.
+        if p.phase == 0 {
+            p.pc += 1;
+        }
         if p.pool != NONE {
             self.release_pool(parent);
         }
         self.ready.push_back(Ready::Resume(parent));
+    }
+
+    /// A key of `cache`, by the cache's popularity (Zipf or uniform).
+    fn sample_key(&mut self, cache: u32) -> u32 {
+        let c = &self.net.caches[cache as usize];
+        let rng = &mut self.streams[c.stream as usize];
+        match &self.cache_states[cache as usize].zipf {
+            Some(z) => (rand_distr::Distribution::sample(z, rng) as u32).clamp(1, c.keys) - 1,
+            None => rng.random_range(0..c.keys),
+        }
     }
 
     /// Sends one round of a call: `parallel` copies, awaiting `quorum` replies.

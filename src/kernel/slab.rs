@@ -51,6 +51,10 @@ pub struct Job {
     pub holds_thread: bool,
     /// Waits in a pool's queue.
     pub waiting_pool: bool,
+    /// Phase of a cache read step: 0 idle, 1 looking up, 2 on the miss path.
+    pub phase: u8,
+    /// The key a cache step is working on.
+    pub key: u32,
     /// On the network: travelling to its service, or its reply travelling back.
     pub transit: Transit,
     /// Set when the job failed; it unwinds to the request.
@@ -80,6 +84,8 @@ impl Job {
             priority,
             holds_thread: false,
             waiting_pool: false,
+            phase: 0,
+            key: 0,
             transit: Transit::None,
             failure: None,
         }

@@ -230,3 +230,116 @@ fn unpaginated_responses_cost_transfer_time() {
     );
     assert!(f.latency_s.p99.value > 50.0 * p.latency_s.p99.value);
 }
+
+fn cached(keys: u32, zipf: f64, ttl: &str, policy: &str, writes: f64) -> String {
+    format!(
+        r#"
+        [simulation]
+        duration = "4000s"
+        warmup = "400s"
+        replications = 10
+        seed = 37
+
+        [caches.c]
+        keys = {keys}
+        zipf = {zipf}
+        ttl = "{ttl}"
+        lookup = "redis.get"
+        on_write = "{policy}"
+
+        [workload.read]
+        target = "app.read"
+        rate = "100/s"
+
+        [workload.write]
+        target = "app.write"
+        rate = "{writes}/s"
+
+        [services.app]
+        threads = 100000
+
+        [services.app.ops.read]
+        steps = [{{ cache = "c", miss = "db.read" }}]
+
+        [services.app.ops.write]
+        steps = [{{ write = "c" }}]
+
+        [services.redis]
+        threads = 100000
+
+        [services.redis.ops.get]
+        demand = "const(1us)"
+
+        [services.db]
+        threads = 100000
+
+        [services.db.ops.read]
+        demand = "const(1us)"
+        "#
+    )
+}
+
+/// Hit ratio of a TTL cache (filled on a miss, expiring T later) under
+/// Poisson requests: sum over keys of p_k * (lambda p_k T) / (1 + lambda p_k T).
+fn ttl_hit_ratio(keys: u32, zipf: f64, rate: f64, ttl: f64) -> f64 {
+    let weights: Vec<f64> = (1..=keys).map(|k| f64::from(k).powf(-zipf)).collect();
+    let total: f64 = weights.iter().sum();
+    weights
+        .iter()
+        .map(|w| {
+            let p = w / total;
+            let x = rate * p * ttl;
+            p * x / (1.0 + x)
+        })
+        .sum()
+}
+
+#[test]
+fn ttl_cache_hit_ratio_matches_theory_for_uniform_keys() {
+    let s = summary(&cached(1000, 0.0, "10s", "invalidate", 0.0));
+    let h = ttl_hit_ratio(1000, 0.0, 100.0, 10.0);
+    assert!((h - 0.5).abs() < 1e-9);
+    assert_agrees("uniform TTL hit ratio", &s.caches[0].hit_ratio, h, 0.01);
+}
+
+#[test]
+fn ttl_cache_hit_ratio_matches_theory_for_zipf_keys() {
+    let s = summary(&cached(5000, 1.1, "20s", "invalidate", 0.0));
+    let h = ttl_hit_ratio(5000, 1.1, 100.0, 20.0);
+    assert_agrees("Zipf TTL hit ratio", &s.caches[0].hit_ratio, h, 0.01);
+}
+
+#[test]
+fn the_backend_sees_exactly_the_misses() {
+    let s = summary(&cached(1000, 0.0, "10s", "invalidate", 0.0));
+    let db = s.services.iter().find(|v| v.name == "db").unwrap();
+    let c = &s.caches[0];
+    // Every miss is one database read; only a read straddling the end of the
+    // window can be counted on one side and not the other.
+    let one_request = 1.0 / s.observed_s.value;
+    assert!((db.throughput_per_s.value - c.misses_per_s.value).abs() <= one_request, "{db:?} {c:?}");
+}
+
+#[test]
+fn writes_make_reads_stale_unless_they_invalidate() {
+    let ignored = summary(&cached(100, 0.0, "60s", "ignore", 5.0));
+    let invalidated = summary(&cached(100, 0.0, "60s", "invalidate", 5.0));
+    let updated = summary(&cached(100, 0.0, "60s", "update", 5.0));
+    assert!(ignored.caches[0].stale_ratio.value > 0.5, "{:?}", ignored.caches[0].stale_ratio);
+    assert_eq!(invalidated.caches[0].stale_ratio.value, 0.0);
+    assert_eq!(updated.caches[0].stale_ratio.value, 0.0);
+    // Invalidation costs hits; write-through keeps them.
+    assert!(invalidated.caches[0].hit_ratio.high() < ignored.caches[0].hit_ratio.low());
+    assert!(updated.caches[0].hit_ratio.value >= ignored.caches[0].hit_ratio.low());
+}
+
+#[test]
+fn bad_caches_are_located() {
+    let no_miss =
+        cached(10, 0.0, "1s", "invalidate", 0.0).replace("{ cache = \"c\", miss = \"db.read\" }", "{ cache = \"c\" }");
+    let err = capsim::model::from_str(&no_miss).unwrap_err();
+    assert!(err.to_string().contains("a cache read needs a miss path"), "{err}");
+    let unknown = cached(10, 0.0, "1s", "invalidate", 0.0).replace("cache = \"c\"", "cache = \"cc\"");
+    let err = capsim::model::from_str(&unknown).unwrap_err();
+    assert!(err.to_string().contains("no cache named `cc`") && err.line.is_some(), "{err}");
+}
