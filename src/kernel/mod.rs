@@ -564,6 +564,7 @@ impl<'n, O: Observer> Sim<'n, O> {
                             stats.hits += u64::from(hit);
                             stats.stale += u64::from(hit && state.written[job.key as usize] > filled);
                         }
+                        self.obs.cache(now, id, cache, job.key, hit);
                         if hit {
                             job.phase = 0;
                             job.pc += 1;

@@ -23,6 +23,8 @@ pub trait Observer {
     fn compute(&mut self, _now: Time, _job: u32, _work: Time) {}
     /// A branch picked arm `arm` (0-based) of `arms`.
     fn branch(&mut self, _now: Time, _job: u32, _arm: usize, _arms: &[Arm]) {}
+    /// A cache read of `key` hit or missed.
+    fn cache(&mut self, _now: Time, _job: u32, _cache: u32, _key: u32, _hit: bool) {}
     /// The job moves on to `op`, freeing its thread.
     fn forward(&mut self, _now: Time, _job: u32, _op: u32) {}
     /// The job was turned away by a full queue.
@@ -162,6 +164,12 @@ impl Observer for Journeys<'_> {
             job,
             format!("branch: arm {} of {} (p = {}): {what}", arm + 1, arms.len(), crate::units::sig3(p)),
         );
+    }
+
+    fn cache(&mut self, now: Time, job: u32, cache: u32, key: u32, hit: bool) {
+        let name = &self.net.caches[cache as usize].name;
+        let text = format!("cache `{name}` key {key}: {}", if hit { "hit" } else { "miss" });
+        self.line(now, job, text);
     }
 
     fn forward(&mut self, now: Time, job: u32, op: u32) {

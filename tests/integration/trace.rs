@@ -38,6 +38,16 @@ fn trace_follows_forwards_and_rejections() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("forwards to db.query (thread freed)"), "{text}");
     let out = Command::new(env!("CARGO_BIN_EXE_capsim"))
+        .args(["trace", "models/cache-ttl.toml", "-n", "2000"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("cache `prices` key") && text.contains(": miss") && text.contains(": hit"),
+        "no cache hit and miss"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_capsim"))
         .args([
             "trace",
             "models/mmc.toml",
