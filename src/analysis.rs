@@ -38,7 +38,7 @@ pub struct ServiceTheory {
 pub struct ClassTheory {
     /// Class name.
     pub class: String,
-    /// Mean response time [s], when every station on the way has an estimate.
+    /// Mean response time \[s\], when every station on the way has an estimate.
     pub mean_response: Option<f64>,
     /// Throughput [requests/s] (closed classes via MVA; open classes: the offered rate).
     pub throughput: Option<f64>,

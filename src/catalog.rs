@@ -27,7 +27,7 @@ pub struct Catalog {
 pub struct InstanceType {
     /// Virtual CPUs: the instance's cores (and default threads).
     pub vcpus: Positive<u32>,
-    /// Memory [GiB] (informative).
+    /// Memory \[GiB\] (informative).
     pub memory_gib: NonNegativeF64,
     /// CPU speed per core relative to the reference machine.
     pub speed: PositiveF64,

@@ -293,7 +293,7 @@ fn rusage() -> libc::rusage {
     }
 }
 
-/// User plus system CPU time of this process [s], all threads.
+/// User plus system CPU time of this process \[s\], all threads.
 fn cpu_seconds() -> f64 {
     let u = rusage();
     let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 * 1e-6;

@@ -205,7 +205,7 @@ pub struct Call {
     pub latency_stream: u32,
     /// Bytes each reply carries.
     pub bytes: f64,
-    /// Time to transfer a reply at the network's bandwidth [s].
+    /// Time to transfer a reply at the network's bandwidth \[s\].
     pub transfer: f64,
 }
 
@@ -218,7 +218,7 @@ pub struct Cache {
     pub keys: u32,
     /// Zipf exponent (0: uniform).
     pub zipf: f64,
-    /// Entry lifetime [s].
+    /// Entry lifetime \[s\].
     pub ttl: f64,
     /// Call site of the lookup.
     pub lookup: u32,
@@ -237,7 +237,7 @@ pub struct Pool {
     pub size: u32,
     /// One pool per instance of this service, or `None`: one shared pool.
     pub per: Option<u32>,
-    /// Longest wait for a connection [s]; `None`: forever.
+    /// Longest wait for a connection \[s\]; `None`: forever.
     pub wait_timeout: Option<f64>,
 }
 

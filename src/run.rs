@@ -20,7 +20,7 @@ pub struct Outcome {
     pub summary: Summary,
     /// Each replication's metrics, in replication order.
     pub runs: Vec<RunMetrics>,
-    /// Per class, successful latencies of all replications merged [ns].
+    /// Per class, successful latencies of all replications merged \[ns\].
     pub latency: Vec<Histogram<u64>>,
 }
 
@@ -59,9 +59,9 @@ pub struct Summary {
     pub seed: u64,
     /// Number of replications.
     pub replications: u32,
-    /// Discarded warm-up per replication [s].
+    /// Discarded warm-up per replication \[s\].
     pub warmup_s: f64,
-    /// Observed simulated time per replication [s].
+    /// Observed simulated time per replication \[s\].
     pub observed_s: Estimate,
     /// Per request class.
     pub classes: Vec<ClassSummary>,
@@ -92,7 +92,7 @@ pub struct ClassSummary {
     pub users: Option<u32>,
     /// Successful requests per second.
     pub throughput_per_s: Estimate,
-    /// Latency of successful requests [s].
+    /// Latency of successful requests \[s\].
     pub latency_s: Latency,
     /// Fraction of finished requests that failed.
     pub error_ratio: Estimate,
@@ -100,7 +100,7 @@ pub struct ClassSummary {
     pub errors: IndexMap<String, Estimate>,
     /// Time-average number of requests in the system.
     pub mean_in_system: Estimate,
-    /// Mean time in system of all finished requests, failed ones included [s]
+    /// Mean time in system of all finished requests, failed ones included \[s\]
     /// (Little's law: mean_in_system = finished rate x this).
     pub mean_sojourn_s: Estimate,
     /// Reply bytes moved over the network per request.
@@ -112,7 +112,7 @@ pub struct ClassSummary {
     pub failed: u64,
 }
 
-/// Latency statistics [s].
+/// Latency statistics \[s\].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Latency {
     /// Mean.
@@ -150,7 +150,7 @@ pub struct ServiceSummary {
     pub thread_utilisation: Estimate,
     /// Time-average requests waiting for a thread, all instances.
     pub mean_queue_len: Estimate,
-    /// Mean wait for a thread [s].
+    /// Mean wait for a thread \[s\].
     pub mean_wait_s: Estimate,
     /// Time-average threads held, all instances.
     pub mean_in_service: Estimate,
@@ -177,7 +177,7 @@ pub struct PoolSummary {
     pub utilisation: Estimate,
     /// Fraction of time a pool instance had no free connection.
     pub exhausted: Estimate,
-    /// Mean wait for a connection [s].
+    /// Mean wait for a connection \[s\].
     pub mean_wait_s: Estimate,
     /// Waits that timed out, per second.
     pub timeouts_per_s: Estimate,

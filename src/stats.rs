@@ -34,7 +34,7 @@ impl ErrorCause {
     }
 }
 
-/// Largest latency recorded exactly [ns]: 100 hours. Longer ones saturate.
+/// Largest latency recorded exactly \[ns\]: 100 hours. Longer ones saturate.
 const MAX_LATENCY_NS: u64 = 360_000_000_000_000;
 
 /// A latency histogram in nanoseconds, 3 significant digits.
@@ -51,11 +51,11 @@ pub struct ClassRun {
     pub completed: u64,
     /// Requests that failed in the window, by cause.
     pub errors: [u64; ErrorCause::COUNT],
-    /// Latencies of successful requests [ns].
+    /// Latencies of successful requests \[ns\].
     pub latency: Histogram<u64>,
-    /// Sum of successful latencies [s] (exact mean, unlike the histogram).
+    /// Sum of successful latencies \[s\] (exact mean, unlike the histogram).
     pub latency_sum: f64,
-    /// Sum of time in system of all finished requests, failed ones included [s].
+    /// Sum of time in system of all finished requests, failed ones included \[s\].
     pub sojourn_sum: f64,
     /// Reply bytes received by the class's calls.
     pub bytes: f64,
@@ -74,7 +74,7 @@ pub struct ServiceRun {
     pub completed: u64,
     /// Jobs that got a thread.
     pub started: u64,
-    /// Their total wait for a thread [s].
+    /// Their total wait for a thread \[s\].
     pub wait_sum: f64,
     /// Time-average threads held.
     pub mean_busy_threads: f64,
@@ -89,7 +89,7 @@ pub struct ServiceRun {
 pub struct PoolRun {
     /// Connections granted.
     pub acquired: u64,
-    /// Their total wait [s].
+    /// Their total wait \[s\].
     pub wait_sum: f64,
     /// Waits that timed out.
     pub timeouts: u64,
@@ -115,7 +115,7 @@ pub struct CacheRun {
 /// Everything one replication measured.
 #[derive(Debug, Clone)]
 pub struct RunStats {
-    /// Length of the observation window [s].
+    /// Length of the observation window \[s\].
     pub observed: f64,
     /// Model events processed (arrivals and service completions, warm-up included).
     pub events: u64,
@@ -197,11 +197,11 @@ pub const CDF_LEVELS: [f64; 17] =
 /// are aggregated from these, and sweep shards store them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunMetrics {
-    /// Observation window [s].
+    /// Observation window \[s\].
     pub observed_s: f64,
     /// Model events processed.
     pub events: u64,
-    /// When `max_in_flight` was first reached [s].
+    /// When `max_in_flight` was first reached \[s\].
     pub cap_hit_at_s: Option<f64>,
     /// Per class, in model order.
     pub classes: Vec<ClassMetrics>,

@@ -120,7 +120,7 @@ impl<'a> View<'a> {
         }
     }
 
-    /// The SLO latency limit [s] and its metric name, if the SLO has one.
+    /// The SLO latency limit \[s\] and its metric name, if the SLO has one.
     pub fn slo_limit(&self) -> Option<(String, f64)> {
         self.results.experiment.slo.as_ref().and_then(|s| s.latency.clone()).filter(|(_, v)| v.is_finite())
     }
@@ -252,12 +252,12 @@ pub(crate) fn total_offered(s: &Summary) -> Option<f64> {
 /// Where the mean time of a request goes, service by service.
 #[derive(Debug, Clone)]
 pub(crate) struct Breakdown {
-    /// Per service: name, waiting for a thread [s], on the CPU [s].
+    /// Per service: name, waiting for a thread \[s\], on the CPU \[s\].
     pub services: Vec<(String, f64, f64)>,
     /// Time not attributed: cores shared by more computing requests than
-    /// cores (processor sharing), and statistical noise [s].
+    /// cores (processor sharing), and statistical noise \[s\].
     pub other_s: f64,
-    /// Mean time in system of a finished request, all classes [s].
+    /// Mean time in system of a finished request, all classes \[s\].
     pub total_s: f64,
 }
 

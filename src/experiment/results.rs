@@ -83,7 +83,7 @@ pub struct AxisInfo {
 pub struct SloInfo {
     /// The class it applies to; `None`: every class.
     pub class: Option<String>,
-    /// Latency percentile name ("p99", "p50", "mean", ...) and its limit [s].
+    /// Latency percentile name ("p99", "p50", "mean", ...) and its limit \[s\].
     pub latency: Option<(String, f64)>,
     /// Highest error ratio allowed.
     pub error_ratio: Option<f64>,
@@ -123,7 +123,7 @@ pub struct ClassCdf {
     pub class: String,
     /// Cumulative probabilities.
     pub levels: Vec<f64>,
-    /// Latency at each level [s].
+    /// Latency at each level \[s\].
     pub latency_s: Vec<f64>,
 }
 

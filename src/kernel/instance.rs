@@ -77,7 +77,7 @@ impl Instance {
         self.area_queue = 0;
     }
 
-    /// Time-weighted (busy threads, busy cores, queue length) areas [ns].
+    /// Time-weighted (busy threads, busy cores, queue length) areas \[ns\].
     pub fn areas(&self) -> (u128, u128, u128) {
         (self.area_busy, self.area_cores, self.area_queue)
     }
@@ -115,7 +115,7 @@ pub struct ProcessorSharing {
     pub generation: u32,
 }
 
-/// Below this much virtual work [ns] a job counts as done (float rounding).
+/// Below this much virtual work \[ns\] a job counts as done (float rounding).
 const EPSILON_NS: f64 = 0.5;
 
 impl ProcessorSharing {
