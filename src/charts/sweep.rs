@@ -57,6 +57,19 @@ fn slo_text(view: &View) -> Option<String> {
     view.slo_limit().map(|(m, v)| format!("SLO: {m} ≤ {}", format_duration(v)))
 }
 
+/// The dashed horizontal SLO line, labelled with the objective.
+fn slo_rule(view: &View, limit: f64) -> Mark {
+    Mark::Rule {
+        horizontal: true,
+        at: limit,
+        colour: INK,
+        dash: Dash::Dashed,
+        width: 2.0,
+        label: slo_text(view),
+        label_row: 0,
+    }
+}
+
 /// Latency of the charted class against load: p50 and p99 (and the SLO's
 /// percentile) with confidence bands, the SLO and each design's knee.
 fn latency_vs_load(view: &View) -> Option<Planned> {
@@ -94,15 +107,7 @@ fn latency_vs_load(view: &View) -> Option<Planned> {
     }
     if let Some((_, limit)) = view.slo_limit() {
         all.push(limit);
-        marks.push(Mark::Rule {
-            horizontal: true,
-            at: limit,
-            colour: INK,
-            dash: Dash::Dashed,
-            width: 2.0,
-            label: slo_text(view),
-            label_row: 0,
-        });
+        marks.push(slo_rule(view, limit));
     }
     // The knee: the highest load that met the SLO, one line per distinct
     // load (in the design's colour, or black when designs share it).
@@ -387,15 +392,7 @@ fn percentiles_at_focus(view: &View) -> Option<Planned> {
     }
     if let Some((metric, limit)) = view.slo_limit() {
         all.push(limit);
-        marks.push(Mark::Rule {
-            horizontal: true,
-            at: limit,
-            colour: INK,
-            dash: Dash::Dashed,
-            width: 2.0,
-            label: slo_text(view),
-            label_row: 0,
-        });
+        marks.push(slo_rule(view, limit));
         if let Some(q) = metric_level(&metric) {
             marks.push(Mark::Rule {
                 horizontal: false,
@@ -716,15 +713,7 @@ fn latency_by_point(view: &View) -> Option<Planned> {
         view.class_of(p).and_then(|c| latency_metric(&c.latency_s, &metric)).copied()
     });
     if let Some((_, limit)) = view.slo_limit() {
-        marks.push(Mark::Rule {
-            horizontal: true,
-            at: limit,
-            colour: INK,
-            dash: Dash::Dashed,
-            width: 2.0,
-            label: slo_text(view),
-            label_row: 0,
-        });
+        marks.push(slo_rule(view, limit));
     }
     let mut legend = by_point_legend(view, dots);
     if view.slo_limit().is_some() {
