@@ -105,7 +105,7 @@ fn visit(net: &Network, service: usize) -> Visit {
     let mut second = 0.0;
     let mut means = Vec::new();
     let mut exponential = true;
-    for (class, visits) in net.classes.iter().zip(&net.visits) {
+    for (c, (class, visits)) in net.classes.iter().zip(&net.visits).enumerate() {
         let Some(r) = class.open_rate() else { continue };
         for op_id in svc.ops.clone() {
             let op = &net.ops[op_id as usize];
@@ -127,6 +127,14 @@ fn visit(net: &Network, service: usize) -> Visit {
                 var += d.second_moment() - d.mean() * d.mean();
                 parts += 1;
                 exponential &= d.is_exponential();
+            }
+            // A batch of b items: one per-item sample scaled by b (b is the
+            // mean batch per visit; exact when every caller sends the same batch).
+            if let Some(p) = &op.per_item {
+                let b = net.item_visits[c][op_id as usize] / visits[op_id as usize];
+                m += b * p.mean();
+                var += b * b * (p.second_moment() - p.mean() * p.mean());
+                parts += 2;
             }
             exponential &= parts == 1;
             rate += w;
@@ -338,7 +346,7 @@ fn class_theory(
             for &s in &visited {
                 let st = &services[s];
                 let Some(m) = st.metrics else {
-                    let floor: f64 = (0..net.ops.len()).map(|o| visits[o] * net.ops[o].mean_cpu).sum();
+                    let floor: f64 = (0..net.ops.len()).map(|o| net.cpu_per_request(c, o)).sum();
                     let note = format!(
                         "no estimate at `{}`: {}. Without any queueing a request needs at least {}",
                         st.service,
@@ -359,7 +367,7 @@ fn class_theory(
                 for op in net.services[s].ops.clone() {
                     let v = visits[op as usize];
                     if v > 0.0 {
-                        total += v * (m.mean_wait + net.ops[op as usize].mean_cpu);
+                        total += v * m.mean_wait + net.cpu_per_request(c, op as usize);
                     }
                 }
             }
@@ -395,7 +403,7 @@ fn class_theory(
                         None,
                     );
                 }
-                let demand: f64 = svc.ops.clone().map(|o| visits[o as usize] * net.ops[o as usize].mean_cpu).sum();
+                let demand: f64 = svc.ops.clone().map(|o| net.cpu_per_request(c, o as usize)).sum();
                 demands.push(demand);
                 let ps = svc.threads > svc.cores;
                 exact &= ps

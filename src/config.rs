@@ -43,6 +43,27 @@ pub struct ModelFile {
     /// Keyed caches by name.
     #[serde(default)]
     pub caches: IndexMap<String, Spanned<CacheConfig>>,
+    /// Replicated databases (a primary and read replicas) by name.
+    #[serde(default)]
+    pub databases: IndexMap<String, Spanned<DatabaseConfig>>,
+}
+
+/// `[databases.NAME]`: data written on a primary and read from replicas that
+/// apply each write after a replication lag.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// Distinct rows (keys) read and written.
+    pub keys: Positive<u32>,
+    /// Zipf exponent of key popularity (0: uniform).
+    #[serde(default)]
+    pub zipf: NonNegativeF64,
+    /// Time until a write reaches the replicas.
+    pub lag: DistSpec,
+    /// The operation that serves reads, on the replica service (its instances are the replicas).
+    pub read: Spanned<String>,
+    /// The operation that takes writes, on the primary.
+    pub write: Spanned<String>,
 }
 
 /// `[caches.NAME]`: a keyed cache with a key population, TTL expiry and a write policy.
@@ -288,6 +309,8 @@ pub enum Balance {
 pub struct OpConfig {
     /// CPU work on the reference machine before the steps (default: none).
     pub demand: Option<DistSpec>,
+    /// More CPU work per item of a batched call (`batch` on the call).
+    pub per_item: Option<DistSpec>,
     /// What the operation does after its demand, in order.
     #[serde(default)]
     pub steps: Vec<Spanned<StepConfig>>,
@@ -305,6 +328,8 @@ pub struct StepConfig {
     pub parallel: Option<Positive<u32>>,
     /// Replies awaited of the parallel copies (default: all).
     pub quorum: Option<Spanned<Positive<u32>>>,
+    /// Items per call: the callee's `per_item` demand is paid this many times.
+    pub batch: Option<Positive<u32>>,
     /// A connection pool held around the call (all its repetitions).
     pub pool: Option<Spanned<String>>,
     /// Round-trip network latency of each copy of the call (default: `[network] latency`).
@@ -321,8 +346,10 @@ pub struct StepConfig {
     pub cache: Option<Spanned<String>>,
     /// The backing operation called on a cache miss.
     pub miss: Option<Spanned<String>>,
-    /// Write a key: the cache's `on_write` policy applies.
+    /// Write a key of a cache (its `on_write` policy applies) or of a database (on its primary).
     pub write: Option<Spanned<String>>,
+    /// Read a key of a database from a replica.
+    pub read: Option<Spanned<String>>,
 }
 
 /// One arm of a branch: a probability and at most one action (none: continue).
@@ -339,6 +366,8 @@ pub struct ArmConfig {
     pub parallel: Option<Positive<u32>>,
     /// Replies awaited of the parallel copies.
     pub quorum: Option<Spanned<Positive<u32>>>,
+    /// Items per call (the callee's `per_item` demand is paid this many times).
+    pub batch: Option<Positive<u32>>,
     /// A connection pool held around the call.
     pub pool: Option<Spanned<String>>,
     /// Round-trip network latency of each copy of the call (default: `[network] latency`).

@@ -45,12 +45,17 @@ pub struct Network {
     pub latencies: Vec<Dist>,
     /// Keyed caches.
     pub caches: Vec<Cache>,
+    /// Replicated databases.
+    pub databases: Vec<Database>,
     /// Request classes, in file order.
     pub classes: Vec<Class>,
     /// Names of the random streams, indexed by stream id; seeds derive from the name.
     pub streams: Vec<String>,
     /// Expected visits to each op per request, `visits[class][op]`.
     pub visits: Vec<Vec<f64>>,
+    /// Expected batch items through each op per request, `item_visits[class][op]`
+    /// (each visit brings its call's `batch` items).
+    pub item_visits: Vec<Vec<f64>>,
     /// Number of queue priority levels (1 when every class has priority 0).
     pub priority_levels: u8,
     /// Problems that do not stop the run (e.g. a saturated service).
@@ -129,10 +134,22 @@ pub struct Op {
     pub demand: Option<Dist>,
     /// Stream for demand samples.
     pub demand_stream: u32,
+    /// Extra CPU work per item of a batched call (speed applied).
+    pub per_item: Option<Dist>,
+    /// Stream for per-item samples.
+    pub per_item_stream: u32,
     /// The op's steps in `Network::steps`.
     pub steps: Range<u32>,
-    /// Expected CPU seconds per visit (demand plus compute steps).
+    /// Expected CPU seconds per visit (demand plus compute steps), per-item work excluded.
     pub mean_cpu: f64,
+}
+
+impl Network {
+    /// Expected CPU seconds a request of `class` spends in `op`, per-item work included.
+    pub fn cpu_per_request(&self, class: usize, op: usize) -> f64 {
+        let o = &self.ops[op];
+        self.visits[class][op] * o.mean_cpu + self.item_visits[class][op] * o.per_item.as_ref().map_or(0.0, Dist::mean)
+    }
 }
 
 /// What a step does.
@@ -158,6 +175,21 @@ pub enum Step {
     CacheWrite {
         /// Index into `Network::caches`.
         cache: u32,
+    },
+    /// Read a key of a database from a replica; stale when the key's last
+    /// write has not reached the replicas yet.
+    DbRead {
+        /// Index into `Network::databases`.
+        db: u32,
+        /// Call site of the replica's read op.
+        call: u32,
+    },
+    /// Write a key of a database on its primary; the replicas see it after a lag.
+    DbWrite {
+        /// Index into `Network::databases`.
+        db: u32,
+        /// Call site of the primary's write op.
+        call: u32,
     },
     /// Pick one arm at random.
     Branch {
@@ -197,6 +229,8 @@ pub struct Call {
     pub parallel: u32,
     /// Replies awaited per round.
     pub quorum: u32,
+    /// Items each copy carries (the callee pays its `per_item` demand per item).
+    pub batch: u32,
     /// Pool held around all rounds, or `NONE`.
     pub pool: u32,
     /// Round-trip network latency (index into `Network::latencies`), or `NONE`.
@@ -226,6 +260,27 @@ pub struct Cache {
     pub on_write: config::WritePolicy,
     /// Stream for key choices.
     pub stream: u32,
+}
+
+/// A database whose writes reach its read replicas after a lag.
+#[derive(Debug, Clone)]
+pub struct Database {
+    /// Name as in the file.
+    pub name: String,
+    /// Distinct keys.
+    pub keys: u32,
+    /// Zipf exponent (0: uniform).
+    pub zipf: f64,
+    /// Replication lag of each write \[s\].
+    pub lag: Dist,
+    /// Stream for lag samples.
+    pub lag_stream: u32,
+    /// Stream for key choices.
+    pub key_stream: u32,
+    /// Replica read op.
+    pub read_op: u32,
+    /// Primary write op.
+    pub write_op: u32,
 }
 
 /// A connection pool.
@@ -337,7 +392,23 @@ struct CallSpec<'s> {
     count: Option<config::Positive<u32>>,
     parallel: Option<config::Positive<u32>>,
     quorum: &'s Option<Spanned<config::Positive<u32>>>,
+    batch: Option<config::Positive<u32>>,
     pool: &'s Option<Spanned<String>>,
+}
+
+impl<'s> CallSpec<'s> {
+    /// The call options written in a step.
+    fn of_step(step: &'s config::StepConfig) -> Self {
+        CallSpec {
+            latency: &step.latency,
+            response_size: step.response_size,
+            count: step.count,
+            parallel: step.parallel,
+            quorum: &step.quorum,
+            batch: step.batch,
+            pool: &step.pool,
+        }
+    }
 }
 
 /// Where a call site sits.
@@ -429,6 +500,7 @@ impl Compiler<'_> {
                 count: 1,
                 parallel: 1,
                 quorum: 1,
+                batch: 1,
                 pool: NONE,
                 latency: NONE,
                 latency_stream: NONE,
@@ -451,6 +523,38 @@ impl Compiler<'_> {
                 lookup: (calls.len() - 1) as u32,
                 on_write: cfg.on_write,
                 stream: self.stream(format!("cache:{name}")),
+            });
+        }
+
+        let mut db_ids: HashMap<String, u32> = HashMap::new();
+        let mut databases: Vec<Database> = Vec::new();
+        for (name, d) in &file.databases {
+            let cfg = d.get_ref();
+            let key = format!("databases.{name}");
+            if cache_ids.contains_key(name) {
+                return Err(self
+                    .err(d.span(), key, format!("`{name}` names both a cache and a database"))
+                    .with_hint("`write` steps find caches and databases by name; rename one of them"));
+            }
+            if cfg.keys.0 > 100_000_000 {
+                return Err(self.err(
+                    d.span(),
+                    format!("{key}.keys"),
+                    "at most 100 million keys (memory grows with keys)",
+                ));
+            }
+            let read_op = resolve(&OpRef { name: &cfg.read, key: format!("{key}.read") })?;
+            let write_op = resolve(&OpRef { name: &cfg.write, key: format!("{key}.write") })?;
+            db_ids.insert(name.clone(), databases.len() as u32);
+            databases.push(Database {
+                name: name.clone(),
+                keys: cfg.keys.0,
+                zipf: cfg.zipf.0,
+                lag: cfg.lag.0.clone(),
+                lag_stream: self.stream(format!("lag:{name}")),
+                key_stream: self.stream(format!("rows:{name}")),
+                read_op,
+                write_op,
             });
         }
 
@@ -514,6 +618,8 @@ impl Compiler<'_> {
                 let name = format!("{sname}.{oname}");
                 let demand = op_cfg.demand.as_ref().map(|d| d.0.scaled(1.0 / speed));
                 let demand_stream = self.stream(format!("demand:{name}"));
+                let per_item = op_cfg.per_item.as_ref().map(|d| d.0.scaled(1.0 / speed));
+                let per_item_stream = if per_item.is_some() { self.stream(format!("per_item:{name}")) } else { NONE };
                 let mut mean_cpu = demand.as_ref().map_or(0.0, Dist::mean);
                 let first_step = steps.len() as u32;
                 let n_steps = op_cfg.steps.len();
@@ -523,6 +629,7 @@ impl Compiler<'_> {
                     let set = [
                         step.cache.is_some(),
                         step.write.is_some(),
+                        step.read.is_some(),
                         step.call.is_some(),
                         step.forward.is_some(),
                         step.compute.is_some(),
@@ -537,18 +644,21 @@ impl Compiler<'_> {
                         )
                         .with_hint("write one of { call = \"svc.op\" }, { forward = \"svc.op\" }, { compute = \"exp(1ms)\" } or { branch = [...] }"));
                     }
-                    if (step.count.is_some()
+                    let call_options = step.count.is_some()
                         || step.parallel.is_some()
                         || step.quorum.is_some()
+                        || step.batch.is_some()
                         || step.pool.is_some()
                         || step.latency.is_some()
-                        || step.response_size.is_some())
-                        && step.call.is_none()
+                        || step.response_size.is_some();
+                    let cache_write = step.write.as_ref().is_some_and(|w| !db_ids.contains_key(w.get_ref()));
+                    if call_options
+                        && (cache_write || (step.call.is_none() && step.read.is_none() && step.write.is_none()))
                     {
                         return Err(self.err(
                             step_spanned.span(),
                             key,
-                            "`count`, `parallel`, `quorum`, `pool`, `latency` and `response_size` apply to `call` only",
+                            "`count`, `parallel`, `quorum`, `batch`, `pool`, `latency` and `response_size` apply to calls only (`call`, and database `read` and `write`)",
                         ));
                     }
                     if step.forward.is_some() && i + 1 != n_steps {
@@ -571,6 +681,7 @@ impl Compiler<'_> {
                             from: op_id,
                             to: lookup_op,
                             weight: 1.0,
+                            items: 1.0,
                             span: name.span(),
                             key: format!("{key}.cache"),
                         });
@@ -581,6 +692,7 @@ impl Compiler<'_> {
                             count: None,
                             parallel: None,
                             quorum: &None,
+                            batch: None,
                             pool: &None,
                         };
                         let ctx = CallContext {
@@ -596,6 +708,47 @@ impl Compiler<'_> {
                             unreachable!("call_site makes calls")
                         };
                         Step::CacheRead { cache, miss }
+                    } else if let Some(db) =
+                        step.read.as_ref().or(step.write.as_ref().filter(|w| db_ids.contains_key(w.get_ref())))
+                    {
+                        let writing = step.write.is_some();
+                        let field = if writing { "write" } else { "read" };
+                        let db_id = *db_ids.get(db.get_ref()).ok_or_else(|| {
+                            let mut e = self
+                                .src
+                                .error_at(db.span(), format!("no database named `{}`", db.get_ref()))
+                                .with_key(format!("{key}.read"));
+                            e.hint = Some(match closest(db.get_ref(), db_ids.keys().map(String::as_str)) {
+                                Some(c) => format!("did you mean `{c}`?"),
+                                None => format!(
+                                    "define it: [databases.{}] with keys, lag, read = \"replica.query\" and write = \"primary.update\"",
+                                    db.get_ref()
+                                ),
+                            });
+                            e
+                        })?;
+                        let d = &databases[db_id as usize];
+                        let op = if writing { d.write_op } else { d.read_op };
+                        let ctx = CallContext {
+                            op_id,
+                            service: service_id,
+                            probability: 1.0,
+                            key: &format!("{key}.{field}"),
+                            span: db.span(),
+                        };
+                        let Action::Call { call } = self.call_site(
+                            &CallSpec::of_step(step),
+                            op,
+                            &ctx,
+                            &pool_ids,
+                            &pools,
+                            &mut edges,
+                            &mut calls,
+                        )?
+                        else {
+                            unreachable!("call_site makes calls")
+                        };
+                        if writing { Step::DbWrite { db: db_id, call } } else { Step::DbRead { db: db_id, call } }
                     } else if let Some(name) = &step.write {
                         Step::CacheWrite { cache: self.cache_id(name, &cache_ids, &format!("{key}.write"))? }
                     } else if let Some(c) = &step.compute {
@@ -604,14 +757,7 @@ impl Compiler<'_> {
                         let stream = self.stream(format!("compute:{name}#{i}"));
                         Step::Compute { dist, stream }
                     } else if let Some(target) = &step.call {
-                        let spec = CallSpec {
-                            latency: &step.latency,
-                            response_size: step.response_size,
-                            count: step.count,
-                            parallel: step.parallel,
-                            quorum: &step.quorum,
-                            pool: &step.pool,
-                        };
+                        let spec = CallSpec::of_step(step);
                         let op = resolve(&OpRef { name: target, key: format!("{key}.call") })?;
                         let ctx = CallContext {
                             op_id,
@@ -627,6 +773,7 @@ impl Compiler<'_> {
                             from: op_id,
                             to: op,
                             weight: 1.0,
+                            items: 1.0,
                             span: target.span(),
                             key: format!("{key}.forward"),
                         });
@@ -654,6 +801,7 @@ impl Compiler<'_> {
                                         count: arm.count,
                                         parallel: arm.parallel,
                                         quorum: &arm.quorum,
+                                        batch: arm.batch,
                                         pool: &arm.pool,
                                     };
                                     let op = resolve(&OpRef { name: target, key: format!("{akey}.call") })?;
@@ -672,17 +820,25 @@ impl Compiler<'_> {
                                         from: op_id,
                                         to: op,
                                         weight: arm.p.0,
+                                        items: 1.0,
                                         span: target.span(),
                                         key: format!("{akey}.forward"),
                                     });
                                     Action::Forward { op }
                                 }
                                 (None, None) => {
-                                    if arm.count.is_some() {
+                                    if arm.count.is_some()
+                                        || arm.parallel.is_some()
+                                        || arm.quorum.is_some()
+                                        || arm.batch.is_some()
+                                        || arm.pool.is_some()
+                                        || arm.latency.is_some()
+                                        || arm.response_size.is_some()
+                                    {
                                         return Err(self.err(
                                             arm_spanned.span(),
                                             akey,
-                                            "`count` applies to `call` only",
+                                            "`count`, `parallel`, `quorum`, `batch`, `pool`, `latency` and `response_size` apply to `call` only",
                                         ));
                                     }
                                     Action::Continue
@@ -711,6 +867,8 @@ impl Compiler<'_> {
                     service: service_id,
                     demand,
                     demand_stream,
+                    per_item,
+                    per_item_stream,
                     steps: first_step..steps.len() as u32,
                     mean_cpu,
                 });
@@ -750,11 +908,12 @@ impl Compiler<'_> {
         }
 
         let mut visits = Vec::with_capacity(classes.len());
+        let mut item_visits = Vec::with_capacity(classes.len());
         for class in &classes {
-            visits.push(
-                expected_visits(ops.len(), &edges, class.target)
-                    .map_err(|cycle| self.cycle_error(&edges, &cycle, &ops))?,
-            );
+            let v = expected_visits(ops.len(), &edges, class.target)
+                .map_err(|cycle| self.cycle_error(&edges, &cycle, &ops))?;
+            item_visits.push(expected_items(&v, &edges, class.target));
+            visits.push(v);
         }
 
         let priority_levels = classes.iter().map(|c| c.priority).max().unwrap_or(0).saturating_add(1);
@@ -765,6 +924,7 @@ impl Compiler<'_> {
             pools,
             latencies: self.latencies.into_inner(),
             caches,
+            databases,
             settings,
             services,
             ops,
@@ -773,6 +933,7 @@ impl Compiler<'_> {
             classes,
             streams: self.streams.into_inner(),
             visits,
+            item_visits,
             priority_levels,
             warnings: Vec::new(),
         };
@@ -876,6 +1037,7 @@ impl Compiler<'_> {
             to: op,
             weight: ctx.probability * f64::from(count) * f64::from(parallel),
             span: ctx.span.clone(),
+            items: f64::from(spec.batch.map_or(1, |b| b.0)),
             key: format!("{}.call", ctx.key),
         });
         let (latency, latency_stream) = match spec.latency.as_ref().map(|d| &d.0).or(self.network.latency.as_ref()) {
@@ -888,7 +1050,8 @@ impl Compiler<'_> {
         };
         let bytes = spec.response_size.map_or(0.0, |b| b.0);
         let transfer = bytes / self.network.bandwidth;
-        calls.push(Call { op, count, parallel, quorum, pool, latency, latency_stream, bytes, transfer });
+        let batch = spec.batch.map_or(1, |b| b.0);
+        calls.push(Call { op, count, parallel, quorum, batch, pool, latency, latency_stream, bytes, transfer });
         Ok(Action::Call { call: (calls.len() - 1) as u32 })
     }
 
@@ -1001,6 +1164,8 @@ struct Edge {
     from: u32,
     to: u32,
     weight: f64,
+    /// Batch items each traversal carries.
+    items: f64,
     span: Range<usize>,
     key: String,
 }
@@ -1049,6 +1214,17 @@ fn expected_visits(n: usize, edges: &[Edge], entry: u32) -> Result<Vec<f64>, Vec
     Ok(visits)
 }
 
+/// Expected batch items through each op per request: every traversal of an
+/// edge brings its call's batch; the request itself is one item.
+fn expected_items(visits: &[f64], edges: &[Edge], entry: u32) -> Vec<f64> {
+    let mut items = vec![0.0; visits.len()];
+    items[entry as usize] = 1.0;
+    for e in edges {
+        items[e.to as usize] += visits[e.from as usize] * e.weight * e.items;
+    }
+    items
+}
+
 /// A cycle among the reachable ops (for the error message).
 fn find_cycle(edges: &[Edge], reach: &[u32]) -> Vec<u32> {
     fn dfs(node: u32, edges: &[Edge], stack: &mut Vec<u32>, done: &mut Vec<u32>) -> Option<Vec<u32>> {
@@ -1082,10 +1258,10 @@ fn find_cycle(edges: &[Edge], reach: &[u32]) -> Vec<u32> {
 /// Offered CPU load per service from open classes, as a fraction of its cores.
 pub fn offered_cpu_load(net: &Network) -> Vec<f64> {
     let mut load = vec![0.0; net.services.len()];
-    for (class, visits) in net.classes.iter().zip(&net.visits) {
+    for (c, class) in net.classes.iter().enumerate() {
         let Some(rate) = class.open_rate() else { continue };
-        for (op, v) in net.ops.iter().zip(visits) {
-            load[op.service as usize] += rate * v * op.mean_cpu;
+        for (o, op) in net.ops.iter().enumerate() {
+            load[op.service as usize] += rate * net.cpu_per_request(c, o);
         }
     }
     for (l, s) in load.iter_mut().zip(&net.services) {

@@ -73,6 +73,9 @@ pub struct Summary {
     /// Per keyed cache.
     #[serde(default)]
     pub caches: Vec<CacheSummary>,
+    /// Per replicated database.
+    #[serde(default)]
+    pub databases: Vec<DatabaseSummary>,
     /// Cost of the deployment.
     pub cost: CostSummary,
     /// Things the user should know (saturation, the in-flight cap).
@@ -181,6 +184,19 @@ pub struct PoolSummary {
     pub mean_wait_s: Estimate,
     /// Waits that timed out, per second.
     pub timeouts_per_s: Estimate,
+}
+
+/// One replicated database.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DatabaseSummary {
+    /// Database name.
+    pub name: String,
+    /// Fraction of replica reads of a key whose latest write had not replicated yet.
+    pub stale_ratio: Estimate,
+    /// Replica reads per second.
+    pub reads_per_s: Estimate,
+    /// Primary writes per second.
+    pub writes_per_s: Estimate,
 }
 
 /// One keyed cache.
@@ -314,6 +330,20 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
             }
         })
         .collect();
+    let databases = net
+        .databases
+        .iter()
+        .enumerate()
+        .map(|(i, db)| {
+            let m = |f: fn(&crate::stats::DatabaseMetrics) -> f64| est(runs, move |r| f(&r.databases[i]));
+            DatabaseSummary {
+                name: db.name.clone(),
+                stale_ratio: m(|x| x.stale_ratio),
+                reads_per_s: m(|x| x.reads_per_s),
+                writes_per_s: m(|x| x.writes_per_s),
+            }
+        })
+        .collect();
     let per_hour = net.cost_per_hour();
     let cost = CostSummary { per_hour, per_million_requests: est(runs, |r| r.cost_per_million) };
 
@@ -349,6 +379,7 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
         services,
         pools,
         caches,
+        databases,
         cost,
         warnings,
     }

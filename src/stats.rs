@@ -112,6 +112,17 @@ pub struct CacheRun {
     pub writes: u64,
 }
 
+/// One replicated database in one replication.
+#[derive(Debug, Clone, Default)]
+pub struct DatabaseRun {
+    /// Reads sent to replicas.
+    pub reads: u64,
+    /// Reads of a key whose latest write had not reached the replicas.
+    pub stale: u64,
+    /// Writes committed on the primary.
+    pub writes: u64,
+}
+
 /// Everything one replication measured.
 #[derive(Debug, Clone)]
 pub struct RunStats {
@@ -127,6 +138,8 @@ pub struct RunStats {
     pub pools: Vec<PoolRun>,
     /// Per cache, in model order.
     pub caches: Vec<CacheRun>,
+    /// Per replicated database, in model order.
+    pub databases: Vec<DatabaseRun>,
     /// When `max_in_flight` was first reached [s of simulated time], if it was.
     pub cap_hit_at: Option<f64>,
 }
@@ -213,6 +226,9 @@ pub struct RunMetrics {
     /// Per cache, in model order.
     #[serde(default)]
     pub caches: Vec<CacheMetrics>,
+    /// Per replicated database, in model order.
+    #[serde(default)]
+    pub databases: Vec<DatabaseMetrics>,
     /// Cost per million successful requests.
     #[serde(with = "nan_as_null")]
     pub cost_per_million: f64,
@@ -284,6 +300,15 @@ pub struct CacheMetrics {
     pub stale_ratio: f64,
     pub reads_per_s: f64,
     pub misses_per_s: f64,
+    pub writes_per_s: f64,
+}
+
+/// One replicated database in one replication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct DatabaseMetrics {
+    pub stale_ratio: f64,
+    pub reads_per_s: f64,
     pub writes_per_s: f64,
 }
 
@@ -367,6 +392,15 @@ impl RunMetrics {
                 writes_per_s: c.writes as f64 / run.observed,
             })
             .collect();
+        let databases = run
+            .databases
+            .iter()
+            .map(|d| DatabaseMetrics {
+                stale_ratio: ratio(d.stale, d.reads),
+                reads_per_s: d.reads as f64 / run.observed,
+                writes_per_s: d.writes as f64 / run.observed,
+            })
+            .collect();
         let ok: u64 = run.classes.iter().map(|c| c.completed).sum();
         let per_hour = net.cost_per_hour();
         RunMetrics {
@@ -377,6 +411,7 @@ impl RunMetrics {
             services,
             pools,
             caches,
+            databases,
             cost_per_million: if ok == 0 { f64::NAN } else { per_hour / 3600.0 / (ok as f64 / run.observed) * 1e6 },
         }
     }

@@ -255,6 +255,8 @@ const POOL_COLUMNS: [&str; 4] = ["utilisation", "exhausted", "mean_wait_s", "tim
 
 const CACHE_COLUMNS: [&str; 5] = ["hit_ratio", "stale_ratio", "reads_per_s", "misses_per_s", "writes_per_s"];
 
+const DATABASE_COLUMNS: [&str; 3] = ["stale_ratio", "reads_per_s", "writes_per_s"];
+
 /// Numbers as Rust prints them (shortest text that reads back exactly); empty for NaN.
 fn num(x: f64) -> String {
     if x.is_nan() { String::new() } else { x.to_string() }
@@ -278,6 +280,9 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord]) -> String {
     for c in &net.caches {
         header.extend(CACHE_COLUMNS.iter().map(|m| format!("cache.{}.{m}", c.name)));
     }
+    for d in &net.databases {
+        header.extend(DATABASE_COLUMNS.iter().map(|m| format!("database.{}.{m}", d.name)));
+    }
     header.extend(["cost_per_hour", "cost_per_million"].map(String::from));
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(&header).expect("in-memory write");
@@ -298,6 +303,9 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord]) -> String {
         }
         for c in &m.caches {
             row.extend([c.hit_ratio, c.stale_ratio, c.reads_per_s, c.misses_per_s, c.writes_per_s].map(num));
+        }
+        for d in &m.databases {
+            row.extend([d.stale_ratio, d.reads_per_s, d.writes_per_s].map(num));
         }
         row.extend([num(exp.networks[r.design][r.point].cost_per_hour()), num(m.cost_per_million)]);
         w.write_record(&row).expect("in-memory write");
@@ -347,6 +355,11 @@ fn summary_csv(results: &ExperimentResults) -> String {
             metric(format!("cache.{}.{m}", c.name));
         }
     }
+    for d in &first.summary.databases {
+        for m in DATABASE_COLUMNS {
+            metric(format!("database.{}.{m}", d.name));
+        }
+    }
     metric("cost_per_million".into());
     header.push("cost_per_hour".into());
     w.write_record(&header).expect("in-memory write");
@@ -377,6 +390,11 @@ fn summary_csv(results: &ExperimentResults) -> String {
         }
         for c in &p.summary.caches {
             for e in [&c.hit_ratio, &c.stale_ratio, &c.reads_per_s, &c.misses_per_s, &c.writes_per_s] {
+                put(e);
+            }
+        }
+        for d in &p.summary.databases {
+            for e in [&d.stale_ratio, &d.reads_per_s, &d.writes_per_s] {
                 put(e);
             }
         }

@@ -10,6 +10,7 @@
 
 mod events;
 mod instance;
+mod keys;
 mod slab;
 mod trace;
 
@@ -19,13 +20,14 @@ use rand::RngExt;
 
 pub use events::{EventKind, EventQueue, NS, Time, to_time};
 use instance::Instance;
+use keys::KeyChooser;
 use slab::{Job, Slab, Transit};
 pub use trace::{Journeys, NoTrace, Observer};
 
 use crate::config::{Balance, Discipline, WritePolicy};
 use crate::model::{Action, Arrivals, NONE, Network, Step};
 use crate::rng::{self, Stream};
-use crate::stats::{CacheRun, ClassRun, ErrorCause, PoolRun, RunStats, ServiceRun, latency_histogram};
+use crate::stats::{CacheRun, ClassRun, DatabaseRun, ErrorCause, PoolRun, RunStats, ServiceRun, latency_histogram};
 
 /// Simulates one replication of `net`.
 pub fn simulate(net: &Network, replication: u32) -> RunStats {
@@ -59,7 +61,13 @@ struct CacheState {
     /// Last write per key.
     written: Vec<Time>,
     ttl: Time,
-    zipf: Option<rand_distr::Zipf<f64>>,
+    keys: KeyChooser,
+}
+
+/// Rows of one replicated database: when each key's latest write reaches the replicas.
+struct DatabaseState {
+    visible_at: Vec<Time>,
+    keys: KeyChooser,
 }
 
 /// One pool instance: connections, waiters and time-weighted use.
@@ -119,6 +127,8 @@ struct Sim<'n, O: Observer> {
     pools: Vec<PoolRun>,
     cache_states: Vec<CacheState>,
     caches: Vec<CacheRun>,
+    db_states: Vec<DatabaseState>,
+    databases: Vec<DatabaseRun>,
     in_flight: u32,
     observing: bool,
     observe_from: Time,
@@ -204,12 +214,16 @@ impl<'n, O: Observer> Sim<'n, O> {
                     filled: vec![Time::MAX; c.keys as usize],
                     written: vec![0; c.keys as usize],
                     ttl: to_time(c.ttl),
-                    zipf: (c.zipf > 0.0).then(|| {
-                        rand_distr::Zipf::new(f64::from(c.keys), c.zipf).expect("validated: keys >= 1, s > 0")
-                    }),
+                    keys: KeyChooser::new(c.keys, c.zipf),
                 })
                 .collect(),
             caches: vec![CacheRun::default(); net.caches.len()],
+            db_states: net
+                .databases
+                .iter()
+                .map(|d| DatabaseState { visible_at: vec![0; d.keys as usize], keys: KeyChooser::new(d.keys, d.zipf) })
+                .collect(),
+            databases: vec![DatabaseRun::default(); net.databases.len()],
             in_flight: 0,
             observing: false,
             observe_from: warmup,
@@ -331,6 +345,7 @@ impl<'n, O: Observer> Sim<'n, O> {
             services: self.services,
             pools: self.pools,
             caches: self.caches,
+            databases: self.databases,
             cap_hit_at: self.cap_hit_at.map(|t| t as f64 / NS),
         }
     }
@@ -492,12 +507,16 @@ impl<'n, O: Observer> Sim<'n, O> {
         }
         job.pc = 0;
         self.obs.started(now, id, job.op, job.instance, now - job.enqueued);
+        let mut work = 0;
         if let Some(demand) = &op.demand {
-            let work = to_time(demand.sample(&mut self.streams[op.demand_stream as usize]));
-            if work > 0 {
-                self.compute(id, work);
-                return;
-            }
+            work = to_time(demand.sample(&mut self.streams[op.demand_stream as usize]));
+        }
+        if let Some(per_item) = &op.per_item {
+            let items = f64::from(self.jobs[id].items);
+            work += to_time(per_item.sample(&mut self.streams[op.per_item_stream as usize]) * items);
+        }
+        if work > 0 {
+            return self.compute(id, work);
         }
         self.run_steps(id);
     }
@@ -584,6 +603,40 @@ impl<'n, O: Observer> Sim<'n, O> {
                         continue;
                     }
                 },
+                &Step::DbRead { db, call } => {
+                    let state = &self.db_states[db as usize];
+                    let key = state.keys.sample(&mut self.streams[self.net.databases[db as usize].key_stream as usize]);
+                    // The replicas have not applied the key's latest write yet.
+                    let stale = self.now < state.visible_at[key as usize];
+                    if self.observing {
+                        let stats = &mut self.databases[db as usize];
+                        stats.reads += 1;
+                        stats.stale += u64::from(stale);
+                    }
+                    self.obs.replica_read(self.now, id, db, key, stale);
+                    return self.begin_call(id, call);
+                }
+                &Step::DbWrite { db, call } => {
+                    let d = &self.net.databases[db as usize];
+                    if self.jobs[id].phase == 0 {
+                        let key = self.db_states[db as usize].keys.sample(&mut self.streams[d.key_stream as usize]);
+                        let job = &mut self.jobs[id];
+                        job.key = key;
+                        job.phase = 3;
+                        return self.begin_call(id, call);
+                    }
+                    // The primary committed: replicas see it after the lag, in commit order.
+                    let lag = to_time(d.lag.sample(&mut self.streams[d.lag_stream as usize]));
+                    let job = &mut self.jobs[id];
+                    let visible = &mut self.db_states[db as usize].visible_at[job.key as usize];
+                    *visible = (*visible).max(self.now.saturating_add(lag));
+                    if self.observing {
+                        self.databases[db as usize].writes += 1;
+                    }
+                    job.phase = 0;
+                    job.pc += 1;
+                    continue;
+                }
                 &Step::CacheWrite { cache } => {
                     let key = self.sample_key(cache) as usize;
                     let now = self.now;
@@ -609,20 +662,7 @@ impl<'n, O: Observer> Sim<'n, O> {
                 }
             };
             match action {
-                Action::Call { call } => {
-                    let c = self.net.calls[call as usize];
-                    let job = &mut self.jobs[id];
-                    job.calling = call;
-                    job.remaining = c.count;
-                    if c.pool != NONE {
-                        let at = job.instance;
-                        let instance = self.pool_instance(c.pool, at);
-                        if !self.acquire(id, instance) {
-                            return;
-                        }
-                    }
-                    return self.start_round(id);
-                }
+                Action::Call { call } => return self.begin_call(id, call),
                 Action::Forward { op } => {
                     self.obs.forward(self.now, id, op);
                     self.release(id);
@@ -636,6 +676,23 @@ impl<'n, O: Observer> Sim<'n, O> {
         }
     }
 
+    /// Begins call site `call`: takes its pool connection (or queues for
+    /// one), then sends the first round.
+    fn begin_call(&mut self, id: u32, call: u32) {
+        let c = self.net.calls[call as usize];
+        let job = &mut self.jobs[id];
+        job.calling = call;
+        job.remaining = c.count;
+        if c.pool != NONE {
+            let at = job.instance;
+            let instance = self.pool_instance(c.pool, at);
+            if !self.acquire(id, instance) {
+                return;
+            }
+        }
+        self.start_round(id);
+    }
+
     /// Starts a call from `parent` to `op`.
     fn spawn(&mut self, parent: u32, op: u32) {
         let p = &self.jobs[parent];
@@ -643,6 +700,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         child.parent_gen = self.jobs.generation(parent);
         child.parent_token = p.token;
         let call = self.net.calls[p.calling as usize];
+        child.items = call.batch;
         // Network: half the round trip out, the other half and the payload back.
         let mut outbound = 0;
         if call.latency != NONE {
@@ -764,12 +822,8 @@ impl<'n, O: Observer> Sim<'n, O> {
 
     /// A key of `cache`, by the cache's popularity (Zipf or uniform).
     fn sample_key(&mut self, cache: u32) -> u32 {
-        let c = &self.net.caches[cache as usize];
-        let rng = &mut self.streams[c.stream as usize];
-        match &self.cache_states[cache as usize].zipf {
-            Some(z) => (rand_distr::Distribution::sample(z, rng) as u32).clamp(1, c.keys) - 1,
-            None => rng.random_range(0..c.keys),
-        }
+        let rng = &mut self.streams[self.net.caches[cache as usize].stream as usize];
+        self.cache_states[cache as usize].keys.sample(rng)
     }
 
     /// Sends one round of a call: `parallel` copies, awaiting `quorum` replies.

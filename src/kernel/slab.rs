@@ -51,10 +51,13 @@ pub struct Job {
     pub holds_thread: bool,
     /// Waits in a pool's queue.
     pub waiting_pool: bool,
-    /// Phase of a cache read step: 0 idle, 1 looking up, 2 on the miss path.
+    /// Phase of a multi-part step: 0 idle; cache read 1 looking up, 2 on the
+    /// miss path; database write 3 waiting for the primary.
     pub phase: u8,
-    /// The key a cache step is working on.
+    /// The key a cache or database step is working on.
     pub key: u32,
+    /// Items the call that created this job carries (its batch size).
+    pub items: u32,
     /// On the network: travelling to its service, or its reply travelling back.
     pub transit: Transit,
     /// Set when the job failed; it unwinds to the request.
@@ -86,6 +89,7 @@ impl Job {
             waiting_pool: false,
             phase: 0,
             key: 0,
+            items: 1,
             transit: Transit::None,
             failure: None,
         }

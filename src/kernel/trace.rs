@@ -25,6 +25,8 @@ pub trait Observer {
     fn branch(&mut self, _now: Time, _job: u32, _arm: usize, _arms: &[Arm]) {}
     /// A cache read of `key` hit or missed.
     fn cache(&mut self, _now: Time, _job: u32, _cache: u32, _key: u32, _hit: bool) {}
+    /// A database read goes to a replica; `stale` when the key's last write has not reached it.
+    fn replica_read(&mut self, _now: Time, _job: u32, _db: u32, _key: u32, _stale: bool) {}
     /// The job moves on to `op`, freeing its thread.
     fn forward(&mut self, _now: Time, _job: u32, _op: u32) {}
     /// The job was turned away by a full queue.
@@ -169,6 +171,15 @@ impl Observer for Journeys<'_> {
     fn cache(&mut self, now: Time, job: u32, cache: u32, key: u32, hit: bool) {
         let name = &self.net.caches[cache as usize].name;
         let text = format!("cache `{name}` key {key}: {}", if hit { "hit" } else { "miss" });
+        self.line(now, job, text);
+    }
+
+    fn replica_read(&mut self, now: Time, job: u32, db: u32, key: u32, stale: bool) {
+        let name = &self.net.databases[db as usize].name;
+        let text = format!(
+            "database `{name}` key {key}: read from a replica{}",
+            if stale { " (stale: the latest write has not replicated yet)" } else { "" }
+        );
         self.line(now, job, text);
     }
 

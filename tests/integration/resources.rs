@@ -343,3 +343,140 @@ fn bad_caches_are_located() {
     let err = capsim::model::from_str(&unknown).unwrap_err();
     assert!(err.to_string().contains("no cache named `cc`") && err.line.is_some(), "{err}");
 }
+
+fn replicated(keys: u32, zipf: f64, lag: &str, writes: f64) -> String {
+    format!(
+        r#"
+        [simulation]
+        duration = "4000s"
+        warmup = "200s"
+        replications = 10
+        seed = 41
+
+        [databases.d]
+        keys = {keys}
+        zipf = {zipf}
+        lag = "{lag}"
+        read = "replica.query"
+        write = "primary.update"
+
+        [workload.read]
+        target = "app.read"
+        rate = "100/s"
+
+        [workload.write]
+        target = "app.write"
+        rate = "{writes}/s"
+
+        [services.app]
+        concurrency = "event_loop"
+
+        [services.app.ops.read]
+        steps = [{{ read = "d" }}]
+
+        [services.app.ops.write]
+        steps = [{{ write = "d" }}]
+
+        [services.primary]
+        threads = 100000
+
+        [services.primary.ops.update]
+
+        [services.replica]
+        instances = 3
+        threads = 100000
+
+        [services.replica.ops.query]
+        demand = "const(1us)"
+        "#
+    )
+}
+
+/// Stale fraction of replica reads: writes to key k arrive as a Poisson
+/// stream of rate W p_k, each pending for its lag, so the writes not yet
+/// replicated form an M/G/infinity population with mean W p_k E[lag]; a
+/// Poisson read finds at least one with probability 1 - exp(-W p_k E[lag]).
+fn stale_ratio(keys: u32, zipf: f64, writes: f64, mean_lag: f64) -> f64 {
+    let weights: Vec<f64> = (1..=keys).map(|k| f64::from(k).powf(-zipf)).collect();
+    let total: f64 = weights.iter().sum();
+    weights
+        .iter()
+        .map(|w| {
+            let p = w / total;
+            p * (1.0 - (-writes * p * mean_lag).exp())
+        })
+        .sum()
+}
+
+#[test]
+fn stale_replica_reads_match_theory_for_uniform_keys() {
+    // Any lag distribution gives the same answer (M/G/infinity is insensitive).
+    let s = summary(&replicated(100, 0.0, "lognormal(mean=1s, cv=2)", 50.0));
+    let want = stale_ratio(100, 0.0, 50.0, 1.0);
+    assert!((want - (1.0 - (-0.5f64).exp())).abs() < 1e-12);
+    assert_agrees("uniform stale ratio", &s.databases[0].stale_ratio, want, 0.01);
+}
+
+#[test]
+fn stale_replica_reads_match_theory_for_zipf_keys() {
+    let s = summary(&replicated(2000, 1.0, "exp(200ms)", 20.0));
+    let want = stale_ratio(2000, 1.0, 20.0, 0.2);
+    assert_agrees("Zipf stale ratio", &s.databases[0].stale_ratio, want, 0.02);
+}
+
+#[test]
+fn reads_go_to_the_replicas_and_writes_to_the_primary() {
+    let s = summary(&replicated(100, 0.0, "exp(1s)", 50.0));
+    let throughput = |name: &str| s.services.iter().find(|v| v.name == name).unwrap().throughput_per_s.value;
+    let one_request = 1.0 / s.observed_s.value;
+    assert!((throughput("replica") - s.databases[0].reads_per_s.value).abs() <= one_request);
+    assert!((throughput("primary") - s.databases[0].writes_per_s.value).abs() <= one_request);
+    assert_agrees("replica reads", &s.databases[0].reads_per_s, 100.0, 0.01);
+    assert_agrees("primary writes", &s.databases[0].writes_per_s, 50.0, 0.01);
+}
+
+#[test]
+fn bad_databases_are_located() {
+    let unknown = replicated(10, 0.0, "exp(1s)", 1.0).replace("{ read = \"d\" }", "{ read = \"dd\" }");
+    let err = capsim::model::from_str(&unknown).unwrap_err();
+    assert!(err.to_string().contains("no database named `dd`") && err.line.is_some(), "{err}");
+    let no_op = replicated(10, 0.0, "exp(1s)", 1.0).replace("read = \"replica.query\"", "read = \"replica.get\"");
+    let err = capsim::model::from_str(&no_op).unwrap_err();
+    assert!(err.to_string().contains("replica.get") && err.key.as_deref() == Some("databases.d.read"), "{err}");
+    let no_replicas = replicated(10, 0.0, "exp(1s)", 1.0).replace("instances = 3", "instances = 0");
+    let err = capsim::model::from_str(&no_replicas).unwrap_err();
+    assert!(err.line.is_some() && err.to_string().contains("instances"), "{err}");
+}
+
+#[test]
+fn batch_demand_is_a_fixed_part_plus_a_part_per_item() {
+    // One server behind a front end that adds no delay: M/G/1 with service
+    // 1 ms + 5 x Exp(1 ms), mean 6 ms and variance 25 ms^2.
+    let text = r#"
+        [simulation]
+        duration = "20000s"
+        warmup = "500s"
+        replications = 10
+        seed = 43
+
+        [workload.main]
+        target = "front.page"
+        rate = "100/s"
+
+        [services.front]
+        concurrency = "event_loop"
+
+        [services.front.ops.page]
+        steps = [{ call = "back.get", batch = 5 }]
+
+        [services.back.ops.get]
+        demand = "const(1ms)"
+        per_item = "exp(1ms)"
+    "#;
+    let s = summary(text);
+    let t = capsim::theory::mg1(100.0, 0.006, 25.0 / 36.0).unwrap();
+    let back = &s.services[1];
+    assert_agrees("batched utilisation", &back.utilisation, 0.6, 0.01);
+    assert_agrees("batched M/G/1 wait", &back.mean_wait_s, t.mean_wait, 0.04);
+    assert_agrees("batched response", &s.classes[0].latency_s.mean, t.mean_response, 0.03);
+}
