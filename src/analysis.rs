@@ -105,8 +105,8 @@ fn visit(net: &Network, service: usize) -> Visit {
     let mut second = 0.0;
     let mut means = Vec::new();
     let mut exponential = true;
-    for (c, (class, visits)) in net.classes.iter().zip(&net.visits).enumerate() {
-        let Some(r) = class.open_rate() else { continue };
+    for (c, visits) in net.visits.iter().enumerate() {
+        let Some(r) = net.admitted_rate(c) else { continue };
         for op_id in svc.ops.clone() {
             let op = &net.ops[op_id as usize];
             let w = r * visits[op_id as usize];

@@ -218,6 +218,97 @@ pub struct WorkloadConfig {
     /// Queue priority at services with `discipline = "priority"` (0 is served first).
     #[serde(default)]
     pub priority: u8,
+    /// Distinct clients the class's requests come from, uniformly (for per-client rate limits).
+    pub clients: Option<Positive<u32>>,
+}
+
+/// `retry = { ... }` on a call: how often and how patiently a round is retried.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryConfig {
+    /// Attempts in all, the first included.
+    pub attempts: Positive<u32>,
+    /// Wait before the first retry.
+    #[serde(default)]
+    pub backoff: Seconds,
+    /// Each further retry waits this many times longer.
+    #[serde(default = "factor_one")]
+    pub factor: PositiveF64,
+    /// Longest wait between attempts (default: no cap).
+    pub cap: Option<Seconds>,
+    /// Randomisation of each wait.
+    #[serde(default)]
+    pub jitter: Jitter,
+    /// Retry budget: retries may add at most this fraction to the calls made (default: unlimited).
+    pub budget: Option<NonNegativeF64>,
+    /// After a 429, wait at least as long as the limiter's Retry-After.
+    #[serde(default)]
+    pub honor_retry_after: bool,
+}
+
+fn factor_one() -> PositiveF64 {
+    PositiveF64(1.0)
+}
+
+/// How a retry's wait is randomised.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Jitter {
+    /// Exactly the backoff.
+    None,
+    /// Uniform between zero and the backoff ("full jitter").
+    #[default]
+    Full,
+    /// Half the backoff plus uniform up to the other half.
+    Equal,
+}
+
+/// `breaker = { ... }` on a call: closed, open and half-open.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakerConfig {
+    /// Fraction of failed rounds over the window that opens the breaker.
+    pub failure_rate: Probability,
+    /// Rolling window the failure rate is measured over.
+    pub window: PositiveSeconds,
+    /// Rounds in the window before the rate counts.
+    #[serde(default = "twenty")]
+    pub min_calls: Positive<u32>,
+    /// Time the breaker stays open before letting one probe through (half-open).
+    pub open_for: PositiveSeconds,
+    /// While open: skip the call as if it succeeded (a fallback) instead of failing.
+    #[serde(default)]
+    pub fallback: bool,
+}
+
+fn twenty() -> Positive<u32> {
+    Positive(20)
+}
+
+/// `rate_limit = { ... }` on a service: a token bucket.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// Tokens added per second.
+    pub rate: Rate,
+    /// Bucket size: requests admitted at once after a quiet spell.
+    pub burst: Positive<u32>,
+    /// One bucket per client (default), per request class, or one for the service.
+    #[serde(default)]
+    pub per: LimitScope,
+}
+
+/// Whose requests share a token bucket.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitScope {
+    /// Each client of each class.
+    #[default]
+    Client,
+    /// Each request class.
+    Class,
+    /// Everyone.
+    Service,
 }
 
 /// How an open class spaces its arrivals.
@@ -258,6 +349,10 @@ pub struct ServiceConfig {
     pub concurrency: Concurrency,
     /// Event loop: requests in flight per instance (default 10000).
     pub max_in_flight: Option<Positive<u32>>,
+    /// A token bucket in front of the service (HTTP 429 when empty).
+    pub rate_limit: Option<Spanned<RateLimitConfig>>,
+    /// Load shedding: reject an arrival whose expected wait for a thread exceeds this.
+    pub shed_wait: Option<PositiveSeconds>,
     /// Queue order.
     #[serde(default)]
     pub discipline: Discipline,
@@ -311,6 +406,9 @@ pub struct OpConfig {
     pub demand: Option<DistSpec>,
     /// More CPU work per item of a batched call (`batch` on the call).
     pub per_item: Option<DistSpec>,
+    /// Probability that the operation fails when it ends (HTTP 500).
+    #[serde(default)]
+    pub error_rate: Option<Probability>,
     /// What the operation does after its demand, in order.
     #[serde(default)]
     pub steps: Vec<Spanned<StepConfig>>,
@@ -330,6 +428,12 @@ pub struct StepConfig {
     pub quorum: Option<Spanned<Positive<u32>>>,
     /// Items per call: the callee's `per_item` demand is paid this many times.
     pub batch: Option<Positive<u32>>,
+    /// The caller gives up on a round after this long; the callee's work goes on (orphaned).
+    pub timeout: Option<PositiveSeconds>,
+    /// Retries of a failed or timed-out round.
+    pub retry: Option<Spanned<RetryConfig>>,
+    /// A circuit breaker around the call.
+    pub breaker: Option<Spanned<BreakerConfig>>,
     /// A connection pool held around the call (all its repetitions).
     pub pool: Option<Spanned<String>>,
     /// Round-trip network latency of each copy of the call (default: `[network] latency`).
@@ -368,6 +472,12 @@ pub struct ArmConfig {
     pub quorum: Option<Spanned<Positive<u32>>>,
     /// Items per call (the callee's `per_item` demand is paid this many times).
     pub batch: Option<Positive<u32>>,
+    /// The caller gives up on a round after this long.
+    pub timeout: Option<PositiveSeconds>,
+    /// Retries of a failed or timed-out round.
+    pub retry: Option<Spanned<RetryConfig>>,
+    /// A circuit breaker around the call.
+    pub breaker: Option<Spanned<BreakerConfig>>,
     /// A connection pool held around the call.
     pub pool: Option<Spanned<String>>,
     /// Round-trip network latency of each copy of the call (default: `[network] latency`).
@@ -397,6 +507,17 @@ pub struct Positive<T>(pub T);
 /// A finite number greater than zero.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PositiveF64(pub f64);
+
+/// A duration greater than zero.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PositiveSeconds(pub f64);
+
+impl<'de> Deserialize<'de> for PositiveSeconds {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let Seconds(s) = Seconds::deserialize(d)?;
+        if s > 0.0 { Ok(PositiveSeconds(s)) } else { Err(de::Error::custom("must be longer than zero")) }
+    }
+}
 
 /// A finite number of at least zero.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]

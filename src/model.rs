@@ -12,7 +12,7 @@ use std::ops::Range;
 use toml::Spanned;
 
 use crate::catalog::Catalog;
-use crate::config::{self, ArrivalProcess, Balance, Concurrency, Discipline, ModelFile, Source};
+use crate::config::{self, ArrivalProcess, Balance, Concurrency, Discipline, Jitter, LimitScope, ModelFile, Source};
 use crate::dist::Dist;
 use crate::error::{ModelError, closest};
 
@@ -47,6 +47,13 @@ pub struct Network {
     pub caches: Vec<Cache>,
     /// Replicated databases.
     pub databases: Vec<Database>,
+    /// Retry policies, referenced by `Call::retry`.
+    pub retries: Vec<Retry>,
+    /// Circuit breakers, referenced by `Call::breaker`.
+    pub breakers: Vec<Breaker>,
+    /// Call sites with a timeout, retries or a breaker (reported one by one),
+    /// referenced by `Call::guard`.
+    pub guarded: Vec<Guarded>,
     /// Request classes, in file order.
     pub classes: Vec<Class>,
     /// Names of the random streams, indexed by stream id; seeds derive from the name.
@@ -106,6 +113,79 @@ pub struct Service {
     pub balance_stream: u32,
     /// The service's operations.
     pub ops: Range<u32>,
+    /// Token bucket in front of the service.
+    pub rate_limit: Option<RateLimit>,
+    /// Load shedding: longest expected wait for a thread an arrival may face \[s\].
+    pub shed_wait: Option<f64>,
+}
+
+/// A token bucket: `rate` tokens per second, at most `burst` saved.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    /// Tokens per second.
+    pub rate: f64,
+    /// Bucket size.
+    pub burst: u32,
+    /// Whose requests share a bucket.
+    pub per: LimitScope,
+}
+
+/// How a call retries a failed or timed-out round.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Retry {
+    /// Attempts in all, the first included.
+    pub attempts: u32,
+    /// Wait before the first retry \[s\].
+    pub backoff: f64,
+    /// Growth of the wait per retry.
+    pub factor: f64,
+    /// Longest wait \[s\].
+    pub cap: f64,
+    /// Randomisation of the wait.
+    pub jitter: Jitter,
+    /// Retries allowed per call made; `None`: unlimited.
+    pub budget: Option<f64>,
+    /// Wait for the rate limiter's Retry-After after a 429.
+    pub honor_retry_after: bool,
+    /// Stream for jitter.
+    pub stream: u32,
+}
+
+/// A circuit breaker's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Breaker {
+    /// Failure fraction that opens it.
+    pub failure_rate: f64,
+    /// Rolling window \[s\].
+    pub window: f64,
+    /// Rounds needed in the window before it may open.
+    pub min_calls: u32,
+    /// Time open before a probe \[s\].
+    pub open_for: f64,
+    /// While open, skip the call as a success.
+    pub fallback: bool,
+}
+
+/// A call site reported on its own: attempts, retries, timeouts, breaker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guarded {
+    /// "caller.op -> callee.op" (numbered when a pair has several sites).
+    pub name: String,
+    /// The calling op.
+    pub caller: u32,
+    /// Index into `Network::calls`.
+    pub call: u32,
+}
+
+/// Names guarded call sites "caller -> callee", numbering repeats.
+fn name_guarded(guarded: &mut [Guarded], ops: &[Op], calls: &[Call]) {
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    for g in guarded {
+        let base = format!("{} -> {}", ops[g.caller as usize].name, ops[calls[g.call as usize].op as usize].name);
+        let n = seen.entry(base.clone()).or_insert(0);
+        *n += 1;
+        g.name = if *n == 1 { base } else { format!("{base} #{n}") };
+    }
 }
 
 impl Network {
@@ -136,6 +216,10 @@ pub struct Op {
     pub demand_stream: u32,
     /// Extra CPU work per item of a batched call (speed applied).
     pub per_item: Option<Dist>,
+    /// Probability the op fails when it ends.
+    pub error_rate: f64,
+    /// Stream for the failure draw.
+    pub error_stream: u32,
     /// Stream for per-item samples.
     pub per_item_stream: u32,
     /// The op's steps in `Network::steps`.
@@ -145,6 +229,28 @@ pub struct Op {
 }
 
 impl Network {
+    /// Open arrival rate of `class` that gets past a rate limiter at its
+    /// entry service [requests/s]; `None` for closed classes.
+    pub fn admitted_rate(&self, class: usize) -> Option<f64> {
+        let c = &self.classes[class];
+        let rate = c.open_rate()?;
+        let entry = self.ops[c.target as usize].service;
+        let Some(limit) = self.services[entry as usize].rate_limit else { return Some(rate) };
+        Some(match limit.per {
+            LimitScope::Client => rate.min(f64::from(c.clients) * limit.rate),
+            LimitScope::Class => rate.min(limit.rate),
+            LimitScope::Service => {
+                let total: f64 = self
+                    .classes
+                    .iter()
+                    .filter(|k| self.ops[k.target as usize].service == entry)
+                    .filter_map(Class::open_rate)
+                    .sum();
+                if total > limit.rate { rate * limit.rate / total } else { rate }
+            }
+        })
+    }
+
     /// Expected CPU seconds a request of `class` spends in `op`, per-item work included.
     pub fn cpu_per_request(&self, class: usize, op: usize) -> f64 {
         let o = &self.ops[op];
@@ -231,6 +337,14 @@ pub struct Call {
     pub quorum: u32,
     /// Items each copy carries (the callee pays its `per_item` demand per item).
     pub batch: u32,
+    /// The caller abandons a round after this long \[s\]; 0: never.
+    pub timeout: f64,
+    /// Retry policy (index into `Network::retries`), or `NONE`.
+    pub retry: u32,
+    /// Circuit breaker (index into `Network::breakers`), or `NONE`.
+    pub breaker: u32,
+    /// Index into `Network::guarded`, or `NONE`.
+    pub guard: u32,
     /// Pool held around all rounds, or `NONE`.
     pub pool: u32,
     /// Round-trip network latency (index into `Network::latencies`), or `NONE`.
@@ -335,6 +449,10 @@ pub struct Class {
     pub stream: u32,
     /// Queue priority (0 first).
     pub priority: u8,
+    /// Distinct clients sending the class's requests.
+    pub clients: u32,
+    /// Stream for choosing a request's client.
+    pub client_stream: u32,
 }
 
 impl Class {
@@ -355,7 +473,16 @@ pub fn compile(source: &Source) -> Result<Network, ModelError> {
         latency: file.network.latency.as_ref().map(|d| d.0.clone()),
         bandwidth: file.network.bandwidth.map_or(125e6, |b| b.0),
     };
-    Compiler { src: source, streams: Default::default(), latencies: Default::default(), network }.compile(file)
+    Compiler {
+        src: source,
+        streams: Default::default(),
+        latencies: Default::default(),
+        retries: Default::default(),
+        breakers: Default::default(),
+        guarded: Default::default(),
+        network,
+    }
+    .compile(file)
 }
 
 /// Reads, overrides, parses and compiles a model file.
@@ -374,6 +501,9 @@ struct Compiler<'a> {
     src: &'a Source,
     streams: std::cell::RefCell<Vec<String>>,
     latencies: std::cell::RefCell<Vec<Dist>>,
+    retries: std::cell::RefCell<Vec<Retry>>,
+    breakers: std::cell::RefCell<Vec<Breaker>>,
+    guarded: std::cell::RefCell<Vec<Guarded>>,
     network: NetworkDefaults,
 }
 
@@ -394,6 +524,9 @@ struct CallSpec<'s> {
     quorum: &'s Option<Spanned<config::Positive<u32>>>,
     batch: Option<config::Positive<u32>>,
     pool: &'s Option<Spanned<String>>,
+    timeout: Option<config::PositiveSeconds>,
+    retry: &'s Option<Spanned<config::RetryConfig>>,
+    breaker: &'s Option<Spanned<config::BreakerConfig>>,
 }
 
 impl<'s> CallSpec<'s> {
@@ -407,6 +540,9 @@ impl<'s> CallSpec<'s> {
             quorum: &step.quorum,
             batch: step.batch,
             pool: &step.pool,
+            timeout: step.timeout,
+            retry: &step.retry,
+            breaker: &step.breaker,
         }
     }
 }
@@ -501,6 +637,10 @@ impl Compiler<'_> {
                 parallel: 1,
                 quorum: 1,
                 batch: 1,
+                timeout: 0.0,
+                retry: NONE,
+                breaker: NONE,
+                guard: NONE,
                 pool: NONE,
                 latency: NONE,
                 latency_stream: NONE,
@@ -620,6 +760,8 @@ impl Compiler<'_> {
                 let demand_stream = self.stream(format!("demand:{name}"));
                 let per_item = op_cfg.per_item.as_ref().map(|d| d.0.scaled(1.0 / speed));
                 let per_item_stream = if per_item.is_some() { self.stream(format!("per_item:{name}")) } else { NONE };
+                let error_rate = op_cfg.error_rate.map_or(0.0, |p| p.0);
+                let error_stream = if error_rate > 0.0 { self.stream(format!("errors:{name}")) } else { NONE };
                 let mut mean_cpu = demand.as_ref().map_or(0.0, Dist::mean);
                 let first_step = steps.len() as u32;
                 let n_steps = op_cfg.steps.len();
@@ -645,6 +787,9 @@ impl Compiler<'_> {
                         .with_hint("write one of { call = \"svc.op\" }, { forward = \"svc.op\" }, { compute = \"exp(1ms)\" } or { branch = [...] }"));
                     }
                     let call_options = step.count.is_some()
+                        || step.timeout.is_some()
+                        || step.retry.is_some()
+                        || step.breaker.is_some()
                         || step.parallel.is_some()
                         || step.quorum.is_some()
                         || step.batch.is_some()
@@ -658,7 +803,7 @@ impl Compiler<'_> {
                         return Err(self.err(
                             step_spanned.span(),
                             key,
-                            "`count`, `parallel`, `quorum`, `batch`, `pool`, `latency` and `response_size` apply to calls only (`call`, and database `read` and `write`)",
+                            "`count`, `parallel`, `quorum`, `batch`, `pool`, `latency`, `response_size`, `timeout`, `retry` and `breaker` apply to calls only (`call`, and database `read` and `write`)",
                         ));
                     }
                     if step.forward.is_some() && i + 1 != n_steps {
@@ -694,6 +839,9 @@ impl Compiler<'_> {
                             quorum: &None,
                             batch: None,
                             pool: &None,
+                            timeout: None,
+                            retry: &None,
+                            breaker: &None,
                         };
                         let ctx = CallContext {
                             op_id,
@@ -803,6 +951,9 @@ impl Compiler<'_> {
                                         quorum: &arm.quorum,
                                         batch: arm.batch,
                                         pool: &arm.pool,
+                                        timeout: arm.timeout,
+                                        retry: &arm.retry,
+                                        breaker: &arm.breaker,
                                     };
                                     let op = resolve(&OpRef { name: target, key: format!("{akey}.call") })?;
                                     let ctx = CallContext {
@@ -828,6 +979,9 @@ impl Compiler<'_> {
                                 }
                                 (None, None) => {
                                     if arm.count.is_some()
+                                        || arm.timeout.is_some()
+                                        || arm.retry.is_some()
+                                        || arm.breaker.is_some()
                                         || arm.parallel.is_some()
                                         || arm.quorum.is_some()
                                         || arm.batch.is_some()
@@ -838,7 +992,7 @@ impl Compiler<'_> {
                                         return Err(self.err(
                                             arm_spanned.span(),
                                             akey,
-                                            "`count`, `parallel`, `quorum`, `batch`, `pool`, `latency` and `response_size` apply to `call` only",
+                                            "`count`, `parallel`, `quorum`, `batch`, `pool`, `latency`, `response_size`, `timeout`, `retry` and `breaker` apply to `call` only",
                                         ));
                                     }
                                     Action::Continue
@@ -869,6 +1023,8 @@ impl Compiler<'_> {
                     demand_stream,
                     per_item,
                     per_item_stream,
+                    error_rate,
+                    error_stream,
                     steps: first_step..steps.len() as u32,
                     mean_cpu,
                 });
@@ -887,6 +1043,11 @@ impl Compiler<'_> {
                 instance_type: svc.instance_type.as_ref().map(|t| t.get_ref().clone()),
                 balance_stream,
                 ops: first_op..ops.len() as u32,
+                rate_limit: svc.rate_limit.as_ref().map(|r| {
+                    let r = r.get_ref();
+                    RateLimit { rate: r.rate.0, burst: r.burst.0, per: r.per }
+                }),
+                shed_wait: svc.shed_wait.map(|w| w.0),
             });
         }
 
@@ -916,6 +1077,8 @@ impl Compiler<'_> {
             visits.push(v);
         }
 
+        let mut guarded = self.guarded.take();
+        name_guarded(&mut guarded, &ops, &calls);
         let priority_levels = classes.iter().map(|c| c.priority).max().unwrap_or(0).saturating_add(1);
         let mut network = Network {
             file: self.src.file.clone(),
@@ -925,6 +1088,9 @@ impl Compiler<'_> {
             latencies: self.latencies.into_inner(),
             caches,
             databases,
+            retries: self.retries.into_inner(),
+            breakers: self.breakers.into_inner(),
+            guarded,
             settings,
             services,
             ops,
@@ -1051,7 +1217,65 @@ impl Compiler<'_> {
         let bytes = spec.response_size.map_or(0.0, |b| b.0);
         let transfer = bytes / self.network.bandwidth;
         let batch = spec.batch.map_or(1, |b| b.0);
-        calls.push(Call { op, count, parallel, quorum, batch, pool, latency, latency_stream, bytes, transfer });
+        let retry = match spec.retry {
+            Some(r) => {
+                let cfg = r.get_ref();
+                let stream = self.stream(format!("retry:{}", ctx.key));
+                let mut retries = self.retries.borrow_mut();
+                retries.push(Retry {
+                    attempts: cfg.attempts.0,
+                    backoff: cfg.backoff.0,
+                    factor: cfg.factor.0,
+                    cap: cfg.cap.map_or(f64::INFINITY, |c| c.0),
+                    jitter: cfg.jitter,
+                    budget: cfg.budget.map(|b| b.0),
+                    honor_retry_after: cfg.honor_retry_after,
+                    stream,
+                });
+                (retries.len() - 1) as u32
+            }
+            None => NONE,
+        };
+        let breaker = match spec.breaker {
+            Some(b) => {
+                let cfg = b.get_ref();
+                let mut breakers = self.breakers.borrow_mut();
+                breakers.push(Breaker {
+                    failure_rate: cfg.failure_rate.0,
+                    window: cfg.window.0,
+                    min_calls: cfg.min_calls.0,
+                    open_for: cfg.open_for.0,
+                    fallback: cfg.fallback,
+                });
+                (breakers.len() - 1) as u32
+            }
+            None => NONE,
+        };
+        let timeout = spec.timeout.map_or(0.0, |t| t.0);
+        let guard = if timeout > 0.0 || retry != NONE || breaker != NONE {
+            // Named once every op exists (see `name_guarded`).
+            let mut guarded = self.guarded.borrow_mut();
+            guarded.push(Guarded { name: String::new(), caller: ctx.op_id, call: calls.len() as u32 });
+            (guarded.len() - 1) as u32
+        } else {
+            NONE
+        };
+        calls.push(Call {
+            op,
+            count,
+            parallel,
+            quorum,
+            batch,
+            timeout,
+            retry,
+            breaker,
+            guard,
+            pool,
+            latency,
+            latency_stream,
+            bytes,
+            transfer,
+        });
         Ok(Action::Call { call: (calls.len() - 1) as u32 })
     }
 
@@ -1139,7 +1363,15 @@ impl Compiler<'_> {
                 Arrivals::Open { interarrival: Some(d) }
             };
             let stream = self.stream(format!("arrivals:{cname}"));
-            classes.push(Class { name: cname.clone(), target, arrivals: source, stream, priority: w.priority });
+            classes.push(Class {
+                name: cname.clone(),
+                target,
+                arrivals: source,
+                stream,
+                priority: w.priority,
+                clients: w.clients.map_or(1, |c| c.0),
+                client_stream: self.stream(format!("clients:{cname}")),
+            });
         }
         Ok(classes)
     }
@@ -1258,8 +1490,8 @@ fn find_cycle(edges: &[Edge], reach: &[u32]) -> Vec<u32> {
 /// Offered CPU load per service from open classes, as a fraction of its cores.
 pub fn offered_cpu_load(net: &Network) -> Vec<f64> {
     let mut load = vec![0.0; net.services.len()];
-    for (c, class) in net.classes.iter().enumerate() {
-        let Some(rate) = class.open_rate() else { continue };
+    for c in 0..net.classes.len() {
+        let Some(rate) = net.admitted_rate(c) else { continue };
         for (o, op) in net.ops.iter().enumerate() {
             load[op.service as usize] += rate * net.cpu_per_request(c, o);
         }

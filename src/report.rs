@@ -208,6 +208,23 @@ fn table(s: &Summary) -> String {
         }
         out.push_str(&aligned(&rows));
     }
+    if !s.calls.is_empty() {
+        out.push('\n');
+        let mut rows = vec![
+            ["call", "attempts", "retries", "timeouts", "short-circuited", "breaker open"].map(String::from).to_vec(),
+        ];
+        for c in &s.calls {
+            rows.push(vec![
+                c.name.clone(),
+                number_est(&c.attempts_per_s, "/s"),
+                number_est(&c.retries_per_s, "/s"),
+                number_est(&c.timeouts_per_s, "/s"),
+                number_est(&c.short_circuited_per_s, "/s"),
+                percent_est(&c.breaker_open),
+            ]);
+        }
+        out.push_str(&aligned(&rows));
+    }
     if !s.databases.is_empty() {
         out.push('\n');
         let mut rows = vec![["database", "stale replica reads", "reads", "writes"].map(String::from).to_vec()];
@@ -297,6 +314,18 @@ fn csv(s: &Summary) -> String {
             ("writes_per_s", &c.writes_per_s),
         ] {
             put("cache", &c.name, m, e);
+        }
+    }
+    for c in &s.calls {
+        for (m, e) in [
+            ("attempts_per_s", &c.attempts_per_s),
+            ("retries_per_s", &c.retries_per_s),
+            ("timeouts_per_s", &c.timeouts_per_s),
+            ("short_circuited_per_s", &c.short_circuited_per_s),
+            ("breaker_opens", &c.breaker_opens),
+            ("breaker_open", &c.breaker_open),
+        ] {
+            put("call", &c.name, m, e);
         }
     }
     for d in &s.databases {

@@ -76,6 +76,9 @@ pub struct Summary {
     /// Per replicated database.
     #[serde(default)]
     pub databases: Vec<DatabaseSummary>,
+    /// Per call site with a timeout, retries or a circuit breaker.
+    #[serde(default)]
+    pub calls: Vec<CallSummary>,
     /// Cost of the deployment.
     pub cost: CostSummary,
     /// Things the user should know (saturation, the in-flight cap).
@@ -184,6 +187,25 @@ pub struct PoolSummary {
     pub mean_wait_s: Estimate,
     /// Waits that timed out, per second.
     pub timeouts_per_s: Estimate,
+}
+
+/// One call site with a timeout, retries or a breaker.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CallSummary {
+    /// "caller.op -> callee.op".
+    pub name: String,
+    /// Rounds sent per second, retries included.
+    pub attempts_per_s: Estimate,
+    /// Retries per second.
+    pub retries_per_s: Estimate,
+    /// Rounds abandoned by the caller's timeout per second.
+    pub timeouts_per_s: Estimate,
+    /// Rounds stopped by the open breaker per second.
+    pub short_circuited_per_s: Estimate,
+    /// Times the breaker opened per replication.
+    pub breaker_opens: Estimate,
+    /// Fraction of time the breaker was open or half-open.
+    pub breaker_open: Estimate,
 }
 
 /// One replicated database.
@@ -344,6 +366,23 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
             }
         })
         .collect();
+    let calls = net
+        .guarded
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let m = |f: fn(&crate::stats::CallMetrics) -> f64| est(runs, move |r| f(&r.calls[i]));
+            CallSummary {
+                name: g.name.clone(),
+                attempts_per_s: m(|x| x.attempts_per_s),
+                retries_per_s: m(|x| x.retries_per_s),
+                timeouts_per_s: m(|x| x.timeouts_per_s),
+                short_circuited_per_s: m(|x| x.short_circuited_per_s),
+                breaker_opens: m(|x| x.breaker_opens),
+                breaker_open: m(|x| x.breaker_open),
+            }
+        })
+        .collect();
     let per_hour = net.cost_per_hour();
     let cost = CostSummary { per_hour, per_million_requests: est(runs, |r| r.cost_per_million) };
 
@@ -380,6 +419,7 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
         pools,
         caches,
         databases,
+        calls,
         cost,
         warnings,
     }

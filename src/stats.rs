@@ -16,11 +16,30 @@ pub enum ErrorCause {
     InFlightCap,
     /// No pool connection within the pool's `wait_timeout`.
     PoolTimeout,
+    /// A caller gave up waiting for a call (HTTP 504).
+    Timeout,
+    /// An operation failed by its `error_rate` (HTTP 500).
+    ServerError,
+    /// A rate limiter's bucket was empty (HTTP 429).
+    RateLimited,
+    /// A circuit breaker was open.
+    CircuitOpen,
+    /// Load shedding: the expected wait exceeded the service's `shed_wait` (HTTP 503).
+    Shed,
 }
 
 impl ErrorCause {
     /// Every cause, in report order.
-    pub const ALL: [ErrorCause; 3] = [ErrorCause::Rejected, ErrorCause::InFlightCap, ErrorCause::PoolTimeout];
+    pub const ALL: [ErrorCause; 8] = [
+        ErrorCause::Rejected,
+        ErrorCause::InFlightCap,
+        ErrorCause::PoolTimeout,
+        ErrorCause::Timeout,
+        ErrorCause::ServerError,
+        ErrorCause::RateLimited,
+        ErrorCause::CircuitOpen,
+        ErrorCause::Shed,
+    ];
     /// Number of causes.
     pub const COUNT: usize = Self::ALL.len();
 
@@ -30,6 +49,11 @@ impl ErrorCause {
             ErrorCause::Rejected => "rejected",
             ErrorCause::InFlightCap => "in_flight_cap",
             ErrorCause::PoolTimeout => "pool_timeout",
+            ErrorCause::Timeout => "timeout",
+            ErrorCause::ServerError => "server_error",
+            ErrorCause::RateLimited => "rate_limited",
+            ErrorCause::CircuitOpen => "circuit_open",
+            ErrorCause::Shed => "shed",
         }
     }
 }
@@ -123,6 +147,23 @@ pub struct DatabaseRun {
     pub writes: u64,
 }
 
+/// One guarded call site (timeout, retries or breaker) in one replication.
+#[derive(Debug, Clone, Default)]
+pub struct GuardRun {
+    /// Rounds sent, retries included.
+    pub attempts: u64,
+    /// Of which retries.
+    pub retries: u64,
+    /// Rounds the caller gave up on.
+    pub timeouts: u64,
+    /// Rounds the open breaker stopped (failed fast or served by the fallback).
+    pub short_circuited: u64,
+    /// Times the breaker opened.
+    pub opened: u64,
+    /// Fraction of the window the breaker was open or half-open.
+    pub open_fraction: f64,
+}
+
 /// Everything one replication measured.
 #[derive(Debug, Clone)]
 pub struct RunStats {
@@ -140,6 +181,8 @@ pub struct RunStats {
     pub caches: Vec<CacheRun>,
     /// Per replicated database, in model order.
     pub databases: Vec<DatabaseRun>,
+    /// Per guarded call site, in model order.
+    pub guards: Vec<GuardRun>,
     /// When `max_in_flight` was first reached [s of simulated time], if it was.
     pub cap_hit_at: Option<f64>,
 }
@@ -229,6 +272,9 @@ pub struct RunMetrics {
     /// Per replicated database, in model order.
     #[serde(default)]
     pub databases: Vec<DatabaseMetrics>,
+    /// Per guarded call site, in model order.
+    #[serde(default)]
+    pub calls: Vec<CallMetrics>,
     /// Cost per million successful requests.
     #[serde(with = "nan_as_null")]
     pub cost_per_million: f64,
@@ -310,6 +356,18 @@ pub struct DatabaseMetrics {
     pub stale_ratio: f64,
     pub reads_per_s: f64,
     pub writes_per_s: f64,
+}
+
+/// One guarded call site in one replication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct CallMetrics {
+    pub attempts_per_s: f64,
+    pub retries_per_s: f64,
+    pub timeouts_per_s: f64,
+    pub short_circuited_per_s: f64,
+    pub breaker_opens: f64,
+    pub breaker_open: f64,
 }
 
 fn quantile(h: &Histogram<u64>, q: f64) -> f64 {
@@ -401,6 +459,18 @@ impl RunMetrics {
                 writes_per_s: d.writes as f64 / run.observed,
             })
             .collect();
+        let calls = run
+            .guards
+            .iter()
+            .map(|g| CallMetrics {
+                attempts_per_s: g.attempts as f64 / run.observed,
+                retries_per_s: g.retries as f64 / run.observed,
+                timeouts_per_s: g.timeouts as f64 / run.observed,
+                short_circuited_per_s: g.short_circuited as f64 / run.observed,
+                breaker_opens: g.opened as f64,
+                breaker_open: g.open_fraction,
+            })
+            .collect();
         let ok: u64 = run.classes.iter().map(|c| c.completed).sum();
         let per_hour = net.cost_per_hour();
         RunMetrics {
@@ -412,6 +482,7 @@ impl RunMetrics {
             pools,
             caches,
             databases,
+            calls,
             cost_per_million: if ok == 0 { f64::NAN } else { per_hour / 3600.0 / (ok as f64 / run.observed) * 1e6 },
         }
     }

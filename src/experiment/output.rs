@@ -257,6 +257,9 @@ const CACHE_COLUMNS: [&str; 5] = ["hit_ratio", "stale_ratio", "reads_per_s", "mi
 
 const DATABASE_COLUMNS: [&str; 3] = ["stale_ratio", "reads_per_s", "writes_per_s"];
 
+const CALL_COLUMNS: [&str; 6] =
+    ["attempts_per_s", "retries_per_s", "timeouts_per_s", "short_circuited_per_s", "breaker_opens", "breaker_open"];
+
 /// Numbers as Rust prints them (shortest text that reads back exactly); empty for NaN.
 fn num(x: f64) -> String {
     if x.is_nan() { String::new() } else { x.to_string() }
@@ -283,6 +286,9 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord]) -> String {
     for d in &net.databases {
         header.extend(DATABASE_COLUMNS.iter().map(|m| format!("database.{}.{m}", d.name)));
     }
+    for g in &net.guarded {
+        header.extend(CALL_COLUMNS.iter().map(|m| format!("call.{}.{m}", g.name)));
+    }
     header.extend(["cost_per_hour", "cost_per_million"].map(String::from));
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(&header).expect("in-memory write");
@@ -306,6 +312,19 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord]) -> String {
         }
         for d in &m.databases {
             row.extend([d.stale_ratio, d.reads_per_s, d.writes_per_s].map(num));
+        }
+        for c in &m.calls {
+            row.extend(
+                [
+                    c.attempts_per_s,
+                    c.retries_per_s,
+                    c.timeouts_per_s,
+                    c.short_circuited_per_s,
+                    c.breaker_opens,
+                    c.breaker_open,
+                ]
+                .map(num),
+            );
         }
         row.extend([num(exp.networks[r.design][r.point].cost_per_hour()), num(m.cost_per_million)]);
         w.write_record(&row).expect("in-memory write");
@@ -360,6 +379,11 @@ fn summary_csv(results: &ExperimentResults) -> String {
             metric(format!("database.{}.{m}", d.name));
         }
     }
+    for c in &first.summary.calls {
+        for m in CALL_COLUMNS {
+            metric(format!("call.{}.{m}", c.name));
+        }
+    }
     metric("cost_per_million".into());
     header.push("cost_per_hour".into());
     w.write_record(&header).expect("in-memory write");
@@ -395,6 +419,18 @@ fn summary_csv(results: &ExperimentResults) -> String {
         }
         for d in &p.summary.databases {
             for e in [&d.stale_ratio, &d.reads_per_s, &d.writes_per_s] {
+                put(e);
+            }
+        }
+        for c in &p.summary.calls {
+            for e in [
+                &c.attempts_per_s,
+                &c.retries_per_s,
+                &c.timeouts_per_s,
+                &c.short_circuited_per_s,
+                &c.breaker_opens,
+                &c.breaker_open,
+            ] {
                 put(e);
             }
         }

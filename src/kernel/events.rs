@@ -43,6 +43,24 @@ pub enum EventKind {
         /// The job's token when scheduled: a changed token means the wait ended.
         token: u32,
     },
+    /// A caller's patience with a round of a call runs out.
+    CallTimeout {
+        /// Calling job.
+        job: u32,
+        /// The job slot's generation when scheduled.
+        generation: u32,
+        /// The job's token when scheduled: a changed token means the round ended.
+        token: u32,
+    },
+    /// A backoff ends: the failed round is sent again.
+    RetryDue {
+        /// Calling job.
+        job: u32,
+        /// The job slot's generation when scheduled.
+        generation: u32,
+        /// The job's token when scheduled.
+        token: u32,
+    },
     /// A call or its reply arrives over the network.
     Wake {
         /// Job id.

@@ -11,6 +11,7 @@
 mod events;
 mod instance;
 mod keys;
+mod resilience;
 mod slab;
 mod trace;
 
@@ -21,13 +22,16 @@ use rand::RngExt;
 pub use events::{EventKind, EventQueue, NS, Time, to_time};
 use instance::Instance;
 use keys::KeyChooser;
+use resilience::{BreakerState, Bucket, Budget};
 use slab::{Job, Slab, Transit};
 pub use trace::{Journeys, NoTrace, Observer};
 
-use crate::config::{Balance, Discipline, WritePolicy};
+use crate::config::{Balance, Discipline, LimitScope, WritePolicy};
 use crate::model::{Action, Arrivals, NONE, Network, Step};
 use crate::rng::{self, Stream};
-use crate::stats::{CacheRun, ClassRun, DatabaseRun, ErrorCause, PoolRun, RunStats, ServiceRun, latency_histogram};
+use crate::stats::{
+    CacheRun, ClassRun, DatabaseRun, ErrorCause, GuardRun, PoolRun, RunStats, ServiceRun, latency_histogram,
+};
 
 /// Simulates one replication of `net`.
 pub fn simulate(net: &Network, replication: u32) -> RunStats {
@@ -129,6 +133,17 @@ struct Sim<'n, O: Observer> {
     caches: Vec<CacheRun>,
     db_states: Vec<DatabaseState>,
     databases: Vec<DatabaseRun>,
+    breakers: Vec<BreakerState>,
+    budgets: Vec<Budget>,
+    guards: Vec<GuardRun>,
+    /// Token buckets of all rate limiters.
+    buckets: Vec<Bucket>,
+    /// First bucket of each service's limiter (`NONE`: no limiter).
+    bucket_first: Vec<u32>,
+    /// Offset of each class's first client among a per-client limiter's buckets.
+    client_offset: Vec<u32>,
+    /// Moving average of how long a service's requests hold a thread \[ns\] (load shedding).
+    hold_ewma: Vec<f64>,
     in_flight: u32,
     observing: bool,
     observe_from: Time,
@@ -169,6 +184,28 @@ impl<'n, O: Observer> Sim<'n, O> {
                     area_busy: 0,
                     area_full: 0,
                 });
+            }
+        }
+        let mut client_offset = Vec::with_capacity(net.classes.len());
+        let mut clients = 0;
+        for c in &net.classes {
+            client_offset.push(clients);
+            clients += c.clients;
+        }
+        let mut buckets = Vec::new();
+        let mut bucket_first = Vec::with_capacity(net.services.len());
+        for s in &net.services {
+            match &s.rate_limit {
+                Some(limit) => {
+                    bucket_first.push(buckets.len() as u32);
+                    let n = match limit.per {
+                        LimitScope::Client => clients,
+                        LimitScope::Class => net.classes.len() as u32,
+                        LimitScope::Service => 1,
+                    };
+                    buckets.extend((0..n).map(|_| Bucket::full(limit)));
+                }
+                None => bucket_first.push(NONE),
             }
         }
         let warmup = to_time(net.settings.warmup);
@@ -224,6 +261,13 @@ impl<'n, O: Observer> Sim<'n, O> {
                 .map(|d| DatabaseState { visible_at: vec![0; d.keys as usize], keys: KeyChooser::new(d.keys, d.zipf) })
                 .collect(),
             databases: vec![DatabaseRun::default(); net.databases.len()],
+            breakers: net.breakers.iter().map(BreakerState::new).collect(),
+            budgets: vec![Budget::default(); net.retries.len()],
+            guards: vec![GuardRun::default(); net.guarded.len()],
+            buckets,
+            bucket_first,
+            client_offset,
+            hold_ewma: net.services.iter().map(|_| 0.0).collect(),
             in_flight: 0,
             observing: false,
             observe_from: warmup,
@@ -269,6 +313,12 @@ impl<'n, O: Observer> Sim<'n, O> {
                 EventKind::PsDone { instance, generation } => self.on_ps_done(instance, generation),
                 EventKind::PoolTimeout { job, generation, token } => self.on_pool_timeout(job, generation, token),
                 EventKind::Wake { job, generation } => self.on_wake(job, generation),
+                EventKind::CallTimeout { job, generation, token } => self.on_call_timeout(job, generation, token),
+                EventKind::RetryDue { job, generation, token } => {
+                    if self.jobs.generation(job) == generation && self.jobs[job].token == token {
+                        self.start_round(job);
+                    }
+                }
             }
             self.drain();
             if self.finished_observed >= self.stop_after || self.obs.satisfied() {
@@ -298,6 +348,9 @@ impl<'n, O: Observer> Sim<'n, O> {
             p.touch(now);
             p.area_busy = 0;
             p.area_full = 0;
+        }
+        for b in &mut self.breakers {
+            b.reset_tallies(now);
         }
     }
 
@@ -346,6 +399,19 @@ impl<'n, O: Observer> Sim<'n, O> {
             pools: self.pools,
             caches: self.caches,
             databases: self.databases,
+            guards: {
+                let mut guards = self.guards;
+                for (g, site) in guards.iter_mut().zip(&self.net.guarded) {
+                    let b = self.net.calls[site.call as usize].breaker;
+                    if b != NONE {
+                        let state = &mut self.breakers[b as usize];
+                        state.touch(now);
+                        g.opened = state.opened;
+                        g.open_fraction = state.open_ns as f64 / observed_ns as f64;
+                    }
+                }
+                guards
+            },
             cap_hit_at: self.cap_hit_at.map(|t| t as f64 / NS),
         }
     }
@@ -362,7 +428,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         if self.observing {
             self.classes[class_id as usize].stats.arrivals += 1;
         }
-        if self.in_flight >= self.net.settings.max_in_flight {
+        if self.jobs.live() >= self.net.settings.max_in_flight {
             self.cap_hit_at.get_or_insert(self.now);
             if self.observing {
                 self.classes[class_id as usize].stats.errors[ErrorCause::InFlightCap as usize] += 1;
@@ -375,7 +441,11 @@ impl<'n, O: Observer> Sim<'n, O> {
         let state = &mut self.classes[class_id as usize];
         state.touch(self.now);
         state.in_system += 1;
-        let id = self.jobs.insert(Job::new(class.target, NONE, class_id as u16, class.priority, self.now));
+        let mut job = Job::new(class.target, NONE, class_id as u16, class.priority, self.now);
+        if class.clients > 1 {
+            job.client = self.streams[class.client_stream as usize].random_range(0..class.clients);
+        }
+        let id = self.jobs.insert(job);
         self.obs.arrival(self.now, id, class_id);
         self.dispatch(id);
     }
@@ -431,12 +501,18 @@ impl<'n, O: Observer> Sim<'n, O> {
     fn dispatch(&mut self, id: u32) {
         let service_id = self.net.ops[self.jobs[id].op as usize].service;
         let service = &self.net.services[service_id as usize];
-        let instance = self.balance(service_id);
         let now = self.now;
-        let stats = &mut self.services[service_id as usize];
         if self.observing {
-            stats.arrivals += 1;
+            self.services[service_id as usize].arrivals += 1;
         }
+        if let Some(limit) = &service.rate_limit {
+            let job = &self.jobs[id];
+            let b = self.bucket(service_id, job.class, job.client);
+            if !self.buckets[b].take(now, limit) {
+                return self.turn_away(id, service_id, ErrorCause::RateLimited);
+            }
+        }
+        let instance = self.balance(service_id);
         let job = &mut self.jobs[id];
         let inst = &mut self.instances[instance as usize];
         inst.touch(now);
@@ -447,12 +523,14 @@ impl<'n, O: Observer> Sim<'n, O> {
             job.enqueued = now;
             self.ready.push_back(Ready::Start(id));
         } else if inst.queued >= service.queue_limit {
-            if self.observing {
-                stats.rejected += 1;
-            }
-            job.failure = Some(ErrorCause::Rejected);
-            self.obs.rejected(now, id, job.op);
-            self.ready.push_back(Ready::Resume(id));
+            self.turn_away(id, service_id, ErrorCause::Rejected);
+        } else if service.shed_wait.is_some_and(|limit| {
+            // Expected wait: the jobs ahead, served `threads` at a time, each
+            // holding a thread for the recent average.
+            let expected = f64::from(inst.queued + 1) / f64::from(inst.threads) * self.hold_ewma[service_id as usize];
+            expected > limit * NS
+        }) {
+            self.turn_away(id, service_id, ErrorCause::Shed);
         } else {
             job.instance = instance;
             job.enqueued = now;
@@ -462,6 +540,27 @@ impl<'n, O: Observer> Sim<'n, O> {
             };
             self.obs.queued(now, id, job.op, instance, inst.queued);
             inst.enqueue(id, level);
+        }
+    }
+
+    /// Refuses a job at a service (full queue, rate limit, shedding): it fails at once.
+    fn turn_away(&mut self, id: u32, service_id: u32, cause: ErrorCause) {
+        if self.observing {
+            self.services[service_id as usize].rejected += 1;
+        }
+        let job = &mut self.jobs[id];
+        job.failure = Some(cause);
+        self.obs.rejected(self.now, id, job.op);
+        self.ready.push_back(Ready::Resume(id));
+    }
+
+    /// The token bucket of `service_id`'s limiter that a request of `class` from `client` uses.
+    fn bucket(&self, service_id: u32, class: u16, client: u32) -> usize {
+        let first = self.bucket_first[service_id as usize] as usize;
+        match self.net.services[service_id as usize].rate_limit.map(|l| l.per) {
+            Some(LimitScope::Client) => first + (self.client_offset[usize::from(class)] + client) as usize,
+            Some(LimitScope::Class) => first + usize::from(class),
+            _ => first,
         }
     }
 
@@ -506,6 +605,7 @@ impl<'n, O: Observer> Sim<'n, O> {
             s.wait_sum += (now - job.enqueued) as f64 / NS;
         }
         job.pc = 0;
+        job.started = now;
         self.obs.started(now, id, job.op, job.instance, now - job.enqueued);
         let mut work = 0;
         if let Some(demand) = &op.demand {
@@ -683,6 +783,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         let job = &mut self.jobs[id];
         job.calling = call;
         job.remaining = c.count;
+        job.attempt = 0;
         if c.pool != NONE {
             let at = job.instance;
             let instance = self.pool_instance(c.pool, at);
@@ -701,6 +802,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         child.parent_token = p.token;
         let call = self.net.calls[p.calling as usize];
         child.items = call.batch;
+        child.client = p.client;
         // Network: half the round trip out, the other half and the payload back.
         let mut outbound = 0;
         if call.latency != NONE {
@@ -743,6 +845,11 @@ impl<'n, O: Observer> Sim<'n, O> {
         let instance = job.instance;
         let now = self.now;
         let inst = &mut self.instances[instance as usize];
+        let service = inst.service as usize;
+        if self.net.services[service].shed_wait.is_some() {
+            let ewma = &mut self.hold_ewma[service];
+            *ewma += 0.05 * ((now - job.started) as f64 - *ewma);
+        }
         if self.observing {
             self.services[inst.service as usize].completed += 1;
         }
@@ -758,6 +865,13 @@ impl<'n, O: Observer> Sim<'n, O> {
 
     /// The job's operation is over (done or failed): return to the caller.
     fn finish_op(&mut self, id: u32) {
+        let op = &self.net.ops[self.jobs[id].op as usize];
+        if op.error_rate > 0.0
+            && self.jobs[id].failure.is_none()
+            && self.streams[op.error_stream as usize].random::<f64>() < op.error_rate
+        {
+            self.jobs[id].failure = Some(ErrorCause::ServerError);
+        }
         self.release(id);
         if self.jobs[id].pool != NONE {
             self.release_pool(id);
@@ -795,22 +909,32 @@ impl<'n, O: Observer> Sim<'n, O> {
                 p.spare -= 1;
                 return;
             }
-            p.failure = Some(failure);
-            p.token = p.token.wrapping_add(1);
-            self.ready.push_back(Ready::Resume(parent));
-            return;
+            return self.round_failed(parent, failure);
         }
         p.needed -= 1;
         if p.needed > 0 {
             return;
         }
-        // The round is complete: later replies are stragglers.
+        self.round_done(parent, true);
+    }
+
+    /// A round got its replies (or an open breaker's fallback stood in for
+    /// them, `record` false): the next round, or the step is done.
+    fn round_done(&mut self, parent: u32, record: bool) {
+        let p = &mut self.jobs[parent];
+        // Later replies are stragglers; a pending timeout is stale.
         p.token = p.token.wrapping_add(1);
+        p.attempt = 0;
+        let breaker = self.net.calls[p.calling as usize].breaker;
+        if record && breaker != NONE {
+            self.breakers[breaker as usize].record(self.now, true, &self.net.breakers[breaker as usize]);
+        }
+        let p = &mut self.jobs[parent];
         p.remaining -= 1;
         if p.remaining > 0 {
             return self.start_round(parent);
         }
-        // A cache step moves its own program counter when its phases are done.
+        // A cache or database step moves its own program counter when its phases are done.
         if p.phase == 0 {
             p.pc += 1;
         }
@@ -818,6 +942,56 @@ impl<'n, O: Observer> Sim<'n, O> {
             self.release_pool(parent);
         }
         self.ready.push_back(Ready::Resume(parent));
+    }
+
+    /// A round failed (a reply failed, or the caller timed out): retry after
+    /// a backoff if the policy and budget allow, else fail the step.
+    fn round_failed(&mut self, parent: u32, cause: ErrorCause) {
+        let now = self.now;
+        let p = &mut self.jobs[parent];
+        p.token = p.token.wrapping_add(1);
+        let call = self.net.calls[p.calling as usize];
+        if call.breaker != NONE && cause != ErrorCause::CircuitOpen {
+            self.breakers[call.breaker as usize].record(now, false, &self.net.breakers[call.breaker as usize]);
+        }
+        let retryable = !matches!(cause, ErrorCause::CircuitOpen | ErrorCause::InFlightCap);
+        if call.retry != NONE && retryable {
+            let r = &self.net.retries[call.retry as usize];
+            let p = &self.jobs[parent];
+            if u32::from(p.attempt) < r.attempts
+                && r.budget.is_none_or(|_| self.budgets[call.retry as usize].withdraw())
+            {
+                let mut wait = resilience::backoff(r, u32::from(p.attempt), &mut self.streams[r.stream as usize]);
+                if cause == ErrorCause::RateLimited && r.honor_retry_after {
+                    let callee = self.net.ops[call.op as usize].service;
+                    let b = self.bucket(callee, p.class, p.client);
+                    let limit = self.net.services[callee as usize].rate_limit.expect("a 429 comes from a limiter");
+                    wait = wait.max(self.buckets[b].retry_after(now, &limit));
+                }
+                let generation = self.jobs.generation(parent);
+                let token = p.token;
+                self.obs.retry(now, parent, u32::from(p.attempt) + 1, wait);
+                self.events.schedule(now + wait, EventKind::RetryDue { job: parent, generation, token });
+                return;
+            }
+        }
+        let p = &mut self.jobs[parent];
+        p.attempt = 0;
+        p.failure = Some(cause);
+        self.ready.push_back(Ready::Resume(parent));
+    }
+
+    fn on_call_timeout(&mut self, id: u32, generation: u32, token: u32) {
+        if self.jobs.generation(id) != generation || self.jobs[id].token != token {
+            return;
+        }
+        let call = self.net.calls[self.jobs[id].calling as usize];
+        if self.observing {
+            self.guards[call.guard as usize].timeouts += 1;
+        }
+        self.obs.timeout(self.now, id);
+        // The callee's copies run on as orphans; their replies will be ignored.
+        self.round_failed(id, ErrorCause::Timeout);
     }
 
     /// A key of `cache`, by the cache's popularity (Zipf or uniform).
@@ -828,10 +1002,41 @@ impl<'n, O: Observer> Sim<'n, O> {
 
     /// Sends one round of a call: `parallel` copies, awaiting `quorum` replies.
     fn start_round(&mut self, id: u32) {
+        let now = self.now;
         let c = self.net.calls[self.jobs[id].calling as usize];
+        if c.guard != NONE {
+            let job = &mut self.jobs[id];
+            job.attempt = job.attempt.saturating_add(1);
+            if job.attempt == 1
+                && c.retry != NONE
+                && let Some(budget) = self.net.retries[c.retry as usize].budget
+            {
+                self.budgets[c.retry as usize].deposit(budget);
+            }
+            if self.observing {
+                let g = &mut self.guards[c.guard as usize];
+                g.attempts += 1;
+                g.retries += u64::from(job.attempt > 1);
+            }
+            if c.breaker != NONE && !self.breakers[c.breaker as usize].allow(now) {
+                if self.observing {
+                    self.guards[c.guard as usize].short_circuited += 1;
+                }
+                return if self.net.breakers[c.breaker as usize].fallback {
+                    self.round_done(id, false)
+                } else {
+                    self.round_failed(id, ErrorCause::CircuitOpen)
+                };
+            }
+        }
         let job = &mut self.jobs[id];
         job.needed = c.quorum;
         job.spare = c.parallel - c.quorum;
+        if c.timeout > 0.0 {
+            let token = job.token;
+            let generation = self.jobs.generation(id);
+            self.events.schedule(now + to_time(c.timeout), EventKind::CallTimeout { job: id, generation, token });
+        }
         for _ in 0..c.parallel {
             self.spawn(id, c.op);
         }

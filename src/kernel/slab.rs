@@ -58,6 +58,12 @@ pub struct Job {
     pub key: u32,
     /// Items the call that created this job carries (its batch size).
     pub items: u32,
+    /// The client (of its class) the request comes from.
+    pub client: u32,
+    /// When the job got its thread (for load shedding's hold-time estimate).
+    pub started: Time,
+    /// Attempts made of the current round of the current call.
+    pub attempt: u16,
     /// On the network: travelling to its service, or its reply travelling back.
     pub transit: Transit,
     /// Set when the job failed; it unwinds to the request.
@@ -90,6 +96,9 @@ impl Job {
             phase: 0,
             key: 0,
             items: 1,
+            client: 0,
+            started: now,
+            attempt: 0,
             transit: Transit::None,
             failure: None,
         }
@@ -138,6 +147,12 @@ impl Slab {
         self.gens[id as usize] = self.gens[id as usize].wrapping_add(1);
         self.free.push(id);
         self.jobs[id as usize]
+    }
+
+    /// Jobs alive (requests, calls and orphans).
+    #[inline]
+    pub fn live(&self) -> u32 {
+        (self.jobs.len() - self.free.len()) as u32
     }
 
     /// The slot's current generation.

@@ -27,6 +27,10 @@ pub trait Observer {
     fn cache(&mut self, _now: Time, _job: u32, _cache: u32, _key: u32, _hit: bool) {}
     /// A database read goes to a replica; `stale` when the key's last write has not reached it.
     fn replica_read(&mut self, _now: Time, _job: u32, _db: u32, _key: u32, _stale: bool) {}
+    /// A failed round of the job's call will be sent again (attempt `attempt`) after `wait`.
+    fn retry(&mut self, _now: Time, _job: u32, _attempt: u32, _wait: Time) {}
+    /// The job gave up waiting for its call.
+    fn timeout(&mut self, _now: Time, _job: u32) {}
     /// The job moves on to `op`, freeing its thread.
     fn forward(&mut self, _now: Time, _job: u32, _op: u32) {}
     /// The job was turned away by a full queue.
@@ -181,6 +185,16 @@ impl Observer for Journeys<'_> {
             if stale { " (stale: the latest write has not replicated yet)" } else { "" }
         );
         self.line(now, job, text);
+    }
+
+    fn retry(&mut self, now: Time, job: u32, attempt: u32, wait: Time) {
+        let text =
+            format!("retries its call (attempt {attempt}) after {}", crate::units::format_duration(wait as f64 / 1e9));
+        self.line(now, job, text);
+    }
+
+    fn timeout(&mut self, now: Time, job: u32) {
+        self.line(now, job, "gives up on its call: timed out (the callee's work goes on, orphaned)".to_string());
     }
 
     fn forward(&mut self, now: Time, job: u32, op: u32) {

@@ -144,3 +144,31 @@ fn saturated_model_warns_and_still_runs_in_bounded_memory() {
     assert!(s.classes[0].errors["in_flight_cap"].value > 0.1);
     assert!(s.warnings.iter().any(|w| w.contains("max_in_flight (1000) was reached")), "{:?}", s.warnings);
 }
+
+#[test]
+fn resilience_options_are_checked_where_they_are_written() {
+    expect_error(
+        r#"steps = [{ call = "db.read" }]"#,
+        r#"steps = [{ call = "db.read", retry = { attempts = 0 } }]"#,
+        Some(14),
+        &["attempts", "at least 1"],
+    );
+    expect_error(
+        r#"steps = [{ call = "db.read" }]"#,
+        r#"steps = [{ call = "db.read", breaker = { failure_rate = 1.5, window = "10s", open_for = "1s" } }]"#,
+        Some(14),
+        &["probability"],
+    );
+    expect_error(
+        r#"steps = [{ call = "db.read" }]"#,
+        r#"steps = [{ call = "db.read", timeout = "0s" }]"#,
+        Some(14),
+        &["timeout", "longer than zero"],
+    );
+    expect_error(
+        r#"steps = [{ call = "db.read" }]"#,
+        r#"steps = [{ compute = "exp(1ms)", timeout = "1s" }]"#,
+        Some(14),
+        &["apply to calls only"],
+    );
+}

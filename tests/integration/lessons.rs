@@ -76,3 +76,41 @@ fn closed_users_level_off_at_the_bottleneck() {
     assert!(few.classes[0].throughput_per_s.value < 10.0);
     assert!(many.classes[0].latency_s.mean.value > 10.0 * few.classes[0].latency_s.mean.value);
 }
+
+#[test]
+fn a_slow_database_under_aggressive_retries_collapses_unless_budgeted() {
+    let slow = "services.db.ops.query.demand=exp(36ms)";
+    let normal = run("retry-storm.toml", &[]);
+    let storm = run("retry-storm.toml", &[slow]);
+    let guarded = run(
+        "retry-storm.toml",
+        &[
+            slow,
+            "services.api.ops.handle.steps.0.retry.budget=0.1",
+            r#"services.api.ops.handle.steps.0.breaker={failure_rate=0.5, window="10s", open_for="2s"}"#,
+        ],
+    );
+    assert!(normal.classes[0].error_ratio.value < 0.001);
+    // 90% of the database's capacity would still be enough without retries;
+    // with them, timed-out queries run on as orphans and nothing succeeds.
+    assert!(storm.classes[0].error_ratio.value > 0.95, "{:?}", storm.classes[0].error_ratio);
+    assert!(storm.calls[0].attempts_per_s.value > 3.0 * 400.0, "{:?}", storm.calls[0].attempts_per_s);
+    // A budget and a breaker keep most requests alive on the same hardware.
+    assert!(guarded.classes[0].error_ratio.value < 0.3, "{:?}", guarded.classes[0].error_ratio);
+    assert!(guarded.calls[0].retries_per_s.value < 0.11 * 400.0);
+}
+
+#[test]
+fn a_per_client_rate_limit_protects_users_from_the_crawler() {
+    let open = run("rate-limited-api.toml", &[]);
+    let limited = run("rate-limited-api.toml", &[r#"services.api.rate_limit={rate="20/s", burst=40}"#]);
+    let users = |s: &Summary| s.classes.iter().find(|c| c.name == "users").unwrap().clone();
+    // Without a limiter the crawler's 10,000/s overload the API for everyone.
+    assert!(users(&open).error_ratio.value > 0.5);
+    assert!(users(&open).latency_s.p99.value > 0.1);
+    // With one, users see an idle API and the crawler gets 429s.
+    assert!(users(&limited).error_ratio.value < 0.001);
+    assert!(users(&limited).latency_s.p99.value < 0.02);
+    let crawler = limited.classes.iter().find(|c| c.name == "crawler").unwrap();
+    assert!(crawler.errors["rate_limited"].value > 0.99);
+}

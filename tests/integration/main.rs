@@ -8,6 +8,7 @@ mod experiments;
 mod lessons;
 mod models;
 mod reproducibility;
+mod resilience;
 mod resources;
 mod support;
 mod theory_cli;
