@@ -46,6 +46,34 @@ pub struct ModelFile {
     /// Replicated databases (a primary and read replicas) by name.
     #[serde(default)]
     pub databases: IndexMap<String, Spanned<DatabaseConfig>>,
+    /// Message queues (brokers) by name.
+    #[serde(default)]
+    pub queues: IndexMap<String, Spanned<QueueConfig>>,
+}
+
+/// `[queues.NAME]`: a broker queue whose messages a consumer service takes in order.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueConfig {
+    /// The operation run for each message; its service's threads on all instances are the consumers.
+    pub consumer: Spanned<String>,
+    /// Messages that may wait; publishing to a full queue fails (default: unlimited).
+    pub capacity: Option<Positive<u32>>,
+}
+
+/// `poll = { ... }` on a publish step: the client polls a status operation until the message is done.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PollConfig {
+    /// The status operation each poll calls, e.g. "api.status".
+    pub op: Spanned<String>,
+    /// Wait before the first poll (after the publish).
+    pub first: PositiveSeconds,
+    /// Each further poll waits this many times longer.
+    #[serde(default = "factor_one")]
+    pub factor: PositiveF64,
+    /// Longest wait between polls (default: no cap).
+    pub cap: Option<Seconds>,
 }
 
 /// `[databases.NAME]`: data written on a primary and read from replicas that
@@ -454,6 +482,10 @@ pub struct StepConfig {
     pub write: Option<Spanned<String>>,
     /// Read a key of a database from a replica.
     pub read: Option<Spanned<String>>,
+    /// Publish a message to a queue and go on at once (the client gets HTTP 202).
+    pub publish: Option<Spanned<String>>,
+    /// With `publish`: the client polls for the message's completion.
+    pub poll: Option<Spanned<PollConfig>>,
 }
 
 /// One arm of a branch: a probability and at most one action (none: continue).

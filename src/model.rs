@@ -19,6 +19,9 @@ use crate::error::{ModelError, closest};
 /// No parent: the job is the request itself.
 pub const NONE: u32 = u32::MAX;
 
+/// The parent of a message taken from a queue: it answers to no one.
+pub const MESSAGE: u32 = u32::MAX - 1;
+
 /// A validated model, ready to simulate.
 #[derive(Debug, Clone)]
 pub struct Network {
@@ -54,6 +57,10 @@ pub struct Network {
     /// Call sites with a timeout, retries or a breaker (reported one by one),
     /// referenced by `Call::guard`.
     pub guarded: Vec<Guarded>,
+    /// Message queues.
+    pub queues: Vec<Queue>,
+    /// Polling clients of publish steps, referenced by `Step::Publish::poll`.
+    pub polls: Vec<Poll>,
     /// Request classes, in file order.
     pub classes: Vec<Class>,
     /// Names of the random streams, indexed by stream id; seeds derive from the name.
@@ -117,6 +124,34 @@ pub struct Service {
     pub rate_limit: Option<RateLimit>,
     /// Load shedding: longest expected wait for a thread an arrival may face \[s\].
     pub shed_wait: Option<f64>,
+    /// The queue whose messages the service consumes, or `NONE`.
+    pub consumes: u32,
+}
+
+/// A broker queue.
+#[derive(Debug, Clone)]
+pub struct Queue {
+    /// Name as in the file.
+    pub name: String,
+    /// The op run per message.
+    pub consumer: u32,
+    /// Messages that may wait (`u32::MAX`: unlimited).
+    pub capacity: u32,
+}
+
+/// How a client polls for a published message's completion.
+#[derive(Debug, Clone)]
+pub struct Poll {
+    /// Status op each poll calls.
+    pub op: u32,
+    /// The class poll requests are reported under.
+    pub class: u32,
+    /// First wait \[s\].
+    pub first: f64,
+    /// Growth of the wait per poll.
+    pub factor: f64,
+    /// Longest wait \[s\].
+    pub cap: f64,
 }
 
 /// A token bucket: `rate` tokens per second, at most `burst` saved.
@@ -290,6 +325,13 @@ pub enum Step {
         /// Call site of the replica's read op.
         call: u32,
     },
+    /// Put a message on a queue and go on at once.
+    Publish {
+        /// Index into `Network::queues`.
+        queue: u32,
+        /// Index into `Network::polls`, or `NONE`.
+        poll: u32,
+    },
     /// Write a key of a database on its primary; the replicas see it after a lag.
     DbWrite {
         /// Index into `Network::databases`.
@@ -453,6 +495,8 @@ pub struct Class {
     pub clients: u32,
     /// Stream for choosing a request's client.
     pub client_stream: u32,
+    /// The class of a publish step's status polls (no arrivals of its own).
+    pub polling: bool,
 }
 
 impl Class {
@@ -698,6 +742,18 @@ impl Compiler<'_> {
             });
         }
 
+        let mut queue_ids: HashMap<String, u32> = HashMap::new();
+        let mut queues: Vec<Queue> = Vec::new();
+        for (name, q) in &file.queues {
+            let cfg = q.get_ref();
+            let consumer = resolve(&OpRef { name: &cfg.consumer, key: format!("queues.{name}.consumer") })?;
+            queue_ids.insert(name.clone(), queues.len() as u32);
+            queues.push(Queue { name: name.clone(), consumer, capacity: cfg.capacity.map_or(u32::MAX, |c| c.0) });
+        }
+        let mut polls: Vec<Poll> = Vec::new();
+        // (poll index, class name) of the poll classes to add after the workload's.
+        let mut poll_classes: Vec<String> = Vec::new();
+
         for (sname, svc_spanned) in &file.services {
             let svc = svc_spanned.get_ref();
             let service_id = services.len() as u32;
@@ -772,6 +828,7 @@ impl Compiler<'_> {
                         step.cache.is_some(),
                         step.write.is_some(),
                         step.read.is_some(),
+                        step.publish.is_some(),
                         step.call.is_some(),
                         step.forward.is_some(),
                         step.compute.is_some(),
@@ -813,6 +870,9 @@ impl Compiler<'_> {
                     }
                     if step.miss.is_some() && step.cache.is_none() {
                         return Err(self.err(step_spanned.span(), key, "`miss` applies to `cache` steps only"));
+                    }
+                    if step.poll.is_some() && step.publish.is_none() {
+                        return Err(self.err(step_spanned.span(), key, "`poll` applies to `publish` steps only"));
                     }
                     let compiled = if let Some(name) = &step.cache {
                         let cache = self.cache_id(name, &cache_ids, &format!("{key}.cache"))?;
@@ -897,6 +957,48 @@ impl Compiler<'_> {
                             unreachable!("call_site makes calls")
                         };
                         if writing { Step::DbWrite { db: db_id, call } } else { Step::DbRead { db: db_id, call } }
+                    } else if let Some(name) = &step.publish {
+                        let queue = *queue_ids.get(name.get_ref()).ok_or_else(|| {
+                            let mut e = self
+                                .src
+                                .error_at(name.span(), format!("no queue named `{}`", name.get_ref()))
+                                .with_key(format!("{key}.publish"));
+                            e.hint = Some(match closest(name.get_ref(), queue_ids.keys().map(String::as_str)) {
+                                Some(c) => format!("did you mean `{c}`?"),
+                                None => {
+                                    format!("define it: [queues.{}] with consumer = \"worker.process\"", name.get_ref())
+                                }
+                            });
+                            e
+                        })?;
+                        // Each message visits the consumer once (for offered load, not response time).
+                        edges.push(Edge {
+                            from: op_id,
+                            to: queues[queue as usize].consumer,
+                            weight: 1.0,
+                            items: 1.0,
+                            span: name.span(),
+                            key: format!("{key}.publish"),
+                        });
+                        let poll = match &step.poll {
+                            Some(p) => {
+                                let cfg = p.get_ref();
+                                let op = resolve(&OpRef { name: &cfg.op, key: format!("{key}.poll.op") })?;
+                                let base = format!("{}.poll", name.get_ref());
+                                let n = poll_classes.iter().filter(|c| c.starts_with(&base)).count();
+                                poll_classes.push(if n == 0 { base } else { format!("{base}#{}", n + 1) });
+                                polls.push(Poll {
+                                    op,
+                                    class: NONE,
+                                    first: cfg.first.0,
+                                    factor: cfg.factor.0,
+                                    cap: cfg.cap.map_or(f64::INFINITY, |c| c.0),
+                                });
+                                (polls.len() - 1) as u32
+                            }
+                            None => NONE,
+                        };
+                        Step::Publish { queue, poll }
                     } else if let Some(name) = &step.write {
                         Step::CacheWrite { cache: self.cache_id(name, &cache_ids, &format!("{key}.write"))? }
                     } else if let Some(c) = &step.compute {
@@ -1048,10 +1150,41 @@ impl Compiler<'_> {
                     RateLimit { rate: r.rate.0, burst: r.burst.0, per: r.per }
                 }),
                 shed_wait: svc.shed_wait.map(|w| w.0),
+                consumes: NONE,
             });
         }
 
-        let classes = self.classes(&file, &resolve)?;
+        let mut classes = self.classes(&file, &resolve)?;
+        for (q, queue) in queues.iter().enumerate() {
+            let service = ops[queue.consumer as usize].service as usize;
+            if services[service].consumes != NONE {
+                let span = file.queues[q].span();
+                return Err(self
+                    .err(
+                        span,
+                        format!("queues.{}.consumer", queue.name),
+                        format!(
+                            "service `{}` already consumes queue `{}`",
+                            services[service].name, queues[services[service].consumes as usize].name
+                        ),
+                    )
+                    .with_hint("give each queue its own consumer service"));
+            }
+            services[service].consumes = q as u32;
+        }
+        for (poll, name) in polls.iter_mut().zip(poll_classes) {
+            poll.class = classes.len() as u32;
+            classes.push(Class {
+                stream: self.stream(format!("arrivals:{name}")),
+                client_stream: self.stream(format!("clients:{name}")),
+                name,
+                target: poll.op,
+                arrivals: Arrivals::Open { interarrival: None },
+                priority: 0,
+                clients: 1,
+                polling: true,
+            });
+        }
         let total_users: u64 = classes
             .iter()
             .map(|c| match c.arrivals {
@@ -1091,6 +1224,8 @@ impl Compiler<'_> {
             retries: self.retries.into_inner(),
             breakers: self.breakers.into_inner(),
             guarded,
+            queues,
+            polls,
             settings,
             services,
             ops,
@@ -1371,6 +1506,7 @@ impl Compiler<'_> {
                 priority: w.priority,
                 clients: w.clients.map_or(1, |c| c.0),
                 client_stream: self.stream(format!("clients:{cname}")),
+                polling: false,
             });
         }
         Ok(classes)

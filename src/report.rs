@@ -208,6 +208,28 @@ fn table(s: &Summary) -> String {
         }
         out.push_str(&aligned(&rows));
     }
+    if !s.queues.is_empty() {
+        out.push('\n');
+        let mut rows = vec![
+            ["queue", "published", "consumed", "backlog", "lag", "async mean", "async p99", "polls/msg", "seen done"]
+                .map(String::from)
+                .to_vec(),
+        ];
+        for q in &s.queues {
+            rows.push(vec![
+                q.name.clone(),
+                number_est(&q.published_per_s, "/s"),
+                number_est(&q.consumed_per_s, "/s"),
+                number_est(&q.mean_depth, ""),
+                duration_est(&q.mean_wait_s),
+                duration_est(&q.latency_mean_s),
+                duration_est(&q.latency_p99_s),
+                number_est(&q.polls_per_message, ""),
+                duration_est(&q.seen_done_s),
+            ]);
+        }
+        out.push_str(&aligned(&rows));
+    }
     if !s.calls.is_empty() {
         out.push('\n');
         let mut rows = vec![
@@ -314,6 +336,23 @@ fn csv(s: &Summary) -> String {
             ("writes_per_s", &c.writes_per_s),
         ] {
             put("cache", &c.name, m, e);
+        }
+    }
+    for q in &s.queues {
+        for (m, e) in [
+            ("published_per_s", &q.published_per_s),
+            ("refused_per_s", &q.refused_per_s),
+            ("consumed_per_s", &q.consumed_per_s),
+            ("failed_per_s", &q.failed_per_s),
+            ("mean_depth", &q.mean_depth),
+            ("mean_wait_s", &q.mean_wait_s),
+            ("latency_mean_s", &q.latency_mean_s),
+            ("latency_p50_s", &q.latency_p50_s),
+            ("latency_p99_s", &q.latency_p99_s),
+            ("polls_per_message", &q.polls_per_message),
+            ("seen_done_s", &q.seen_done_s),
+        ] {
+            put("queue", &q.name, m, e);
         }
     }
     for c in &s.calls {

@@ -79,6 +79,9 @@ pub struct Summary {
     /// Per call site with a timeout, retries or a circuit breaker.
     #[serde(default)]
     pub calls: Vec<CallSummary>,
+    /// Per message queue.
+    #[serde(default)]
+    pub queues: Vec<QueueSummary>,
     /// Cost of the deployment.
     pub cost: CostSummary,
     /// Things the user should know (saturation, the in-flight cap).
@@ -189,6 +192,35 @@ pub struct PoolSummary {
     pub timeouts_per_s: Estimate,
 }
 
+/// One message queue and its consumers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QueueSummary {
+    /// Queue name.
+    pub name: String,
+    /// Messages accepted per second.
+    pub published_per_s: Estimate,
+    /// Publishes refused (queue full) per second.
+    pub refused_per_s: Estimate,
+    /// Messages consumed successfully per second.
+    pub consumed_per_s: Estimate,
+    /// Messages whose consumer failed per second.
+    pub failed_per_s: Estimate,
+    /// Time-average messages waiting (the backlog).
+    pub mean_depth: Estimate,
+    /// Mean wait of a message before a consumer takes it (consumer lag).
+    pub mean_wait_s: Estimate,
+    /// Publish-to-done time of the asynchronous work.
+    pub latency_mean_s: Estimate,
+    /// Its median.
+    pub latency_p50_s: Estimate,
+    /// Its 99th percentile.
+    pub latency_p99_s: Estimate,
+    /// Status polls per message, for publish steps with `poll`.
+    pub polls_per_message: Estimate,
+    /// Publish until the client's poll sees the work done.
+    pub seen_done_s: Estimate,
+}
+
 /// One call site with a timeout, retries or a breaker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CallSummary {
@@ -261,6 +293,7 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
         .map(|(c, class)| {
             let m = |f: fn(&crate::stats::ClassMetrics) -> f64| est(runs, move |r| f(&r.classes[c]));
             let (kind, offered, users) = match class.arrivals {
+                Arrivals::Open { .. } if class.polling => ("poll", None, None),
                 Arrivals::Open { .. } => ("open", class.open_rate(), None),
                 Arrivals::Closed { users, .. } => ("closed", None, Some(users)),
             };
@@ -383,6 +416,28 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
             }
         })
         .collect();
+    let queues = net
+        .queues
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let m = |f: fn(&crate::stats::QueueMetrics) -> f64| est(runs, move |r| f(&r.queues[i]));
+            QueueSummary {
+                name: q.name.clone(),
+                published_per_s: m(|x| x.published_per_s),
+                refused_per_s: m(|x| x.refused_per_s),
+                consumed_per_s: m(|x| x.consumed_per_s),
+                failed_per_s: m(|x| x.failed_per_s),
+                mean_depth: m(|x| x.mean_depth),
+                mean_wait_s: m(|x| x.mean_wait_s),
+                latency_mean_s: m(|x| x.latency_mean_s),
+                latency_p50_s: m(|x| x.latency_p50_s),
+                latency_p99_s: m(|x| x.latency_p99_s),
+                polls_per_message: m(|x| x.polls_per_message),
+                seen_done_s: m(|x| x.seen_done_s),
+            }
+        })
+        .collect();
     let per_hour = net.cost_per_hour();
     let cost = CostSummary { per_hour, per_million_requests: est(runs, |r| r.cost_per_million) };
 
@@ -420,6 +475,7 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
         caches,
         databases,
         calls,
+        queues,
         cost,
         warnings,
     }

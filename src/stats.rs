@@ -26,11 +26,13 @@ pub enum ErrorCause {
     CircuitOpen,
     /// Load shedding: the expected wait exceeded the service's `shed_wait` (HTTP 503).
     Shed,
+    /// A publish found its queue full (HTTP 503).
+    QueueFull,
 }
 
 impl ErrorCause {
     /// Every cause, in report order.
-    pub const ALL: [ErrorCause; 8] = [
+    pub const ALL: [ErrorCause; 9] = [
         ErrorCause::Rejected,
         ErrorCause::InFlightCap,
         ErrorCause::PoolTimeout,
@@ -39,6 +41,7 @@ impl ErrorCause {
         ErrorCause::RateLimited,
         ErrorCause::CircuitOpen,
         ErrorCause::Shed,
+        ErrorCause::QueueFull,
     ];
     /// Number of causes.
     pub const COUNT: usize = Self::ALL.len();
@@ -54,6 +57,7 @@ impl ErrorCause {
             ErrorCause::RateLimited => "rate_limited",
             ErrorCause::CircuitOpen => "circuit_open",
             ErrorCause::Shed => "shed",
+            ErrorCause::QueueFull => "queue_full",
         }
     }
 }
@@ -164,6 +168,51 @@ pub struct GuardRun {
     pub open_fraction: f64,
 }
 
+/// One message queue in one replication.
+#[derive(Debug, Clone)]
+pub struct QueueRun {
+    /// Messages accepted.
+    pub published: u64,
+    /// Publishes refused by a full queue.
+    pub refused: u64,
+    /// Messages whose consumer op finished.
+    pub consumed: u64,
+    /// Messages whose consumer op failed.
+    pub failed: u64,
+    /// Time-average messages waiting.
+    pub mean_depth: f64,
+    /// Sum of waits in the queue of consumed messages \[s\].
+    pub wait_sum: f64,
+    /// Publish-to-done times of consumed messages \[ns\].
+    pub latency: Histogram<u64>,
+    /// Sum of publish-to-done times \[s\].
+    pub latency_sum: f64,
+    /// Polls sent.
+    pub polls: u64,
+    /// Messages whose client learnt by polling that they were done.
+    pub seen: u64,
+    /// Sum of publish-to-seen times \[s\].
+    pub seen_sum: f64,
+}
+
+impl Default for QueueRun {
+    fn default() -> Self {
+        QueueRun {
+            published: 0,
+            refused: 0,
+            consumed: 0,
+            failed: 0,
+            mean_depth: 0.0,
+            wait_sum: 0.0,
+            latency: latency_histogram(),
+            latency_sum: 0.0,
+            polls: 0,
+            seen: 0,
+            seen_sum: 0.0,
+        }
+    }
+}
+
 /// Everything one replication measured.
 #[derive(Debug, Clone)]
 pub struct RunStats {
@@ -183,6 +232,8 @@ pub struct RunStats {
     pub databases: Vec<DatabaseRun>,
     /// Per guarded call site, in model order.
     pub guards: Vec<GuardRun>,
+    /// Per message queue, in model order.
+    pub queues: Vec<QueueRun>,
     /// When `max_in_flight` was first reached [s of simulated time], if it was.
     pub cap_hit_at: Option<f64>,
 }
@@ -275,6 +326,9 @@ pub struct RunMetrics {
     /// Per guarded call site, in model order.
     #[serde(default)]
     pub calls: Vec<CallMetrics>,
+    /// Per message queue, in model order.
+    #[serde(default)]
+    pub queues: Vec<QueueMetrics>,
     /// Cost per million successful requests.
     #[serde(with = "nan_as_null")]
     pub cost_per_million: f64,
@@ -368,6 +422,29 @@ pub struct CallMetrics {
     pub short_circuited_per_s: f64,
     pub breaker_opens: f64,
     pub breaker_open: f64,
+}
+
+/// One message queue in one replication. Latencies in seconds; NaN when nothing was consumed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct QueueMetrics {
+    pub published_per_s: f64,
+    pub refused_per_s: f64,
+    pub consumed_per_s: f64,
+    pub failed_per_s: f64,
+    pub mean_depth: f64,
+    #[serde(with = "nan_as_null")]
+    pub mean_wait_s: f64,
+    #[serde(with = "nan_as_null")]
+    pub latency_mean_s: f64,
+    #[serde(with = "nan_as_null")]
+    pub latency_p50_s: f64,
+    #[serde(with = "nan_as_null")]
+    pub latency_p99_s: f64,
+    #[serde(with = "nan_as_null")]
+    pub polls_per_message: f64,
+    #[serde(with = "nan_as_null")]
+    pub seen_done_s: f64,
 }
 
 fn quantile(h: &Histogram<u64>, q: f64) -> f64 {
@@ -471,6 +548,24 @@ impl RunMetrics {
                 breaker_open: g.open_fraction,
             })
             .collect();
+        let per = |sum: f64, n: u64| if n == 0 { f64::NAN } else { sum / n as f64 };
+        let queues = run
+            .queues
+            .iter()
+            .map(|q| QueueMetrics {
+                published_per_s: q.published as f64 / run.observed,
+                refused_per_s: q.refused as f64 / run.observed,
+                consumed_per_s: q.consumed as f64 / run.observed,
+                failed_per_s: q.failed as f64 / run.observed,
+                mean_depth: q.mean_depth,
+                mean_wait_s: per(q.wait_sum, q.consumed + q.failed),
+                latency_mean_s: per(q.latency_sum, q.consumed),
+                latency_p50_s: quantile(&q.latency, 0.5),
+                latency_p99_s: quantile(&q.latency, 0.99),
+                polls_per_message: per(q.polls as f64, q.seen),
+                seen_done_s: per(q.seen_sum, q.seen),
+            })
+            .collect();
         let ok: u64 = run.classes.iter().map(|c| c.completed).sum();
         let per_hour = net.cost_per_hour();
         RunMetrics {
@@ -483,6 +578,7 @@ impl RunMetrics {
             caches,
             databases,
             calls,
+            queues,
             cost_per_million: if ok == 0 { f64::NAN } else { per_hour / 3600.0 / (ok as f64 / run.observed) * 1e6 },
         }
     }

@@ -257,6 +257,36 @@ const CACHE_COLUMNS: [&str; 5] = ["hit_ratio", "stale_ratio", "reads_per_s", "mi
 
 const DATABASE_COLUMNS: [&str; 3] = ["stale_ratio", "reads_per_s", "writes_per_s"];
 
+const QUEUE_COLUMNS: [&str; 11] = [
+    "published_per_s",
+    "refused_per_s",
+    "consumed_per_s",
+    "failed_per_s",
+    "mean_depth",
+    "mean_wait_s",
+    "latency_mean_s",
+    "latency_p50_s",
+    "latency_p99_s",
+    "polls_per_message",
+    "seen_done_s",
+];
+
+fn queue_values(q: &crate::stats::QueueMetrics) -> [f64; 11] {
+    [
+        q.published_per_s,
+        q.refused_per_s,
+        q.consumed_per_s,
+        q.failed_per_s,
+        q.mean_depth,
+        q.mean_wait_s,
+        q.latency_mean_s,
+        q.latency_p50_s,
+        q.latency_p99_s,
+        q.polls_per_message,
+        q.seen_done_s,
+    ]
+}
+
 const CALL_COLUMNS: [&str; 6] =
     ["attempts_per_s", "retries_per_s", "timeouts_per_s", "short_circuited_per_s", "breaker_opens", "breaker_open"];
 
@@ -288,6 +318,9 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord]) -> String {
     }
     for g in &net.guarded {
         header.extend(CALL_COLUMNS.iter().map(|m| format!("call.{}.{m}", g.name)));
+    }
+    for q in &net.queues {
+        header.extend(QUEUE_COLUMNS.iter().map(|m| format!("queue.{}.{m}", q.name)));
     }
     header.extend(["cost_per_hour", "cost_per_million"].map(String::from));
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -325,6 +358,9 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord]) -> String {
                 ]
                 .map(num),
             );
+        }
+        for q in &m.queues {
+            row.extend(queue_values(q).map(num));
         }
         row.extend([num(exp.networks[r.design][r.point].cost_per_hour()), num(m.cost_per_million)]);
         w.write_record(&row).expect("in-memory write");
@@ -384,6 +420,11 @@ fn summary_csv(results: &ExperimentResults) -> String {
             metric(format!("call.{}.{m}", c.name));
         }
     }
+    for q in &first.summary.queues {
+        for m in QUEUE_COLUMNS {
+            metric(format!("queue.{}.{m}", q.name));
+        }
+    }
     metric("cost_per_million".into());
     header.push("cost_per_hour".into());
     w.write_record(&header).expect("in-memory write");
@@ -430,6 +471,23 @@ fn summary_csv(results: &ExperimentResults) -> String {
                 &c.short_circuited_per_s,
                 &c.breaker_opens,
                 &c.breaker_open,
+            ] {
+                put(e);
+            }
+        }
+        for q in &p.summary.queues {
+            for e in [
+                &q.published_per_s,
+                &q.refused_per_s,
+                &q.consumed_per_s,
+                &q.failed_per_s,
+                &q.mean_depth,
+                &q.mean_wait_s,
+                &q.latency_mean_s,
+                &q.latency_p50_s,
+                &q.latency_p99_s,
+                &q.polls_per_message,
+                &q.seen_done_s,
             ] {
                 put(e);
             }

@@ -52,6 +52,11 @@ pub enum EventKind {
         /// The job's token when scheduled: a changed token means the round ended.
         token: u32,
     },
+    /// A client polls for its published message.
+    PollDue {
+        /// Index of the poller.
+        poller: u32,
+    },
     /// A backoff ends: the failed round is sent again.
     RetryDue {
         /// Calling job.

@@ -27,10 +27,10 @@ use slab::{Job, Slab, Transit};
 pub use trace::{Journeys, NoTrace, Observer};
 
 use crate::config::{Balance, Discipline, LimitScope, WritePolicy};
-use crate::model::{Action, Arrivals, NONE, Network, Step};
+use crate::model::{Action, Arrivals, MESSAGE, NONE, Network, Step};
 use crate::rng::{self, Stream};
 use crate::stats::{
-    CacheRun, ClassRun, DatabaseRun, ErrorCause, GuardRun, PoolRun, RunStats, ServiceRun, latency_histogram,
+    CacheRun, ClassRun, DatabaseRun, ErrorCause, GuardRun, PoolRun, QueueRun, RunStats, ServiceRun, latency_histogram,
 };
 
 /// Simulates one replication of `net`.
@@ -97,6 +97,32 @@ impl PoolState {
     }
 }
 
+/// Messages waiting in one broker queue.
+struct QueueState {
+    waiting: VecDeque<u32>,
+    last: Time,
+    area: u128,
+}
+
+impl QueueState {
+    #[inline]
+    fn touch(&mut self, now: Time) {
+        self.area += u128::from(now - self.last) * self.waiting.len() as u128;
+        self.last = now;
+    }
+}
+
+/// A client polling for one published message.
+struct Poller {
+    message: u32,
+    /// The message's slot generation at publish: a different one means it is done.
+    generation: u32,
+    queue: u32,
+    poll: u32,
+    wait: Time,
+    published: Time,
+}
+
 struct ClassState {
     stats: ClassRun,
     in_system: u32,
@@ -144,6 +170,10 @@ struct Sim<'n, O: Observer> {
     client_offset: Vec<u32>,
     /// Moving average of how long a service's requests hold a thread \[ns\] (load shedding).
     hold_ewma: Vec<f64>,
+    queue_states: Vec<QueueState>,
+    queues: Vec<QueueRun>,
+    pollers: Vec<Poller>,
+    free_pollers: Vec<u32>,
     in_flight: u32,
     observing: bool,
     observe_from: Time,
@@ -268,6 +298,14 @@ impl<'n, O: Observer> Sim<'n, O> {
             bucket_first,
             client_offset,
             hold_ewma: net.services.iter().map(|_| 0.0).collect(),
+            queue_states: net
+                .queues
+                .iter()
+                .map(|_| QueueState { waiting: VecDeque::new(), last: 0, area: 0 })
+                .collect(),
+            queues: net.queues.iter().map(|_| QueueRun::default()).collect(),
+            pollers: Vec::new(),
+            free_pollers: Vec::new(),
             in_flight: 0,
             observing: false,
             observe_from: warmup,
@@ -314,6 +352,10 @@ impl<'n, O: Observer> Sim<'n, O> {
                 EventKind::PoolTimeout { job, generation, token } => self.on_pool_timeout(job, generation, token),
                 EventKind::Wake { job, generation } => self.on_wake(job, generation),
                 EventKind::CallTimeout { job, generation, token } => self.on_call_timeout(job, generation, token),
+                EventKind::PollDue { poller } => {
+                    let class = self.net.polls[self.pollers[poller as usize].poll as usize].class;
+                    self.admit(class, poller + 1);
+                }
                 EventKind::RetryDue { job, generation, token } => {
                     if self.jobs.generation(job) == generation && self.jobs[job].token == token {
                         self.start_round(job);
@@ -351,6 +393,10 @@ impl<'n, O: Observer> Sim<'n, O> {
         }
         for b in &mut self.breakers {
             b.reset_tallies(now);
+        }
+        for q in &mut self.queue_states {
+            q.touch(now);
+            q.area = 0;
         }
     }
 
@@ -412,6 +458,14 @@ impl<'n, O: Observer> Sim<'n, O> {
                 }
                 guards
             },
+            queues: {
+                let mut queues = self.queues;
+                for (q, state) in queues.iter_mut().zip(&mut self.queue_states) {
+                    state.touch(now);
+                    q.mean_depth = state.area as f64 / window;
+                }
+                queues
+            },
             cap_hit_at: self.cap_hit_at.map(|t| t as f64 / NS),
         }
     }
@@ -425,6 +479,13 @@ impl<'n, O: Observer> Sim<'n, O> {
             let dt = to_time(d.sample(&mut self.streams[class.stream as usize]));
             self.events.schedule(self.now + dt, EventKind::Arrival { class: class_id });
         }
+        self.admit(class_id, 0);
+    }
+
+    /// A request of `class_id` enters the system. `tag`: 1 + the poller of a
+    /// status poll, else 0.
+    fn admit(&mut self, class_id: u32, tag: u32) {
+        let class = &self.net.classes[class_id as usize];
         if self.observing {
             self.classes[class_id as usize].stats.arrivals += 1;
         }
@@ -435,6 +496,9 @@ impl<'n, O: Observer> Sim<'n, O> {
                 self.finished_observed += 1;
             }
             self.schedule_next_user(class_id);
+            if tag != 0 {
+                self.poll_answered(tag - 1);
+            }
             return;
         }
         self.in_flight += 1;
@@ -442,6 +506,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         state.touch(self.now);
         state.in_system += 1;
         let mut job = Job::new(class.target, NONE, class_id as u16, class.priority, self.now);
+        job.parent_token = tag;
         if class.clients > 1 {
             job.client = self.streams[class.client_stream as usize].random_range(0..class.clients);
         }
@@ -716,6 +781,40 @@ impl<'n, O: Observer> Sim<'n, O> {
                     self.obs.replica_read(self.now, id, db, key, stale);
                     return self.begin_call(id, call);
                 }
+                &Step::Publish { queue, poll } => {
+                    let now = self.now;
+                    let q = &self.net.queues[queue as usize];
+                    let cause = if self.queue_states[queue as usize].waiting.len() as u32 >= q.capacity {
+                        Some(ErrorCause::QueueFull)
+                    } else if self.jobs.live() >= self.net.settings.max_in_flight {
+                        self.cap_hit_at.get_or_insert(now);
+                        Some(ErrorCause::InFlightCap)
+                    } else {
+                        None
+                    };
+                    if let Some(cause) = cause {
+                        if self.observing {
+                            self.queues[queue as usize].refused += 1;
+                        }
+                        self.jobs[id].failure = Some(cause);
+                        continue;
+                    }
+                    let p = &self.jobs[id];
+                    let mut message = Job::new(q.consumer, MESSAGE, p.class, p.priority, now);
+                    message.parent_token = queue;
+                    message.client = p.client;
+                    let m = self.jobs.insert(message);
+                    if self.observing {
+                        self.queues[queue as usize].published += 1;
+                    }
+                    self.obs.publish(now, id, queue);
+                    if poll != NONE {
+                        self.start_poller(m, queue, poll);
+                    }
+                    self.offer_message(m, queue);
+                    self.jobs[id].pc += 1;
+                    continue;
+                }
                 &Step::DbWrite { db, call } => {
                     let d = &self.net.databases[db as usize];
                     if self.jobs[id].phase == 0 {
@@ -859,7 +958,29 @@ impl<'n, O: Observer> Sim<'n, O> {
                 self.jobs[next].holds_thread = true;
                 self.ready.push_back(Ready::Start(next));
             }
-            None => inst.busy -= 1,
+            None => {
+                // A consumer with nothing of its own to do takes the next message.
+                let queue = self.net.services[service].consumes;
+                let message = if queue == NONE {
+                    None
+                } else {
+                    let state = &mut self.queue_states[queue as usize];
+                    state.touch(now);
+                    state.waiting.pop_front()
+                };
+                match message {
+                    Some(m) => {
+                        let job = &mut self.jobs[m];
+                        job.instance = instance;
+                        job.holds_thread = true;
+                        if self.observing {
+                            self.queues[queue as usize].wait_sum += (now - job.enqueued) as f64 / NS;
+                        }
+                        self.ready.push_back(Ready::Start(m));
+                    }
+                    None => self.instances[instance as usize].busy -= 1,
+                }
+            }
         }
     }
 
@@ -880,6 +1001,9 @@ impl<'n, O: Observer> Sim<'n, O> {
         self.obs.op_done(self.now, id, job.op, job.failure.is_some());
         if job.parent == NONE {
             return self.finish_request(id);
+        }
+        if job.parent == MESSAGE {
+            return self.finish_message(id);
         }
         if job.reply_delay > 0 {
             let delay = std::mem::take(&mut job.reply_delay);
@@ -1155,6 +1279,99 @@ impl<'n, O: Observer> Sim<'n, O> {
             self.finished_observed += 1;
         }
         self.schedule_next_user(class_id);
+        if job.parent_token != 0 && self.net.classes[class_id as usize].polling {
+            self.poll_answered(job.parent_token - 1);
+        }
+    }
+
+    // ---- queues ----
+
+    /// Hands a new message to a free consumer thread, or queues it.
+    fn offer_message(&mut self, id: u32, queue: u32) {
+        let now = self.now;
+        let service = self.net.ops[self.net.queues[queue as usize].consumer as usize].service as usize;
+        if self.observing {
+            self.services[service].arrivals += 1;
+        }
+        self.jobs[id].enqueued = now;
+        if self.queue_states[queue as usize].waiting.is_empty() {
+            let first = self.first_instance[service];
+            let n = self.net.services[service].instances;
+            let offset = self.round_robin[service];
+            for k in 0..n {
+                let i = first + (offset + k) % n;
+                let inst = &mut self.instances[i as usize];
+                if inst.busy < inst.threads && inst.queued == 0 {
+                    inst.touch(now);
+                    inst.busy += 1;
+                    let job = &mut self.jobs[id];
+                    job.instance = i;
+                    job.holds_thread = true;
+                    self.round_robin[service] = (offset + k + 1) % n;
+                    self.ready.push_back(Ready::Start(id));
+                    return;
+                }
+            }
+        }
+        let state = &mut self.queue_states[queue as usize];
+        state.touch(now);
+        state.waiting.push_back(id);
+    }
+
+    /// A message's consumer op ended.
+    fn finish_message(&mut self, id: u32) {
+        let job = self.jobs.remove(id);
+        if self.observing {
+            let stats = &mut self.queues[job.parent_token as usize];
+            match job.failure {
+                Some(_) => stats.failed += 1,
+                None => {
+                    let latency = self.now - job.arrived;
+                    stats.consumed += 1;
+                    stats.latency_sum += latency as f64 / NS;
+                    stats.latency.saturating_record(latency.max(1));
+                }
+            }
+        }
+    }
+
+    /// The client of a new message starts polling for it.
+    fn start_poller(&mut self, message: u32, queue: u32, poll: u32) {
+        let wait = to_time(self.net.polls[poll as usize].first);
+        let p = Poller { message, generation: self.jobs.generation(message), queue, poll, wait, published: self.now };
+        let id = match self.free_pollers.pop() {
+            Some(id) => {
+                self.pollers[id as usize] = p;
+                id
+            }
+            None => {
+                self.pollers.push(p);
+                (self.pollers.len() - 1) as u32
+            }
+        };
+        self.events.schedule(self.now + wait, EventKind::PollDue { poller: id });
+    }
+
+    /// A status poll came back: done, or poll again after a longer wait.
+    fn poll_answered(&mut self, poller: u32) {
+        let now = self.now;
+        let p = &mut self.pollers[poller as usize];
+        let done = self.jobs.generation(p.message) != p.generation;
+        if self.observing {
+            let stats = &mut self.queues[p.queue as usize];
+            stats.polls += 1;
+            if done {
+                stats.seen += 1;
+                stats.seen_sum += (now - p.published) as f64 / NS;
+            }
+        }
+        if done {
+            self.free_pollers.push(poller);
+            return;
+        }
+        let poll = &self.net.polls[p.poll as usize];
+        p.wait = to_time((p.wait as f64 / NS * poll.factor).min(poll.cap));
+        self.events.schedule(now + p.wait, EventKind::PollDue { poller });
     }
 
     /// A closed-loop user thinks, then sends its next request.

@@ -31,7 +31,8 @@ pub struct Job {
     pub token: u32,
     /// The parent's slot generation at the call, to detect a parent that is gone.
     pub parent_gen: u32,
-    /// The parent's token at the call.
+    /// The parent's token at the call. A request or message has no parent;
+    /// there it holds, for a status poll, 1 + its poller, and for a message its queue.
     pub parent_token: u32,
     /// Pool instance held, or `NONE`.
     pub pool: u32,

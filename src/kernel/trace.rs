@@ -29,6 +29,8 @@ pub trait Observer {
     fn replica_read(&mut self, _now: Time, _job: u32, _db: u32, _key: u32, _stale: bool) {}
     /// A failed round of the job's call will be sent again (attempt `attempt`) after `wait`.
     fn retry(&mut self, _now: Time, _job: u32, _attempt: u32, _wait: Time) {}
+    /// The job put a message on `queue` and goes on.
+    fn publish(&mut self, _now: Time, _job: u32, _queue: u32) {}
     /// The job gave up waiting for its call.
     fn timeout(&mut self, _now: Time, _job: u32) {}
     /// The job moves on to `op`, freeing its thread.
@@ -191,6 +193,11 @@ impl Observer for Journeys<'_> {
         let text =
             format!("retries its call (attempt {attempt}) after {}", crate::units::format_duration(wait as f64 / 1e9));
         self.line(now, job, text);
+    }
+
+    fn publish(&mut self, now: Time, job: u32, queue: u32) {
+        let name = &self.net.queues[queue as usize].name;
+        self.line(now, job, format!("publishes a message to queue `{name}` and goes on (the client gets 202)"));
     }
 
     fn timeout(&mut self, now: Time, job: u32) {

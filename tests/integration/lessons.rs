@@ -114,3 +114,21 @@ fn a_per_client_rate_limit_protects_users_from_the_crawler() {
     let crawler = limited.classes.iter().find(|c| c.name == "crawler").unwrap();
     assert!(crawler.errors["rate_limited"].value > 0.99);
 }
+
+#[test]
+fn a_queue_frees_the_api_from_a_slow_synchronous_endpoint() {
+    let sync = run("async-image-processing.toml", &[]);
+    let queued = run("async-image-processing.toml", &["workload.uploads.target=api.upload_async"]);
+    let class = |s: &Summary, name: &str| s.classes.iter().find(|c| c.name == name).unwrap().clone();
+    // Synchronous uploads hold most of the api's threads: browsing queues behind them.
+    assert!(class(&sync, "browse").latency_s.p99.value > 0.5, "{:?}", class(&sync, "browse").latency_s.p99);
+    // With a queue the api answers 202 at once and browsing is fast again.
+    assert!(class(&queued, "browse").latency_s.p99.value < 0.05);
+    assert!(class(&queued, "uploads").latency_s.p99.value < 0.05);
+    // The image is still ready about 10 s after the upload; the client learns
+    // it a few seconds later, for about 3.6 polls.
+    let q = &queued.queues[0];
+    assert!((9.5..12.0).contains(&q.latency_mean_s.value), "{:?}", q.latency_mean_s);
+    assert!(q.seen_done_s.value > q.latency_mean_s.value && q.seen_done_s.value < q.latency_mean_s.value + 5.0);
+    assert!((3.0..4.5).contains(&q.polls_per_message.value), "{:?}", q.polls_per_message);
+}

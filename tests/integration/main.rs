@@ -1,6 +1,7 @@
 //! Integration tests: simulation against queueing theory, every shipped
 //! model, bad input and the command line. One binary, a module per behaviour.
 
+mod async_queues;
 mod bad_input;
 mod charts_report;
 mod cli;

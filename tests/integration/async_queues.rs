@@ -1,0 +1,99 @@
+//! Message queues: consumer groups against Erlang C, bounded queues against
+//! M/M/1/K blocking, and polling clients against their schedule.
+
+use crate::support::{assert_agrees, summary};
+
+/// A front end (event loop, no demand) that publishes every request to
+/// `jobs`, consumed by `instances` x `threads` workers of exponential service.
+fn published(rate: &str, instances: u32, threads: u32, work: &str, queue: &str, step: &str, sim: &str) -> String {
+    format!(
+        r#"
+        [simulation]
+        {sim}
+
+        [workload.main]
+        target = "front.submit"
+        rate = "{rate}"
+
+        [queues.jobs]
+        consumer = "workers.run"
+        {queue}
+
+        [services.front]
+        concurrency = "event_loop"
+
+        [services.front.ops.submit]
+        steps = [{{ publish = "jobs"{step} }}]
+
+        [services.front.ops.status]
+
+        [services.workers]
+        instances = {instances}
+        threads = {threads}
+
+        [services.workers.ops.run]
+        demand = "{work}"
+        "#
+    )
+}
+
+const LONG: &str = r#"duration = "40000s"
+        warmup = "2000s"
+        replications = 10
+        seed = 71"#;
+
+#[test]
+fn a_consumer_group_behind_a_queue_is_erlang_c() {
+    // 2 instances x 3 threads = 6 competing consumers of one queue: M/M/6 at rho 0.8.
+    let s = summary(&published("4.8/s", 2, 3, "exp(1s)", "", "", LONG));
+    let t = capsim::theory::mmc(4.8, 1.0, 6).unwrap();
+    let q = &s.queues[0];
+    assert_agrees("consumer lag (Wq)", &q.mean_wait_s, t.mean_wait, 0.05);
+    assert_agrees("async latency (W)", &q.latency_mean_s, t.mean_response, 0.02);
+    assert_agrees("backlog (Lq)", &q.mean_depth, t.mean_queue_len, 0.06);
+    // The publisher's own response is immediate: the client got its 202.
+    assert!(s.classes[0].latency_s.mean.value < 1e-6);
+}
+
+#[test]
+fn a_full_queue_refuses_publishes_as_m_m_1_k_blocks() {
+    // One consumer, room for 4 waiting messages: M/M/1/5 at offered load 0.9.
+    let s = summary(&published("0.9/s", 1, 1, "exp(1s)", "capacity = 4", "", LONG));
+    let t = capsim::theory::mmck(0.9, 1.0, 1, 5).unwrap();
+    assert_agrees("refused publishes", &s.classes[0].errors["queue_full"], t.blocking, 0.04);
+}
+
+#[test]
+fn polling_clients_poll_on_their_backoff_schedule() {
+    // Work takes exactly 2.5 s and never waits (plenty of consumers).
+    let sim = r#"duration = "2000s"
+        warmup = "100s"
+        replications = 2
+        seed = 73"#;
+    let fixed = r#", poll = { op = "front.status", first = "1s" }"#;
+    let s = summary(&published("1/s", 1, 100, "const(2.5s)", "", fixed, sim));
+    let q = &s.queues[0];
+    // Polls at 1, 2, 3 s: the third sees it done.
+    assert!((q.polls_per_message.value - 3.0).abs() < 0.01, "{:?}", q.polls_per_message);
+    assert!((q.seen_done_s.value - 3.0).abs() < 0.001, "{:?}", q.seen_done_s);
+    assert!((q.latency_mean_s.value - 2.5).abs() < 0.001);
+    let growing = r#", poll = { op = "front.status", first = "1s", factor = 2, cap = "1.5s" }"#;
+    let s = summary(&published("1/s", 1, 100, "const(2.5s)", "", growing, sim));
+    // Waits 1 s, then 2 s capped to 1.5 s: polls at 1 and 2.5 s; the second sees it done.
+    assert!((s.queues[0].polls_per_message.value - 2.0).abs() < 0.01, "{:?}", s.queues[0].polls_per_message);
+    assert!((s.queues[0].seen_done_s.value - 2.5).abs() < 0.001, "{:?}", s.queues[0].seen_done_s);
+    // The polls are requests of their own class, load on the status operation.
+    let polls = s.classes.iter().find(|c| c.name == "jobs.poll").unwrap();
+    assert!((polls.throughput_per_s.value - 2.0).abs() < 0.1, "{:?}", polls.throughput_per_s);
+}
+
+#[test]
+fn bad_queues_are_located() {
+    let unknown = published("1/s", 1, 1, "exp(1s)", "", "", LONG).replace(r#"publish = "jobs""#, r#"publish = "job""#);
+    let err = capsim::model::from_str(&unknown).unwrap_err();
+    assert!(err.to_string().contains("no queue named `job`") && err.line.is_some(), "{err}");
+    assert!(err.hint.as_deref().unwrap_or("").contains("did you mean `jobs`"), "{err}");
+    let consumer = published("1/s", 1, 1, "exp(1s)", "", "", LONG).replace("workers.run\"", "workers.walk\"");
+    let err = capsim::model::from_str(&consumer).unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("queues.jobs.consumer"), "{err}");
+}
