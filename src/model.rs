@@ -71,7 +71,7 @@ pub struct Network {
     /// (each visit brings its call's `batch` items).
     pub item_visits: Vec<Vec<f64>>,
     /// Number of queue priority levels (1 when every class has priority 0).
-    pub priority_levels: u8,
+    pub priority_levels: u16,
     /// Problems that do not stop the run (e.g. a saturated service).
     pub warnings: Vec<String>,
 }
@@ -691,11 +691,11 @@ impl Compiler<'_> {
                 bytes: 0.0,
                 transfer: 0.0,
             });
-            if cfg.keys.0 > 100_000_000 {
+            if cfg.keys.0 > 10_000_000 {
                 return Err(self.err(
                     c.span(),
                     format!("{key}.keys"),
-                    "at most 100 million keys (memory grows with keys)",
+                    "at most 10 million keys (each takes 16 bytes in every replication running)",
                 ));
             }
             cache_ids.insert(name.clone(), caches.len() as u32);
@@ -805,6 +805,26 @@ impl Compiler<'_> {
                 }
             };
             let speed = svc.speed.map(|s| s.0).or(instance_type.map(|t| t.speed.0)).unwrap_or(1.0);
+            if !(1.0 / speed).is_finite() {
+                return Err(self.err(
+                    svc_spanned.span(),
+                    format!("services.{sname}.speed"),
+                    format!("a speed of {speed} is too small: CPU work divided by it overflows"),
+                ));
+            }
+            // Each instance has its own queues and counters, set up before the
+            // run, and some balancers look at every instance for every request.
+            const MAX_INSTANCES: u32 = 10_000;
+            if svc.instances.0 > MAX_INSTANCES {
+                return Err(self.err(
+                    svc_spanned.span(),
+                    format!("services.{sname}.instances"),
+                    format!(
+                        "at most {MAX_INSTANCES} instances per service (memory and balancing time grow with instances), got {}",
+                        svc.instances.0
+                    ),
+                ));
+            }
             let cost_per_hour =
                 svc.cost_per_hour.map(|c| c.0).or(instance_type.map(|t| t.price_per_hour.0)).unwrap_or(0.0);
             let first_op = ops.len() as u32;
@@ -1212,7 +1232,7 @@ impl Compiler<'_> {
 
         let mut guarded = self.guarded.take();
         name_guarded(&mut guarded, &ops, &calls);
-        let priority_levels = classes.iter().map(|c| c.priority).max().unwrap_or(0).saturating_add(1);
+        let priority_levels = classes.iter().map(|c| u16::from(c.priority)).max().unwrap_or(0) + 1;
         let mut network = Network {
             file: self.src.file.clone(),
             inputs,
@@ -1427,6 +1447,19 @@ impl Compiler<'_> {
                 ModelError::new(&self.src.file, "the duration must be positive").with_key("simulation.duration")
             );
         }
+        // The clock counts nanoseconds in a u64: it ends after about 584 years.
+        let end = sim.warmup.0 + sim.duration.map_or(0.0, |d| d.0);
+        if end * 1e9 >= u64::MAX as f64 {
+            let key = if sim.warmup.0 * 1e9 >= u64::MAX as f64 { "simulation.warmup" } else { "simulation.duration" };
+            return Err(ModelError::new(
+                &self.src.file,
+                format!(
+                    "warm-up and duration add up to {:.3e} years, beyond the clock's range of 584 years (u64 nanoseconds)",
+                    end / (365.0 * 86400.0)
+                ),
+            )
+            .with_key(key));
+        }
         Ok(Settings {
             duration: sim.duration.map(|d| d.0),
             requests: sim.requests.map(|r| r.0),
@@ -1471,12 +1504,40 @@ impl Compiler<'_> {
                     .think
                     .as_ref()
                     .map_or_else(|| Dist::constant(0.0).expect("zero is a valid constant"), |t| t.0.clone());
+                // A request can fail at once (a full queue, the in-flight cap): its
+                // user would then retry at the same instant, forever.
+                if users > 0 && think.mean() < CLOCK_RESOLUTION_S {
+                    return Err(self
+                        .err(
+                            w_spanned.span(),
+                            format!("{key}.think"),
+                            "a closed class needs a think time of at least 1 ns on average: without one, \
+                             a user whose request fails at once retries at the same instant, forever",
+                        )
+                        .with_hint(
+                            "add e.g. think = \"exp(1s)\"; for users that send back to back, think = \"const(1ns)\"",
+                        ));
+                }
+                if users > 0 && !moves_the_clock(&think) {
+                    return Err(self
+                        .err(w_spanned.span(), format!("{key}.think"), stuck_clock("a think time", &think))
+                        .with_hint(EXTREME_HINT));
+                }
                 Arrivals::Closed { users, think }
             } else if let Some(rate) = w.rate {
                 let interarrival = if rate.0 == 0.0 {
                     None
                 } else {
                     let mean = 1.0 / rate.0;
+                    if mean < CLOCK_RESOLUTION_S {
+                        return Err(self
+                            .err(
+                                w_spanned.span(),
+                                format!("{key}.rate"),
+                                format!("{}/s is faster than the simulation clock, which ticks in nanoseconds", rate.0),
+                            )
+                            .with_hint("a rate can be at most 1e9/s (one arrival per nanosecond)"));
+                    }
                     Some(
                         match w.process {
                             ArrivalProcess::Poisson => Dist::exponential(mean),
@@ -1488,12 +1549,17 @@ impl Compiler<'_> {
                 Arrivals::Open { interarrival }
             } else {
                 let d = w.interarrival.as_ref().expect("one kind is set").0.clone();
-                if d.mean() <= 0.0 {
+                if d.mean() < CLOCK_RESOLUTION_S {
                     return Err(self.err(
                         w_spanned.span(),
                         format!("{key}.interarrival"),
-                        "the mean inter-arrival time must be positive",
+                        "the mean inter-arrival time must be positive, and at least the clock's resolution of 1 ns",
                     ));
+                }
+                if !moves_the_clock(&d) {
+                    return Err(self
+                        .err(w_spanned.span(), format!("{key}.interarrival"), stuck_clock("an inter-arrival time", &d))
+                        .with_hint(EXTREME_HINT));
                 }
                 Arrivals::Open { interarrival: Some(d) }
             };
@@ -1526,6 +1592,33 @@ impl Compiler<'_> {
         }
     }
 }
+
+/// The simulation clock's resolution \[s\]: time is kept in integer nanoseconds.
+const CLOCK_RESOLUTION_S: f64 = 1e-9;
+
+/// Draws that [`moves_the_clock`] looks at.
+const CLOCK_DRAWS: usize = 100_000;
+
+/// Whether the gaps a renewal process draws from `d` ever reach the clock's
+/// tick. With extreme parameters (gamma with cv = 1e9, Weibull with shape
+/// 0.01) a distribution can have a sensible mean that rests on draws rarer
+/// than one in billions, all others rounding to 0 ns: its arrivals would pile
+/// up at one instant and the run would never end. The draws use a fixed
+/// stream, so the verdict is the same every time.
+fn moves_the_clock(d: &Dist) -> bool {
+    let mut rng = crate::rng::stream(0, "clock check");
+    (0..CLOCK_DRAWS).any(|_| d.sample(&mut rng) >= CLOCK_RESOLUTION_S / 2.0)
+}
+
+fn stuck_clock(what: &str, d: &Dist) -> String {
+    format!(
+        "{d} almost never draws {what} of a nanosecond or more (none of {CLOCK_DRAWS} draws did), \
+         though its mean is {}: arrivals would pile up at one instant",
+        crate::units::format_duration(d.mean())
+    )
+}
+
+const EXTREME_HINT: &str = "use less extreme parameters (a smaller cv, a larger shape or alpha)";
 
 /// A call or forward from one op to another, weighted by its expected count per visit.
 struct Edge {

@@ -511,7 +511,7 @@ impl RunMetrics {
                 PoolMetrics {
                     mean_wait_s: if p.acquired == 0 { 0.0 } else { p.wait_sum / p.acquired as f64 },
                     timeouts_per_s: p.timeouts as f64 / run.observed,
-                    utilisation: p.mean_busy / f64::from(pool.size * instances),
+                    utilisation: p.mean_busy / (f64::from(pool.size) * f64::from(instances)),
                     exhausted: p.exhausted,
                 }
             })

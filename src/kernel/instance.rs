@@ -160,7 +160,7 @@ impl ProcessorSharing {
         let &Reverse((bits, _)) = self.heap.peek()?;
         let remaining = (f64::from_bits(bits) - self.vtime).max(0.0);
         let dt = (remaining / Self::rate(self.heap.len(), cores)).ceil();
-        Some((now + dt as Time, self.generation))
+        Some((now.saturating_add(dt as Time), self.generation))
     }
 }
 

@@ -477,7 +477,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         let class = &self.net.classes[class_id as usize];
         if let Arrivals::Open { interarrival: Some(d) } = &class.arrivals {
             let dt = to_time(d.sample(&mut self.streams[class.stream as usize]));
-            self.events.schedule(self.now + dt, EventKind::Arrival { class: class_id });
+            self.events.schedule(self.now.saturating_add(dt), EventKind::Arrival { class: class_id });
         }
         self.admit(class_id, 0);
     }
@@ -678,7 +678,8 @@ impl<'n, O: Observer> Sim<'n, O> {
         }
         if let Some(per_item) = &op.per_item {
             let items = f64::from(self.jobs[id].items);
-            work += to_time(per_item.sample(&mut self.streams[op.per_item_stream as usize]) * items);
+            work =
+                work.saturating_add(to_time(per_item.sample(&mut self.streams[op.per_item_stream as usize]) * items));
         }
         if work > 0 {
             return self.compute(id, work);
@@ -696,7 +697,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         inst.computing += 1;
         if inst.threads <= inst.cores {
             let generation = self.jobs.generation(id);
-            self.events.schedule(now + work, EventKind::CpuDone { job: id, generation });
+            self.events.schedule(now.saturating_add(work), EventKind::CpuDone { job: id, generation });
         } else {
             inst.ps.advance(now, inst.cores);
             inst.ps.add(id, work as f64);
@@ -911,13 +912,13 @@ impl<'n, O: Observer> Sim<'n, O> {
             outbound = rtt / 2;
             child.reply_delay = rtt - outbound;
         }
-        child.reply_delay += to_time(call.transfer);
+        child.reply_delay = child.reply_delay.saturating_add(to_time(call.transfer));
         let id = self.jobs.insert(child);
         self.obs.call(self.now, parent, id, op);
         if outbound > 0 {
             self.jobs[id].transit = Transit::Outbound;
             let generation = self.jobs.generation(id);
-            self.events.schedule(self.now + outbound, EventKind::Wake { job: id, generation });
+            self.events.schedule(self.now.saturating_add(outbound), EventKind::Wake { job: id, generation });
         } else {
             self.dispatch(id);
         }
@@ -1009,7 +1010,7 @@ impl<'n, O: Observer> Sim<'n, O> {
             let delay = std::mem::take(&mut job.reply_delay);
             job.transit = Transit::Inbound;
             let generation = self.jobs.generation(id);
-            self.events.schedule(self.now + delay, EventKind::Wake { job: id, generation });
+            self.events.schedule(self.now.saturating_add(delay), EventKind::Wake { job: id, generation });
             return;
         }
         self.deliver(id);
@@ -1095,7 +1096,7 @@ impl<'n, O: Observer> Sim<'n, O> {
                 let generation = self.jobs.generation(parent);
                 let token = p.token;
                 self.obs.retry(now, parent, u32::from(p.attempt) + 1, wait);
-                self.events.schedule(now + wait, EventKind::RetryDue { job: parent, generation, token });
+                self.events.schedule(now.saturating_add(wait), EventKind::RetryDue { job: parent, generation, token });
                 return;
             }
         }
@@ -1159,7 +1160,10 @@ impl<'n, O: Observer> Sim<'n, O> {
         if c.timeout > 0.0 {
             let token = job.token;
             let generation = self.jobs.generation(id);
-            self.events.schedule(now + to_time(c.timeout), EventKind::CallTimeout { job: id, generation, token });
+            self.events.schedule(
+                now.saturating_add(to_time(c.timeout)),
+                EventKind::CallTimeout { job: id, generation, token },
+            );
         }
         for _ in 0..c.parallel {
             self.spawn(id, c.op);
@@ -1205,7 +1209,10 @@ impl<'n, O: Observer> Sim<'n, O> {
                 let token = self.jobs[id].token;
                 state.waiters.push_back((id, generation, token));
                 if let Some(t) = timeout {
-                    self.events.schedule(now + to_time(t), EventKind::PoolTimeout { job: id, generation, token });
+                    self.events.schedule(
+                        now.saturating_add(to_time(t)),
+                        EventKind::PoolTimeout { job: id, generation, token },
+                    );
                 }
             }
         }
@@ -1349,7 +1356,7 @@ impl<'n, O: Observer> Sim<'n, O> {
                 (self.pollers.len() - 1) as u32
             }
         };
-        self.events.schedule(self.now + wait, EventKind::PollDue { poller: id });
+        self.events.schedule(self.now.saturating_add(wait), EventKind::PollDue { poller: id });
     }
 
     /// A status poll came back: done, or poll again after a longer wait.
@@ -1371,7 +1378,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         }
         let poll = &self.net.polls[p.poll as usize];
         p.wait = to_time((p.wait as f64 / NS * poll.factor).min(poll.cap));
-        self.events.schedule(now + p.wait, EventKind::PollDue { poller });
+        self.events.schedule(now.saturating_add(p.wait), EventKind::PollDue { poller });
     }
 
     /// A closed-loop user thinks, then sends its next request.
@@ -1379,7 +1386,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         let class = &self.net.classes[class_id as usize];
         if let Arrivals::Closed { think, .. } = &class.arrivals {
             let dt = to_time(think.sample(&mut self.streams[class.stream as usize]));
-            self.events.schedule(self.now + dt, EventKind::Arrival { class: class_id });
+            self.events.schedule(self.now.saturating_add(dt), EventKind::Arrival { class: class_id });
         }
     }
 }

@@ -3,9 +3,12 @@
 
 mod async_queues;
 mod bad_input;
+mod calibration;
 mod charts_report;
 mod cli;
+mod clock;
 mod experiments;
+mod fuzz;
 mod lessons;
 mod models;
 mod reproducibility;
