@@ -720,11 +720,11 @@ impl Compiler<'_> {
                     .err(d.span(), key, format!("`{name}` names both a cache and a database"))
                     .with_hint("`write` steps find caches and databases by name; rename one of them"));
             }
-            if cfg.keys.0 > 100_000_000 {
+            if cfg.keys.0 > 10_000_000 {
                 return Err(self.err(
                     d.span(),
                     format!("{key}.keys"),
-                    "at most 100 million keys (memory grows with keys)",
+                    "at most 10 million keys (memory grows with keys, in every replication running)",
                 ));
             }
             let read_op = resolve(&OpRef { name: &cfg.read, key: format!("{key}.read") })?;
@@ -1483,6 +1483,7 @@ impl Compiler<'_> {
                 ));
         }
         let mut classes = Vec::new();
+        let mut total_clients = 0u64;
         for (cname, w_spanned) in &file.workload {
             let w = w_spanned.get_ref();
             let key = format!("workload.{cname}");
@@ -1563,6 +1564,15 @@ impl Compiler<'_> {
                 }
                 Arrivals::Open { interarrival: Some(d) }
             };
+            // Per-client rate limits keep a token bucket for every client of every class.
+            total_clients += u64::from(w.clients.map_or(1, |c| c.0));
+            if total_clients > 10_000_000 {
+                return Err(self.err(
+                    w_spanned.span(),
+                    format!("{key}.clients"),
+                    "at most 10 million clients over all classes (memory grows with clients)",
+                ));
+            }
             let stream = self.stream(format!("arrivals:{cname}"));
             classes.push(Class {
                 name: cname.clone(),

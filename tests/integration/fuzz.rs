@@ -823,6 +823,26 @@ fn per_item_work_of_centuries_saturates_instead_of_overflowing_the_clock() {
 }
 
 #[test]
+fn four_billion_clients_are_refused_instead_of_overflowing_the_bucket_count() {
+    // Was: "attempt to add with overflow" summing the classes' clients (and a
+    // token bucket per client under a per-client rate limit).
+    let text = ONE_SERVER.replace("rate = \"100/s\"", "rate = \"100/s\"\nclients = 4294967295")
+        + "\n[workload.crawler]\ntarget = \"api.get\"\nrate = \"100/s\"\nclients = 4294967295\n";
+    let err = refused(&text, "workload.main.clients", "at most 10 million clients");
+    assert_eq!(err.line, Some(5));
+    runs(&text.replace("4294967295", "1000"));
+}
+
+#[test]
+fn a_database_of_a_hundred_million_keys_is_refused_instead_of_taking_gigabytes() {
+    // Was: accepted, and 760 MB of row state allocated in every replication.
+    let text = ONE_SERVER.replace("demand = \"exp(1ms)\"", "demand = \"exp(1ms)\"\nsteps = [{ read = \"catalog\" }]")
+        + "\n[services.replica.ops.query]\ndemand = \"exp(1ms)\"\n\n[services.primary.ops.update]\ndemand = \"exp(1ms)\"\n\n[databases.catalog]\nkeys = 100000000\nlag = \"exp(10ms)\"\nread = \"replica.query\"\nwrite = \"primary.update\"\n";
+    refused(&text, "databases.catalog.keys", "at most 10 million keys");
+    runs(&text.replace("100000000", "1000"));
+}
+
+#[test]
 fn a_speed_too_small_to_divide_by_is_refused() {
     // Was: a panic in `Dist::scaled` ("factor must be finite and positive, got inf").
     let text = ONE_SERVER.replace("threads = 4", "threads = 4\nspeed = 5e-324");
