@@ -201,6 +201,8 @@ pub struct SimulationConfig {
     /// Most requests in flight at once; arrivals beyond it fail (bounded memory).
     #[serde(default = "default_max_in_flight")]
     pub max_in_flight: Positive<u32>,
+    /// Record a time series with one row per this interval (e.g. "10s").
+    pub series: Option<PositiveSeconds>,
 }
 
 fn default_seed() -> u64 {
@@ -222,6 +224,7 @@ impl Default for SimulationConfig {
             seed: default_seed(),
             replications: default_replications(),
             max_in_flight: default_max_in_flight(),
+            series: None,
         }
     }
 }
@@ -248,6 +251,82 @@ pub struct WorkloadConfig {
     pub priority: u8,
     /// Distinct clients the class's requests come from, uniformly (for per-client rate limits).
     pub clients: Option<Positive<u32>>,
+    /// Poisson traffic whose rate follows a curve over time: `rate` times the curve's factor.
+    pub profile: Option<Spanned<ProfileConfig>>,
+    /// Poisson traffic that bursts: `rate` times `factor` during bursts (on-off, MMPP style).
+    pub bursts: Option<Spanned<BurstConfig>>,
+    /// Replay arrival times from a CSV file (seconds, one per line; relative to the model file).
+    pub trace: Option<Spanned<String>>,
+}
+
+/// `profile = { ... }`: a rate curve as factors of the class's `rate`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileConfig {
+    /// `[time, factor]` points in time order, e.g. `[["0h", 0.2], ["12h", 1.0]]`.
+    pub points: Vec<(Seconds, NonNegativeF64)>,
+    /// Between points: `linear` interpolation (default) or `steps` (hold until the next point).
+    #[serde(default)]
+    pub shape: ProfileShape,
+    /// Repeat the curve with this period (e.g. "24h"); default: hold the last factor.
+    pub period: Option<PositiveSeconds>,
+}
+
+/// How a rate curve runs between its points.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProfileShape {
+    /// Straight lines between points.
+    #[default]
+    Linear,
+    /// Each point's factor holds until the next point.
+    Steps,
+}
+
+/// `bursts = { ... }`: alternating normal and burst periods.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BurstConfig {
+    /// Rate multiplier during a burst.
+    pub factor: PositiveF64,
+    /// Time between bursts.
+    pub every: DistSpec,
+    /// Length of a burst.
+    pub lasting: DistSpec,
+}
+
+/// `autoscale = { ... }` on a service: the "add a server when CPU > 70% for 5 minutes" rule.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoscaleConfig {
+    /// What to hold at `target`.
+    #[serde(default)]
+    pub metric: ScaleMetric,
+    /// Target utilisation (0-1) or mean queue per instance.
+    pub target: PositiveF64,
+    /// Fewest instances.
+    pub min: Positive<u32>,
+    /// Most instances.
+    pub max: Positive<u32>,
+    /// The metric is averaged over this window, and a decision taken at its end.
+    pub window: PositiveSeconds,
+    /// Time a new instance takes to start serving.
+    #[serde(default)]
+    pub delay: Seconds,
+    /// No decision for this long after a scaling action.
+    #[serde(default)]
+    pub cooldown: Seconds,
+}
+
+/// What an autoscaler watches.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScaleMetric {
+    /// CPU utilisation of the active instances.
+    #[default]
+    Utilisation,
+    /// Requests waiting for a thread, per active instance.
+    Queue,
 }
 
 /// `retry = { ... }` on a call: how often and how patiently a round is retried.
@@ -381,6 +460,8 @@ pub struct ServiceConfig {
     pub rate_limit: Option<Spanned<RateLimitConfig>>,
     /// Load shedding: reject an arrival whose expected wait for a thread exceeds this.
     pub shed_wait: Option<PositiveSeconds>,
+    /// Add and remove instances to hold a target utilisation or queue.
+    pub autoscale: Option<Spanned<AutoscaleConfig>>,
     /// Queue order.
     #[serde(default)]
     pub discipline: Discipline,

@@ -145,6 +145,10 @@ struct RunArgs {
     /// Draw the model's charts (latency CDF, utilisation, latency breakdown) into this folder.
     #[arg(long, value_name = "DIR")]
     charts: Option<PathBuf>,
+    /// Write the time series (one row per interval) to this CSV file; the
+    /// interval is the model's simulation.series, else a hundredth of the run.
+    #[arg(long, value_name = "FILE")]
+    series: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -235,7 +239,11 @@ fn run_model(args: RunArgs) -> anyhow::Result<()> {
     if let Some(d) = &args.duration {
         overrides.push(format!("simulation.duration=\"{d}\""));
     }
-    let net = model::load(&args.model.model, &overrides)?;
+    let mut net = model::load(&args.model.model, &overrides)?;
+    if args.series.is_some() && net.settings.series.is_none() {
+        let length = net.settings.warmup + net.settings.duration.unwrap_or(1000.0);
+        net.settings.series = Some(length / 100.0);
+    }
     let started = std::time::Instant::now();
     let cpu_before = cpu_seconds();
     let outcome = run::run(&net);
@@ -253,6 +261,10 @@ fn run_model(args: RunArgs) -> anyhow::Result<()> {
             out.write_all(text.as_bytes())?;
             out.flush()?;
         }
+    }
+    if let Some(path) = &args.series {
+        let csv = report::series_csv(&outcome.summary).expect("the run recorded a series");
+        write_atomically(path, csv.as_bytes())?;
     }
     if let Some(dir) = &args.charts {
         let charts = capsim::charts::run_charts(&outcome.summary, &outcome.latency, dir)?;

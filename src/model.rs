@@ -91,6 +91,8 @@ pub struct Settings {
     pub replications: u32,
     /// Most requests in flight at once.
     pub max_in_flight: u32,
+    /// Time-series interval \[s\], if one is recorded.
+    pub series: Option<f64>,
 }
 
 /// A service: identical instances with threads, cores and a queue each.
@@ -126,6 +128,34 @@ pub struct Service {
     pub shed_wait: Option<f64>,
     /// The queue whose messages the service consumes, or `NONE`.
     pub consumes: u32,
+    /// The autoscaling rule; `instances` is then the starting count.
+    pub autoscale: Option<Autoscale>,
+}
+
+/// An autoscaling rule (all times in seconds).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Autoscale {
+    /// What it watches.
+    pub metric: config::ScaleMetric,
+    /// The level it holds.
+    pub target: f64,
+    /// Fewest instances.
+    pub min: u32,
+    /// Most instances.
+    pub max: u32,
+    /// Averaging window and decision period.
+    pub window: f64,
+    /// Start-up time of a new instance.
+    pub delay: f64,
+    /// Quiet time after an action.
+    pub cooldown: f64,
+}
+
+impl Service {
+    /// Instances the service can ever have (its autoscaling maximum).
+    pub fn max_instances(&self) -> u32 {
+        self.autoscale.as_ref().map_or(self.instances, |a| a.max.max(self.instances))
+    }
 }
 
 /// A broker queue.
@@ -497,11 +527,121 @@ pub struct Class {
     pub client_stream: u32,
     /// The class of a publish step's status polls (no arrivals of its own).
     pub polling: bool,
+    /// A time-varying Poisson rate; `arrivals` then holds candidates at its peak rate.
+    pub modulation: Option<Modulation>,
+    /// Arrival times replayed from a file \[s\]; `arrivals` is then empty.
+    pub trace: Option<std::sync::Arc<Vec<f64>>>,
+}
+
+/// A Poisson rate that varies over time, simulated by thinning candidates
+/// drawn at `peak`: a candidate at time t is kept with probability rate(t) / peak.
+#[derive(Debug, Clone)]
+pub struct Modulation {
+    /// The class's `rate` \[1/s\].
+    pub rate: f64,
+    /// Rate curve factors.
+    pub profile: Option<Profile>,
+    /// Bursts.
+    pub bursts: Option<Bursts>,
+    /// Highest rate \[1/s\].
+    pub peak: f64,
+}
+
+/// A rate curve: factors at points in time.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// `(time [s], factor)` in time order.
+    pub points: Vec<(f64, f64)>,
+    /// Linear between points, or steps.
+    pub linear: bool,
+    /// Repeat period \[s\].
+    pub period: Option<f64>,
+}
+
+impl Profile {
+    /// The factor at time `t` \[s\].
+    pub fn at(&self, t: f64) -> f64 {
+        let t = match self.period {
+            Some(p) => t.rem_euclid(p),
+            None => t,
+        };
+        let after = self.points.partition_point(|&(x, _)| x <= t);
+        if after == 0 {
+            return self.points[0].1;
+        }
+        let (t0, f0) = self.points[after - 1];
+        match self.points.get(after) {
+            Some(&(t1, f1)) if self.linear => f0 + (f1 - f0) * (t - t0) / (t1 - t0),
+            Some(_) => f0,
+            // Past the last point: wrap to the first (periodic) or hold.
+            None => match self.period {
+                Some(p) if self.linear => {
+                    let (t1, f1) = (p + self.points[0].0, self.points[0].1);
+                    f0 + (f1 - f0) * (t - t0) / (t1 - t0)
+                }
+                _ => f0,
+            },
+        }
+    }
+
+    fn peak(&self) -> f64 {
+        self.points.iter().map(|p| p.1).fold(0.0, f64::max)
+    }
+
+    /// Time-average factor over one period (or over the points, holding the last).
+    fn mean(&self) -> f64 {
+        let end = self.period.unwrap_or_else(|| self.points.last().map_or(0.0, |p| p.0));
+        if end <= 0.0 {
+            return self.points[0].1;
+        }
+        let n = 10_000;
+        (0..n).map(|i| self.at((f64::from(i) + 0.5) * end / f64::from(n))).sum::<f64>() / f64::from(n)
+    }
+}
+
+/// Bursts: the rate is multiplied by `factor` during bursts.
+#[derive(Debug, Clone)]
+pub struct Bursts {
+    /// Rate multiplier in a burst.
+    pub factor: f64,
+    /// Time between bursts.
+    pub every: Dist,
+    /// Length of a burst.
+    pub lasting: Dist,
+    /// Stream for the burst schedule.
+    pub stream: u32,
+}
+
+impl Modulation {
+    /// Long-run mean rate \[1/s\].
+    pub fn mean_rate(&self) -> f64 {
+        let shape = self.profile.as_ref().map_or(1.0, Profile::mean);
+        let burst = self.bursts.as_ref().map_or(1.0, |b| {
+            let (off, on) = (b.every.mean(), b.lasting.mean());
+            (off + b.factor * on) / (off + on)
+        });
+        self.rate * shape * burst
+    }
+
+    /// Rate at time `t` \[s\] (`bursting`: a burst is on).
+    pub fn rate_at(&self, t: f64, bursting: bool) -> f64 {
+        let shape = self.profile.as_ref().map_or(1.0, |p| p.at(t));
+        let burst = if bursting { self.bursts.as_ref().map_or(1.0, |b| b.factor) } else { 1.0 };
+        self.rate * shape * burst
+    }
 }
 
 impl Class {
-    /// Offered arrival rate of an open class [requests/s]; `None` for closed classes.
+    /// Offered arrival rate of an open class [requests/s] (long-run mean for
+    /// a varying rate or a trace); `None` for closed classes.
     pub fn open_rate(&self) -> Option<f64> {
+        if let Some(m) = &self.modulation {
+            return Some(m.mean_rate());
+        }
+        if let Some(times) = &self.trace {
+            let span = times.last().copied().unwrap_or(0.0);
+            return Some(if span > 0.0 { times.len() as f64 / span } else { 0.0 });
+        }
         match &self.arrivals {
             Arrivals::Open { interarrival: Some(d) } => Some(1.0 / d.mean()),
             Arrivals::Open { interarrival: None } => Some(0.0),
@@ -1171,6 +1311,40 @@ impl Compiler<'_> {
                 }),
                 shed_wait: svc.shed_wait.map(|w| w.0),
                 consumes: NONE,
+                autoscale: match &svc.autoscale {
+                    Some(a) => {
+                        let cfg = a.get_ref();
+                        if cfg.min.0 > cfg.max.0 || svc.instances.0 < cfg.min.0 || svc.instances.0 > cfg.max.0 {
+                            return Err(self
+                                .err(
+                                    a.span(),
+                                    format!("services.{sname}.autoscale"),
+                                    format!(
+                                        "need min <= instances <= max, got min = {}, instances = {}, max = {}",
+                                        cfg.min.0, svc.instances.0, cfg.max.0
+                                    ),
+                                )
+                                .with_hint("`instances` is the starting count of an autoscaled service"));
+                        }
+                        if cfg.max.0 > 100_000 {
+                            return Err(self.err(
+                                a.span(),
+                                format!("services.{sname}.autoscale.max"),
+                                "at most 100000 instances",
+                            ));
+                        }
+                        Some(Autoscale {
+                            metric: cfg.metric,
+                            target: cfg.target.0,
+                            min: cfg.min.0,
+                            max: cfg.max.0,
+                            window: cfg.window.0,
+                            delay: cfg.delay.0,
+                            cooldown: cfg.cooldown.0,
+                        })
+                    }
+                    None => None,
+                },
             });
         }
 
@@ -1203,6 +1377,8 @@ impl Compiler<'_> {
                 priority: 0,
                 clients: 1,
                 polling: true,
+                modulation: None,
+                trace: None,
             });
         }
         let total_users: u64 = classes
@@ -1467,6 +1643,7 @@ impl Compiler<'_> {
             seed: sim.seed,
             replications: sim.replications.0,
             max_in_flight: sim.max_in_flight.0,
+            series: sim.series.map(|s| s.0),
         })
     }
 
@@ -1488,11 +1665,17 @@ impl Compiler<'_> {
             let w = w_spanned.get_ref();
             let key = format!("workload.{cname}");
             let target = resolve(&OpRef { name: &w.target, key: format!("{key}.target") })?;
-            let kinds = [w.rate.is_some(), w.interarrival.is_some(), w.users.is_some()];
+            let kinds = [w.rate.is_some(), w.interarrival.is_some(), w.users.is_some(), w.trace.is_some()];
             if kinds.iter().filter(|&&b| b).count() != 1 {
                 return Err(self
-                    .err(w_spanned.span(), key, "a class needs exactly one of `rate`, `interarrival` or `users`")
-                    .with_hint("open traffic: rate = \"100/s\"; any renewal process: interarrival = \"const(10ms)\"; closed loop: users = 50 and think = \"exp(1s)\""));
+                    .err(w_spanned.span(), key, "a class needs exactly one of `rate`, `interarrival`, `users` or `trace`")
+                    .with_hint("open traffic: rate = \"100/s\"; any renewal process: interarrival = \"const(10ms)\"; closed loop: users = 50 and think = \"exp(1s)\"; replay: trace = \"arrivals.csv\""));
+            }
+            if (w.profile.is_some() || w.bursts.is_some()) && (w.rate.is_none() || w.process != ArrivalProcess::Poisson)
+            {
+                return Err(self
+                    .err(w_spanned.span(), key, "`profile` and `bursts` vary the rate of Poisson traffic")
+                    .with_hint("give the class a `rate` (and no `process`, or process = \"poisson\")"));
             }
             if w.think.is_some() && w.users.is_none() {
                 return Err(self.err(w_spanned.span(), key, "`think` applies to closed classes (with `users`) only"));
@@ -1548,6 +1731,8 @@ impl Compiler<'_> {
                     )
                 };
                 Arrivals::Open { interarrival }
+            } else if w.trace.is_some() {
+                Arrivals::Open { interarrival: None }
             } else {
                 let d = w.interarrival.as_ref().expect("one kind is set").0.clone();
                 if d.mean() < CLOCK_RESOLUTION_S {
@@ -1574,6 +1759,23 @@ impl Compiler<'_> {
                 ));
             }
             let stream = self.stream(format!("arrivals:{cname}"));
+            let modulation = self.modulation(w, &key, cname)?;
+            let (source, trace) = match &w.trace {
+                Some(path) => (Arrivals::Open { interarrival: None }, Some(self.trace(path, &format!("{key}.trace"))?)),
+                None => match &modulation {
+                    Some(m) if m.peak > 0.0 => (
+                        Arrivals::Open {
+                            interarrival: Some(
+                                Dist::exponential(1.0 / m.peak)
+                                    .map_err(|e| self.err(w_spanned.span(), format!("{key}.rate"), e.to_string()))?,
+                            ),
+                        },
+                        None,
+                    ),
+                    Some(_) => (Arrivals::Open { interarrival: None }, None),
+                    None => (source, None),
+                },
+            };
             classes.push(Class {
                 name: cname.clone(),
                 target,
@@ -1583,9 +1785,109 @@ impl Compiler<'_> {
                 clients: w.clients.map_or(1, |c| c.0),
                 client_stream: self.stream(format!("clients:{cname}")),
                 polling: false,
+                modulation,
+                trace,
             });
         }
         Ok(classes)
+    }
+
+    /// The rate curve and bursts of a class, if it has either.
+    fn modulation(&self, w: &config::WorkloadConfig, key: &str, name: &str) -> Result<Option<Modulation>, ModelError> {
+        if w.profile.is_none() && w.bursts.is_none() {
+            return Ok(None);
+        }
+        let rate = w.rate.map_or(0.0, |r| r.0);
+        let profile = match &w.profile {
+            Some(p) => {
+                let cfg = p.get_ref();
+                let points: Vec<(f64, f64)> = cfg.points.iter().map(|(t, f)| (t.0, f.0)).collect();
+                let err = |msg: &str| self.err(p.span(), format!("{key}.profile.points"), msg.to_string());
+                if points.is_empty() {
+                    return Err(err("a profile needs at least one [time, factor] point"));
+                }
+                if points.windows(2).any(|w| w[1].0 <= w[0].0) {
+                    return Err(err("profile points must be in increasing time order"));
+                }
+                if let Some(period) = cfg.period
+                    && points.last().is_some_and(|l| l.0 >= period.0)
+                {
+                    return Err(self.err(
+                        p.span(),
+                        format!("{key}.profile.period"),
+                        "every profile point must lie within the period",
+                    ));
+                }
+                Some(Profile {
+                    points,
+                    linear: cfg.shape == config::ProfileShape::Linear,
+                    period: cfg.period.map(|p| p.0),
+                })
+            }
+            None => None,
+        };
+        let bursts = w.bursts.as_ref().map(|b| {
+            let cfg = b.get_ref();
+            Bursts {
+                factor: cfg.factor.0,
+                every: cfg.every.0.clone(),
+                lasting: cfg.lasting.0.clone(),
+                stream: self.stream(format!("bursts:{name}")),
+            }
+        });
+        let peak =
+            rate * profile.as_ref().map_or(1.0, Profile::peak) * bursts.as_ref().map_or(1.0, |b| b.factor.max(1.0));
+        // Candidates come at the peak rate: beyond one a nanosecond the clock could not move.
+        if peak > 1e9 {
+            let span = w.profile.as_ref().map_or_else(|| w.bursts.as_ref().expect("one is set").span(), |p| p.span());
+            return Err(self
+                .err(
+                    span,
+                    format!("{key}.rate"),
+                    format!("the peak rate is {peak:.3e}/s: more than a billion requests per second"),
+                )
+                .with_hint("check the profile factors and burst factor: the peak is rate x largest factor"));
+        }
+        Ok(Some(Modulation { rate, profile, bursts, peak }))
+    }
+
+    /// Reads a trace of arrival times: one number of seconds per line, a header allowed.
+    fn trace(&self, path: &Spanned<String>, key: &str) -> Result<std::sync::Arc<Vec<f64>>, ModelError> {
+        let base = std::path::Path::new(&self.src.file).parent().unwrap_or(std::path::Path::new("."));
+        let file = base.join(path.get_ref());
+        let text = std::fs::read_to_string(&file).map_err(|e| {
+            self.err(path.span(), key.to_string(), format!("cannot read the trace `{}`: {e}", file.display()))
+        })?;
+        let mut times = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let field = line.split(',').next().unwrap_or("").trim();
+            if field.is_empty() {
+                continue;
+            }
+            match field.parse::<f64>() {
+                Ok(t) if t.is_finite() && t >= 0.0 && times.last().is_none_or(|&l| t >= l) => times.push(t),
+                Ok(_) => {
+                    return Err(ModelError::new(
+                        &file.display().to_string(),
+                        format!("line {}: arrival times must be non-negative, finite and in order", i + 1),
+                    )
+                    .with_key(key.to_string()));
+                }
+                // A header line.
+                Err(_) if times.is_empty() && i == 0 => {}
+                Err(_) => {
+                    return Err(ModelError::new(
+                        &file.display().to_string(),
+                        format!("line {}: `{field}` is not a number of seconds", i + 1),
+                    )
+                    .with_key(key.to_string()));
+                }
+            }
+        }
+        if times.is_empty() {
+            return Err(self.err(path.span(), key.to_string(), "the trace has no arrival times"));
+        }
+        Ok(std::sync::Arc::new(times))
     }
 
     fn cycle_error(&self, edges: &[Edge], cycle: &[u32], ops: &[Op]) -> ModelError {
@@ -1735,8 +2037,9 @@ pub fn offered_cpu_load(net: &Network) -> Vec<f64> {
             load[op.service as usize] += rate * net.cpu_per_request(c, o);
         }
     }
+    // An autoscaled service is saturated only if even its largest fleet is.
     for (l, s) in load.iter_mut().zip(&net.services) {
-        *l /= f64::from(s.instances) * f64::from(s.threads.min(s.cores));
+        *l /= f64::from(s.max_instances()) * f64::from(s.threads.min(s.cores));
     }
     load
 }
@@ -1751,7 +2054,7 @@ fn saturation_warnings(net: &Network) -> Vec<String> {
                 "service `{}` is saturated: its open workload offers {:.0}% of its CPU capacity ({} instance(s) x {} usable core(s)); its queue grows without bound until max_in_flight stops new requests. Add instances, threads/cores or speed, or lower the rate",
                 s.name,
                 load * 100.0,
-                s.instances,
+                s.max_instances(),
                 s.threads.min(s.cores)
             )
         })

@@ -160,9 +160,15 @@ fn table(s: &Summary) -> String {
         .to_vec(),
     ];
     for v in &s.services {
+        // An autoscaled service shows its time-average fleet.
+        let instances = if (v.mean_instances.value - f64::from(v.instances)).abs() > 1e-9 {
+            format!("{} avg", number_est(&v.mean_instances, ""))
+        } else {
+            v.instances.to_string()
+        };
         rows.push(vec![
             v.name.clone(),
-            v.instances.to_string(),
+            instances,
             v.threads.to_string(),
             v.cores.to_string(),
             percent_est(&v.utilisation),
@@ -443,6 +449,43 @@ pub fn theory_table(a: &crate::analysis::Analysis) -> String {
         );
     }
     out
+}
+
+/// A time series as a wide CSV: one row per interval, a column per
+/// measurement (`class.NAME.p99_s`, `service.NAME.utilisation`, ...).
+pub fn series_csv(s: &Summary) -> Option<String> {
+    let series = s.series.as_ref()?;
+    let mut header = vec!["t_s".to_string()];
+    let mut columns: Vec<&Vec<f64>> = Vec::new();
+    for (c, cs) in s.classes.iter().zip(&series.classes) {
+        for (m, v) in [
+            ("throughput_per_s", &cs.throughput_per_s),
+            ("errors_per_s", &cs.errors_per_s),
+            ("p50_s", &cs.p50_s),
+            ("p99_s", &cs.p99_s),
+        ] {
+            header.push(format!("class.{}.{m}", c.name));
+            columns.push(v);
+        }
+    }
+    for (v, vs) in s.services.iter().zip(&series.services) {
+        for (m, col) in [("utilisation", &vs.utilisation), ("queue", &vs.queue), ("instances", &vs.instances)] {
+            header.push(format!("service.{}.{m}", v.name));
+            columns.push(col);
+        }
+    }
+    for (q, depth) in s.queues.iter().zip(&series.queue_depth) {
+        header.push(format!("queue.{}.depth", q.name));
+        columns.push(depth);
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&header).expect("in-memory write");
+    for (i, t) in series.t_s.iter().enumerate() {
+        let mut row = vec![t.to_string()];
+        row.extend(columns.iter().map(|c| if c[i].is_nan() { String::new() } else { c[i].to_string() }));
+        w.write_record(&row).expect("in-memory write");
+    }
+    Some(String::from_utf8(w.into_inner().expect("in-memory flush")).expect("utf-8"))
 }
 
 /// `capsim run --theory`: simulated values beside the analytic ones.

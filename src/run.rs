@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::kernel;
 use crate::model::{self, Arrivals, Network};
-use crate::stats::{ErrorCause, Estimate, RunMetrics, latency_histogram};
+use crate::stats::{ErrorCause, Estimate, RunMetrics, Series, latency_histogram};
 
 /// Results of all replications of one model.
 pub struct Outcome {
@@ -44,7 +44,9 @@ pub fn run(net: &Network) -> Outcome {
         })
         .collect();
     let runs: Vec<RunMetrics> = stats.iter().map(|s| RunMetrics::new(net, s)).collect();
-    let summary = summarise(net, &runs);
+    let mut summary = summarise(net, &runs);
+    let series: Vec<&crate::stats::Series> = stats.iter().filter_map(|s| s.series.as_ref()).collect();
+    summary.series = Series::mean(&series);
     Outcome { summary, runs, latency }
 }
 
@@ -82,6 +84,9 @@ pub struct Summary {
     /// Per message queue.
     #[serde(default)]
     pub queues: Vec<QueueSummary>,
+    /// The time series averaged over replications, when the model records one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<Series>,
     /// Cost of the deployment.
     pub cost: CostSummary,
     /// Things the user should know (saturation, the in-flight cap).
@@ -169,7 +174,10 @@ pub struct ServiceSummary {
     pub rejected_per_s: Estimate,
     /// CPU load offered by the open classes, as a fraction of capacity (from the model, not simulated).
     pub offered_load: f64,
-    /// Price of all instances per hour.
+    /// Time-average instances in service (differs from `instances` when autoscaled).
+    #[serde(default)]
+    pub mean_instances: Estimate,
+    /// Price of the instances per hour (time-averaged when autoscaled).
     pub cost_per_hour: f64,
 }
 
@@ -347,7 +355,8 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
                 throughput_per_s: m(|x| x.throughput_per_s),
                 rejected_per_s: m(|x| x.rejected_per_s),
                 offered_load: offered[s],
-                cost_per_hour: f64::from(svc.instances) * svc.cost_per_hour,
+                mean_instances: m(|x| x.mean_instances),
+                cost_per_hour: est(runs, |r| r.services[s].mean_billed).value * svc.cost_per_hour,
             }
         })
         .collect();
@@ -361,7 +370,7 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
             PoolSummary {
                 name: pool.name.clone(),
                 size: pool.size,
-                instances: pool.per.map_or(1, |s| net.services[s as usize].instances),
+                instances: pool.per.map_or(1, |s| net.services[s as usize].max_instances()),
                 utilisation: m(|x| x.utilisation),
                 exhausted: m(|x| x.exhausted),
                 mean_wait_s: m(|x| x.mean_wait_s),
@@ -438,7 +447,7 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
             }
         })
         .collect();
-    let per_hour = net.cost_per_hour();
+    let per_hour = services.iter().map(|s| s.cost_per_hour).sum();
     let cost = CostSummary { per_hour, per_million_requests: est(runs, |r| r.cost_per_million) };
 
     let mut warnings = net.warnings.clone();
@@ -476,6 +485,7 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
         databases,
         calls,
         queues,
+        series: None,
         cost,
         warnings,
     }

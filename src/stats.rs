@@ -110,6 +110,10 @@ pub struct ServiceRun {
     pub mean_busy_cores: f64,
     /// Time-average waiting jobs.
     pub mean_queue_len: f64,
+    /// Time-average active instances (those the balancer sends work to).
+    pub mean_instances: f64,
+    /// Time-average instances paid for (active and starting up).
+    pub mean_billed: f64,
 }
 
 /// One pool (all its instances) in one replication.
@@ -213,6 +217,83 @@ impl Default for QueueRun {
     }
 }
 
+/// A time series: one value per interval, warm-up included. Latencies in
+/// seconds, NaN (`null` in JSON) when nothing completed in the interval.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    /// Interval length \[s\].
+    pub interval_s: f64,
+    /// End of each interval \[s of simulated time\].
+    pub t_s: Vec<f64>,
+    /// Per class, in model order.
+    pub classes: Vec<ClassSeries>,
+    /// Per service, in model order.
+    pub services: Vec<ServiceSeries>,
+    /// Per broker queue: mean messages waiting in each interval.
+    pub queue_depth: Vec<Vec<f64>>,
+}
+
+impl Series {
+    /// The interval-by-interval mean of several replications' series (NaN
+    /// values skipped), over the intervals all of them reached.
+    pub fn mean(all: &[&Series]) -> Option<Series> {
+        let first = *all.first()?;
+        let n = all.iter().map(|s| s.t_s.len()).min().unwrap_or(0);
+        let avg = |pick: &dyn Fn(&Series) -> &Vec<f64>| -> Vec<f64> {
+            (0..n)
+                .map(|i| {
+                    let values: Vec<f64> = all.iter().map(|s| pick(s)[i]).filter(|v| !v.is_nan()).collect();
+                    if values.is_empty() { f64::NAN } else { values.iter().sum::<f64>() / values.len() as f64 }
+                })
+                .collect()
+        };
+        Some(Series {
+            interval_s: first.interval_s,
+            t_s: first.t_s[..n].to_vec(),
+            classes: (0..first.classes.len())
+                .map(|c| ClassSeries {
+                    throughput_per_s: avg(&|s| &s.classes[c].throughput_per_s),
+                    errors_per_s: avg(&|s| &s.classes[c].errors_per_s),
+                    p50_s: avg(&|s| &s.classes[c].p50_s),
+                    p99_s: avg(&|s| &s.classes[c].p99_s),
+                })
+                .collect(),
+            services: (0..first.services.len())
+                .map(|v| ServiceSeries {
+                    utilisation: avg(&|s| &s.services[v].utilisation),
+                    queue: avg(&|s| &s.services[v].queue),
+                    instances: avg(&|s| &s.services[v].instances),
+                })
+                .collect(),
+            queue_depth: (0..first.queue_depth.len()).map(|q| avg(&|s| &s.queue_depth[q])).collect(),
+        })
+    }
+}
+
+/// One class over time.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct ClassSeries {
+    pub throughput_per_s: Vec<f64>,
+    pub errors_per_s: Vec<f64>,
+    #[serde(with = "vec_nan_as_null")]
+    pub p50_s: Vec<f64>,
+    #[serde(with = "vec_nan_as_null")]
+    pub p99_s: Vec<f64>,
+}
+
+/// One service over time.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct ServiceSeries {
+    /// Busy cores over the cores of the active instances.
+    pub utilisation: Vec<f64>,
+    /// Mean requests waiting for a thread, all instances.
+    pub queue: Vec<f64>,
+    /// Active instances at the end of the interval.
+    pub instances: Vec<f64>,
+}
+
 /// Everything one replication measured.
 #[derive(Debug, Clone)]
 pub struct RunStats {
@@ -234,12 +315,14 @@ pub struct RunStats {
     pub guards: Vec<GuardRun>,
     /// Per message queue, in model order.
     pub queues: Vec<QueueRun>,
+    /// The time series, when the model asks for one.
+    pub series: Option<Series>,
     /// When `max_in_flight` was first reached [s of simulated time], if it was.
     pub cap_hit_at: Option<f64>,
 }
 
 /// A point estimate with the half-width of its 95% confidence interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
     /// Mean over replications (NaN, written as `null`, when nothing was measured).
     #[serde(with = "nan_as_null")]
@@ -380,6 +463,12 @@ pub struct ServiceMetrics {
     pub mean_in_service: f64,
     pub throughput_per_s: f64,
     pub rejected_per_s: f64,
+    /// Time-average active instances.
+    #[serde(default)]
+    pub mean_instances: f64,
+    /// Time-average instances paid for (active and starting up).
+    #[serde(default)]
+    pub mean_billed: f64,
 }
 
 /// One pool in one replication.
@@ -490,8 +579,11 @@ impl RunMetrics {
             .iter()
             .zip(&net.services)
             .map(|(s, svc)| {
-                let n = f64::from(svc.instances);
+                // A window too short to weigh the fleet counts its starting size.
+                let n = if s.mean_instances > 0.0 { s.mean_instances } else { f64::from(svc.instances) };
                 ServiceMetrics {
+                    mean_instances: n,
+                    mean_billed: s.mean_billed,
                     utilisation: s.mean_busy_cores / (n * f64::from(svc.cores)),
                     thread_utilisation: s.mean_busy_threads / (n * f64::from(svc.threads)),
                     mean_queue_len: s.mean_queue_len,
@@ -507,7 +599,7 @@ impl RunMetrics {
             .iter()
             .zip(&net.pools)
             .map(|(p, pool)| {
-                let instances = pool.per.map_or(1, |s| net.services[s as usize].instances);
+                let instances = pool.per.map_or(1, |s| net.services[s as usize].max_instances());
                 PoolMetrics {
                     mean_wait_s: if p.acquired == 0 { 0.0 } else { p.wait_sum / p.acquired as f64 },
                     timeouts_per_s: p.timeouts as f64 / run.observed,
@@ -567,7 +659,7 @@ impl RunMetrics {
             })
             .collect();
         let ok: u64 = run.classes.iter().map(|c| c.completed).sum();
-        let per_hour = net.cost_per_hour();
+        let per_hour: f64 = run.services.iter().zip(&net.services).map(|(s, v)| s.mean_billed * v.cost_per_hour).sum();
         RunMetrics {
             observed_s: run.observed,
             events: run.events,

@@ -52,6 +52,23 @@ pub enum EventKind {
         /// The job's token when scheduled: a changed token means the round ended.
         token: u32,
     },
+    /// A time-series interval ends.
+    Tick,
+    /// An autoscaler's window ends: decide.
+    Autoscale {
+        /// Service id.
+        service: u32,
+    },
+    /// A new instance of an autoscaled service has started.
+    InstanceUp {
+        /// Service id.
+        service: u32,
+    },
+    /// A class's bursts start or stop.
+    Burst {
+        /// Class id.
+        class: u32,
+    },
     /// A client polls for its published message.
     PollDue {
         /// Index of the poller.

@@ -77,7 +77,7 @@ impl Instance {
         self.area_queue = 0;
     }
 
-    /// Time-weighted (busy threads, busy cores, queue length) areas \[ns\].
+    /// Time-weighted (busy threads, busy cores, queue length) areas \[ns\] since the last reset.
     pub fn areas(&self) -> (u128, u128, u128) {
         (self.area_busy, self.area_cores, self.area_queue)
     }

@@ -12,6 +12,7 @@ mod events;
 mod instance;
 mod keys;
 mod resilience;
+mod series;
 mod slab;
 mod trace;
 
@@ -23,6 +24,7 @@ pub use events::{EventKind, EventQueue, NS, Time, to_time};
 use instance::Instance;
 use keys::KeyChooser;
 use resilience::{BreakerState, Bucket, Budget};
+use series::SeriesRecorder;
 use slab::{Job, Slab, Transit};
 pub use trace::{Journeys, NoTrace, Observer};
 
@@ -123,6 +125,30 @@ struct Poller {
     published: Time,
 }
 
+/// How many instances a service runs, and their time-weighted counts.
+struct Fleet {
+    /// Instances the balancer uses: the first `active` of the service's.
+    active: u32,
+    /// Instances starting up.
+    pending: u32,
+    last: Time,
+    area_active: u128,
+    area_billed: u128,
+    /// When the autoscaler last acted (`None`: never).
+    last_action: Option<Time>,
+    /// (busy cores, queue) areas of all the service's instances at the last decision.
+    seen: (u128, u128),
+}
+
+impl Fleet {
+    fn touch(&mut self, now: Time) {
+        let dt = u128::from(now - self.last);
+        self.area_active += dt * u128::from(self.active);
+        self.area_billed += dt * u128::from(self.active + self.pending);
+        self.last = now;
+    }
+}
+
 struct ClassState {
     stats: ClassRun,
     in_system: u32,
@@ -174,6 +200,15 @@ struct Sim<'n, O: Observer> {
     queues: Vec<QueueRun>,
     pollers: Vec<Poller>,
     free_pollers: Vec<u32>,
+    /// Whether each class is in a burst.
+    bursting: Vec<bool>,
+    /// Next trace entry of each class.
+    trace_pos: Vec<usize>,
+    series: Option<SeriesRecorder>,
+    fleets: Vec<Fleet>,
+    /// Events that reschedule themselves forever (series ticks, autoscalers):
+    /// when only these are left, nothing can happen any more.
+    periodic: usize,
     in_flight: u32,
     observing: bool,
     observe_from: Time,
@@ -196,7 +231,7 @@ impl<'n, O: Observer> Sim<'n, O> {
                 Discipline::Fifo => 1,
                 Discipline::Priority => usize::from(net.priority_levels),
             };
-            for _ in 0..s.instances {
+            for _ in 0..s.max_instances() {
                 instances.push(Instance::new(id as u32, s.threads, s.cores, levels));
             }
         }
@@ -204,7 +239,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         let mut pool_first = Vec::new();
         for pool in &net.pools {
             pool_first.push(pool_states.len() as u32);
-            let n = pool.per.map_or(1, |s| net.services[s as usize].instances);
+            let n = pool.per.map_or(1, |s| net.services[s as usize].max_instances());
             for _ in 0..n {
                 pool_states.push(PoolState {
                     size: pool.size,
@@ -306,6 +341,27 @@ impl<'n, O: Observer> Sim<'n, O> {
             queues: net.queues.iter().map(|_| QueueRun::default()).collect(),
             pollers: Vec::new(),
             free_pollers: Vec::new(),
+            bursting: vec![false; net.classes.len()],
+            periodic: usize::from(net.settings.series.is_some())
+                + net.services.iter().filter(|s| s.autoscale.is_some()).count(),
+            fleets: net
+                .services
+                .iter()
+                .map(|s| Fleet {
+                    active: s.instances,
+                    pending: 0,
+                    last: 0,
+                    area_active: 0,
+                    area_billed: 0,
+                    last_action: None,
+                    seen: (0, 0),
+                })
+                .collect(),
+            trace_pos: vec![0; net.classes.len()],
+            series: net
+                .settings
+                .series
+                .map(|i| SeriesRecorder::new(i, net.classes.len(), net.services.len(), net.queues.len())),
             in_flight: 0,
             observing: false,
             observe_from: warmup,
@@ -324,13 +380,31 @@ impl<'n, O: Observer> Sim<'n, O> {
                     let t = to_time(d.sample(&mut self.streams[class.stream as usize]));
                     self.events.schedule(t, EventKind::Arrival { class: id as u32 });
                 }
-                Arrivals::Open { interarrival: None } => {}
+                Arrivals::Open { interarrival: None } => {
+                    if let Some(times) = &class.trace {
+                        self.events.schedule(to_time(times[0]), EventKind::Arrival { class: id as u32 });
+                    }
+                }
                 Arrivals::Closed { users, think } => {
                     for _ in 0..*users {
                         let t = to_time(think.sample(&mut self.streams[class.stream as usize]));
                         self.events.schedule(t, EventKind::Arrival { class: id as u32 });
                     }
                 }
+            }
+        }
+        for (id, class) in self.net.classes.iter().enumerate() {
+            if let Some(b) = class.modulation.as_ref().and_then(|m| m.bursts.as_ref()) {
+                let t = to_time(b.every.sample(&mut self.streams[b.stream as usize]));
+                self.events.schedule(t, EventKind::Burst { class: id as u32 });
+            }
+        }
+        if let Some(s) = &self.series {
+            self.events.schedule(s.first_tick(), EventKind::Tick);
+        }
+        for (id, s) in self.net.services.iter().enumerate() {
+            if let Some(a) = &s.autoscale {
+                self.events.schedule(to_time(a.window), EventKind::Autoscale { service: id as u32 });
             }
         }
         if self.observe_from == 0 {
@@ -352,6 +426,23 @@ impl<'n, O: Observer> Sim<'n, O> {
                 EventKind::PoolTimeout { job, generation, token } => self.on_pool_timeout(job, generation, token),
                 EventKind::Wake { job, generation } => self.on_wake(job, generation),
                 EventKind::CallTimeout { job, generation, token } => self.on_call_timeout(job, generation, token),
+                EventKind::Tick => self.on_tick(),
+                EventKind::Autoscale { service } => self.on_autoscale(service),
+                EventKind::InstanceUp { service } => {
+                    let fleet = &mut self.fleets[service as usize];
+                    fleet.touch(self.now);
+                    fleet.pending -= 1;
+                    fleet.active += 1;
+                }
+                EventKind::Burst { class } => {
+                    let c = &self.net.classes[class as usize];
+                    let b = c.modulation.as_ref().and_then(|m| m.bursts.as_ref()).expect("scheduled for bursts");
+                    let on = !self.bursting[class as usize];
+                    self.bursting[class as usize] = on;
+                    let length = if on { &b.lasting } else { &b.every };
+                    let dt = to_time(length.sample(&mut self.streams[b.stream as usize]));
+                    self.events.schedule(self.now.saturating_add(dt), EventKind::Burst { class });
+                }
                 EventKind::PollDue { poller } => {
                     let class = self.net.polls[self.pollers[poller as usize].poll as usize].class;
                     self.admit(class, poller + 1);
@@ -379,6 +470,10 @@ impl<'n, O: Observer> Sim<'n, O> {
     fn start_observing(&mut self) {
         self.observing = true;
         let now = self.now;
+        if self.series.is_some() {
+            let (areas, queue_areas) = self.series_areas();
+            self.series.as_mut().expect("checked").carry(&areas, &queue_areas);
+        }
         for inst in &mut self.instances {
             inst.reset_areas(now);
         }
@@ -398,6 +493,13 @@ impl<'n, O: Observer> Sim<'n, O> {
             q.touch(now);
             q.area = 0;
         }
+        for f in &mut self.fleets {
+            f.touch(now);
+            f.area_active = 0;
+            f.area_billed = 0;
+            // The instances' areas restart from zero too.
+            f.seen = (0, 0);
+        }
     }
 
     fn finish(mut self) -> RunStats {
@@ -414,13 +516,16 @@ impl<'n, O: Observer> Sim<'n, O> {
             acc.2 += q;
         }
         let window = observed_ns as f64;
-        for (s, (b, c, q)) in self.services.iter_mut().zip(per_service) {
+        for ((s, (b, c, q)), fleet) in self.services.iter_mut().zip(per_service).zip(&mut self.fleets) {
             s.mean_busy_threads = b as f64 / window;
             s.mean_busy_cores = c as f64 / window;
             s.mean_queue_len = q as f64 / window;
+            fleet.touch(now);
+            s.mean_instances = fleet.area_active as f64 / window;
+            s.mean_billed = fleet.area_billed as f64 / window;
         }
         for (pool, first) in self.net.pools.iter().zip(&self.pool_first) {
-            let n = pool.per.map_or(1, |s| self.net.services[s as usize].instances);
+            let n = pool.per.map_or(1, |s| self.net.services[s as usize].max_instances());
             let run = &mut self.pools[self.pool_first.iter().position(|f| f == first).expect("own index")];
             for p in &mut self.pool_states[*first as usize..(*first + n) as usize] {
                 p.touch(now);
@@ -458,6 +563,7 @@ impl<'n, O: Observer> Sim<'n, O> {
                 }
                 guards
             },
+            series: self.series.map(SeriesRecorder::finish),
             queues: {
                 let mut queues = self.queues;
                 for (q, state) in queues.iter_mut().zip(&mut self.queue_states) {
@@ -473,13 +579,114 @@ impl<'n, O: Observer> Sim<'n, O> {
     // ---- events ----
 
     fn on_arrival(&mut self, class_id: u32) {
-        self.events_processed += 1;
         let class = &self.net.classes[class_id as usize];
         if let Arrivals::Open { interarrival: Some(d) } = &class.arrivals {
             let dt = to_time(d.sample(&mut self.streams[class.stream as usize]));
             self.events.schedule(self.now.saturating_add(dt), EventKind::Arrival { class: class_id });
         }
+        if let Some(m) = &class.modulation {
+            // Thinning: a candidate at the peak rate is kept with rate(now) / peak.
+            let keep = m.rate_at(self.now as f64 / NS, self.bursting[class_id as usize]) / m.peak;
+            if self.streams[class.stream as usize].random::<f64>() >= keep {
+                return;
+            }
+        }
+        if let Some(times) = &class.trace {
+            let next = self.trace_pos[class_id as usize] + 1;
+            self.trace_pos[class_id as usize] = next;
+            if let Some(&t) = times.get(next) {
+                self.events.schedule(to_time(t).max(self.now), EventKind::Arrival { class: class_id });
+            }
+        }
+        self.events_processed += 1;
         self.admit(class_id, 0);
+    }
+
+    /// Areas per service (busy cores, queue) and per broker queue, as they stand.
+    fn series_areas(&mut self) -> (Vec<(u128, u128)>, Vec<u128>) {
+        let now = self.now;
+        let mut areas = vec![(0u128, 0u128); self.net.services.len()];
+        for inst in &mut self.instances {
+            inst.touch(now);
+            let (_, cores, queue) = inst.areas();
+            let a = &mut areas[inst.service as usize];
+            a.0 += cores;
+            a.1 += queue;
+        }
+        let queue_areas = self
+            .queue_states
+            .iter_mut()
+            .map(|q| {
+                q.touch(now);
+                q.area
+            })
+            .collect();
+        (areas, queue_areas)
+    }
+
+    /// The end of an autoscaler's window: compare the metric with the
+    /// target and start or stop instances (within the bounds, outside the cooldown).
+    fn on_autoscale(&mut self, service: u32) {
+        let now = self.now;
+        let s = &self.net.services[service as usize];
+        let a = s.autoscale.as_ref().expect("scheduled for autoscaled services");
+        let first = self.first_instance[service as usize] as usize;
+        let mut areas = (0u128, 0u128);
+        for inst in &mut self.instances[first..first + s.max_instances() as usize] {
+            inst.touch(now);
+            let (_, cores, queue) = inst.areas();
+            areas.0 += cores;
+            areas.1 += queue;
+        }
+        let fleet = &mut self.fleets[service as usize];
+        let window = to_time(a.window) as f64;
+        let delta = (areas.0.saturating_sub(fleet.seen.0) as f64, areas.1.saturating_sub(fleet.seen.1) as f64);
+        fleet.seen = areas;
+        let active = f64::from(fleet.active);
+        let metric = match a.metric {
+            crate::config::ScaleMetric::Utilisation => delta.0 / window / (active * f64::from(s.cores.min(s.threads))),
+            crate::config::ScaleMetric::Queue => delta.1 / window / active,
+        };
+        // Kubernetes' rule: enough instances to bring the metric to the target.
+        let desired = ((active * metric / a.target).ceil().min(f64::from(a.max)) as u32).clamp(a.min, a.max);
+        let quiet = fleet.last_action.is_none_or(|t| now >= t.saturating_add(to_time(a.cooldown)));
+        if quiet {
+            fleet.touch(now);
+            if desired > fleet.active + fleet.pending {
+                let start = desired - fleet.active - fleet.pending;
+                fleet.pending += start;
+                fleet.last_action = Some(now);
+                for _ in 0..start {
+                    self.events.schedule(now.saturating_add(to_time(a.delay)), EventKind::InstanceUp { service });
+                }
+            } else if desired < fleet.active && fleet.pending == 0 {
+                // The instances beyond `desired` get no new work and drain.
+                fleet.active = desired;
+                fleet.last_action = Some(now);
+            }
+        }
+        if self.events.len() >= self.periodic {
+            self.events.schedule(now.saturating_add(window as Time), EventKind::Autoscale { service });
+        }
+    }
+
+    fn on_tick(&mut self) {
+        let (areas, queue_areas) = self.series_areas();
+        let capacity: Vec<f64> = self
+            .net
+            .services
+            .iter()
+            .zip(&self.fleets)
+            .map(|(s, f)| f64::from(f.active) * f64::from(s.cores.min(s.threads)))
+            .collect();
+        let instances: Vec<u32> = self.fleets.iter().map(|f| f.active).collect();
+        let now = self.now;
+        let next =
+            self.series.as_mut().expect("ticks need a series").row(now, &areas, &capacity, &instances, &queue_areas);
+        // Stop ticking when nothing else is left to happen.
+        if next <= self.stop_at && self.events.len() >= self.periodic {
+            self.events.schedule(next, EventKind::Tick);
+        }
     }
 
     /// A request of `class_id` enters the system. `tag`: 1 + the poller of a
@@ -491,6 +698,9 @@ impl<'n, O: Observer> Sim<'n, O> {
         }
         if self.jobs.live() >= self.net.settings.max_in_flight {
             self.cap_hit_at.get_or_insert(self.now);
+            if let Some(s) = &mut self.series {
+                s.finished(class_id as usize, 0, false);
+            }
             if self.observing {
                 self.classes[class_id as usize].stats.errors[ErrorCause::InFlightCap as usize] += 1;
                 self.finished_observed += 1;
@@ -633,12 +843,13 @@ impl<'n, O: Observer> Sim<'n, O> {
     fn balance(&mut self, service_id: u32) -> u32 {
         let service = &self.net.services[service_id as usize];
         let first = self.first_instance[service_id as usize];
-        let n = service.instances;
+        let n = self.fleets[service_id as usize].active;
         if n == 1 {
             return first;
         }
         let rr = &mut self.round_robin[service_id as usize];
-        let offset = *rr;
+        // The fleet may have shrunk since the offset was set.
+        let offset = if *rr >= n { 0 } else { *rr };
         *rr = if offset + 1 == n { 0 } else { offset + 1 };
         let stream = &mut self.streams[service.balance_stream as usize];
         let instances = &self.instances[first as usize..(first + n) as usize];
@@ -1271,6 +1482,9 @@ impl<'n, O: Observer> Sim<'n, O> {
         let state = &mut self.classes[class_id as usize];
         state.touch(now);
         state.in_system -= 1;
+        if let Some(s) = &mut self.series {
+            s.finished(class_id as usize, now - job.arrived, job.failure.is_none());
+        }
         if self.observing {
             let latency = now - job.arrived;
             let stats = &mut state.stats;
@@ -1303,8 +1517,8 @@ impl<'n, O: Observer> Sim<'n, O> {
         self.jobs[id].enqueued = now;
         if self.queue_states[queue as usize].waiting.is_empty() {
             let first = self.first_instance[service];
-            let n = self.net.services[service].instances;
-            let offset = self.round_robin[service];
+            let n = self.fleets[service].active;
+            let offset = self.round_robin[service] % n;
             for k in 0..n {
                 let i = first + (offset + k) % n;
                 let inst = &mut self.instances[i as usize];

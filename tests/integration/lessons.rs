@@ -132,3 +132,32 @@ fn a_queue_frees_the_api_from_a_slow_synchronous_endpoint() {
     assert!(q.seen_done_s.value > q.latency_mean_s.value && q.seen_done_s.value < q.latency_mean_s.value + 5.0);
     assert!((3.0..4.5).contains(&q.polls_per_message.value), "{:?}", q.polls_per_message);
 }
+
+#[test]
+fn an_autoscaled_fleet_follows_the_day_late_but_cheaper_than_peak_sizing() {
+    let scaled = run("autoscaling-diurnal.toml", &["simulation.replications=1"]);
+    let fixed = run(
+        "autoscaling-diurnal.toml",
+        &["simulation.replications=1", "services.api.autoscale.min=7", "services.api.instances=7"],
+    );
+    let series = scaled.series.as_ref().unwrap();
+    let instances = &series.services[0].instances;
+    let most = instances.iter().cloned().fold(0.0, f64::max);
+    // 18 busy cores at the peak need 7 instances of 4 cores at 70%; at night 2 suffice.
+    assert!((6.0..=8.0).contains(&most), "peak fleet {most}");
+    assert_eq!(instances[12], 2.0, "night (1 h)");
+    // The lunchtime jump arrives before the new instances: p99 spikes while they boot.
+    let p99_between = |from: f64, to: f64| {
+        series
+            .t_s
+            .iter()
+            .zip(&series.classes[0].p99_s)
+            .filter(|(t, _)| (from * 3600.0..to * 3600.0).contains(*t))
+            .map(|(_, p)| *p)
+            .fold(0.0, f64::max)
+    };
+    let (spike, before) = (p99_between(12.01, 12.5), p99_between(11.0, 11.5));
+    assert!(spike > 1.5 * before, "p99 at lunchtime {spike} against {before} before it");
+    // Paying for the average fleet costs about half of sizing for the peak.
+    assert!(scaled.cost.per_hour < 0.6 * fixed.cost.per_hour, "{} vs {}", scaled.cost.per_hour, fixed.cost.per_hour);
+}

@@ -7,6 +7,7 @@ mod calibration;
 mod charts_report;
 mod cli;
 mod clock;
+mod dynamics;
 mod experiments;
 mod fuzz;
 mod lessons;
