@@ -556,6 +556,8 @@ pub struct Profile {
     pub linear: bool,
     /// Repeat period \[s\].
     pub period: Option<f64>,
+    /// The observed window of a time-bounded run \[s\], for the mean of a curve that does not repeat.
+    pub window: Option<(f64, f64)>,
 }
 
 impl Profile {
@@ -589,13 +591,20 @@ impl Profile {
     }
 
     /// Time-average factor over one period (or over the points, holding the last).
+    /// Mean factor: over one period, else over the run's observed window,
+    /// else over the points (the last factor holds after them).
     fn mean(&self) -> f64 {
-        let end = self.period.unwrap_or_else(|| self.points.last().map_or(0.0, |p| p.0));
-        if end <= 0.0 {
-            return self.points[0].1;
+        let (start, end) = match (self.period, self.window) {
+            (Some(p), _) => (0.0, p),
+            (None, Some(w)) => w,
+            (None, None) => (0.0, self.points.last().map_or(0.0, |p| p.0)),
+        };
+        if end <= start {
+            return self.at(start);
         }
         let n = 10_000;
-        (0..n).map(|i| self.at((f64::from(i) + 0.5) * end / f64::from(n))).sum::<f64>() / f64::from(n)
+        let step = (end - start) / f64::from(n);
+        (0..n).map(|i| self.at(start + (f64::from(i) + 0.5) * step)).sum::<f64>() / f64::from(n)
     }
 }
 
@@ -1348,7 +1357,7 @@ impl Compiler<'_> {
             });
         }
 
-        let mut classes = self.classes(&file, &resolve)?;
+        let mut classes = self.classes(&file, &settings, &resolve)?;
         for (q, queue) in queues.iter().enumerate() {
             let service = ops[queue.consumer as usize].service as usize;
             if services[service].consumes != NONE {
@@ -1650,6 +1659,7 @@ impl Compiler<'_> {
     fn classes(
         &self,
         file: &ModelFile,
+        settings: &Settings,
         resolve: &dyn Fn(&OpRef) -> Result<u32, ModelError>,
     ) -> Result<Vec<Class>, ModelError> {
         if file.workload.is_empty() {
@@ -1759,7 +1769,7 @@ impl Compiler<'_> {
                 ));
             }
             let stream = self.stream(format!("arrivals:{cname}"));
-            let modulation = self.modulation(w, &key, cname)?;
+            let modulation = self.modulation(w, &key, cname, settings)?;
             let (source, trace) = match &w.trace {
                 Some(path) => (Arrivals::Open { interarrival: None }, Some(self.trace(path, &format!("{key}.trace"))?)),
                 None => match &modulation {
@@ -1793,7 +1803,13 @@ impl Compiler<'_> {
     }
 
     /// The rate curve and bursts of a class, if it has either.
-    fn modulation(&self, w: &config::WorkloadConfig, key: &str, name: &str) -> Result<Option<Modulation>, ModelError> {
+    fn modulation(
+        &self,
+        w: &config::WorkloadConfig,
+        key: &str,
+        name: &str,
+        settings: &Settings,
+    ) -> Result<Option<Modulation>, ModelError> {
         if w.profile.is_none() && w.bursts.is_none() {
             return Ok(None);
         }
@@ -1822,6 +1838,7 @@ impl Compiler<'_> {
                     points,
                     linear: cfg.shape == config::ProfileShape::Linear,
                     period: cfg.period.map(|p| p.0),
+                    window: settings.duration.map(|d| (settings.warmup, settings.warmup + d)),
                 })
             }
             None => None,

@@ -140,3 +140,20 @@ fn bad_profiles_are_located() {
     let err = capsim::model::from_str(&text).unwrap_err();
     assert!(err.to_string().contains("min <= instances <= max"), "{err}");
 }
+
+#[test]
+fn a_curve_that_does_not_repeat_offers_its_mean_over_the_observed_window() {
+    // 1x for 600 s, 2x for 600 s, then 1x again until the end at 1800 s
+    // (the last factor holds after the last point).
+    let s = summary(&varying(
+        r#"rate = "100/s"
+        profile = { points = [["0s", 1.0], ["600s", 2.0], ["1200s", 1.0]], shape = "steps" }"#,
+        "threads = 100\ncores = 100",
+        r#"duration = "1800s"
+        replications = 5
+        seed = 89"#,
+    ));
+    let offered = s.classes[0].offered_per_s.unwrap();
+    assert!((offered - 400.0 / 3.0).abs() < 0.1, "offered {offered}");
+    assert_agrees("throughput", &s.classes[0].throughput_per_s, 400.0 / 3.0, 0.01);
+}
