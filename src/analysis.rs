@@ -77,10 +77,18 @@ struct Visit {
 /// Why a service's thread holding time is not its CPU demand, if it is not.
 fn layered_reason(net: &Network, service: usize) -> Option<String> {
     let svc = &net.services[service];
-    for op in &net.ops[svc.ops.start as usize..svc.ops.end as usize] {
+    // Only operations some request actually runs.
+    let used = |o: usize| net.visits.iter().any(|v| v[o] > 0.0);
+    for (o, op) in net.ops.iter().enumerate().take(svc.ops.end as usize).skip(svc.ops.start as usize) {
+        if !used(o) {
+            continue;
+        }
         for step in &net.steps[op.steps.start as usize..op.steps.end as usize] {
             let calls = match step {
-                Step::Act(Action::Call { .. }) => true,
+                Step::Act(Action::Call { .. })
+                | Step::CacheRead { .. }
+                | Step::DbRead { .. }
+                | Step::DbWrite { .. } => true,
                 Step::Branch { arms, .. } => net.arms[arms.start as usize..arms.end as usize]
                     .iter()
                     .any(|a| matches!(a.action, Action::Call { .. })),
@@ -151,6 +159,13 @@ fn visit(net: &Network, service: usize) -> Visit {
     Visit { rate, mean, second, exponential }
 }
 
+/// CPU seconds a request of `class` spends in `op` within its response
+/// (work reached through a publish happens after it).
+fn sync_cpu(net: &Network, class: usize, op: usize) -> f64 {
+    let all = net.visits[class][op];
+    if all == 0.0 { 0.0 } else { net.cpu_per_request(class, op) * net.sync_visits[class][op] / all }
+}
+
 /// Analyses a compiled model.
 pub fn analyse(net: &Network) -> Analysis {
     let offered = crate::model::offered_cpu_load(net);
@@ -218,7 +233,10 @@ fn service_theory(net: &Network, s: usize, utilisation: f64, closed: bool) -> Se
     if utilisation >= 1.0 {
         return none(name, utilisation, "saturated (utilisation >= 1): queues grow without bound, no steady state");
     }
-    let n = svc.instances;
+    // Consumers that only take messages share one queue across instances: one pooled station.
+    let pooled = svc.consumes != crate::model::NONE
+        && net.sync_visits.iter().all(|v| svc.ops.clone().all(|o| v[o as usize] == 0.0));
+    let n = if pooled { 1 } else { svc.instances };
     let lambda = v.rate / f64::from(n);
     let scv = if v.mean > 0.0 { v.second / (v.mean * v.mean) - 1.0 } else { 0.0 };
     let priorities = net
@@ -230,6 +248,9 @@ fn service_theory(net: &Network, s: usize, utilisation: f64, closed: bool) -> Se
         .collect::<std::collections::BTreeSet<_>>();
     // How the balancer splits a Poisson stream.
     let (split_exact, split_note) = match (n, svc.balance) {
+        (1, _) if pooled && svc.instances > 1 => {
+            (true, format!("the consumers of all {} instances share one queue", svc.instances))
+        }
         (1, _) => (true, String::new()),
         (_, Balance::Random) => (true, format!("random balancing splits the Poisson stream into {n} Poisson streams")),
         (_, Balance::RoundRobin) => (
@@ -290,7 +311,8 @@ fn service_theory(net: &Network, s: usize, utilisation: f64, closed: bool) -> Se
             "more threads than cores on several cores (limited processor sharing): no closed form",
         );
     }
-    let c = svc.threads;
+    let c = if pooled { svc.instances * svc.threads } else { svc.threads };
+    let queue_limit = if pooled { net.queues[svc.consumes as usize].capacity } else { svc.queue_limit };
     if priorities.len() > 1 && svc.discipline == Discipline::Priority {
         return none(
             name,
@@ -298,9 +320,9 @@ fn service_theory(net: &Network, s: usize, utilisation: f64, closed: bool) -> Se
             "several priority classes: see the Cobham formula in `capsim::theory` for single servers",
         );
     }
-    if svc.queue_limit != u32::MAX {
+    if queue_limit != u32::MAX {
         if v.exponential {
-            let k = c.saturating_add(svc.queue_limit);
+            let k = c.saturating_add(queue_limit);
             let m = theory::mmck(lambda, 1.0 / v.mean, c, k);
             let metrics = m.as_ref().map(|m| StationMetrics {
                 utilisation: m.utilisation,
@@ -336,7 +358,8 @@ fn class_theory(
     services: &[ServiceTheory],
 ) -> (ClassTheory, Option<(Vec<usize>, theory::MvaResult)>) {
     let class = &net.classes[c];
-    let visits = &net.visits[c];
+    // The response waits only for what is reached without a publish.
+    let visits = &net.sync_visits[c];
     let visited: Vec<usize> =
         (0..net.services.len()).filter(|&s| net.services[s].ops.clone().any(|o| visits[o as usize] > 0.0)).collect();
     match &class.arrivals {
@@ -346,7 +369,7 @@ fn class_theory(
             for &s in &visited {
                 let st = &services[s];
                 let Some(m) = st.metrics else {
-                    let floor: f64 = (0..net.ops.len()).map(|o| net.cpu_per_request(c, o)).sum();
+                    let floor: f64 = (0..net.ops.len()).map(|o| sync_cpu(net, c, o)).sum();
                     let note = format!(
                         "no estimate at `{}`: {}. Without any queueing a request needs at least {}",
                         st.service,
@@ -367,7 +390,7 @@ fn class_theory(
                 for op in net.services[s].ops.clone() {
                     let v = visits[op as usize];
                     if v > 0.0 {
-                        total += v * m.mean_wait + net.cpu_per_request(c, op as usize);
+                        total += v * m.mean_wait + sync_cpu(net, c, op as usize);
                     }
                 }
             }
@@ -403,7 +426,7 @@ fn class_theory(
                         None,
                     );
                 }
-                let demand: f64 = svc.ops.clone().map(|o| net.cpu_per_request(c, o as usize)).sum();
+                let demand: f64 = svc.ops.clone().map(|o| sync_cpu(net, c, o as usize)).sum();
                 demands.push(demand);
                 let ps = svc.threads > svc.cores;
                 exact &= ps

@@ -67,6 +67,9 @@ pub struct Network {
     pub streams: Vec<String>,
     /// Expected visits to each op per request, `visits[class][op]`.
     pub visits: Vec<Vec<f64>>,
+    /// Expected visits within the response (publishes not followed),
+    /// `sync_visits[class][op]`: what response-time theory sums over.
+    pub sync_visits: Vec<Vec<f64>>,
     /// Expected batch items through each op per request, `item_visits[class][op]`
     /// (each visit brings its call's `batch` items).
     pub item_visits: Vec<Vec<f64>>,
@@ -1056,6 +1059,7 @@ impl Compiler<'_> {
                             to: lookup_op,
                             weight: 1.0,
                             items: 1.0,
+                            sync: true,
                             span: name.span(),
                             key: format!("{key}.cache"),
                         });
@@ -1146,6 +1150,7 @@ impl Compiler<'_> {
                             to: queues[queue as usize].consumer,
                             weight: 1.0,
                             items: 1.0,
+                            sync: false,
                             span: name.span(),
                             key: format!("{key}.publish"),
                         });
@@ -1193,6 +1198,7 @@ impl Compiler<'_> {
                             to: op,
                             weight: 1.0,
                             items: 1.0,
+                            sync: true,
                             span: target.span(),
                             key: format!("{key}.forward"),
                         });
@@ -1243,6 +1249,7 @@ impl Compiler<'_> {
                                         to: op,
                                         weight: arm.p.0,
                                         items: 1.0,
+                                        sync: true,
                                         span: target.span(),
                                         key: format!("{akey}.forward"),
                                     });
@@ -1408,11 +1415,17 @@ impl Compiler<'_> {
 
         let mut visits = Vec::with_capacity(classes.len());
         let mut item_visits = Vec::with_capacity(classes.len());
+        let mut sync_visits = Vec::with_capacity(classes.len());
         for class in &classes {
             let v = expected_visits(ops.len(), &edges, class.target)
                 .map_err(|cycle| self.cycle_error(&edges, &cycle, &ops))?;
             item_visits.push(expected_items(&v, &edges, class.target));
             visits.push(v);
+            let sync: Vec<Edge> =
+                edges.iter().filter(|e| e.sync).map(|e| Edge { key: String::new(), span: 0..0, ..*e }).collect();
+            sync_visits.push(
+                expected_visits(ops.len(), &sync, class.target).expect("a subset of edges without cycles has none"),
+            );
         }
 
         let mut guarded = self.guarded.take();
@@ -1439,6 +1452,7 @@ impl Compiler<'_> {
             classes,
             streams: self.streams.into_inner(),
             visits,
+            sync_visits,
             item_visits,
             priority_levels,
             warnings: Vec::new(),
@@ -1544,6 +1558,7 @@ impl Compiler<'_> {
             weight: ctx.probability * f64::from(count) * f64::from(parallel),
             span: ctx.span.clone(),
             items: f64::from(spec.batch.map_or(1, |b| b.0)),
+            sync: true,
             key: format!("{}.call", ctx.key),
         });
         let (latency, latency_stream) = match spec.latency.as_ref().map(|d| &d.0).or(self.network.latency.as_ref()) {
@@ -1956,6 +1971,9 @@ struct Edge {
     weight: f64,
     /// Batch items each traversal carries.
     items: f64,
+    /// The caller waits for (or hands on to) the target; false for a publish,
+    /// whose consumer runs after the response.
+    sync: bool,
     span: Range<usize>,
     key: String,
 }

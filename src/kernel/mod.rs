@@ -524,6 +524,12 @@ impl<'n, O: Observer> Sim<'n, O> {
             s.mean_instances = fleet.area_active as f64 / window;
             s.mean_billed = fleet.area_billed as f64 / window;
         }
+        // Messages waiting for a consumer wait for its threads: count them in its queue.
+        for (state, queue) in self.queue_states.iter_mut().zip(&self.net.queues) {
+            state.touch(now);
+            let consumer = self.net.ops[queue.consumer as usize].service as usize;
+            self.services[consumer].mean_queue_len += state.area as f64 / window;
+        }
         for (pool, first) in self.net.pools.iter().zip(&self.pool_first) {
             let n = pool.per.map_or(1, |s| self.net.services[s as usize].max_instances());
             let run = &mut self.pools[self.pool_first.iter().position(|f| f == first).expect("own index")];

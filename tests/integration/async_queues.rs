@@ -97,3 +97,19 @@ fn bad_queues_are_located() {
     let err = capsim::model::from_str(&consumer).unwrap_err();
     assert_eq!(err.key.as_deref(), Some("queues.jobs.consumer"), "{err}");
 }
+
+#[test]
+fn theory_pools_the_consumers_and_leaves_async_work_out_of_the_response() {
+    let net = capsim::model::from_str(&published("4.8/s", 2, 3, "exp(1s)", "", "", LONG)).unwrap();
+    let a = capsim::analysis::analyse(&net);
+    let workers = a.services.iter().find(|s| s.service == "workers").unwrap();
+    // One queue for 2 x 3 consumers: M/M/6, not two M/M/3 queues.
+    assert_eq!(workers.model, "M/M/6");
+    assert!(workers.exact);
+    let t = capsim::theory::mmc(4.8, 1.0, 6).unwrap();
+    assert!((workers.metrics.unwrap().mean_wait - t.mean_wait).abs() < 1e-12);
+    // The client's response is the 202: the consumer's second of work is not in it.
+    let class = &a.classes[0];
+    assert!(class.mean_response.is_none_or(|r| r < 1e-3), "{class:?}");
+    assert!(!class.note.contains("1.00 s"), "{}", class.note);
+}
