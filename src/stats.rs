@@ -658,7 +658,8 @@ impl RunMetrics {
                 seen_done_s: per(q.seen_sum, q.seen),
             })
             .collect();
-        let ok: u64 = run.classes.iter().map(|c| c.completed).sum();
+        // Status polls are overhead of the requests they follow, not requests of their own.
+        let ok: u64 = run.classes.iter().zip(&net.classes).filter(|(_, c)| !c.polling).map(|(r, _)| r.completed).sum();
         let per_hour: f64 = run.services.iter().zip(&net.services).map(|(s, v)| s.mean_billed * v.cost_per_hour).sum();
         RunMetrics {
             observed_s: run.observed,

@@ -113,3 +113,17 @@ fn theory_pools_the_consumers_and_leaves_async_work_out_of_the_response() {
     assert!(class.mean_response.is_none_or(|r| r < 1e-3), "{class:?}");
     assert!(!class.note.contains("1.00 s"), "{}", class.note);
 }
+
+#[test]
+fn status_polls_do_not_count_as_requests_in_the_cost_per_million() {
+    let sim = r#"duration = "2000s"
+        replications = 2
+        seed = 75"#;
+    let polled = r#", poll = { op = "front.status", first = "1s" }"#;
+    let text = published("1/s", 1, 100, "const(2.5s)", "", polled, sim)
+        .replace("[services.workers]", "[services.workers]\ncost_per_hour = 3.6");
+    let s = summary(&text);
+    // $3.60/h = $0.001/s for 1 upload/s: $1,000 per million uploads, however many polls.
+    let cost = s.cost.per_million_requests.value;
+    assert!((cost - 1000.0).abs() < 10.0, "cost per million {cost}");
+}
