@@ -230,6 +230,20 @@ fn service_theory(net: &Network, s: usize, utilisation: f64, closed: bool) -> Se
     if let Some(reason) = layered_reason(net, s) {
         return none(name, utilisation, reason);
     }
+    if let Some(f) = &svc.failures {
+        let a = f.availability();
+        return none(
+            name,
+            utilisation / a,
+            format!(
+                "instances fail: {:.1}% available, {:.2} of {} up on average, so the utilisation of those up is \
+                 the figure shown; queueing through outages has no closed form here",
+                100.0 * a,
+                a * f64::from(svc.instances),
+                svc.instances
+            ),
+        );
+    }
     if utilisation >= 1.0 {
         return none(name, utilisation, "saturated (utilisation >= 1): queues grow without bound, no steady state");
     }

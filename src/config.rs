@@ -318,6 +318,21 @@ pub struct AutoscaleConfig {
     pub cooldown: Seconds,
 }
 
+/// `failures = { mttf, mttr, detect }` on a service: each instance fails
+/// after a sampled time up and comes back after a sampled repair time.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailureConfig {
+    /// Time an instance runs between failures.
+    pub mttf: DistSpec,
+    /// Time a failed instance takes to come back.
+    pub mttr: DistSpec,
+    /// Time until the balancer's health check notices a failure and stops
+    /// sending work; until then requests sent there fail at once.
+    #[serde(default)]
+    pub detect: Seconds,
+}
+
 /// What an autoscaler watches.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -462,6 +477,8 @@ pub struct ServiceConfig {
     pub shed_wait: Option<PositiveSeconds>,
     /// Add and remove instances to hold a target utilisation or queue.
     pub autoscale: Option<Spanned<AutoscaleConfig>>,
+    /// Instances fail and are repaired: time to failure, time to repair, health-check delay.
+    pub failures: Option<Spanned<FailureConfig>>,
     /// Queue order.
     #[serde(default)]
     pub discipline: Discipline,

@@ -133,6 +133,29 @@ pub struct Service {
     pub consumes: u32,
     /// The autoscaling rule; `instances` is then the starting count.
     pub autoscale: Option<Autoscale>,
+    /// How instances fail and come back.
+    pub failures: Option<Failures>,
+}
+
+/// Instance failures of a service (times in seconds).
+#[derive(Debug, Clone)]
+pub struct Failures {
+    /// Time up between failures.
+    pub mttf: Dist,
+    /// Time down.
+    pub mttr: Dist,
+    /// Health-check delay before the balancer skips a failed instance.
+    pub detect: f64,
+    /// Stream for failure and repair times.
+    pub stream: u32,
+}
+
+impl Failures {
+    /// Long-run fraction of time an instance is up: MTTF / (MTTF + MTTR).
+    pub fn availability(&self) -> f64 {
+        let (up, down) = (self.mttf.mean(), self.mttr.mean());
+        up / (up + down)
+    }
 }
 
 /// An autoscaling rule (all times in seconds).
@@ -253,13 +276,6 @@ fn name_guarded(guarded: &mut [Guarded], ops: &[Op], calls: &[Call]) {
         let n = seen.entry(base.clone()).or_insert(0);
         *n += 1;
         g.name = if *n == 1 { base } else { format!("{base} #{n}") };
-    }
-}
-
-impl Network {
-    /// Price of every instance of every service per hour.
-    pub fn cost_per_hour(&self) -> f64 {
-        self.services.iter().map(|s| f64::from(s.instances) * s.cost_per_hour).sum()
     }
 }
 
@@ -1357,6 +1373,25 @@ impl Compiler<'_> {
                             window: cfg.window.0,
                             delay: cfg.delay.0,
                             cooldown: cfg.cooldown.0,
+                        })
+                    }
+                    None => None,
+                },
+                failures: match &svc.failures {
+                    Some(f) => {
+                        let cfg = f.get_ref();
+                        // Faster failures would make a model of nothing but failures, and
+                        // zero would repeat forever at one instant.
+                        if !(cfg.mttf.0.mean() >= 1e-3) {
+                            return Err(self
+                                .err(f.span(), format!("services.{sname}.failures.mttf"), "mean time to failure under 1 ms")
+                                .with_hint("typical values are hours or days, e.g. mttf = \"exp(mean=12h)\""));
+                        }
+                        Some(Failures {
+                            mttf: cfg.mttf.0.clone(),
+                            mttr: cfg.mttr.0.clone(),
+                            detect: cfg.detect.0,
+                            stream: self.stream(format!("failures:{sname}")),
                         })
                     }
                     None => None,

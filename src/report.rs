@@ -274,6 +274,15 @@ fn table(s: &Summary) -> String {
             money(s.cost.per_million_requests.value)
         );
     }
+    for v in s.services.iter().filter(|v| v.failures_per_hour.value > 0.0 || v.mean_down.value > 0.0) {
+        let _ = writeln!(
+            out,
+            "\nfailures of `{}`: {} per hour, {} instances down on average (`instances` counts those up)",
+            v.name,
+            number_est(&v.failures_per_hour, ""),
+            number_est(&v.mean_down, "")
+        );
+    }
     for c in &s.classes {
         let causes: Vec<String> = c
             .errors
@@ -328,6 +337,9 @@ fn csv(s: &Summary) -> String {
             ("mean_in_service", &v.mean_in_service),
             ("throughput_per_s", &v.throughput_per_s),
             ("rejected_per_s", &v.rejected_per_s),
+            ("mean_instances", &v.mean_instances),
+            ("mean_down", &v.mean_down),
+            ("failures_per_hour", &v.failures_per_hour),
         ] {
             put("service", &v.name, m, e);
         }

@@ -179,6 +179,12 @@ pub struct ServiceSummary {
     pub mean_instances: Estimate,
     /// Price of the instances per hour (time-averaged when autoscaled).
     pub cost_per_hour: f64,
+    /// Time-average instances down after a failure (not counted in `mean_instances`).
+    #[serde(default)]
+    pub mean_down: Estimate,
+    /// Instance failures per hour.
+    #[serde(default)]
+    pub failures_per_hour: Estimate,
 }
 
 /// One connection pool, over all its instances.
@@ -357,6 +363,8 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
                 offered_load: offered[s],
                 mean_instances: m(|x| x.mean_instances),
                 cost_per_hour: est(runs, |r| r.services[s].mean_billed).value * svc.cost_per_hour,
+                mean_down: m(|x| x.mean_down),
+                failures_per_hour: m(|x| x.failures_per_hour),
             }
         })
         .collect();

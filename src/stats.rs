@@ -28,11 +28,13 @@ pub enum ErrorCause {
     Shed,
     /// A publish found its queue full (HTTP 503).
     QueueFull,
+    /// The instance serving it failed, or no instance was up (HTTP 502/503).
+    InstanceDown,
 }
 
 impl ErrorCause {
     /// Every cause, in report order.
-    pub const ALL: [ErrorCause; 9] = [
+    pub const ALL: [ErrorCause; 10] = [
         ErrorCause::Rejected,
         ErrorCause::InFlightCap,
         ErrorCause::PoolTimeout,
@@ -42,6 +44,7 @@ impl ErrorCause {
         ErrorCause::CircuitOpen,
         ErrorCause::Shed,
         ErrorCause::QueueFull,
+        ErrorCause::InstanceDown,
     ];
     /// Number of causes.
     pub const COUNT: usize = Self::ALL.len();
@@ -58,6 +61,7 @@ impl ErrorCause {
             ErrorCause::CircuitOpen => "circuit_open",
             ErrorCause::Shed => "shed",
             ErrorCause::QueueFull => "queue_full",
+            ErrorCause::InstanceDown => "instance_down",
         }
     }
 }
@@ -114,6 +118,10 @@ pub struct ServiceRun {
     pub mean_instances: f64,
     /// Time-average instances paid for (active and starting up).
     pub mean_billed: f64,
+    /// Time-average active instances that are down (failed, not yet repaired).
+    pub mean_down: f64,
+    /// Instance failures.
+    pub failures: u64,
 }
 
 /// One pool (all its instances) in one replication.
@@ -412,6 +420,9 @@ pub struct RunMetrics {
     /// Per message queue, in model order.
     #[serde(default)]
     pub queues: Vec<QueueMetrics>,
+    /// Price of the fleet per hour, time-averaged when autoscaled.
+    #[serde(default)]
+    pub cost_per_hour: f64,
     /// Cost per million successful requests.
     #[serde(with = "nan_as_null")]
     pub cost_per_million: f64,
@@ -469,6 +480,12 @@ pub struct ServiceMetrics {
     /// Time-average instances paid for (active and starting up).
     #[serde(default)]
     pub mean_billed: f64,
+    /// Time-average active instances down after a failure.
+    #[serde(default)]
+    pub mean_down: f64,
+    /// Instance failures per hour of simulated time.
+    #[serde(default)]
+    pub failures_per_hour: f64,
 }
 
 /// One pool in one replication.
@@ -584,6 +601,8 @@ impl RunMetrics {
                 ServiceMetrics {
                     mean_instances: n,
                     mean_billed: s.mean_billed,
+                    mean_down: s.mean_down,
+                    failures_per_hour: s.failures as f64 / run.observed * 3600.0,
                     utilisation: s.mean_busy_cores / (n * f64::from(svc.cores)),
                     thread_utilisation: s.mean_busy_threads / (n * f64::from(svc.threads)),
                     mean_queue_len: s.mean_queue_len,
@@ -672,6 +691,7 @@ impl RunMetrics {
             databases,
             calls,
             queues,
+            cost_per_hour: per_hour,
             cost_per_million: if ok == 0 { f64::NAN } else { per_hour / 3600.0 / (ok as f64 / run.observed) * 1e6 },
         }
     }

@@ -362,7 +362,7 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord]) -> String {
         for q in &m.queues {
             row.extend(queue_values(q).map(num));
         }
-        row.extend([num(exp.networks[r.design][r.point].cost_per_hour()), num(m.cost_per_million)]);
+        row.extend([num(m.cost_per_hour), num(m.cost_per_million)]);
         w.write_record(&row).expect("in-memory write");
     }
     String::from_utf8(w.into_inner().expect("in-memory flush")).expect("utf-8")

@@ -33,6 +33,8 @@ pub enum EventKind {
         job: u32,
         /// The job slot's generation when scheduled; stale events are skipped.
         generation: u32,
+        /// The job's token when scheduled: a changed token means its instance failed.
+        token: u32,
     },
     /// A job's wait for a pool connection times out.
     PoolTimeout {
@@ -63,6 +65,16 @@ pub enum EventKind {
     InstanceUp {
         /// Service id.
         service: u32,
+    },
+    /// An instance fails.
+    InstanceFail {
+        /// Global instance id.
+        instance: u32,
+    },
+    /// A failed instance is repaired.
+    InstanceRepair {
+        /// Global instance id.
+        instance: u32,
     },
     /// A class's bursts start or stop.
     Burst {

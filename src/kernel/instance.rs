@@ -26,6 +26,10 @@ pub struct Instance {
     pub queues: Vec<VecDeque<u32>>,
     /// Processor-sharing state, used when threads outnumber cores.
     pub ps: ProcessorSharing,
+    /// Failed and not yet repaired.
+    pub down: bool,
+    /// When the balancer's health check notices the failure (meaningful while `down`).
+    pub detected_at: Time,
     last: Time,
     area_busy: u128,
     area_cores: u128,
@@ -44,6 +48,8 @@ impl Instance {
             queued: 0,
             queues: (0..levels).map(|_| VecDeque::new()).collect(),
             ps: ProcessorSharing::default(),
+            down: false,
+            detected_at: 0,
             last: 0,
             area_busy: 0,
             area_cores: 0,
@@ -87,6 +93,13 @@ impl Instance {
     pub fn enqueue(&mut self, job: u32, level: usize) {
         self.queues[level].push_back(job);
         self.queued += 1;
+    }
+
+    /// Whether the balancer sends work here at `now`: up, or failed so
+    /// recently that the health check has not noticed.
+    #[inline]
+    pub fn in_rotation(&self, now: Time) -> bool {
+        !self.down || now < self.detected_at
     }
 
     /// Takes the next waiting job: lowest level first, FIFO within a level.
@@ -152,6 +165,13 @@ impl ProcessorSharing {
         } else {
             None
         }
+    }
+
+    /// Drops every job (the instance failed); pending completions become stale.
+    pub fn clear(&mut self) {
+        self.heap.clear();
+        self.vtime = 0.0;
+        self.generation = self.generation.wrapping_add(1);
     }
 
     /// When the next job finishes if nothing changes, with a new generation.

@@ -9,6 +9,7 @@
 //! and every component is dispatched by `match` on a closed set of kinds.
 
 mod events;
+mod failures;
 mod instance;
 mod keys;
 mod resilience;
@@ -131,9 +132,14 @@ struct Fleet {
     active: u32,
     /// Instances starting up.
     pending: u32,
+    /// Active instances that are down (failed, not yet repaired).
+    down: u32,
+    /// Instances of the service that are down, active or not: 0 keeps the balancer on its fast path.
+    failing: u32,
     last: Time,
     area_active: u128,
     area_billed: u128,
+    area_down: u128,
     /// When the autoscaler last acted (`None`: never).
     last_action: Option<Time>,
     /// (busy cores, queue) areas of all the service's instances at the last decision.
@@ -143,8 +149,9 @@ struct Fleet {
 impl Fleet {
     fn touch(&mut self, now: Time) {
         let dt = u128::from(now - self.last);
-        self.area_active += dt * u128::from(self.active);
+        self.area_active += dt * u128::from(self.active - self.down);
         self.area_billed += dt * u128::from(self.active + self.pending);
+        self.area_down += dt * u128::from(self.down);
         self.last = now;
     }
 }
@@ -343,16 +350,21 @@ impl<'n, O: Observer> Sim<'n, O> {
             free_pollers: Vec::new(),
             bursting: vec![false; net.classes.len()],
             periodic: usize::from(net.settings.series.is_some())
-                + net.services.iter().filter(|s| s.autoscale.is_some()).count(),
+                + net.services.iter().filter(|s| s.autoscale.is_some()).count()
+                // Each failing instance always has its next failure or repair pending.
+                + net.services.iter().filter(|s| s.failures.is_some()).map(|s| s.max_instances() as usize).sum::<usize>(),
             fleets: net
                 .services
                 .iter()
                 .map(|s| Fleet {
                     active: s.instances,
                     pending: 0,
+                    down: 0,
+                    failing: 0,
                     last: 0,
                     area_active: 0,
                     area_billed: 0,
+                    area_down: 0,
                     last_action: None,
                     seen: (0, 0),
                 })
@@ -406,6 +418,13 @@ impl<'n, O: Observer> Sim<'n, O> {
             if let Some(a) = &s.autoscale {
                 self.events.schedule(to_time(a.window), EventKind::Autoscale { service: id as u32 });
             }
+            if let Some(f) = &s.failures {
+                let first = self.first_instance[id];
+                for instance in first..first + s.max_instances() {
+                    let t = to_time(f.mttf.sample(&mut self.streams[f.stream as usize]));
+                    self.events.schedule(t, EventKind::InstanceFail { instance });
+                }
+            }
         }
         if self.observe_from == 0 {
             self.start_observing();
@@ -421,7 +440,7 @@ impl<'n, O: Observer> Sim<'n, O> {
             self.now = ev.time;
             match ev.kind {
                 EventKind::Arrival { class } => self.on_arrival(class),
-                EventKind::CpuDone { job, generation } => self.on_cpu_done(job, generation),
+                EventKind::CpuDone { job, generation, token } => self.on_cpu_done(job, generation, token),
                 EventKind::PsDone { instance, generation } => self.on_ps_done(instance, generation),
                 EventKind::PoolTimeout { job, generation, token } => self.on_pool_timeout(job, generation, token),
                 EventKind::Wake { job, generation } => self.on_wake(job, generation),
@@ -433,7 +452,11 @@ impl<'n, O: Observer> Sim<'n, O> {
                     fleet.touch(self.now);
                     fleet.pending -= 1;
                     fleet.active += 1;
+                    self.recount_down(service);
+                    self.pull_messages(service);
                 }
+                EventKind::InstanceFail { instance } => self.on_instance_fail(instance),
+                EventKind::InstanceRepair { instance } => self.on_instance_repair(instance),
                 EventKind::Burst { class } => {
                     let c = &self.net.classes[class as usize];
                     let b = c.modulation.as_ref().and_then(|m| m.bursts.as_ref()).expect("scheduled for bursts");
@@ -497,6 +520,7 @@ impl<'n, O: Observer> Sim<'n, O> {
             f.touch(now);
             f.area_active = 0;
             f.area_billed = 0;
+            f.area_down = 0;
             // The instances' areas restart from zero too.
             f.seen = (0, 0);
         }
@@ -523,6 +547,7 @@ impl<'n, O: Observer> Sim<'n, O> {
             fleet.touch(now);
             s.mean_instances = fleet.area_active as f64 / window;
             s.mean_billed = fleet.area_billed as f64 / window;
+            s.mean_down = fleet.area_down as f64 / window;
         }
         // Messages waiting for a consumer wait for its threads: count them in its queue.
         for (state, queue) in self.queue_states.iter_mut().zip(&self.net.queues) {
@@ -649,9 +674,11 @@ impl<'n, O: Observer> Sim<'n, O> {
         let delta = (areas.0.saturating_sub(fleet.seen.0) as f64, areas.1.saturating_sub(fleet.seen.1) as f64);
         fleet.seen = areas;
         let active = f64::from(fleet.active);
+        // Down instances do no work: the metric is per instance that is up.
+        let up = f64::from((fleet.active - fleet.down).max(1));
         let metric = match a.metric {
-            crate::config::ScaleMetric::Utilisation => delta.0 / window / (active * f64::from(s.cores.min(s.threads))),
-            crate::config::ScaleMetric::Queue => delta.1 / window / active,
+            crate::config::ScaleMetric::Utilisation => delta.0 / window / (up * f64::from(s.cores.min(s.threads))),
+            crate::config::ScaleMetric::Queue => delta.1 / window / up,
         };
         // Kubernetes' rule: enough instances to bring the metric to the target.
         let desired = ((active * metric / a.target).ceil().min(f64::from(a.max)) as u32).clamp(a.min, a.max);
@@ -669,6 +696,7 @@ impl<'n, O: Observer> Sim<'n, O> {
                 // The instances beyond `desired` get no new work and drain.
                 fleet.active = desired;
                 fleet.last_action = Some(now);
+                self.recount_down(service);
             }
         }
         if self.events.len() >= self.periodic {
@@ -683,9 +711,9 @@ impl<'n, O: Observer> Sim<'n, O> {
             .services
             .iter()
             .zip(&self.fleets)
-            .map(|(s, f)| f64::from(f.active) * f64::from(s.cores.min(s.threads)))
+            .map(|(s, f)| f64::from(f.active - f.down) * f64::from(s.cores.min(s.threads)))
             .collect();
-        let instances: Vec<u32> = self.fleets.iter().map(|f| f.active).collect();
+        let instances: Vec<u32> = self.fleets.iter().map(|f| f.active - f.down).collect();
         let now = self.now;
         let next =
             self.series.as_mut().expect("ticks need a series").row(now, &areas, &capacity, &instances, &queue_areas);
@@ -731,8 +759,8 @@ impl<'n, O: Observer> Sim<'n, O> {
         self.dispatch(id);
     }
 
-    fn on_cpu_done(&mut self, job: u32, generation: u32) {
-        if self.jobs.generation(job) != generation {
+    fn on_cpu_done(&mut self, job: u32, generation: u32, token: u32) {
+        if self.jobs.generation(job) != generation || self.jobs[job].token != token {
             return;
         }
         self.events_processed += 1;
@@ -794,6 +822,10 @@ impl<'n, O: Observer> Sim<'n, O> {
             }
         }
         let instance = self.balance(service_id);
+        // No instance passes the health check, or the one picked failed unnoticed.
+        if instance == NONE || self.instances[instance as usize].down {
+            return self.turn_away(id, service_id, ErrorCause::InstanceDown);
+        }
         let job = &mut self.jobs[id];
         let inst = &mut self.instances[instance as usize];
         inst.touch(now);
@@ -847,6 +879,9 @@ impl<'n, O: Observer> Sim<'n, O> {
 
     /// Picks the instance of `service_id` for a new job.
     fn balance(&mut self, service_id: u32) -> u32 {
+        if self.fleets[service_id as usize].failing > 0 {
+            return self.balance_healthy(service_id);
+        }
         let service = &self.net.services[service_id as usize];
         let first = self.first_instance[service_id as usize];
         let n = self.fleets[service_id as usize].active;
@@ -873,6 +908,53 @@ impl<'n, O: Observer> Sim<'n, O> {
                 min_from(offset, n, |i| (u64::from(instances[i].queued) << 32) | u64::from(instances[i].busy))
             }
         };
+        first + pick
+    }
+
+    /// `balance` while some instances are down: only those in rotation (up,
+    /// or failed but not yet noticed by the health check) are candidates.
+    /// `NONE` when there is none.
+    fn balance_healthy(&mut self, service_id: u32) -> u32 {
+        const OUT: u64 = u64::MAX;
+        let now = self.now;
+        let service = &self.net.services[service_id as usize];
+        let first = self.first_instance[service_id as usize];
+        let n = self.fleets[service_id as usize].active;
+        let instances = &self.instances[first as usize..(first + n) as usize];
+        let healthy = instances.iter().filter(|i| i.in_rotation(now)).count() as u32;
+        if healthy == 0 {
+            return NONE;
+        }
+        // The k-th instance in rotation.
+        let nth = |k: u32| {
+            let mut candidates = (0..n).filter(|&i| instances[i as usize].in_rotation(now));
+            candidates.nth(k as usize).expect("k < healthy")
+        };
+        let rr = &mut self.round_robin[service_id as usize];
+        let offset = if *rr >= n { 0 } else { *rr };
+        let stream = &mut self.streams[service.balance_stream as usize];
+        let pick = match service.balance {
+            Balance::RoundRobin => (0..n)
+                .map(|k| if offset + k >= n { offset + k - n } else { offset + k })
+                .find(|&i| instances[i as usize].in_rotation(now))
+                .expect("one is healthy"),
+            Balance::Random => nth(stream.random_range(0..healthy)),
+            Balance::PowerOfTwo if healthy == 1 => nth(0),
+            Balance::PowerOfTwo => {
+                let a = stream.random_range(0..healthy);
+                let b = (a + 1 + stream.random_range(0..healthy - 1)) % healthy;
+                let (a, b) = (nth(a), nth(b));
+                if instances[b as usize].connections() < instances[a as usize].connections() { b } else { a }
+            }
+            Balance::LeastConnections => min_from(offset, n, |i| {
+                if instances[i].in_rotation(now) { u64::from(instances[i].connections()) } else { OUT }
+            }),
+            Balance::JoinShortestQueue => min_from(offset, n, |i| {
+                let inst = &instances[i];
+                if inst.in_rotation(now) { (u64::from(inst.queued) << 32) | u64::from(inst.busy) } else { OUT }
+            }),
+        };
+        *rr = if pick + 1 >= n { 0 } else { pick + 1 };
         first + pick
     }
 
@@ -914,7 +996,8 @@ impl<'n, O: Observer> Sim<'n, O> {
         inst.computing += 1;
         if inst.threads <= inst.cores {
             let generation = self.jobs.generation(id);
-            self.events.schedule(now.saturating_add(work), EventKind::CpuDone { job: id, generation });
+            let token = self.jobs[id].token;
+            self.events.schedule(now.saturating_add(work), EventKind::CpuDone { job: id, generation, token });
         } else {
             inst.ps.advance(now, inst.cores);
             inst.ps.add(id, work as f64);
@@ -1179,27 +1262,30 @@ impl<'n, O: Observer> Sim<'n, O> {
             None => {
                 // A consumer with nothing of its own to do takes the next message.
                 let queue = self.net.services[service].consumes;
-                let message = if queue == NONE {
-                    None
-                } else {
-                    let state = &mut self.queue_states[queue as usize];
-                    state.touch(now);
-                    state.waiting.pop_front()
-                };
-                match message {
-                    Some(m) => {
-                        let job = &mut self.jobs[m];
-                        job.instance = instance;
-                        job.holds_thread = true;
-                        if self.observing {
-                            self.queues[queue as usize].wait_sum += (now - job.enqueued) as f64 / NS;
-                        }
-                        self.ready.push_back(Ready::Start(m));
-                    }
-                    None => self.instances[instance as usize].busy -= 1,
+                if queue == NONE || !self.take_message(queue, instance) {
+                    self.instances[instance as usize].busy -= 1;
                 }
             }
         }
+    }
+
+    /// Starts the next message of `queue` on a thread of `instance` that is
+    /// already counted busy. False when no message waits.
+    fn take_message(&mut self, queue: u32, instance: u32) -> bool {
+        let now = self.now;
+        let state = &mut self.queue_states[queue as usize];
+        state.touch(now);
+        let Some(m) = state.waiting.pop_front() else {
+            return false;
+        };
+        let job = &mut self.jobs[m];
+        job.instance = instance;
+        job.holds_thread = true;
+        if self.observing {
+            self.queues[queue as usize].wait_sum += (now - job.enqueued) as f64 / NS;
+        }
+        self.ready.push_back(Ready::Start(m));
+        true
     }
 
     /// The job's operation is over (done or failed): return to the caller.
@@ -1528,7 +1614,7 @@ impl<'n, O: Observer> Sim<'n, O> {
             for k in 0..n {
                 let i = first + (offset + k) % n;
                 let inst = &mut self.instances[i as usize];
-                if inst.busy < inst.threads && inst.queued == 0 {
+                if inst.busy < inst.threads && inst.queued == 0 && !inst.down {
                     inst.touch(now);
                     inst.busy += 1;
                     let job = &mut self.jobs[id];

@@ -156,6 +156,15 @@ impl Slab {
         (self.jobs.len() - self.free.len()) as u32
     }
 
+    /// Ids of the live jobs, in id order. Allocates: for rare events only.
+    pub fn live_ids(&self) -> Vec<u32> {
+        let mut free = vec![false; self.jobs.len()];
+        for &id in &self.free {
+            free[id as usize] = true;
+        }
+        (0..self.jobs.len() as u32).filter(|&id| !free[id as usize]).collect()
+    }
+
     /// The slot's current generation.
     #[inline]
     pub fn generation(&self, id: u32) -> u32 {

@@ -172,3 +172,14 @@ fn resilience_options_are_checked_where_they_are_written() {
         &["apply to calls only"],
     );
 }
+
+#[test]
+fn failures_need_a_time_to_failure_that_is_not_zero() {
+    expect_error(
+        "threads = 4\n",
+        "threads = 4\nfailures = { mttf = \"const(0s)\", mttr = \"exp(1m)\" }\n",
+        Some(11),
+        &["services.api.failures.mttf", "under 1 ms"],
+    );
+    expect_error("threads = 4\n", "threads = 4\nfailures = { mttf = \"exp(1h)\" }\n", Some(11), &["mttr"]);
+}

@@ -161,3 +161,29 @@ fn an_autoscaled_fleet_follows_the_day_late_but_cheaper_than_peak_sizing() {
     // Paying for the average fleet costs about half of sizing for the peak.
     assert!(scaled.cost.per_hour < 0.6 * fixed.cost.per_hour, "{} vs {}", scaled.cost.per_hour, fixed.cost.per_hour);
 }
+
+#[test]
+fn one_failed_server_of_three_hurts_the_tail_and_n_plus_one_rides_through() {
+    let never = "services.app.failures.mttf=exp(100000000h)";
+    let p99 = |s: &Summary| s.classes[0].latency_s.p99.value;
+    let p999 = |s: &Summary| s.classes[0].latency_s.p999.value;
+    let three = run("instance-failures.toml", &["simulation.replications=4"]);
+    let three_sound = run("instance-failures.toml", &[never, "simulation.duration=4h"]);
+    assert!(p99(&three) > 1.25 * p99(&three_sound), "{} against {}", p99(&three), p99(&three_sound));
+    assert!(p999(&three) > 3.0 * p999(&three_sound), "{} against {}", p999(&three), p999(&three_sound));
+    let four = run("instance-failures.toml", &["services.app.instances=4"]);
+    let four_sound = run("instance-failures.toml", &["services.app.instances=4", never, "simulation.duration=4h"]);
+    assert!(p99(&four) < 1.1 * p99(&four_sound), "{} against {}", p99(&four), p99(&four_sound));
+    assert!(p999(&four) < 1.5 * p999(&four_sound), "{} against {}", p999(&four), p999(&four_sound));
+    assert!(four.cost.per_hour > 1.3 * three.cost.per_hour);
+
+    // Round robin sends a third of the traffic to a dead server for the 30 s
+    // the health check needs: failures per hour x 30 s / 3 of all requests.
+    let rr = run("instance-failures.toml", &["services.app.balance=round_robin"]);
+    let failures_per_hour = 3.0 / (62.0 / 60.0);
+    let expected = failures_per_hour * 30.0 / 3600.0 / 3.0;
+    let got = rr.classes[0].errors["instance_down"].value;
+    assert!((got - expected).abs() < 0.25 * expected, "round robin lost {got}, expected about {expected}");
+    // Least connections sees a dead server as idle and sends it more.
+    assert!(three.classes[0].errors["instance_down"].value > 1.5 * got);
+}

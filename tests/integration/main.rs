@@ -9,6 +9,7 @@ mod cli;
 mod clock;
 mod dynamics;
 mod experiments;
+mod failures;
 mod fuzz;
 mod lessons;
 mod models;
