@@ -177,6 +177,9 @@ pub struct Autoscale {
     pub cooldown: f64,
 }
 
+/// Most time-series intervals a run may record (a row each).
+pub const MAX_SERIES_INTERVALS: f64 = 1_000_000.0;
+
 impl Service {
     /// Instances the service can ever have (its autoscaling maximum).
     pub fn max_instances(&self) -> u32 {
@@ -1358,6 +1361,13 @@ impl Compiler<'_> {
                                 )
                                 .with_hint("`instances` is the starting count of an autoscaled service"));
                         }
+                        if cfg.window.0 < 1e-3 {
+                            return Err(self.err(
+                                a.span(),
+                                format!("services.{sname}.autoscale.window"),
+                                "the window must be at least 1 ms",
+                            ));
+                        }
                         if cfg.max.0 > 100_000 {
                             return Err(self.err(
                                 a.span(),
@@ -1382,9 +1392,13 @@ impl Compiler<'_> {
                         let cfg = f.get_ref();
                         // Faster failures would make a model of nothing but failures, and
                         // zero would repeat forever at one instant.
-                        if !(cfg.mttf.0.mean() >= 1e-3) {
+                        if cfg.mttf.0.mean().is_nan() || cfg.mttf.0.mean() < 1e-3 {
                             return Err(self
-                                .err(f.span(), format!("services.{sname}.failures.mttf"), "mean time to failure under 1 ms")
+                                .err(
+                                    f.span(),
+                                    format!("services.{sname}.failures.mttf"),
+                                    "mean time to failure under 1 ms",
+                                )
                                 .with_hint("typical values are hours or days, e.g. mttf = \"exp(mean=12h)\""));
                         }
                         Some(Failures {
@@ -1694,6 +1708,19 @@ impl Compiler<'_> {
                 ),
             )
             .with_key(key));
+        }
+        if let Some(interval) = sim.series {
+            let intervals = end / interval.0;
+            if interval.0 < 1e-3 || intervals > MAX_SERIES_INTERVALS {
+                return Err(ModelError::new(
+                    &self.src.file,
+                    format!(
+                        "a series interval of {} gives {intervals:.3e} intervals; it must be at least 1 ms and give at most {MAX_SERIES_INTERVALS:.0}",
+                        crate::units::format_duration(interval.0)
+                    ),
+                )
+                .with_key("simulation.series"));
+            }
         }
         Ok(Settings {
             duration: sim.duration.map(|d| d.0),

@@ -28,6 +28,7 @@ mod figure;
 pub(crate) mod palette;
 mod single;
 mod sweep;
+mod timeline;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -114,7 +115,8 @@ pub fn sweep_charts(results: &ExperimentResults, dir: &Path) -> Result<Vec<Chart
 
 /// Draws the charts of one model run into `dir`: latency percentiles per
 /// class (from the merged histograms, in nanoseconds), utilisation per service and
-/// where the time goes.
+/// where the time goes; with a time series, also latency, throughput,
+/// utilisation and (when they change) instances over time.
 pub fn run_charts(summary: &Summary, latency: &[Histogram<u64>], dir: &Path) -> Result<Vec<ChartFile>, ChartError> {
     write_all(single::plan(summary, latency), dir)
 }

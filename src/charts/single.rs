@@ -25,6 +25,7 @@ pub(crate) fn plan(summary: &Summary, latency: &[Histogram<u64>]) -> Vec<Planned
     out.extend(percentiles(summary, latency));
     out.extend(utilisation(summary));
     out.extend(breakdown(summary));
+    out.extend(super::timeline::plan(summary));
     out.retain(|p| p.figure.has_data());
     out
 }

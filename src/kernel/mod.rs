@@ -717,8 +717,13 @@ impl<'n, O: Observer> Sim<'n, O> {
         let now = self.now;
         let next =
             self.series.as_mut().expect("ticks need a series").row(now, &areas, &capacity, &instances, &queue_areas);
-        // Stop ticking when nothing else is left to happen.
-        if next <= self.stop_at && self.events.len() >= self.periodic {
+        // Stop ticking when nothing else is left to happen, or (a run of
+        // unknown length) the series is as long as a series may be.
+        let rows = self.series.as_ref().map_or(0, |s| s.rows());
+        if next <= self.stop_at
+            && self.events.len() >= self.periodic
+            && (rows as f64) < crate::model::MAX_SERIES_INTERVALS
+        {
             self.events.schedule(next, EventKind::Tick);
         }
     }

@@ -51,6 +51,11 @@ impl SeriesRecorder {
         self.interval
     }
 
+    /// Intervals recorded so far.
+    pub fn rows(&self) -> usize {
+        self.out.t_s.len()
+    }
+
     /// A request of `class` finished.
     #[inline]
     pub fn finished(&mut self, class: usize, latency: Time, ok: bool) {

@@ -340,6 +340,27 @@ fn a_single_run_draws_percentiles_utilisation_and_breakdown() {
 }
 
 #[test]
+fn a_run_with_a_time_series_also_draws_it_over_time() {
+    let text = model(120.0, 2, 0.1).replace("seed = 7", "seed = 7\nseries = \"2s\"")
+        + "\n[services.db.failures]\nmttf = \"exp(10s)\"\nmttr = \"exp(2s)\"\n";
+    let net = capsim::model::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let outcome = capsim::run::run(&net);
+    let dir = out_dir("run-series");
+    let files: Vec<ChartFile> = charts::run_charts(&outcome.summary, &outcome.latency, &dir).expect("drawn");
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names[3..],
+        ["timeline-latency", "timeline-throughput", "timeline-utilisation", "timeline-instances"],
+        "failing db instances make the instance count vary"
+    );
+    for f in &files[3..] {
+        let png = Png::read(&f.png);
+        png.assert_not_blank(&f.name);
+        assert!(png.has_colour(DESIGN_COLOURS[0]) || png.has_colour(DESIGN_COLOURS[1]), "{}: no line drawn", f.name);
+    }
+}
+
+#[test]
 fn an_unwritable_folder_is_an_io_error_that_names_it() {
     let file = out_dir("not-a-folder");
     std::fs::create_dir_all(file.parent().expect("has a parent")).expect("parent folder");

@@ -883,3 +883,52 @@ fn a_run_beyond_the_clocks_584_years_is_refused() {
     refused(&ONE_SERVER.replace("\"1s\"", "\"1s\"\nwarmup = \"1e308s\""), "simulation.warmup", "584 years");
     capsim::model::from_str(&ONE_SERVER.replace("\"1s\"", "\"36500d\"")).unwrap();
 }
+
+#[test]
+fn an_autoscaler_window_that_rounds_to_zero_is_refused_instead_of_hanging() {
+    // Was: a hang. A window of 0.4 ns is 0 on the nanosecond clock, so the
+    // autoscaler decided again and again at one instant.
+    let scaled = |window: &str| {
+        ONE_SERVER.replace(
+            "threads = 4",
+            &format!("threads = 4\nautoscale = {{ target = 0.7, min = 1, max = 3, window = \"{window}\" }}"),
+        )
+    };
+    let err = refused(&scaled("0.4ns"), "services.api.autoscale.window", "at least 1 ms");
+    assert_eq!(err.line, Some(11));
+    runs(&scaled("1ms"));
+}
+
+#[test]
+fn a_series_interval_too_short_for_the_run_is_refused_instead_of_exhausting_memory() {
+    // Was: series = "1e-308m" recorded a row per nanosecond of a 24-hour run.
+    let with = |interval: &str| {
+        ONE_SERVER.replace("duration = \"1s\"", &format!("duration = \"1s\"\nseries = \"{interval}\""))
+    };
+    refused(&with("1e-308m"), "simulation.series", "at least 1 ms");
+    refused(&ONE_SERVER.replace("\"1s\"", "\"2000000s\"\nseries = \"1s\""), "simulation.series", "at most 1000000");
+    runs(&with("1ms"));
+}
+
+#[test]
+fn failing_instances_keep_every_invariant() {
+    // Instances that fail every few milliseconds, with work queued, computing
+    // (dedicated cores and processor sharing), waiting on calls and on pools.
+    let text = ONE_SERVER
+        .replace("rate = \"100/s\"", "rate = \"2000/s\"")
+        .replace(
+            "threads = 4",
+            "threads = 4\ncores = 2\ninstances = 3\nfailures = { mttf = \"exp(20ms)\", mttr = \"exp(5ms)\", detect = \"1ms\" }",
+        )
+        .replace(
+            "demand = \"exp(1ms)\"",
+            "demand = \"exp(1ms)\"\nsteps = [{ call = \"db.read\", pool = \"conns\", retry = { attempts = 2 } }]\n\n[pools.conns]\nsize = 2\nper = \"api\"\n\n[services.db]\ninstances = 2\nfailures = { mttf = \"exp(30ms)\", mttr = \"exp(10ms)\" }\n\n[services.db.ops.read]\ndemand = \"exp(1ms)\"",
+        );
+    let (_, stats) = runs(&text);
+    assert!(
+        stats.services.iter().all(|s| s.failures > 10),
+        "{:?}",
+        stats.services.iter().map(|s| s.failures).collect::<Vec<_>>()
+    );
+    assert!(stats.classes[0].completed > 100 && stats.classes[0].errors.iter().sum::<u64>() > 0);
+}

@@ -351,6 +351,12 @@ impl<'r> Generator<'r> {
         if self.chance(0.3) {
             out.push_str(&format!("cost_per_hour = {}\n", self.number(0.01, 5.0)));
         }
+        if self.chance(0.1) {
+            // Mostly short enough to fail within a short run.
+            let (mttf, mttr) = (self.dist(100.0, 5000.0), self.dist(10.0, 2000.0));
+            let detect = self.duration_ms(1.0, 500.0);
+            out.push_str(&format!("failures = {{ mttf = \"{mttf}\", mttr = \"{mttr}\", detect = \"{detect}\" }}\n"));
+        }
         out.push('\n');
 
         for op in &s.ops {
