@@ -2142,18 +2142,47 @@ pub fn offered_cpu_load(net: &Network) -> Vec<f64> {
 }
 
 fn saturation_warnings(net: &Network) -> Vec<String> {
-    offered_cpu_load(net)
-        .iter()
-        .zip(&net.services)
-        .filter(|(load, _)| **load >= 1.0)
-        .map(|(load, s)| {
-            format!(
-                "service `{}` is saturated: its open workload offers {:.0}% of its CPU capacity ({} instance(s) x {} usable core(s)); its queue grows without bound until max_in_flight stops new requests. Add instances, threads/cores or speed, or lower the rate",
+    let mut out = Vec::new();
+    for (&load, s) in offered_cpu_load(net).iter().zip(&net.services) {
+        if load >= 1.0 {
+            // What the excess turns into depends on what bounds the queue.
+            let queue = (s.consumes != NONE).then(|| &net.queues[s.consumes as usize]);
+            let fate = if s.queue_limit != u32::MAX {
+                format!("the excess is rejected at its queue limit of {} per instance", s.queue_limit)
+            } else if let Some(q) = queue.filter(|q| q.capacity != u32::MAX) {
+                format!(
+                    "queue `{}` fills to its capacity of {} and further publishes fail with queue_full",
+                    q.name, q.capacity
+                )
+            } else if let Some(q) = queue {
+                format!("the backlog of queue `{}` grows without bound until max_in_flight stops new messages", q.name)
+            } else {
+                "its queue grows without bound until max_in_flight stops new requests".to_string()
+            };
+            out.push(format!(
+                "service `{}` is saturated: its open workload offers {:.0}% of its CPU capacity ({} instance(s) x {} usable core(s)); {fate}. Add instances, threads/cores or speed, or lower the rate",
                 s.name,
                 load * 100.0,
                 s.max_instances(),
                 s.threads.min(s.cores)
-            )
-        })
-        .collect()
+            ));
+        } else if let Some(f) = &s.failures {
+            let n = s.max_instances();
+            if load / f.availability() >= 1.0 {
+                out.push(format!(
+                    "service `{}` is saturated on average once failures count: {:.0}% of its CPU with all {n} instance(s) up, but they are up {:.1}% of the time",
+                    s.name,
+                    load * 100.0,
+                    100.0 * f.availability()
+                ));
+            } else if n > 1 && load * f64::from(n) / f64::from(n - 1) >= 1.0 {
+                out.push(format!(
+                    "service `{}` has no spare instance: at {:.0}% of its CPU, one failed instance of {n} saturates the others until it is repaired",
+                    s.name,
+                    load * 100.0
+                ));
+            }
+        }
+    }
+    out
 }

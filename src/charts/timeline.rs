@@ -1,6 +1,6 @@
 //! The charts of a run's time series (`simulation.series`): latency,
-//! throughput, utilisation and instances interval by interval, so outages,
-//! bursts and an autoscaler's lag show as they happen.
+//! throughput, utilisation, instances and queue depth interval by interval,
+//! so outages, bursts and an autoscaler's lag show as they happen.
 
 use crate::run::Summary;
 use crate::stats::Series;
@@ -157,6 +157,29 @@ pub(crate) fn plan(summary: &Summary) -> Vec<Planned> {
             "Instances serving at the end of each interval: an autoscaler's steps, and the dips of failed instances."
                 .into(),
             Axis::linear("instances", Fmt::Number, true),
+            lines,
+        ));
+    }
+
+    let lines: Vec<Line> = summary
+        .queues
+        .iter()
+        .zip(&series.queue_depth)
+        .enumerate()
+        .map(|(i, (q, depth))| Line {
+            label: q.name.clone(),
+            values: depth.clone(),
+            colour_index: i,
+            dash: Dash::Solid,
+        })
+        .collect();
+    if !lines.is_empty() {
+        out.push(chart(
+            series,
+            "timeline-queues",
+            "Queue depth over time",
+            "Messages waiting in each broker queue (time-average per interval): a backlog that builds in a burst and drains after it.".into(),
+            Axis::linear("messages waiting", Fmt::Number, true),
             lines,
         ));
     }

@@ -183,3 +183,13 @@ fn failures_need_a_time_to_failure_that_is_not_zero() {
     );
     expect_error("threads = 4\n", "threads = 4\nfailures = { mttf = \"exp(1h)\" }\n", Some(11), &["mttr"]);
 }
+
+#[test]
+fn a_saturation_warning_says_what_bounds_the_queue() {
+    let warning = |from: &str, to: &str| {
+        let net = from_str(&GOOD.replace("rate = \"10/s\"", "rate = \"1000/s\"").replacen(from, to, 1)).unwrap();
+        net.warnings.iter().find(|w| w.contains("`api` is saturated")).cloned().expect("a saturation warning")
+    };
+    assert!(warning("threads = 4", "threads = 4").contains("grows without bound until max_in_flight"));
+    assert!(warning("threads = 4", "threads = 4\nqueue_limit = 50").contains("rejected at its queue limit of 50"));
+}

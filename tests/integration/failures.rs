@@ -169,3 +169,21 @@ fn failures_are_reproducible_and_leave_other_services_streams_alone() {
     let b = summary(&fleet("40/s", 4, "power_of_two", "20ms", failures, sim));
     assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
 }
+
+#[test]
+fn a_fleet_without_a_spare_instance_is_warned_about() {
+    let warnings = |rate: &str| {
+        let failures = r#"failures = { mttf = "exp(10h)", mttr = "exp(10m)" }"#;
+        capsim::model::from_str(&fleet(rate, 3, "round_robin", "20ms", failures, "duration = \"10s\""))
+            .unwrap()
+            .warnings
+    };
+    // 70% of three instances: two left would be at 105%.
+    let w = warnings("105/s");
+    assert!(w.iter().any(|w| w.contains("`app` has no spare instance")), "{w:?}");
+    // 60%: two left at 90% still cope.
+    assert!(warnings("90/s").is_empty());
+    // 99% of all three, but they are up 98.4% of the time.
+    let w = warnings("148.5/s");
+    assert!(w.iter().any(|w| w.contains("saturated on average once failures count")), "{w:?}");
+}
