@@ -93,6 +93,11 @@ pub struct ClassRun {
     pub in_flight_start: u64,
     /// Requests still in the system when the window closed.
     pub in_flight_end: u64,
+    /// Time in system so far of the requests in it when the window opened \[s\]
+    /// (`sojourn_sum` counts them whole; the in-system area only from the opening).
+    pub sojourn_carried_in: f64,
+    /// Time in system so far of the requests still in it when the window closed \[s\].
+    pub sojourn_carried_out: f64,
 }
 
 /// One service in one replication, summed over its instances.

@@ -8,16 +8,23 @@
 //! identity (see `tests/integration/properties.rs`). Everything here runs
 //! twice per replication, off the event loop's hot path.
 
-use super::{NS, Observer, Sim, Time};
+use super::{NONE, NS, Observer, Sim, Time};
 
-/// Jobs at each service, and how long the waiting ones have waited so far \[s\].
-type ServiceCensus = Vec<(u64, f64)>;
+/// Per class or service: how many, and their time so far \[s\] (in the
+/// system for a class; waiting for a thread for a service).
+type Census = Vec<(u64, f64)>;
 
 impl<O: Observer> Sim<'_, O> {
     /// Requests in the system per class, and jobs and waits so far per service, at `self.now`.
-    fn census(&self) -> (Vec<u64>, ServiceCensus) {
+    fn census(&self) -> (Census, Census) {
         let now = self.now;
-        let classes = self.classes.iter().map(|c| u64::from(c.in_system)).collect();
+        let mut classes: Census = self.classes.iter().map(|c| (u64::from(c.in_system), 0.0)).collect();
+        for id in self.jobs.live_ids() {
+            let job = &self.jobs[id];
+            if job.parent == NONE {
+                classes[usize::from(job.class)].1 += now.saturating_sub(job.arrived) as f64 / NS;
+            }
+        }
         let mut services = vec![(0u64, 0.0f64); self.net.services.len()];
         for inst in &self.instances {
             let s = &mut services[inst.service as usize];
@@ -40,8 +47,9 @@ impl<O: Observer> Sim<'_, O> {
     /// Records what is in the system as the window opens.
     pub(super) fn census_at_start(&mut self) {
         let (classes, services) = self.census();
-        for (c, n) in self.classes.iter_mut().zip(classes) {
+        for (c, (n, so_far)) in self.classes.iter_mut().zip(classes) {
             c.stats.in_flight_start = n;
+            c.stats.sojourn_carried_in = so_far;
         }
         for (s, (n, waited)) in self.services.iter_mut().zip(services) {
             s.in_flight_start = n;
@@ -52,8 +60,9 @@ impl<O: Observer> Sim<'_, O> {
     /// Records what is in the system as the window closes.
     pub(super) fn census_at_end(&mut self) {
         let (classes, services) = self.census();
-        for (c, n) in self.classes.iter_mut().zip(classes) {
+        for (c, (n, so_far)) in self.classes.iter_mut().zip(classes) {
             c.stats.in_flight_end = n;
+            c.stats.sojourn_carried_out = so_far;
         }
         for (s, (n, waited)) in self.services.iter_mut().zip(services) {
             s.in_flight_end = n;

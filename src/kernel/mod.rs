@@ -316,6 +316,8 @@ impl<'n, O: Observer> Sim<'n, O> {
                         mean_in_system: 0.0,
                         in_flight_start: 0,
                         in_flight_end: 0,
+                        sojourn_carried_in: 0.0,
+                        sojourn_carried_out: 0.0,
                     },
                     in_system: 0,
                     last: 0,

@@ -27,7 +27,7 @@
 //! replay a case the report names.) Every crash found became a regression test
 //! at the end of this file.
 
-mod generate;
+pub mod generate;
 mod mutate;
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -249,7 +249,7 @@ pub enum Verdict {
 /// simulated time, so that even a huge arrival rate brings few arrivals.
 /// The operations a request visits (a count of 10 million is allowed) bound
 /// the requests too.
-fn bound(net: &mut Network) {
+pub fn bound(net: &mut Network) {
     let open_rate: f64 = net.classes.iter().filter_map(|c| c.open_rate()).sum();
     let visits = net.visits.iter().map(|v| v.iter().sum::<f64>()).fold(1.0, f64::max);
     let horizon = MAX_DURATION_S.min(MAX_ARRIVALS / open_rate).min(MAX_VISITS / (open_rate * visits));

@@ -12,6 +12,7 @@ mod experiments;
 mod fuzz;
 mod lessons;
 mod models;
+mod properties;
 mod reproducibility;
 mod resilience;
 mod resources;
