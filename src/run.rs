@@ -604,8 +604,8 @@ pub fn percentile_warning(class: &str, q: f64, per_replication: f64, throughput_
     let label = format!("p{}", (q * 1000.0).round() / 10.0);
     let enough = if throughput_per_s > 0.0 && throughput_per_s.is_finite() {
         format!(
-            "; at {:.4} requests/s a replication needs at least {} observed (simulation.duration)",
-            throughput_per_s,
+            "; at {} requests/s a replication needs at least {} observed (simulation.duration)",
+            crate::units::sig3(throughput_per_s),
             crate::units::format_duration(needed / throughput_per_s)
         )
     } else {

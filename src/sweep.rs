@@ -63,6 +63,8 @@ fn default_dir(name: &str) -> PathBuf {
     Path::new("results").join(safe)
 }
 
+// One parameter per command-line flag, passed on from clap as typed.
+#[allow(clippy::too_many_arguments)]
 pub fn sweep(
     path: &Path,
     overrides: &[String],

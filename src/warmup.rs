@@ -8,8 +8,8 @@
 //! error of the remaining mean, `sum((x_i - mean)^2) / (n - d)^2`, is
 //! smallest, searching the first half of the series only. The run proper
 //! then discards that much simulated time and observes the full duration
-//! after it: the same random streams, so it continues the pilot's
-//! trajectory. A minimum past the first half means the series never settled:
+//! after it. Pilots use random streams of their own (independent of the
+//! replications'), so the choice does not select on the data it truncates. A minimum past the first half means the series never settled:
 //! the run looks non-stationary, and the summary says so.
 
 use serde::{Deserialize, Serialize};
@@ -114,8 +114,13 @@ pub fn choose(net: &Network, replications: &[u32]) -> WarmupChoice {
     let mut pilot = net.clone();
     pilot.settings.warmup = 0.0;
     pilot.settings.warmup_auto = false;
-    let series: Vec<BatchMeans> =
-        replications.par_iter().map(|&r| kernel::simulate_observed(&pilot, r, BatchMeans::default()).1).collect();
+    // Pilots draw their own streams (replication numbers counted down from
+    // the top): a truncation chosen on the very data it truncates would cut
+    // where that data happened to run high, and bias the mean low.
+    let series: Vec<BatchMeans> = replications
+        .par_iter()
+        .map(|&r| kernel::simulate_observed(&pilot, u32::MAX - r, BatchMeans::default()).1)
+        .collect();
     // Batches of one size throughout: coarsen the finer series to the coarsest.
     let size = series.iter().map(|s| s.size.max(BATCH)).max().unwrap_or(BATCH);
     let coarse: Vec<Vec<(f64, f64)>> = series

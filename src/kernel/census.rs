@@ -93,7 +93,7 @@ impl<O: Observer> Sim<'_, O> {
             ));
         }
         if let Some(max) = s.max_wall
-            && popped % 4096 == 0
+            && popped.is_multiple_of(4096)
             && started.elapsed().as_secs_f64() > max
         {
             return Some(format!(

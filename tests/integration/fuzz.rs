@@ -883,3 +883,33 @@ fn a_run_beyond_the_clocks_584_years_is_refused() {
     refused(&ONE_SERVER.replace("\"1s\"", "\"1s\"\nwarmup = \"1e308s\""), "simulation.warmup", "584 years");
     capsim::model::from_str(&ONE_SERVER.replace("\"1s\"", "\"36500d\"")).unwrap();
 }
+
+#[test]
+fn a_wide_parallel_fan_out_counts_against_max_in_flight_instead_of_taking_hundreds_of_megabytes() {
+    // Was: `max_in_flight` was checked only when a request arrived, while a
+    // call with parallel = 10000 spawned its copies per round unchecked. With
+    // a timeout and retries, each round leaves its copies behind as orphans
+    // in the callee's queue, so one request grew the slab past the cap
+    // (226 MiB here, 380 MB in the report). A round that would pass the cap
+    // now fails as `in_flight_cap`, like an arrival beyond it.
+    let text = ONE_SERVER.replace("\"1s\"", "\"2s\"").replace("100/s", "50/s").replace("threads = 4", "threads = 64").replace(
+        "demand = \"exp(1ms)\"",
+        "demand = \"exp(1ms)\"\nsteps = [{ call = \"shard.get\", parallel = 10000, timeout = \"5ms\", retry = { attempts = 100, backoff = \"1ms\", factor = 1 } }]\n\n[services.shard]\nthreads = 4\n\n[services.shard.ops.get]\ndemand = \"exp(1ms)\"",
+    );
+    let net = capsim::model::from_str(&text).unwrap();
+    assert_eq!(net.settings.max_in_flight, 200_000);
+    // Measured on a metered thread, as the fuzzer measures every input.
+    let (stats, peak) = thread::spawn(move || {
+        METERED.with(|m| m.set(true));
+        let base = LIVE.with(Cell::get);
+        PEAK.with(|p| p.set(base));
+        let stats = capsim::kernel::simulate(&net, 0);
+        (stats, PEAK.with(Cell::get) - base)
+    })
+    .join()
+    .unwrap();
+    let c = &stats.classes[0];
+    assert!(c.errors[capsim::stats::ErrorCause::InFlightCap as usize] > 0, "the cap never stopped a round");
+    assert!(stats.cap_hit_at.is_some());
+    assert!(peak < 100 << 20, "peak heap {} MiB", peak >> 20);
+}

@@ -13,6 +13,7 @@ mod fuzz;
 mod lessons;
 mod models;
 mod properties;
+mod reliability;
 mod reproducibility;
 mod resilience;
 mod resources;
