@@ -189,9 +189,9 @@ pub struct SimulationConfig {
     pub duration: Option<Seconds>,
     /// Alternatively: stop after this many requests completed after the warm-up.
     pub requests: Option<Positive<u64>>,
-    /// Simulated time whose observations are discarded.
+    /// Simulated time whose observations are discarded, or `"auto"` (MSER-5).
     #[serde(default)]
-    pub warmup: Seconds,
+    pub warmup: Warmup,
     /// Master seed; every random stream derives from it.
     #[serde(default = "default_seed")]
     pub seed: u64,
@@ -203,6 +203,47 @@ pub struct SimulationConfig {
     pub max_in_flight: Positive<u32>,
     /// Record a time series with one row per this interval (e.g. "10s").
     pub series: Option<PositiveSeconds>,
+    /// Stop a replication (as failed) after this many events.
+    pub max_events: Option<Positive<u64>>,
+    /// Stop a replication (as failed) after this much wall-clock time.
+    pub max_wall: Option<PositiveSeconds>,
+}
+
+/// `simulation.warmup`: a duration, or `"auto"`: chosen by MSER-5 from a pilot run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Warmup {
+    /// Discard this much simulated time \[s\].
+    Fixed(Seconds),
+    /// Truncate where MSER-5 says the response times settle.
+    Auto,
+}
+
+impl Default for Warmup {
+    fn default() -> Self {
+        Warmup::Fixed(Seconds(0.0))
+    }
+}
+
+impl Warmup {
+    /// The fixed warm-up \[s\] (0 for `auto`, whose pilot starts observing at once).
+    pub fn seconds(self) -> f64 {
+        match self {
+            Warmup::Fixed(s) => s.0,
+            Warmup::Auto => 0.0,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Warmup {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let Text(t) = Text::deserialize(d)?;
+        if t.trim() == "auto" {
+            return Ok(Warmup::Auto);
+        }
+        units::parse_duration(&t)
+            .map(|s| Warmup::Fixed(Seconds(s)))
+            .map_err(|e| de::Error::custom(format!("{e} (or \"auto\": MSER-5 chooses the warm-up)")))
+    }
 }
 
 fn default_seed() -> u64 {
@@ -220,11 +261,13 @@ impl Default for SimulationConfig {
         SimulationConfig {
             duration: None,
             requests: None,
-            warmup: Seconds(0.0),
+            warmup: Warmup::default(),
             seed: default_seed(),
             replications: default_replications(),
             max_in_flight: default_max_in_flight(),
             series: None,
+            max_events: None,
+            max_wall: None,
         }
     }
 }

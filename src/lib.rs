@@ -51,6 +51,7 @@ pub mod run;
 pub mod stats;
 pub mod theory;
 pub mod units;
+pub mod warmup;
 
 pub use error::ModelError;
 pub use model::Network;

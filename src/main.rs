@@ -66,6 +66,9 @@ struct SweepArgs {
     /// Skip charts and report.html (data files only).
     #[arg(long)]
     no_charts: bool,
+    /// Stop at the first failed run (default: the other runs finish, and the failures are listed).
+    #[arg(long)]
+    fail_fast: bool,
 }
 
 #[derive(Args)]
@@ -163,6 +166,10 @@ fn main() -> ExitCode {
             if err.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) {
                 return ExitCode::SUCCESS;
             }
+            if err.downcast_ref::<sweep::RunsFailed>().is_some() {
+                eprintln!("error: {err}");
+                return ExitCode::from(1);
+            }
             if err.downcast_ref::<sweep::Interrupted>().is_some() {
                 eprintln!("{err}");
                 return ExitCode::from(130);
@@ -221,6 +228,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             args.threads,
             args.quiet,
             !args.no_charts,
+            args.fail_fast,
         ),
         Command::Merge(args) => sweep::merge(&args.shards, args.out, !args.no_charts),
         Command::Plot(args) => sweep::plot(&args.dir),
@@ -247,6 +255,9 @@ fn run_model(args: RunArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let cpu_before = cpu_seconds();
     let outcome = run::run(&net);
+    if let Some((r, reason)) = outcome.runs.iter().enumerate().find_map(|(r, m)| m.stopped.as_ref().map(|s| (r, s))) {
+        anyhow::bail!("replication {r} of {}: {reason}", args.model.model.display());
+    }
     let cpu = cpu_seconds() - cpu_before;
     let wall = started.elapsed().as_secs_f64();
     let mut text = report::render(&outcome.summary, args.format);

@@ -96,6 +96,12 @@ pub struct Settings {
     pub max_in_flight: u32,
     /// Time-series interval \[s\], if one is recorded.
     pub series: Option<f64>,
+    /// Choose the warm-up by MSER-5 from a pilot run (`warmup` is then 0 until chosen).
+    pub warmup_auto: bool,
+    /// Events after which a replication stops and fails.
+    pub max_events: Option<u64>,
+    /// Wall-clock seconds after which a replication stops and fails.
+    pub max_wall: Option<f64>,
 }
 
 /// A service: identical instances with threads, cores and a queue each.
@@ -1697,9 +1703,10 @@ impl Compiler<'_> {
             );
         }
         // The clock counts nanoseconds in a u64: it ends after about 584 years.
-        let end = sim.warmup.0 + sim.duration.map_or(0.0, |d| d.0);
+        let end = sim.warmup.seconds() + sim.duration.map_or(0.0, |d| d.0);
         if end * 1e9 >= u64::MAX as f64 {
-            let key = if sim.warmup.0 * 1e9 >= u64::MAX as f64 { "simulation.warmup" } else { "simulation.duration" };
+            let key =
+                if sim.warmup.seconds() * 1e9 >= u64::MAX as f64 { "simulation.warmup" } else { "simulation.duration" };
             return Err(ModelError::new(
                 &self.src.file,
                 format!(
@@ -1725,11 +1732,14 @@ impl Compiler<'_> {
         Ok(Settings {
             duration: sim.duration.map(|d| d.0),
             requests: sim.requests.map(|r| r.0),
-            warmup: sim.warmup.0,
+            warmup: sim.warmup.seconds(),
             seed: sim.seed,
             replications: sim.replications.0,
             max_in_flight: sim.max_in_flight.0,
             series: sim.series.map(|s| s.0),
+            warmup_auto: sim.warmup == crate::config::Warmup::Auto,
+            max_events: sim.max_events.map(|m| m.0),
+            max_wall: sim.max_wall.map(|m| m.0),
         })
     }
 

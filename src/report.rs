@@ -121,7 +121,16 @@ fn table(s: &Summary) -> String {
         s.model,
         s.replications,
         length,
-        format_duration(s.warmup_s),
+        match &s.warmup_auto {
+            Some(w) => format!(
+                "{} (auto: {} truncated {} of {} batches)",
+                format_duration(s.warmup_s),
+                w.method,
+                w.truncated_batches,
+                w.batches
+            ),
+            None => format_duration(s.warmup_s),
+        },
         s.seed
     );
     let mut rows =

@@ -33,6 +33,19 @@ impl Outcome {
 
 /// Simulates every replication of `net` (in parallel) and summarises them.
 pub fn run(net: &Network) -> Outcome {
+    // An automatic warm-up is chosen from pilots of every replication, then
+    // applied to all of them alike.
+    let (auto, chosen) = if net.settings.warmup_auto {
+        let replications: Vec<u32> = (0..net.settings.replications).collect();
+        let choice = crate::warmup::choose(net, &replications);
+        let mut n = net.clone();
+        n.settings.warmup = choice.truncation_s;
+        n.settings.warmup_auto = false;
+        (Some(n), Some(choice))
+    } else {
+        (None, None)
+    };
+    let net = auto.as_ref().unwrap_or(net);
     let stats: Vec<_> = (0..net.settings.replications).into_par_iter().map(|r| kernel::simulate(net, r)).collect();
     let latency = (0..net.classes.len())
         .map(|c| {
@@ -45,9 +58,32 @@ pub fn run(net: &Network) -> Outcome {
         .collect();
     let runs: Vec<RunMetrics> = stats.iter().map(|s| RunMetrics::new(net, s)).collect();
     let mut summary = summarise(net, &runs);
+    if let Some(choice) = chosen {
+        if choice.unsettled {
+            summary.warnings.push(format!(
+                "the automatic warm-up found no point where the response times settle ({} found its smallest standard error in the second half of the pilot run): the run looks non-stationary, so its means depend on its length. Check the utilisation column, or run longer",
+                choice.method
+            ));
+        }
+        summary.warmup_auto = Some(choice);
+    }
     let series: Vec<&crate::stats::Series> = stats.iter().filter_map(|s| s.series.as_ref()).collect();
     summary.series = Series::mean(&series);
     Outcome { summary, runs, latency }
+}
+
+/// Simulates replication `replication` of `net` alone, choosing its own
+/// automatic warm-up when the model asks for one (sweeps run replications
+/// one by one; `run` chooses one warm-up for all replications instead).
+pub fn simulate_replication(net: &Network, replication: u32) -> crate::stats::RunStats {
+    if !net.settings.warmup_auto {
+        return kernel::simulate(net, replication);
+    }
+    let choice = crate::warmup::choose(net, &[replication]);
+    let mut n = net.clone();
+    n.settings.warmup = choice.truncation_s;
+    n.settings.warmup_auto = false;
+    kernel::simulate(&n, replication)
 }
 
 /// The results of a model run: the stable output schema.
@@ -63,6 +99,9 @@ pub struct Summary {
     pub replications: u32,
     /// Discarded warm-up per replication \[s\].
     pub warmup_s: f64,
+    /// How the automatic warm-up (`simulation.warmup = "auto"`) chose `warmup_s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup_auto: Option<crate::warmup::WarmupChoice>,
     /// Observed simulated time per replication \[s\].
     pub observed_s: Estimate,
     /// Per request class.
@@ -124,6 +163,16 @@ pub struct ClassSummary {
     pub completed: u64,
     /// Failed requests, all replications.
     pub failed: u64,
+    /// Requests that arrived in the window, all replications.
+    #[serde(default)]
+    pub arrived: u64,
+    /// Requests in the system when the window opened (arrived in the warm-up), all replications.
+    #[serde(default)]
+    pub in_flight_at_start: u64,
+    /// Requests still in the system when the window closed, all replications
+    /// (arrived + in_flight_at_start = completed + failed + in_flight_at_end).
+    #[serde(default)]
+    pub in_flight_at_end: u64,
 }
 
 /// Latency statistics \[s\].
@@ -185,6 +234,25 @@ pub struct ServiceSummary {
     /// Instance failures per hour.
     #[serde(default)]
     pub failures_per_hour: Estimate,
+    /// Jobs that reached the service in the window (calls, forwards, retries, messages), all replications.
+    #[serde(default)]
+    pub arrived: u64,
+    /// Operations finished (threads released) in the window, all replications.
+    #[serde(default)]
+    pub completed: u64,
+    /// Jobs turned away (full queue, rate limit, shedding) in the window, all replications.
+    #[serde(default)]
+    pub rejected: u64,
+    /// Jobs lost with a failed instance (held or waiting there) in the window, all replications.
+    #[serde(default)]
+    pub lost: u64,
+    /// Jobs at the service (holding or waiting for a thread) when the window opened, all replications.
+    #[serde(default)]
+    pub in_flight_at_start: u64,
+    /// Jobs at the service when the window closed, all replications
+    /// (arrived + in_flight_at_start = completed + rejected + lost + in_flight_at_end).
+    #[serde(default)]
+    pub in_flight_at_end: u64,
 }
 
 /// One connection pool, over all its instances.
@@ -336,6 +404,9 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
                 bytes_per_request: m(|x| x.bytes_per_request),
                 completed: runs.iter().map(|r| r.classes[c].completed).sum(),
                 failed: runs.iter().map(|r| r.classes[c].failed).sum(),
+                arrived: runs.iter().map(|r| r.classes[c].arrived).sum(),
+                in_flight_at_start: runs.iter().map(|r| r.classes[c].in_flight_start).sum(),
+                in_flight_at_end: runs.iter().map(|r| r.classes[c].in_flight_end).sum(),
             }
         })
         .collect();
@@ -365,6 +436,12 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
                 cost_per_hour: est(runs, |r| r.services[s].mean_billed).value * svc.cost_per_hour,
                 mean_down: m(|x| x.mean_down),
                 failures_per_hour: m(|x| x.failures_per_hour),
+                arrived: runs.iter().map(|r| r.services[s].arrived).sum(),
+                completed: runs.iter().map(|r| r.services[s].completed).sum(),
+                rejected: runs.iter().map(|r| r.services[s].rejected).sum(),
+                lost: runs.iter().map(|r| r.services[s].lost).sum(),
+                in_flight_at_start: runs.iter().map(|r| r.services[s].in_flight_start).sum(),
+                in_flight_at_end: runs.iter().map(|r| r.services[s].in_flight_end).sum(),
             }
         })
         .collect();
@@ -479,12 +556,33 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
         }
     }
 
+    for (r, run) in runs.iter().enumerate() {
+        if let Some(reason) = &run.stopped {
+            warnings
+                .push(format!("replication {r} stopped early: {reason}; its numbers cover only the time simulated"));
+        }
+    }
+    warnings.extend(growing_queue_warning(net, runs));
+    for (class, c) in net.classes.iter().zip(&classes as &Vec<ClassSummary>) {
+        if !class.polling
+            && let Some(w) = percentile_warning(
+                &c.name,
+                0.99,
+                c.completed as f64 / runs.len().max(1) as f64,
+                c.throughput_per_s.value,
+            )
+        {
+            warnings.push(w);
+        }
+    }
+
     Summary {
         capsim_version: env!("CARGO_PKG_VERSION").to_string(),
         model: net.file.clone(),
         seed: net.settings.seed,
         replications: net.settings.replications,
         warmup_s: net.settings.warmup,
+        warmup_auto: None,
         observed_s: est(runs, |r| r.observed_s),
         classes,
         services,
@@ -501,4 +599,53 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
 
 fn zero_estimate() -> Estimate {
     Estimate { value: 0.0, ci95: None }
+}
+
+/// Successful requests beyond a percentile, per replication, below which it is called rough.
+pub const TAIL_SAMPLES: f64 = 100.0;
+
+/// A warning when `per_replication` successful requests leave fewer than
+/// [`TAIL_SAMPLES`] beyond percentile `q` (0.99 for p99), saying how long a
+/// run at `throughput_per_s` would be enough.
+pub fn percentile_warning(class: &str, q: f64, per_replication: f64, throughput_per_s: f64) -> Option<String> {
+    let beyond = per_replication * (1.0 - q);
+    if per_replication <= 0.0 || beyond >= TAIL_SAMPLES {
+        return None;
+    }
+    let needed = TAIL_SAMPLES / (1.0 - q);
+    let label = format!("p{}", (q * 1000.0).round() / 10.0);
+    let enough = if throughput_per_s > 0.0 && throughput_per_s.is_finite() {
+        format!(
+            "; at {} requests/s a replication needs at least {} observed (simulation.duration)",
+            crate::units::sig3(throughput_per_s),
+            crate::units::format_duration(needed / throughput_per_s)
+        )
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "class `{class}`: about {per_replication:.0} successful requests per replication leave about {beyond:.1} beyond its {label} (fewer than {TAIL_SAMPLES:.0}), so the {label} is a rough estimate; it needs about {needed:.0} requests per replication{enough}"
+    ))
+}
+
+/// A warning when the requests in the system grew from the window's first
+/// half to its second: a queue still growing (non-stationary), whose means
+/// depend on the run's length. Time-varying workloads are left out (their
+/// load changes by design).
+fn growing_queue_warning(net: &Network, runs: &[RunMetrics]) -> Option<String> {
+    if net.classes.iter().any(|c| c.modulation.is_some() || c.trace.is_some()) {
+        return None;
+    }
+    let halves: Vec<(f64, f64)> = runs.iter().map(|r| r.halves_in_system).collect::<Option<_>>()?;
+    let first = Estimate::from_samples(&halves.iter().map(|h| h.0).collect::<Vec<_>>()).value;
+    let diffs = Estimate::from_samples(&halves.iter().map(|h| h.1 - h.0).collect::<Vec<_>>());
+    let second = first + diffs.value;
+    // With replications, the growth must stand clear of its own noise.
+    let significant = diffs.ci95.is_none_or(|ci| diffs.value > 1.5 * ci);
+    let (ratio, grew) = if halves.len() > 1 { (1.2, 1.0) } else { (1.5, 2.0) };
+    (second >= ratio * first && diffs.value >= grew && significant).then(|| {
+        format!(
+            "the requests in the system grew from {first:.1} on average in the first half of the window to {second:.1} in the second: a queue is still growing, so the run is not in steady state and its means depend on its length. Check the utilisation column (a saturated service), or use simulation.warmup = \"auto\" and a longer run"
+        )
+    })
 }

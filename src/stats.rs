@@ -93,6 +93,15 @@ pub struct ClassRun {
     pub bytes: f64,
     /// Time-average number of this class's requests in the system.
     pub mean_in_system: f64,
+    /// Requests in the system when the window opened (arrived during the warm-up).
+    pub in_flight_start: u64,
+    /// Requests still in the system when the window closed.
+    pub in_flight_end: u64,
+    /// Time in system so far of the requests in it when the window opened \[s\]
+    /// (`sojourn_sum` counts them whole; the in-system area only from the opening).
+    pub sojourn_carried_in: f64,
+    /// Time in system so far of the requests still in it when the window closed \[s\].
+    pub sojourn_carried_out: f64,
 }
 
 /// One service in one replication, summed over its instances.
@@ -102,6 +111,8 @@ pub struct ServiceRun {
     pub arrivals: u64,
     /// Jobs turned away by a full queue.
     pub rejected: u64,
+    /// Jobs lost with a failed instance (held or waiting there when it failed).
+    pub lost: u64,
     /// Operation executions finished.
     pub completed: u64,
     /// Jobs that got a thread.
@@ -122,6 +133,16 @@ pub struct ServiceRun {
     pub mean_down: f64,
     /// Instance failures.
     pub failures: u64,
+    /// Jobs at the service (holding a thread or waiting for one, messages
+    /// included) when the window opened.
+    pub in_flight_start: u64,
+    /// Jobs at the service when the window closed.
+    pub in_flight_end: u64,
+    /// Waits of the jobs waiting when the window opened, so far \[s\]
+    /// (`wait_sum` counts them whole; the queue-length area only from the opening).
+    pub wait_carried_in: f64,
+    /// Waits so far of the jobs still waiting when the window closed \[s\].
+    pub wait_carried_out: f64,
 }
 
 /// One pool (all its instances) in one replication.
@@ -327,6 +348,11 @@ pub struct RunStats {
     pub series: Option<Series>,
     /// When `max_in_flight` was first reached [s of simulated time], if it was.
     pub cap_hit_at: Option<f64>,
+    /// Why the run stopped before its end (`simulation.max_events` or `max_wall`), if it did.
+    pub stopped: Option<String>,
+    /// Requests in the system, all classes, averaged over the first and the
+    /// second half of the window (duration-bound runs; `None` otherwise).
+    pub halves_in_system: Option<(f64, f64)>,
 }
 
 /// A point estimate with the half-width of its 95% confidence interval.
@@ -426,6 +452,12 @@ pub struct RunMetrics {
     /// Cost per million successful requests.
     #[serde(with = "nan_as_null")]
     pub cost_per_million: f64,
+    /// Why the run stopped early (a limit), if it did: such a run failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+    /// Requests in the system averaged over the window's first and second half.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub halves_in_system: Option<(f64, f64)>,
 }
 
 /// One class in one replication. Latencies in seconds; NaN when nothing completed.
@@ -461,6 +493,15 @@ pub struct ClassMetrics {
     /// Latency at each of [`CDF_LEVELS`].
     #[serde(with = "vec_nan_as_null")]
     pub quantiles_s: Vec<f64>,
+    /// Requests that arrived in the window.
+    #[serde(default)]
+    pub arrived: u64,
+    /// Requests in the system when the window opened.
+    #[serde(default)]
+    pub in_flight_start: u64,
+    /// Requests in the system when the window closed.
+    #[serde(default)]
+    pub in_flight_end: u64,
 }
 
 /// One service in one replication.
@@ -486,6 +527,24 @@ pub struct ServiceMetrics {
     /// Instance failures per hour of simulated time.
     #[serde(default)]
     pub failures_per_hour: f64,
+    /// Jobs that reached the service in the window.
+    #[serde(default)]
+    pub arrived: u64,
+    /// Operations finished (threads released) in the window.
+    #[serde(default)]
+    pub completed: u64,
+    /// Jobs turned away (full queue, rate limit, shedding) in the window.
+    #[serde(default)]
+    pub rejected: u64,
+    /// Jobs lost with a failed instance in the window.
+    #[serde(default)]
+    pub lost: u64,
+    /// Jobs at the service when the window opened.
+    #[serde(default)]
+    pub in_flight_start: u64,
+    /// Jobs at the service when the window closed.
+    #[serde(default)]
+    pub in_flight_end: u64,
 }
 
 /// One pool in one replication.
@@ -588,6 +647,9 @@ impl RunMetrics {
                     failed,
                     bytes_per_request: if finished == 0 { 0.0 } else { c.bytes / finished as f64 },
                     quantiles_s: CDF_LEVELS.iter().map(|&q| quantile(h, q)).collect(),
+                    arrived: c.arrivals,
+                    in_flight_start: c.in_flight_start,
+                    in_flight_end: c.in_flight_end,
                 }
             })
             .collect();
@@ -610,6 +672,12 @@ impl RunMetrics {
                     mean_in_service: s.mean_busy_threads,
                     throughput_per_s: s.completed as f64 / run.observed,
                     rejected_per_s: s.rejected as f64 / run.observed,
+                    arrived: s.arrivals,
+                    completed: s.completed,
+                    rejected: s.rejected,
+                    lost: s.lost,
+                    in_flight_start: s.in_flight_start,
+                    in_flight_end: s.in_flight_end,
                 }
             })
             .collect();
@@ -693,6 +761,8 @@ impl RunMetrics {
             queues,
             cost_per_hour: per_hour,
             cost_per_million: if ok == 0 { f64::NAN } else { per_hour / 3600.0 / (ok as f64 / run.observed) * 1e6 },
+            stopped: run.stopped.clone(),
+            halves_in_system: run.halves_in_system,
         }
     }
 }

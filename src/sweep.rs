@@ -26,6 +26,28 @@ impl std::fmt::Display for Interrupted {
 
 impl std::error::Error for Interrupted {}
 
+/// Some runs failed; the others finished and were written.
+#[derive(Debug)]
+pub struct RunsFailed(pub String);
+
+impl std::fmt::Display for RunsFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RunsFailed {}
+
+/// The error a sweep ends with when runs failed: how many, and what to do.
+fn runs_failed(failures: usize, total: usize, finished: usize, fail_fast: bool, place: &str) -> anyhow::Error {
+    let skipped = total - failures - finished;
+    let skipped = if fail_fast && skipped > 0 { format!(", {skipped} skipped (--fail-fast)") } else { String::new() };
+    RunsFailed(format!(
+        "{failures} of {total} runs failed{skipped}; the {finished} finished runs are in {place} (results.json says complete: false). Each failure is listed above with its design, point and replication"
+    ))
+    .into()
+}
+
 /// The command recorded in results: canonical, so a merged sweep's files equal an unsharded one's.
 fn canonical_command(experiment: &str, overrides: &[String]) -> String {
     let mut cmd = format!("capsim sweep {experiment}");
@@ -41,6 +63,8 @@ fn default_dir(name: &str) -> PathBuf {
     Path::new("results").join(safe)
 }
 
+// One parameter per command-line flag, passed on from clap as typed.
+#[allow(clippy::too_many_arguments)]
 pub fn sweep(
     path: &Path,
     overrides: &[String],
@@ -49,6 +73,7 @@ pub fn sweep(
     threads: Option<usize>,
     quiet: bool,
     charts: bool,
+    fail_fast: bool,
 ) -> anyhow::Result<()> {
     if let Some(n) = threads {
         rayon::ThreadPoolBuilder::new()
@@ -82,8 +107,13 @@ pub fn sweep(
         );
     }
     let started = std::time::Instant::now();
-    let records = execute(&exp, &runs, !quiet, &stop);
-    let interrupted = records.len() < runs.len();
+    let executed = execute(&exp, &runs, !quiet, &stop, fail_fast);
+    for failure in &executed.failures {
+        eprintln!("error: {failure}");
+    }
+    let failed = executed.failures.len();
+    let records = executed.records;
+    let interrupted = failed == 0 && records.len() < runs.len();
     let command = canonical_command(&exp.file, overrides);
 
     if let Some(shard) = shard {
@@ -110,6 +140,9 @@ pub fn sweep(
             ))
             .into());
         }
+        if failed > 0 {
+            return Err(runs_failed(failed, runs.len(), file.runs.len(), fail_fast, &dir.display().to_string()));
+        }
         println!(
             "shard {shard}: {} runs written to {} in {:.1} s",
             file.runs.len(),
@@ -125,6 +158,9 @@ pub fn sweep(
     print_findings(&results, &dir, charts);
     if !quiet {
         eprintln!("{} runs in {:.1} s", records.len(), started.elapsed().as_secs_f64());
+    }
+    if failed > 0 {
+        return Err(runs_failed(failed, runs.len(), records.len(), fail_fast, &dir.display().to_string()));
     }
     if interrupted {
         return Err(Interrupted(format!(

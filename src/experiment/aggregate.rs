@@ -11,7 +11,6 @@ use crate::experiment::results::{
     Capacity, ClassCdf, DesignCapacity, ExperimentInfo, ExperimentResults, PointResult, SloInfo,
 };
 use crate::experiment::spec::Experiment;
-use crate::kernel;
 use crate::run::{Summary, summarise};
 use crate::stats::{CDF_LEVELS, RunMetrics};
 use crate::units::{format_duration, sig3};
@@ -196,8 +195,9 @@ fn bisect(exp: &Experiment, points: &[PointResult], slo: &SloInfo, designs: &mut
         for _ in 0..exp.bisect {
             let mid = (lo + hi) / 2.0;
             let Ok(net) = exp.network_at_load(template.design_index, template.point_index, mid) else { return };
-            let metrics: Vec<RunMetrics> =
-                (0..exp.replications).map(|r| RunMetrics::new(&net, &kernel::simulate(&net, r))).collect();
+            let metrics: Vec<RunMetrics> = (0..exp.replications)
+                .map(|r| RunMetrics::new(&net, &crate::run::simulate_replication(&net, r)))
+                .collect();
             let summary = summarise(&net, &metrics);
             if meets(slo, &summary) == Some(true) {
                 lo = mid;

@@ -9,9 +9,11 @@ use indicatif::{ParallelProgressIterator, ProgressBar, ProgressDrawTarget, Progr
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
 use crate::experiment::spec::{Experiment, RunId};
-use crate::kernel;
 use crate::rng;
+use crate::run;
 use crate::stats::RunMetrics;
 
 /// One finished run: where it sits in the experiment and what it measured.
@@ -68,9 +70,58 @@ impl Shard {
     }
 }
 
-/// Runs `runs` of `exp` in parallel and returns the finished ones in run order.
-/// Runs not yet started when `stop` is set are skipped.
-pub fn execute(exp: &Experiment, runs: &[RunId], show_progress: bool, stop: &AtomicBool) -> Vec<RunRecord> {
+/// A run that did not finish: it panicked, or stopped at a limit
+/// (`simulation.max_events`, `max_wall`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunFailure {
+    /// Position in the run list.
+    pub index: usize,
+    /// Design, point and replication, in words.
+    pub run: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for RunFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "run {} ({}) failed: {}", self.index, self.run, self.message)
+    }
+}
+
+/// What `execute` did: the finished runs and the failed ones, each in run order.
+#[derive(Debug, Default)]
+pub struct Executed {
+    /// Finished runs.
+    pub records: Vec<RunRecord>,
+    /// Failed runs.
+    pub failures: Vec<RunFailure>,
+}
+
+/// "design `d`, point path = value, replication r".
+pub fn describe(exp: &Experiment, run: &RunId) -> String {
+    let point: Vec<String> = exp
+        .axes
+        .iter()
+        .zip(&exp.points[run.point])
+        .map(|(axis, &v)| format!("{} = {}", axis.path, axis.values[v]))
+        .collect();
+    let point = if point.is_empty() { String::new() } else { format!(", point {}", point.join(", ")) };
+    format!("design `{}`{point}, replication {}", exp.designs[run.design].name, run.replication)
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let text = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_string());
+    format!("the simulation panicked ({text}); this is a bug in capsim, please report it with the model")
+}
+
+/// Runs `runs` of `exp` in parallel and returns the finished and the failed
+/// ones in run order. A failure does not stop the others unless `fail_fast`
+/// (which sets `stop`). Runs not yet started when `stop` is set are skipped.
+pub fn execute(exp: &Experiment, runs: &[RunId], show_progress: bool, stop: &AtomicBool, fail_fast: bool) -> Executed {
     let bar = if show_progress {
         ProgressBar::with_draw_target(Some(runs.len() as u64), ProgressDrawTarget::stderr())
     } else {
@@ -80,7 +131,7 @@ pub fn execute(exp: &Experiment, runs: &[RunId], show_progress: bool, stop: &Ato
         ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} runs · {elapsed} elapsed · ETA {eta}")
             .expect("static template"),
     );
-    let records: Vec<Option<RunRecord>> = runs
+    let outcomes: Vec<Option<Result<RunRecord, RunFailure>>> = runs
         .par_iter()
         .progress_with(bar.clone())
         .map(|run| {
@@ -88,17 +139,36 @@ pub fn execute(exp: &Experiment, runs: &[RunId], show_progress: bool, stop: &Ato
                 return None;
             }
             let net = &exp.networks[run.design][run.point];
-            let stats = kernel::simulate(net, run.replication);
-            Some(RunRecord {
+            let fail = |message: String| {
+                if fail_fast {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                Some(Err(RunFailure { index: run.index, run: describe(exp, run), message }))
+            };
+            let stats = match catch_unwind(AssertUnwindSafe(|| run::simulate_replication(net, run.replication))) {
+                Ok(stats) => stats,
+                Err(payload) => return fail(panic_message(payload.as_ref())),
+            };
+            if let Some(reason) = &stats.stopped {
+                return fail(reason.clone());
+            }
+            Some(Ok(RunRecord {
                 index: run.index,
                 design: run.design,
                 point: run.point,
                 replication: run.replication,
                 seed: rng::replication_seed(exp.seed, run.replication),
                 metrics: RunMetrics::new(net, &stats),
-            })
+            }))
         })
         .collect();
     bar.finish_and_clear();
-    records.into_iter().flatten().collect()
+    let mut done = Executed::default();
+    for outcome in outcomes.into_iter().flatten() {
+        match outcome {
+            Ok(record) => done.records.push(record),
+            Err(failure) => done.failures.push(failure),
+        }
+    }
+    done
 }

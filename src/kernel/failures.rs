@@ -39,13 +39,21 @@ impl<O: Observer> Sim<'_, O> {
         fleet.failing += 1;
         fleet.down += 1;
         if self.observing {
-            self.services[service].failures += 1;
+            let s = &mut self.services[service];
+            s.failures += 1;
+            // Redelivered messages stay at the service; everything else is lost.
+            let held = self.jobs.live_ids().filter(|&id| {
+                let job = &self.jobs[id];
+                job.holds_thread && job.instance == instance && job.parent != MESSAGE
+            });
+            s.lost += waiting.len() as u64 + held.count() as u64;
         }
         for job in waiting {
             self.jobs[job].failure = Some(ErrorCause::InstanceDown);
             self.ready.push_back(Ready::Resume(job));
         }
-        for id in self.jobs.live_ids() {
+        let live: Vec<u32> = self.jobs.live_ids().collect();
+        for id in live {
             let job = &self.jobs[id];
             if job.holds_thread && job.instance == instance {
                 self.abort(id);

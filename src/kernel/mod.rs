@@ -8,6 +8,7 @@
 //! allocate once the slab and queues have grown to the model's working size,
 //! and every component is dispatched by `match` on a closed set of kinds.
 
+mod census;
 mod events;
 mod failures;
 mod instance;
@@ -41,6 +42,14 @@ pub fn simulate(net: &Network, replication: u32) -> RunStats {
     let mut sim = Sim::new(net, replication, NoTrace);
     sim.run();
     sim.finish()
+}
+
+/// Simulates one replication of `net` with an observer of every hop, and returns both.
+pub fn simulate_observed<O: Observer + Default>(net: &Network, replication: u32, obs: O) -> (RunStats, O) {
+    let mut sim = Sim::new(net, replication, obs);
+    sim.run();
+    let obs = std::mem::take(&mut sim.obs);
+    (sim.finish(), obs)
 }
 
 /// The journeys of the first `requests` requests of replication `replication`, as text.
@@ -224,6 +233,12 @@ struct Sim<'n, O: Observer> {
     finished_observed: u64,
     events_processed: u64,
     cap_hit_at: Option<Time>,
+    /// Why the run stopped early (a limit), if it did.
+    stopped: Option<String>,
+    /// The window's midpoint (`Time::MAX` once passed, or for count-bound runs).
+    mid_at: Time,
+    /// Time-weighted requests in the system from the opening to the midpoint \[ns\].
+    mid_area: Option<u128>,
 }
 
 impl<'n, O: Observer> Sim<'n, O> {
@@ -306,6 +321,10 @@ impl<'n, O: Observer> Sim<'n, O> {
                         sojourn_sum: 0.0,
                         bytes: 0.0,
                         mean_in_system: 0.0,
+                        in_flight_start: 0,
+                        in_flight_end: 0,
+                        sojourn_carried_in: 0.0,
+                        sojourn_carried_out: 0.0,
                     },
                     in_system: 0,
                     last: 0,
@@ -382,6 +401,9 @@ impl<'n, O: Observer> Sim<'n, O> {
             finished_observed: 0,
             events_processed: 0,
             cap_hit_at: None,
+            stopped: None,
+            mid_at: net.settings.duration.map_or(Time::MAX, |d| warmup.saturating_add(to_time(d) / 2)),
+            mid_area: None,
         }
     }
 
@@ -429,6 +451,9 @@ impl<'n, O: Observer> Sim<'n, O> {
         if self.observe_from == 0 {
             self.start_observing();
         }
+        let limited = self.net.settings.max_events.is_some() || self.net.settings.max_wall.is_some();
+        let started = std::time::Instant::now();
+        let mut popped = 0u64;
         while let Some(ev) = self.events.pop() {
             if ev.time > self.stop_at {
                 break;
@@ -436,6 +461,15 @@ impl<'n, O: Observer> Sim<'n, O> {
             if !self.observing && ev.time >= self.observe_from {
                 self.now = self.observe_from;
                 self.start_observing();
+            }
+            if ev.time >= self.mid_at {
+                let mid = std::mem::replace(&mut self.mid_at, Time::MAX);
+                self.mid_area = Some(self.area_in_system(mid));
+            }
+            popped += 1;
+            if limited && let Some(reason) = self.over_limit(popped, started) {
+                self.stopped = Some(reason);
+                return;
             }
             self.now = ev.time;
             match ev.kind {
@@ -524,10 +558,22 @@ impl<'n, O: Observer> Sim<'n, O> {
             // The instances' areas restart from zero too.
             f.seen = (0, 0);
         }
+        self.census_at_start();
     }
 
     fn finish(mut self) -> RunStats {
         let now = self.now;
+        self.census_at_end();
+        // The first and second half of the window, when the run reached its end.
+        let mid = self.observe_from + self.stop_at.saturating_sub(self.observe_from) / 2;
+        let halves_in_system = match self.mid_area {
+            Some(first) if self.stopped.is_none() && now == self.stop_at && mid > self.observe_from => {
+                let total = self.area_in_system(now);
+                let half = |area: u128, ns: Time| area as f64 / ns.max(1) as f64;
+                Some((half(first, mid - self.observe_from), half(total - first, now - mid)))
+            }
+            _ => None,
+        };
         let observed_ns = now.saturating_sub(self.observe_from).max(1);
         let observed = observed_ns as f64 / NS;
         let mut per_service = vec![(0u128, 0u128, 0u128); self.net.services.len()];
@@ -604,6 +650,8 @@ impl<'n, O: Observer> Sim<'n, O> {
                 queues
             },
             cap_hit_at: self.cap_hit_at.map(|t| t as f64 / NS),
+            stopped: self.stopped,
+            halves_in_system,
         }
     }
 
@@ -1461,6 +1509,11 @@ impl<'n, O: Observer> Sim<'n, O> {
                     self.round_failed(id, ErrorCause::CircuitOpen)
                 };
             }
+        }
+        // A wide fan-out counts against max_in_flight: it may not grow past the cap.
+        if c.parallel > 1 && self.jobs.live().saturating_add(c.parallel) > self.net.settings.max_in_flight {
+            self.cap_hit_at.get_or_insert(now);
+            return self.round_failed(id, ErrorCause::InFlightCap);
         }
         let job = &mut self.jobs[id];
         job.needed = c.quorum;

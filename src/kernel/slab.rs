@@ -156,13 +156,13 @@ impl Slab {
         (self.jobs.len() - self.free.len()) as u32
     }
 
-    /// Ids of the live jobs, in id order. Allocates: for rare events only.
-    pub fn live_ids(&self) -> Vec<u32> {
+    /// Ids of the live jobs, in slot order (allocates: for rare censuses, not the event loop).
+    pub fn live_ids(&self) -> impl Iterator<Item = u32> + '_ {
         let mut free = vec![false; self.jobs.len()];
         for &id in &self.free {
             free[id as usize] = true;
         }
-        (0..self.jobs.len() as u32).filter(|&id| !free[id as usize]).collect()
+        (0..self.jobs.len() as u32).filter(move |&id| !free[id as usize])
     }
 
     /// The slot's current generation.

@@ -27,7 +27,7 @@
 //! replay a case the report names.) Every crash found became a regression test
 //! at the end of this file.
 
-mod generate;
+pub mod generate;
 mod mutate;
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -249,7 +249,7 @@ pub enum Verdict {
 /// simulated time, so that even a huge arrival rate brings few arrivals.
 /// The operations a request visits (a count of 10 million is allowed) bound
 /// the requests too.
-fn bound(net: &mut Network) {
+pub fn bound(net: &mut Network) {
     let open_rate: f64 = net.classes.iter().filter_map(|c| c.open_rate()).sum();
     let visits = net.visits.iter().map(|v| v.iter().sum::<f64>()).fold(1.0, f64::max);
     let horizon = MAX_DURATION_S.min(MAX_ARRIVALS / open_rate).min(MAX_VISITS / (open_rate * visits));
@@ -931,4 +931,34 @@ fn failing_instances_keep_every_invariant() {
         stats.services.iter().map(|s| s.failures).collect::<Vec<_>>()
     );
     assert!(stats.classes[0].completed > 100 && stats.classes[0].errors.iter().sum::<u64>() > 0);
+}
+
+#[test]
+fn a_wide_parallel_fan_out_counts_against_max_in_flight_instead_of_taking_hundreds_of_megabytes() {
+    // Was: `max_in_flight` was checked only when a request arrived, while a
+    // call with parallel = 10000 spawned its copies per round unchecked. With
+    // a timeout and retries, each round leaves its copies behind as orphans
+    // in the callee's queue, so one request grew the slab past the cap
+    // (226 MiB here, 380 MB in the report). A round that would pass the cap
+    // now fails as `in_flight_cap`, like an arrival beyond it.
+    let text = ONE_SERVER.replace("\"1s\"", "\"2s\"").replace("100/s", "50/s").replace("threads = 4", "threads = 64").replace(
+        "demand = \"exp(1ms)\"",
+        "demand = \"exp(1ms)\"\nsteps = [{ call = \"shard.get\", parallel = 10000, timeout = \"5ms\", retry = { attempts = 100, backoff = \"1ms\", factor = 1 } }]\n\n[services.shard]\nthreads = 4\n\n[services.shard.ops.get]\ndemand = \"exp(1ms)\"",
+    );
+    let net = capsim::model::from_str(&text).unwrap();
+    assert_eq!(net.settings.max_in_flight, 200_000);
+    // Measured on a metered thread, as the fuzzer measures every input.
+    let (stats, peak) = thread::spawn(move || {
+        METERED.with(|m| m.set(true));
+        let base = LIVE.with(Cell::get);
+        PEAK.with(|p| p.set(base));
+        let stats = capsim::kernel::simulate(&net, 0);
+        (stats, PEAK.with(Cell::get) - base)
+    })
+    .join()
+    .unwrap();
+    let c = &stats.classes[0];
+    assert!(c.errors[capsim::stats::ErrorCause::InFlightCap as usize] > 0, "the cap never stopped a round");
+    assert!(stats.cap_hit_at.is_some());
+    assert!(peak < 100 << 20, "peak heap {} MiB", peak >> 20);
 }

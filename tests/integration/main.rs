@@ -13,6 +13,8 @@ mod failures;
 mod fuzz;
 mod lessons;
 mod models;
+mod properties;
+mod reliability;
 mod reproducibility;
 mod resilience;
 mod resources;
