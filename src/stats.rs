@@ -113,6 +113,9 @@ pub struct ServiceRun {
     pub rejected: u64,
     /// Jobs lost with a failed instance (held or waiting there when it failed).
     pub lost: u64,
+    /// Waits of the jobs lost from a failed instance's queue \[s\] (not in `wait_sum`,
+    /// which counts the jobs that got a thread).
+    pub wait_lost: f64,
     /// Operation executions finished.
     pub completed: u64,
     /// Jobs that got a thread.

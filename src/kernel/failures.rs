@@ -2,7 +2,7 @@
 //! and waits for, the balancer skips it once the health check notices, and
 //! consumers of a broker queue pick work up again when instances come back.
 
-use super::{EventKind, Observer, Ready, Sim, to_time};
+use super::{EventKind, NS, Observer, Ready, Sim, to_time};
 use crate::model::{MESSAGE, NONE};
 use crate::stats::ErrorCause;
 
@@ -47,6 +47,7 @@ impl<O: Observer> Sim<'_, O> {
                 job.holds_thread && job.instance == instance && job.parent != MESSAGE
             });
             s.lost += waiting.len() as u64 + held.count() as u64;
+            s.wait_lost += waiting.iter().map(|&j| (now - self.jobs[j].enqueued) as f64 / NS).sum::<f64>();
         }
         for job in waiting {
             self.jobs[job].failure = Some(ErrorCause::InstanceDown);

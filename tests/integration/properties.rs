@@ -336,7 +336,7 @@ fn littles_law(net: &Network, stats: &RunStats) -> Result<(), String> {
     }
     for (svc, s) in net.services.iter().zip(&stats.services) {
         let area = s.mean_queue_len * t;
-        let waits = s.wait_sum - s.wait_carried_in + s.wait_carried_out;
+        let waits = s.wait_sum + s.wait_lost - s.wait_carried_in + s.wait_carried_out;
         if !close(area, waits, area.max(s.wait_sum)) {
             return Err(format!(
                 "Little's law for the queue of `{}`: Lq x T = {area:.9}, but the waits add up to {waits:.9} (sum {:.9}, carried in {:.9}, out {:.9})",
