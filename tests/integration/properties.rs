@@ -221,6 +221,14 @@ pub fn valid_model(seed: u64, case: u64) -> String {
         if g.chance(0.1) {
             let _ = writeln!(out, "shed_wait = \"{:.1}ms\"", g.ms(1.0, 50.0));
         }
+        if g.chance(0.1) {
+            // Failing often enough to happen within a short run.
+            let (mttf, mttr, detect) = (g.ms(100.0, 2000.0), g.ms(10.0, 500.0), g.ms(0.1, 50.0));
+            let _ = writeln!(
+                out,
+                "failures = {{ mttf = \"exp({mttf:.1}ms)\", mttr = \"exp({mttr:.1}ms)\", detect = \"{detect:.1}ms\" }}"
+            );
+        }
         out.push('\n');
         for op in ["a", "b"] {
             let _ = writeln!(out, "[services.s{t}.ops.{op}]");
@@ -597,6 +605,7 @@ fn generated_models_are_valid_and_varied() {
         "queue_limit",
         "rate_limit",
         "branch",
+        "failures",
     ] {
         assert!(all.contains(feature), "no generated model uses `{feature}`");
     }
