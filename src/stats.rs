@@ -464,7 +464,7 @@ pub struct RunMetrics {
 }
 
 /// One class in one replication. Latencies in seconds; NaN when nothing completed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub struct ClassMetrics {
     pub throughput_per_s: f64,
@@ -508,7 +508,7 @@ pub struct ClassMetrics {
 }
 
 /// One service in one replication.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub struct ServiceMetrics {
     pub utilisation: f64,
@@ -551,7 +551,7 @@ pub struct ServiceMetrics {
 }
 
 /// One pool in one replication.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub struct PoolMetrics {
     pub mean_wait_s: f64,
@@ -561,7 +561,7 @@ pub struct PoolMetrics {
 }
 
 /// One cache in one replication.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub struct CacheMetrics {
     pub hit_ratio: f64,
@@ -572,7 +572,7 @@ pub struct CacheMetrics {
 }
 
 /// One replicated database in one replication.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub struct DatabaseMetrics {
     pub stale_ratio: f64,
@@ -581,7 +581,7 @@ pub struct DatabaseMetrics {
 }
 
 /// One guarded call site in one replication.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub struct CallMetrics {
     pub attempts_per_s: f64,
@@ -593,7 +593,7 @@ pub struct CallMetrics {
 }
 
 /// One message queue in one replication. Latencies in seconds; NaN when nothing was consumed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub struct QueueMetrics {
     pub published_per_s: f64,

@@ -12,10 +12,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::experiment::columns;
 use crate::experiment::execute::{RunRecord, Shard};
 use crate::experiment::results::ExperimentResults;
 use crate::experiment::spec::Experiment;
-use crate::stats::{ClassMetrics, ErrorCause, Estimate, ServiceMetrics};
+use crate::stats::{ErrorCause, Estimate};
 
 /// Problems reading or writing results.
 #[derive(Debug, thiserror::Error)]
@@ -195,104 +196,14 @@ pub fn read_shards(dirs: &[PathBuf]) -> Result<(ShardFile, Vec<RunRecord>), Outp
     Ok((first, runs.into_iter().flatten().collect()))
 }
 
-const CLASS_COLUMNS: [&str; 13] = [
-    "throughput_per_s",
-    "latency_mean_s",
-    "latency_p50_s",
-    "latency_p90_s",
-    "latency_p95_s",
-    "latency_p99_s",
-    "latency_p999_s",
-    "latency_max_s",
-    "error_ratio",
-    "mean_in_system",
-    "mean_sojourn_s",
-    "completed",
-    "failed",
-];
-
-fn class_values(c: &ClassMetrics) -> [f64; 13] {
-    [
-        c.throughput_per_s,
-        c.latency_mean_s,
-        c.latency_p50_s,
-        c.latency_p90_s,
-        c.latency_p95_s,
-        c.latency_p99_s,
-        c.latency_p999_s,
-        c.latency_max_s,
-        c.error_ratio,
-        c.mean_in_system,
-        c.mean_sojourn_s,
-        c.completed as f64,
-        c.failed as f64,
-    ]
-}
-
-const SERVICE_COLUMNS: [&str; 7] = [
-    "utilisation",
-    "thread_utilisation",
-    "mean_queue_len",
-    "mean_wait_s",
-    "mean_in_service",
-    "throughput_per_s",
-    "rejected_per_s",
-];
-
-fn service_values(s: &ServiceMetrics) -> [f64; 7] {
-    [
-        s.utilisation,
-        s.thread_utilisation,
-        s.mean_queue_len,
-        s.mean_wait_s,
-        s.mean_in_service,
-        s.throughput_per_s,
-        s.rejected_per_s,
-    ]
-}
-
-const POOL_COLUMNS: [&str; 4] = ["utilisation", "exhausted", "mean_wait_s", "timeouts_per_s"];
-
-const CACHE_COLUMNS: [&str; 5] = ["hit_ratio", "stale_ratio", "reads_per_s", "misses_per_s", "writes_per_s"];
-
-const DATABASE_COLUMNS: [&str; 3] = ["stale_ratio", "reads_per_s", "writes_per_s"];
-
-const QUEUE_COLUMNS: [&str; 11] = [
-    "published_per_s",
-    "refused_per_s",
-    "consumed_per_s",
-    "failed_per_s",
-    "mean_depth",
-    "mean_wait_s",
-    "latency_mean_s",
-    "latency_p50_s",
-    "latency_p99_s",
-    "polls_per_message",
-    "seen_done_s",
-];
-
-fn queue_values(q: &crate::stats::QueueMetrics) -> [f64; 11] {
-    [
-        q.published_per_s,
-        q.refused_per_s,
-        q.consumed_per_s,
-        q.failed_per_s,
-        q.mean_depth,
-        q.mean_wait_s,
-        q.latency_mean_s,
-        q.latency_p50_s,
-        q.latency_p99_s,
-        q.polls_per_message,
-        q.seen_done_s,
-    ]
-}
-
-const CALL_COLUMNS: [&str; 6] =
-    ["attempts_per_s", "retries_per_s", "timeouts_per_s", "short_circuited_per_s", "breaker_opens", "breaker_open"];
-
 /// Numbers as Rust prints them (shortest text that reads back exactly); empty for NaN.
 fn num(x: f64) -> String {
     if x.is_nan() { String::new() } else { x.to_string() }
+}
+
+/// `scope.name.metric` for each of a section's columns.
+fn names<T>(columns: &[(&str, T)], scope: &str, name: &str) -> Vec<String> {
+    columns.iter().map(|(m, _)| format!("{scope}.{name}.{m}")).collect()
 }
 
 fn runs_csv(exp: &Experiment, records: &[RunRecord]) -> String {
@@ -300,27 +211,28 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord]) -> String {
     let mut header: Vec<String> = ["run", "design"].map(String::from).to_vec();
     header.extend(exp.axes.iter().map(|a| a.path.clone()));
     header.extend(["replication", "seed", "observed_s", "events"].map(String::from));
+    // Column names come from the section lists, read off empty metrics.
     for c in &net.classes {
-        header.extend(CLASS_COLUMNS.iter().map(|m| format!("class.{}.{m}", c.name)));
+        header.extend(names(&columns::class_run(&Default::default()), "class", &c.name));
         header.extend(ErrorCause::ALL.iter().map(|e| format!("class.{}.errors_{}", c.name, e.name())));
     }
     for s in &net.services {
-        header.extend(SERVICE_COLUMNS.iter().map(|m| format!("service.{}.{m}", s.name)));
+        header.extend(names(&columns::service_run(&Default::default()), "service", &s.name));
     }
     for p in &net.pools {
-        header.extend(POOL_COLUMNS.iter().map(|m| format!("pool.{}.{m}", p.name)));
+        header.extend(names(&columns::pool_run(&Default::default()), "pool", &p.name));
     }
     for c in &net.caches {
-        header.extend(CACHE_COLUMNS.iter().map(|m| format!("cache.{}.{m}", c.name)));
+        header.extend(names(&columns::cache_run(&Default::default()), "cache", &c.name));
     }
     for d in &net.databases {
-        header.extend(DATABASE_COLUMNS.iter().map(|m| format!("database.{}.{m}", d.name)));
+        header.extend(names(&columns::database_run(&Default::default()), "database", &d.name));
     }
     for g in &net.guarded {
-        header.extend(CALL_COLUMNS.iter().map(|m| format!("call.{}.{m}", g.name)));
+        header.extend(names(&columns::call_run(&Default::default()), "call", &g.name));
     }
     for q in &net.queues {
-        header.extend(QUEUE_COLUMNS.iter().map(|m| format!("queue.{}.{m}", q.name)));
+        header.extend(names(&columns::queue_run(&Default::default()), "queue", &q.name));
     }
     header.extend(["cost_per_hour", "cost_per_million"].map(String::from));
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -330,42 +242,38 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord]) -> String {
         let mut row = vec![r.index.to_string(), exp.designs[r.design].name.clone()];
         row.extend(exp.axes.iter().zip(&exp.points[r.point]).map(|(a, &v)| a.values[v].clone()));
         row.extend([r.replication.to_string(), r.seed.to_string(), num(m.observed_s), m.events.to_string()]);
+        let mut put = |columns: &[(&str, f64)]| row.extend(columns.iter().map(|&(_, v)| num(v)));
         for c in &m.classes {
-            row.extend(class_values(c).map(num));
-            row.extend(c.errors.iter().map(|&e| num(e)));
+            put(&columns::class_run(c));
+            put(&c.errors.iter().map(|&e| ("", e)).collect::<Vec<_>>());
         }
-        for s in &m.services {
-            row.extend(service_values(s).map(num));
-        }
-        for p in &m.pools {
-            row.extend([p.utilisation, p.exhausted, p.mean_wait_s, p.timeouts_per_s].map(num));
-        }
-        for c in &m.caches {
-            row.extend([c.hit_ratio, c.stale_ratio, c.reads_per_s, c.misses_per_s, c.writes_per_s].map(num));
-        }
-        for d in &m.databases {
-            row.extend([d.stale_ratio, d.reads_per_s, d.writes_per_s].map(num));
-        }
-        for c in &m.calls {
-            row.extend(
-                [
-                    c.attempts_per_s,
-                    c.retries_per_s,
-                    c.timeouts_per_s,
-                    c.short_circuited_per_s,
-                    c.breaker_opens,
-                    c.breaker_open,
-                ]
-                .map(num),
-            );
-        }
-        for q in &m.queues {
-            row.extend(queue_values(q).map(num));
-        }
-        row.extend([num(m.cost_per_hour), num(m.cost_per_million)]);
+        m.services.iter().for_each(|s| put(&columns::service_run(s)));
+        m.pools.iter().for_each(|p| put(&columns::pool_run(p)));
+        m.caches.iter().for_each(|c| put(&columns::cache_run(c)));
+        m.databases.iter().for_each(|d| put(&columns::database_run(d)));
+        m.calls.iter().for_each(|c| put(&columns::call_run(c)));
+        m.queues.iter().for_each(|q| put(&columns::queue_run(q)));
+        put(&[("", m.cost_per_hour), ("", m.cost_per_million)]);
         w.write_record(&row).expect("in-memory write");
     }
     String::from_utf8(w.into_inner().expect("in-memory flush")).expect("utf-8")
+}
+
+/// A point's estimates, section by section, as (column, estimate) pairs.
+fn summary_columns(s: &crate::run::Summary) -> Vec<(String, &Estimate)> {
+    fn add<'s>(out: &mut Vec<(String, &'s Estimate)>, scope: &str, name: &str, columns: &[(&str, &'s Estimate)]) {
+        out.extend(columns.iter().map(|(m, e)| (format!("{scope}.{name}.{m}"), *e)));
+    }
+    let mut out = Vec::new();
+    s.classes.iter().for_each(|c| add(&mut out, "class", &c.name, &columns::class_summary(c)));
+    s.services.iter().for_each(|v| add(&mut out, "service", &v.name, &columns::service_summary(v)));
+    s.pools.iter().for_each(|p| add(&mut out, "pool", &p.name, &columns::pool_summary(p)));
+    s.caches.iter().for_each(|c| add(&mut out, "cache", &c.name, &columns::cache_summary(c)));
+    s.databases.iter().for_each(|d| add(&mut out, "database", &d.name, &columns::database_summary(d)));
+    s.calls.iter().for_each(|c| add(&mut out, "call", &c.name, &columns::call_summary(c)));
+    s.queues.iter().for_each(|q| add(&mut out, "queue", &q.name, &columns::queue_summary(q)));
+    out.push(("cost_per_million".into(), &s.cost.per_million_requests));
+    out
 }
 
 fn summary_csv(results: &ExperimentResults) -> String {
@@ -377,55 +285,10 @@ fn summary_csv(results: &ExperimentResults) -> String {
     let mut header: Vec<String> = vec!["design".into()];
     header.extend(e.axes.iter().map(|a| a.path.clone()));
     header.extend(["replications", "meets_slo"].map(String::from));
-    let mut metric = |name: String| {
-        header.push(name.clone());
+    for (name, _) in summary_columns(&first.summary) {
         header.push(format!("{name}_ci95"));
-    };
-    for c in &first.summary.classes {
-        for m in [
-            "throughput_per_s",
-            "latency_mean_s",
-            "latency_p50_s",
-            "latency_p90_s",
-            "latency_p95_s",
-            "latency_p99_s",
-            "latency_p999_s",
-            "error_ratio",
-        ] {
-            metric(format!("class.{}.{m}", c.name));
-        }
+        header.insert(header.len() - 1, name);
     }
-    for s in &first.summary.services {
-        for m in ["utilisation", "thread_utilisation", "mean_queue_len", "mean_wait_s"] {
-            metric(format!("service.{}.{m}", s.name));
-        }
-    }
-    for p in &first.summary.pools {
-        for m in POOL_COLUMNS {
-            metric(format!("pool.{}.{m}", p.name));
-        }
-    }
-    for c in &first.summary.caches {
-        for m in CACHE_COLUMNS {
-            metric(format!("cache.{}.{m}", c.name));
-        }
-    }
-    for d in &first.summary.databases {
-        for m in DATABASE_COLUMNS {
-            metric(format!("database.{}.{m}", d.name));
-        }
-    }
-    for c in &first.summary.calls {
-        for m in CALL_COLUMNS {
-            metric(format!("call.{}.{m}", c.name));
-        }
-    }
-    for q in &first.summary.queues {
-        for m in QUEUE_COLUMNS {
-            metric(format!("queue.{}.{m}", q.name));
-        }
-    }
-    metric("cost_per_million".into());
     header.push("cost_per_hour".into());
     w.write_record(&header).expect("in-memory write");
     for p in &results.points {
@@ -433,66 +296,10 @@ fn summary_csv(results: &ExperimentResults) -> String {
         row.extend(p.axis_values.iter().cloned());
         row.push(p.replications.to_string());
         row.push(p.meets_slo.map_or(String::new(), |m| m.to_string()));
-        let mut put = |e: &Estimate| {
+        for (_, e) in summary_columns(&p.summary) {
             row.push(num(e.value));
             row.push(e.ci95.map_or(String::new(), num));
-        };
-        for c in &p.summary.classes {
-            let l = &c.latency_s;
-            for e in [&c.throughput_per_s, &l.mean, &l.p50, &l.p90, &l.p95, &l.p99, &l.p999, &c.error_ratio] {
-                put(e);
-            }
         }
-        for s in &p.summary.services {
-            for e in [&s.utilisation, &s.thread_utilisation, &s.mean_queue_len, &s.mean_wait_s] {
-                put(e);
-            }
-        }
-        for pool in &p.summary.pools {
-            for e in [&pool.utilisation, &pool.exhausted, &pool.mean_wait_s, &pool.timeouts_per_s] {
-                put(e);
-            }
-        }
-        for c in &p.summary.caches {
-            for e in [&c.hit_ratio, &c.stale_ratio, &c.reads_per_s, &c.misses_per_s, &c.writes_per_s] {
-                put(e);
-            }
-        }
-        for d in &p.summary.databases {
-            for e in [&d.stale_ratio, &d.reads_per_s, &d.writes_per_s] {
-                put(e);
-            }
-        }
-        for c in &p.summary.calls {
-            for e in [
-                &c.attempts_per_s,
-                &c.retries_per_s,
-                &c.timeouts_per_s,
-                &c.short_circuited_per_s,
-                &c.breaker_opens,
-                &c.breaker_open,
-            ] {
-                put(e);
-            }
-        }
-        for q in &p.summary.queues {
-            for e in [
-                &q.published_per_s,
-                &q.refused_per_s,
-                &q.consumed_per_s,
-                &q.failed_per_s,
-                &q.mean_depth,
-                &q.mean_wait_s,
-                &q.latency_mean_s,
-                &q.latency_p50_s,
-                &q.latency_p99_s,
-                &q.polls_per_message,
-                &q.seen_done_s,
-            ] {
-                put(e);
-            }
-        }
-        put(&p.summary.cost.per_million_requests);
         row.push(num(p.summary.cost.per_hour));
         w.write_record(&row).expect("in-memory write");
     }
