@@ -136,18 +136,20 @@ impl EventQueue {
     pub fn schedule(&mut self, time: Time, kind: EventKind) {
         let key = (u128::from(time) << 64) | u128::from(self.next_seq);
         self.next_seq += 1;
-        // Sift up: move parents down until the new entry's place is found.
         let mut i = self.heap.len();
         self.heap.push(Entry { key, kind });
+        // A slice of known length lets the compiler drop the bounds checks below.
+        let heap = &mut self.heap[..=i];
+        // Sift up: move parents down until the new entry's place is found.
         while i > 0 {
             let parent = (i - 1) / ARITY;
-            if self.heap[parent].key <= key {
+            if heap[parent].key <= key {
                 break;
             }
-            self.heap[i] = self.heap[parent];
+            heap[i] = heap[parent];
             i = parent;
         }
-        self.heap[i] = Entry { key, kind };
+        heap[i] = Entry { key, kind };
     }
 
     /// Removes and returns the earliest event.
@@ -158,7 +160,8 @@ impl EventQueue {
         if n == 0 {
             return Some(Event { time: (last.key >> 64) as Time, kind: last.kind });
         }
-        let top = self.heap[0];
+        let heap = &mut self.heap[..n];
+        let top = heap[0];
         // Sift the last entry down from the root.
         let mut i = 0;
         loop {
@@ -166,20 +169,30 @@ impl EventQueue {
             if first >= n {
                 break;
             }
-            let end = (first + ARITY).min(n);
-            let mut best = first;
-            for c in first + 1..end {
-                if self.heap[c].key < self.heap[best].key {
-                    best = c;
+            let best = if first + ARITY <= n {
+                // A full family (all but the last): a two-round tournament
+                // with no loop and one bounds check, instead of a loop whose
+                // every comparison is an unpredictable branch.
+                let c = &heap[first..first + ARITY];
+                let a = usize::from(c[1].key < c[0].key);
+                let b = 2 + usize::from(c[3].key < c[2].key);
+                first + if c[b].key < c[a].key { b } else { a }
+            } else {
+                let mut best = first;
+                for c in first + 1..n {
+                    if heap[c].key < heap[best].key {
+                        best = c;
+                    }
                 }
-            }
-            if self.heap[best].key >= last.key {
+                best
+            };
+            if heap[best].key >= last.key {
                 break;
             }
-            self.heap[i] = self.heap[best];
+            heap[i] = heap[best];
             i = best;
         }
-        self.heap[i] = last;
+        heap[i] = last;
         Some(Event { time: (top.key >> 64) as Time, kind: top.kind })
     }
 
