@@ -46,21 +46,25 @@ fn whole_runs(c: &mut Criterion) {
 fn pieces(c: &mut Criterion) {
     let mut group = c.benchmark_group("pieces");
     group.throughput(Throughput::Elements(1000));
-    group.bench_function("event_queue_push_pop_1000_at_depth_64", |b| {
-        let mut q = EventQueue::with_capacity(128);
-        for t in 0..64u64 {
-            q.schedule(t * 1000, EventKind::Arrival { class: 0 });
-        }
-        let mut now = 0;
-        b.iter(|| {
-            for _ in 0..1000 {
-                let ev = q.pop().unwrap();
-                now = ev.time;
-                q.schedule(now + 64_000, ev.kind);
+    // Depth 64: an open model's few dozen pending events; 10,000: a closed
+    // model of 10,000 users, where the heap no longer fits in L1.
+    for depth in [64u64, 10_000] {
+        group.bench_function(format!("event_queue_push_pop_1000_at_depth_{depth}"), |b| {
+            let mut q = EventQueue::with_capacity(depth as usize * 2);
+            for t in 0..depth {
+                q.schedule(t * 1000, EventKind::Arrival { class: 0 });
             }
-            black_box(now)
-        })
-    });
+            let mut now = 0;
+            b.iter(|| {
+                for _ in 0..1000 {
+                    let ev = q.pop().unwrap();
+                    now = ev.time;
+                    q.schedule(now + depth * 1000, ev.kind);
+                }
+                black_box(now)
+            })
+        });
+    }
     let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
     for text in ["exp(5ms)", "lognormal(mean=25ms, cv=0.5)", "gamma(mean=10ms, cv=0.7)"] {
         let d = Dist::parse(text).unwrap();

@@ -445,8 +445,19 @@ impl Dist {
     }
 
     /// Draws one value in seconds: always finite and `>= 0`.
-    #[inline]
+    #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        // The exponential, by far the most used, is drawn in the caller: the
+        // call through the whole `match` cost as much as the draw itself.
+        if let Kind::Exp(d) = &self.kind {
+            return Self::clamp(d.sample(rng) * self.factor);
+        }
+        self.sample_other(rng)
+    }
+
+    /// `sample` for every kind but the exponential.
+    #[inline(never)]
+    fn sample_other<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         let x = match &self.kind {
             Kind::Exp(d) => d.sample(rng),
             Kind::Const(v) => *v,
@@ -477,8 +488,12 @@ impl Dist {
                 a.value + (b.value - a.value) * ((u - a.pct) / (b.pct - a.pct))
             }
         };
-        // Defensive: a NaN or negative value becomes 0, an overflow f64::MAX.
-        let y = x * self.factor;
+        Self::clamp(x * self.factor)
+    }
+
+    /// Defensive: a NaN or negative value becomes 0, an overflow f64::MAX.
+    #[inline(always)]
+    fn clamp(y: f64) -> f64 {
         if y >= 0.0 { y.min(f64::MAX) } else { 0.0 }
     }
 

@@ -195,7 +195,11 @@ fn bisect(exp: &Experiment, points: &[PointResult], slo: &SloInfo, designs: &mut
         for _ in 0..exp.bisect {
             let mid = (lo + hi) / 2.0;
             let Ok(net) = exp.network_at_load(template.design_index, template.point_index, mid) else { return };
+            // Replications in parallel too: with fewer designs than twice the
+            // threads, one step per design at a time left cores idle at the end
+            // of the sweep. Collected in replication order, as before.
             let metrics: Vec<RunMetrics> = (0..exp.replications)
+                .into_par_iter()
                 .map(|r| RunMetrics::new(&net, &crate::run::simulate_replication(&net, r)))
                 .collect();
             let summary = summarise(&net, &metrics);

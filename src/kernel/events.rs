@@ -131,16 +131,25 @@ struct Entry {
 }
 
 /// Pending events, earliest first; ties in insertion order.
+///
+/// The earliest event is removed lazily: `pop` returns the root but leaves
+/// it in place as a hole, and the next operation fills the hole. Most events
+/// schedule another (a service completion starts the next job, an arrival
+/// schedules the next arrival), so the new event usually fills the hole
+/// with one sift-down from the root, where an eager pop would sift the last
+/// entry down and the push would then sift the new one up.
 #[derive(Debug, Default)]
 pub struct EventQueue {
     heap: Vec<Entry>,
     next_seq: u64,
+    /// The root was returned by `pop` and is no longer pending.
+    hole: bool,
 }
 
 impl EventQueue {
     /// An empty queue with room for `capacity` events.
     pub fn with_capacity(capacity: usize) -> Self {
-        EventQueue { heap: Vec::with_capacity(capacity), next_seq: 0 }
+        EventQueue { heap: Vec::with_capacity(capacity), next_seq: 0, hole: false }
     }
 
     /// Schedules `kind` at `time`.
@@ -148,62 +157,88 @@ impl EventQueue {
     pub fn schedule(&mut self, time: Time, kind: EventKind) {
         let key = (u128::from(time) << 64) | u128::from(self.next_seq);
         self.next_seq += 1;
-        // Sift up: move parents down until the new entry's place is found.
+        let entry = Entry { key, kind };
+        if self.hole {
+            self.hole = false;
+            return sift_down(&mut self.heap, entry);
+        }
         let mut i = self.heap.len();
-        self.heap.push(Entry { key, kind });
+        self.heap.push(entry);
+        // A slice of known length lets the compiler drop the bounds checks below.
+        let heap = &mut self.heap[..=i];
+        // Sift up: move parents down until the new entry's place is found.
         while i > 0 {
             let parent = (i - 1) / ARITY;
-            if self.heap[parent].key <= key {
+            if heap[parent].key <= key {
                 break;
             }
-            self.heap[i] = self.heap[parent];
+            heap[i] = heap[parent];
             i = parent;
         }
-        self.heap[i] = Entry { key, kind };
+        heap[i] = entry;
     }
 
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<Event> {
-        let last = self.heap.pop()?;
-        let n = self.heap.len();
-        if n == 0 {
-            return Some(Event { time: (last.key >> 64) as Time, kind: last.kind });
+        if self.hole {
+            // Nothing filled the hole: the last entry does.
+            self.hole = false;
+            let last = self.heap.pop().expect("a hole is an entry");
+            if !self.heap.is_empty() {
+                sift_down(&mut self.heap, last);
+            }
         }
-        let top = self.heap[0];
-        // Sift the last entry down from the root.
-        let mut i = 0;
-        loop {
-            let first = i * ARITY + 1;
-            if first >= n {
-                break;
-            }
-            let end = (first + ARITY).min(n);
-            let mut best = first;
-            for c in first + 1..end {
-                if self.heap[c].key < self.heap[best].key {
-                    best = c;
-                }
-            }
-            if self.heap[best].key >= last.key {
-                break;
-            }
-            self.heap[i] = self.heap[best];
-            i = best;
-        }
-        self.heap[i] = last;
+        let top = *self.heap.first()?;
+        self.hole = true;
         Some(Event { time: (top.key >> 64) as Time, kind: top.kind })
     }
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() - usize::from(self.hole)
     }
 
     /// True when nothing is scheduled.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
     }
+}
+
+/// Puts `entry` in the root's place (the root is gone) and sifts it down.
+#[inline]
+fn sift_down(heap: &mut [Entry], entry: Entry) {
+    let n = heap.len();
+    let mut i = 0;
+    loop {
+        let first = i * ARITY + 1;
+        if first >= n {
+            break;
+        }
+        let best = if first + ARITY <= n {
+            // A full family (all but the last): a two-round tournament
+            // with no loop and one bounds check, instead of a loop whose
+            // every comparison is an unpredictable branch.
+            let c = &heap[first..first + ARITY];
+            let a = usize::from(c[1].key < c[0].key);
+            let b = 2 + usize::from(c[3].key < c[2].key);
+            first + if c[b].key < c[a].key { b } else { a }
+        } else {
+            let mut best = first;
+            for c in first + 1..n {
+                if heap[c].key < heap[best].key {
+                    best = c;
+                }
+            }
+            best
+        };
+        if heap[best].key >= entry.key {
+            break;
+        }
+        heap[i] = heap[best];
+        i = best;
+    }
+    heap[i] = entry;
 }
 
 #[cfg(test)]
@@ -258,10 +293,17 @@ mod heap_tests {
             }
         }
         expected.sort();
+        assert_eq!(q.len(), expected.len());
         for want in expected {
             let e = q.pop().unwrap();
             assert_eq!((e.time, e.kind), (want.0, EventKind::Arrival { class: want.1 }));
         }
         assert!(q.is_empty());
+        assert!(q.pop().is_none());
+        // Empty, then refilled through the hole the last pop left.
+        q.schedule(9_999, EventKind::Tick);
+        assert_eq!(q.len(), 1);
+        assert_eq!(q.pop().map(|e| e.time), Some(9_999));
+        assert!(q.pop().is_none());
     }
 }
