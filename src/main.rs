@@ -142,6 +142,9 @@ struct RunArgs {
     /// Print model events per CPU-second and peak memory to standard error.
     #[arg(long)]
     perf: bool,
+    /// Worker threads for the replications (default: all cores); results do not depend on it.
+    #[arg(long, short = 'j')]
+    threads: Option<usize>,
     /// Print queueing theory's prediction beside the simulated values (table format).
     #[arg(long)]
     theory: bool,
@@ -237,6 +240,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn run_model(args: RunArgs) -> anyhow::Result<()> {
+    sweep::use_threads(args.threads)?;
     let mut overrides = args.model.overrides.clone();
     if let Some(r) = args.replications {
         overrides.push(format!("simulation.replications={r}"));

@@ -75,12 +75,7 @@ pub fn sweep(
     charts: bool,
     fail_fast: bool,
 ) -> anyhow::Result<()> {
-    if let Some(n) = threads {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build_global()
-            .context("cannot start the worker threads")?;
-    }
+    use_threads(threads)?;
     let exp = Experiment::load(path, overrides)?;
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -257,4 +252,16 @@ fn print_findings(results: &ExperimentResults, dir: &Path, charts: bool) {
         "summary.csv, runs.csv, results.json"
     };
     println!("\nresults: {}/ ({files})", dir.display());
+}
+
+/// Runs the parallel work of this process on `threads` worker threads
+/// (default: one per core). Call once, before any parallel work.
+pub fn use_threads(threads: Option<usize>) -> anyhow::Result<()> {
+    if let Some(n) = threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .context("cannot start the worker threads")?;
+    }
+    Ok(())
 }

@@ -156,7 +156,7 @@ def run_capsim(binary, toml, horizon, seed):
     warmup, duration, reps = horizon
     cmd = [binary, "run", os.path.join(HERE, "models", toml), "--perf", "-f", "json",
            "--set", f'simulation.warmup="{warmup}s"', "--duration", f"{duration}s",
-           "-r", str(reps), "--seed", str(seed)]  # fmt: skip
+           "-r", str(reps), "--seed", str(seed), "-j", "1"]  # fmt: skip
     proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
     latency = json.loads(proc.stdout)["classes"][0]["latency_s"]
     events, cpu = PERF.search(proc.stderr).groups()

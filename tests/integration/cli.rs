@@ -104,3 +104,24 @@ fn output_file_is_written() {
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(v["model"], "models/mm1.toml");
 }
+
+#[test]
+fn a_run_gives_the_same_bytes_on_one_thread_or_two() {
+    let run = |threads: &str| {
+        let out = capsim(&[
+            "run",
+            "models/instance-failures.toml",
+            "--duration",
+            "2h",
+            "-r",
+            "3",
+            "-f",
+            "json",
+            "-j",
+            threads,
+        ]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    assert_eq!(run("1"), run("2"));
+}
