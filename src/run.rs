@@ -234,6 +234,9 @@ pub struct ServiceSummary {
     /// Instance failures per hour.
     #[serde(default)]
     pub failures_per_hour: Estimate,
+    /// Reached only through a message queue: its time is not in any response.
+    #[serde(default)]
+    pub asynchronous: bool,
     /// Jobs that reached the service in the window (calls, forwards, retries, messages), all replications.
     #[serde(default)]
     pub arrived: u64,
@@ -436,6 +439,11 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
                 cost_per_hour: est(runs, |r| r.services[s].mean_billed).value * svc.cost_per_hour,
                 mean_down: m(|x| x.mean_down),
                 failures_per_hour: m(|x| x.failures_per_hour),
+                asynchronous: {
+                    let reached =
+                        |visits: &Vec<Vec<f64>>| visits.iter().any(|v| svc.ops.clone().any(|o| v[o as usize] > 0.0));
+                    reached(&net.visits) && !reached(&net.sync_visits)
+                },
                 arrived: runs.iter().map(|r| r.services[s].arrived).sum(),
                 completed: runs.iter().map(|r| r.services[s].completed).sum(),
                 rejected: runs.iter().map(|r| r.services[s].rejected).sum(),

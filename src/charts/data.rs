@@ -292,12 +292,17 @@ pub(crate) fn breakdown(s: &Summary) -> Option<Breakdown> {
         .map(|(c, r)| c.mean_sojourn_s.value * r)
         .sum::<f64>()
         / rate;
+    // Work behind a queue is not in the response: leave its services out.
     let services: Vec<(String, f64, f64)> = s
         .services
         .iter()
+        .filter(|svc| !svc.asynchronous)
         .map(|svc| {
             let wait = svc.mean_queue_len.value / rate;
-            let busy_cores = svc.utilisation.value * f64::from(svc.cores) * f64::from(svc.instances);
+            // Utilisation is of the instances serving (autoscaled, or some down).
+            // Results written before `mean_instances` existed read it as 0.
+            let n = if svc.mean_instances.value > 0.0 { svc.mean_instances.value } else { f64::from(svc.instances) };
+            let busy_cores = svc.utilisation.value * f64::from(svc.cores) * n;
             let cpu = busy_cores / rate;
             (svc.name.clone(), finite_or_zero(wait), finite_or_zero(cpu))
         })
@@ -343,6 +348,33 @@ mod tests {
             "#
         );
         crate::run::run(&crate::model::from_str(&text).expect("compiles")).summary
+    }
+
+    #[test]
+    fn breakdown_leaves_out_work_behind_a_queue() {
+        let text = r#"
+            [simulation]
+            duration = "100s"
+            replications = 2
+            [workload.web]
+            target = "api.submit"
+            rate = "5/s"
+            [queues.jobs]
+            consumer = "workers.run"
+            [services.api.ops.submit]
+            demand = "exp(2ms)"
+            steps = [{ publish = "jobs" }]
+            [services.workers]
+            threads = 20
+            [services.workers.ops.run]
+            demand = "exp(1s)"
+        "#;
+        let s = crate::run::run(&crate::model::from_str(text).expect("valid")).summary;
+        assert!(s.services[1].asynchronous && !s.services[0].asynchronous);
+        let b = breakdown(&s).expect("measured");
+        assert_eq!(b.services.iter().map(|(n, _, _)| n.as_str()).collect::<Vec<_>>(), ["api"]);
+        // The 202 takes the api's 2 ms, not the workers' second.
+        assert!(b.total_s < 0.01, "{}", b.total_s);
     }
 
     #[test]
