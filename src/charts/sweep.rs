@@ -564,9 +564,13 @@ fn breakdown_at_focus(view: &View) -> Option<Planned> {
     let labels: Vec<String> = rows.iter().rev().map(|(_, s, _)| s.label.clone()).collect();
     let multi_class = focus.points.iter().flatten().any(|p| p.summary.classes.len() > 1);
     let (marks, any_other) = stacked_rows(rows.iter().rev().map(|(_, _, b)| b), &names);
+    // Colours follow every service (as in the utilisation chart); the legend
+    // names only those with a segment (work behind a queue has none).
+    let drawn = |n: &String| rows.iter().any(|(_, _, b)| b.services.iter().any(|s| &s.0 == n && s.1 + s.2 > 0.0));
     let mut legend: Vec<LegendEntry> = names
         .iter()
         .enumerate()
+        .filter(|(_, n)| drawn(n))
         .map(|(i, n)| LegendEntry::new(n.clone(), Swatch::Fill { colour: palette::service(i), alpha: 1.0 }))
         .collect();
     if any_other {
