@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::experiment::columns;
 use crate::run::Summary;
 use crate::stats::Estimate;
 use crate::units::{format_duration, sig3};
@@ -355,62 +356,21 @@ fn csv(s: &Summary) -> String {
         }
         put("service", &v.name, "cost_per_hour", &Estimate { value: v.cost_per_hour, ci95: None });
     }
+    // The same column lists as the sweep's summary.csv.
     for c in &s.caches {
-        for (m, e) in [
-            ("hit_ratio", &c.hit_ratio),
-            ("stale_ratio", &c.stale_ratio),
-            ("reads_per_s", &c.reads_per_s),
-            ("misses_per_s", &c.misses_per_s),
-            ("writes_per_s", &c.writes_per_s),
-        ] {
-            put("cache", &c.name, m, e);
-        }
+        columns::cache_summary(c).iter().for_each(|(m, e)| put("cache", &c.name, m, e));
     }
     for q in &s.queues {
-        for (m, e) in [
-            ("published_per_s", &q.published_per_s),
-            ("refused_per_s", &q.refused_per_s),
-            ("consumed_per_s", &q.consumed_per_s),
-            ("failed_per_s", &q.failed_per_s),
-            ("mean_depth", &q.mean_depth),
-            ("mean_wait_s", &q.mean_wait_s),
-            ("latency_mean_s", &q.latency_mean_s),
-            ("latency_p50_s", &q.latency_p50_s),
-            ("latency_p99_s", &q.latency_p99_s),
-            ("polls_per_message", &q.polls_per_message),
-            ("seen_done_s", &q.seen_done_s),
-        ] {
-            put("queue", &q.name, m, e);
-        }
+        columns::queue_summary(q).iter().for_each(|(m, e)| put("queue", &q.name, m, e));
     }
     for c in &s.calls {
-        for (m, e) in [
-            ("attempts_per_s", &c.attempts_per_s),
-            ("retries_per_s", &c.retries_per_s),
-            ("timeouts_per_s", &c.timeouts_per_s),
-            ("short_circuited_per_s", &c.short_circuited_per_s),
-            ("breaker_opens", &c.breaker_opens),
-            ("breaker_open", &c.breaker_open),
-        ] {
-            put("call", &c.name, m, e);
-        }
+        columns::call_summary(c).iter().for_each(|(m, e)| put("call", &c.name, m, e));
     }
     for d in &s.databases {
-        for (m, e) in
-            [("stale_ratio", &d.stale_ratio), ("reads_per_s", &d.reads_per_s), ("writes_per_s", &d.writes_per_s)]
-        {
-            put("database", &d.name, m, e);
-        }
+        columns::database_summary(d).iter().for_each(|(m, e)| put("database", &d.name, m, e));
     }
     for p in &s.pools {
-        for (m, e) in [
-            ("utilisation", &p.utilisation),
-            ("exhausted", &p.exhausted),
-            ("mean_wait_s", &p.mean_wait_s),
-            ("timeouts_per_s", &p.timeouts_per_s),
-        ] {
-            put("pool", &p.name, m, e);
-        }
+        columns::pool_summary(p).iter().for_each(|(m, e)| put("pool", &p.name, m, e));
     }
     put("model", "cost", "per_hour", &Estimate { value: s.cost.per_hour, ci95: None });
     put("model", "cost", "per_million_requests", &s.cost.per_million_requests);

@@ -7,7 +7,7 @@ use crate::stats::{
     CacheMetrics, CallMetrics, ClassMetrics, DatabaseMetrics, Estimate, PoolMetrics, QueueMetrics, ServiceMetrics,
 };
 
-pub(super) fn class_run(c: &ClassMetrics) -> [(&'static str, f64); 13] {
+pub(crate) fn class_run(c: &ClassMetrics) -> [(&'static str, f64); 13] {
     [
         ("throughput_per_s", c.throughput_per_s),
         ("latency_mean_s", c.latency_mean_s),
@@ -25,7 +25,7 @@ pub(super) fn class_run(c: &ClassMetrics) -> [(&'static str, f64); 13] {
     ]
 }
 
-pub(super) fn service_run(s: &ServiceMetrics) -> [(&'static str, f64); 10] {
+pub(crate) fn service_run(s: &ServiceMetrics) -> [(&'static str, f64); 10] {
     [
         ("utilisation", s.utilisation),
         ("thread_utilisation", s.thread_utilisation),
@@ -40,7 +40,7 @@ pub(super) fn service_run(s: &ServiceMetrics) -> [(&'static str, f64); 10] {
     ]
 }
 
-pub(super) fn pool_run(p: &PoolMetrics) -> [(&'static str, f64); 4] {
+pub(crate) fn pool_run(p: &PoolMetrics) -> [(&'static str, f64); 4] {
     [
         ("utilisation", p.utilisation),
         ("exhausted", p.exhausted),
@@ -49,7 +49,7 @@ pub(super) fn pool_run(p: &PoolMetrics) -> [(&'static str, f64); 4] {
     ]
 }
 
-pub(super) fn cache_run(c: &CacheMetrics) -> [(&'static str, f64); 5] {
+pub(crate) fn cache_run(c: &CacheMetrics) -> [(&'static str, f64); 5] {
     [
         ("hit_ratio", c.hit_ratio),
         ("stale_ratio", c.stale_ratio),
@@ -59,11 +59,11 @@ pub(super) fn cache_run(c: &CacheMetrics) -> [(&'static str, f64); 5] {
     ]
 }
 
-pub(super) fn database_run(d: &DatabaseMetrics) -> [(&'static str, f64); 3] {
+pub(crate) fn database_run(d: &DatabaseMetrics) -> [(&'static str, f64); 3] {
     [("stale_ratio", d.stale_ratio), ("reads_per_s", d.reads_per_s), ("writes_per_s", d.writes_per_s)]
 }
 
-pub(super) fn call_run(c: &CallMetrics) -> [(&'static str, f64); 6] {
+pub(crate) fn call_run(c: &CallMetrics) -> [(&'static str, f64); 6] {
     [
         ("attempts_per_s", c.attempts_per_s),
         ("retries_per_s", c.retries_per_s),
@@ -74,7 +74,7 @@ pub(super) fn call_run(c: &CallMetrics) -> [(&'static str, f64); 6] {
     ]
 }
 
-pub(super) fn queue_run(q: &QueueMetrics) -> [(&'static str, f64); 11] {
+pub(crate) fn queue_run(q: &QueueMetrics) -> [(&'static str, f64); 11] {
     [
         ("published_per_s", q.published_per_s),
         ("refused_per_s", q.refused_per_s),
@@ -90,7 +90,7 @@ pub(super) fn queue_run(q: &QueueMetrics) -> [(&'static str, f64); 11] {
     ]
 }
 
-pub(super) fn class_summary(c: &ClassSummary) -> [(&'static str, &Estimate); 8] {
+pub(crate) fn class_summary(c: &ClassSummary) -> [(&'static str, &Estimate); 8] {
     let l = &c.latency_s;
     [
         ("throughput_per_s", &c.throughput_per_s),
@@ -104,7 +104,7 @@ pub(super) fn class_summary(c: &ClassSummary) -> [(&'static str, &Estimate); 8] 
     ]
 }
 
-pub(super) fn service_summary(s: &ServiceSummary) -> [(&'static str, &Estimate); 5] {
+pub(crate) fn service_summary(s: &ServiceSummary) -> [(&'static str, &Estimate); 5] {
     [
         ("utilisation", &s.utilisation),
         ("thread_utilisation", &s.thread_utilisation),
@@ -114,7 +114,7 @@ pub(super) fn service_summary(s: &ServiceSummary) -> [(&'static str, &Estimate);
     ]
 }
 
-pub(super) fn pool_summary(p: &PoolSummary) -> [(&'static str, &Estimate); 4] {
+pub(crate) fn pool_summary(p: &PoolSummary) -> [(&'static str, &Estimate); 4] {
     [
         ("utilisation", &p.utilisation),
         ("exhausted", &p.exhausted),
@@ -123,7 +123,7 @@ pub(super) fn pool_summary(p: &PoolSummary) -> [(&'static str, &Estimate); 4] {
     ]
 }
 
-pub(super) fn cache_summary(c: &CacheSummary) -> [(&'static str, &Estimate); 5] {
+pub(crate) fn cache_summary(c: &CacheSummary) -> [(&'static str, &Estimate); 5] {
     [
         ("hit_ratio", &c.hit_ratio),
         ("stale_ratio", &c.stale_ratio),
@@ -133,11 +133,11 @@ pub(super) fn cache_summary(c: &CacheSummary) -> [(&'static str, &Estimate); 5] 
     ]
 }
 
-pub(super) fn database_summary(d: &DatabaseSummary) -> [(&'static str, &Estimate); 3] {
+pub(crate) fn database_summary(d: &DatabaseSummary) -> [(&'static str, &Estimate); 3] {
     [("stale_ratio", &d.stale_ratio), ("reads_per_s", &d.reads_per_s), ("writes_per_s", &d.writes_per_s)]
 }
 
-pub(super) fn call_summary(c: &CallSummary) -> [(&'static str, &Estimate); 6] {
+pub(crate) fn call_summary(c: &CallSummary) -> [(&'static str, &Estimate); 6] {
     [
         ("attempts_per_s", &c.attempts_per_s),
         ("retries_per_s", &c.retries_per_s),
@@ -148,7 +148,7 @@ pub(super) fn call_summary(c: &CallSummary) -> [(&'static str, &Estimate); 6] {
     ]
 }
 
-pub(super) fn queue_summary(q: &QueueSummary) -> [(&'static str, &Estimate); 11] {
+pub(crate) fn queue_summary(q: &QueueSummary) -> [(&'static str, &Estimate); 11] {
     [
         ("published_per_s", &q.published_per_s),
         ("refused_per_s", &q.refused_per_s),

@@ -7,7 +7,7 @@
 //! folders atomically.
 
 pub mod aggregate;
-mod columns;
+pub(crate) mod columns;
 pub mod execute;
 pub mod output;
 pub mod results;

@@ -38,27 +38,28 @@ impl<O: Observer> Sim<'_, O> {
         fleet.touch(now);
         fleet.failing += 1;
         fleet.down += 1;
-        if self.observing {
-            let s = &mut self.services[service];
-            s.failures += 1;
-            // Redelivered messages stay at the service; everything else is lost.
-            let held = self.jobs.live_ids().filter(|&id| {
-                let job = &self.jobs[id];
-                job.holds_thread && job.instance == instance && job.parent != MESSAGE
-            });
-            s.lost += waiting.len() as u64 + held.count() as u64;
-            s.wait_lost += waiting.iter().map(|&j| (now - self.jobs[j].enqueued) as f64 / NS).sum::<f64>();
-        }
+        let mut lost = waiting.len() as u64;
+        let mut wait_lost = 0.0;
         for job in waiting {
-            self.jobs[job].failure = Some(ErrorCause::InstanceDown);
+            let j = &mut self.jobs[job];
+            wait_lost += (now - j.enqueued) as f64 / NS;
+            j.failure = Some(ErrorCause::InstanceDown);
             self.ready.push_back(Ready::Resume(job));
         }
         let live: Vec<u32> = self.jobs.live_ids().collect();
         for id in live {
             let job = &self.jobs[id];
             if job.holds_thread && job.instance == instance {
+                // Redelivered messages stay at the service; everything else is lost.
+                lost += u64::from(job.parent != MESSAGE);
                 self.abort(id);
             }
+        }
+        if self.observing {
+            let s = &mut self.services[service];
+            s.failures += 1;
+            s.lost += lost;
+            s.wait_lost += wait_lost;
         }
         // Redelivered messages go to the consumers still up.
         self.pull_messages(service as u32);
