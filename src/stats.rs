@@ -74,6 +74,73 @@ pub fn latency_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, MAX_LATENCY_NS, 3).expect("static bounds are valid")
 }
 
+/// Counts of latencies in the buckets of [`latency_histogram`], for the
+/// event loop: recording is a shift, a count of leading zeros and an
+/// increment, where `Histogram::record` also keeps its minimum, maximum and
+/// total up to date. [`LatencyCounts::add_to`] replays the counts
+/// into a histogram, which then equals, in every count and in `min`, `max` and
+/// every quantile, one that recorded the same values itself.
+#[derive(Debug, Clone)]
+pub struct LatencyCounts {
+    counts: Vec<u64>,
+}
+
+/// `latency_histogram`'s layout: 2^11 sub-buckets (3 significant digits),
+/// the lower half of each bucket but the first unused, unit 1 ns.
+const SUB_BUCKET_MAGNITUDE: u32 = 11;
+const SUB_BUCKET_HALF_MAGNITUDE: u32 = SUB_BUCKET_MAGNITUDE - 1;
+const SUB_BUCKET_MASK: u64 = (1 << SUB_BUCKET_MAGNITUDE) - 1;
+
+impl Default for LatencyCounts {
+    fn default() -> Self {
+        // Whole buckets up to the one holding the largest trackable value.
+        let buckets = (Self::index(MAX_LATENCY_NS) >> SUB_BUCKET_HALF_MAGNITUDE) + 1;
+        LatencyCounts { counts: vec![0; buckets << SUB_BUCKET_HALF_MAGNITUDE] }
+    }
+}
+
+impl LatencyCounts {
+    /// The bucket of `value` (HdrHistogram's `index_for`).
+    #[inline(always)]
+    fn index(value: u64) -> usize {
+        let bucket = 64 - SUB_BUCKET_MAGNITUDE - (value | SUB_BUCKET_MASK).leading_zeros();
+        let sub_bucket = (value >> bucket) as usize;
+        ((bucket as usize + 1) << SUB_BUCKET_HALF_MAGNITUDE) + sub_bucket - (1 << SUB_BUCKET_HALF_MAGNITUDE)
+    }
+
+    /// The smallest value of bucket `index` (HdrHistogram's `value_for`).
+    fn value(index: usize) -> u64 {
+        let half = 1usize << SUB_BUCKET_HALF_MAGNITUDE;
+        let bucket = (index >> SUB_BUCKET_HALF_MAGNITUDE) as i32 - 1;
+        let sub_bucket = (index & (half - 1)) + half;
+        if bucket < 0 { (sub_bucket - half) as u64 } else { (sub_bucket as u64) << bucket }
+    }
+
+    /// Counts one latency \[ns\], as `Histogram::saturating_record(latency.max(1))`
+    /// would: a value past the last bucket counts as the largest trackable one.
+    #[inline]
+    pub fn record(&mut self, latency: u64) {
+        let index = Self::index(latency.max(1));
+        match self.counts.get_mut(index) {
+            Some(c) => *c += 1,
+            None => self.counts[Self::index(MAX_LATENCY_NS)] += 1,
+        }
+    }
+
+    /// Adds the counted latencies to `h`, a [`latency_histogram`].
+    pub fn add_to(&self, h: &mut Histogram<u64>) {
+        // Most buckets are empty: skip them eight at a time.
+        for (chunk, counts) in self.counts.chunks(8).enumerate() {
+            if counts.iter().fold(0, |any, &n| any | n) == 0 {
+                continue;
+            }
+            for (i, &n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+                h.record_n(Self::value(chunk * 8 + i), n).expect("a bucket's own value is in range");
+            }
+        }
+    }
+}
+
 /// One request class in one replication.
 #[derive(Debug, Clone)]
 pub struct ClassRun {
@@ -412,6 +479,38 @@ mod tests {
         // s = 1, n = 3, t(0.975, 2) = 4.302653
         assert!((e.ci95.unwrap() - 4.302_652_729_749_464 / 3f64.sqrt()).abs() < 1e-9);
         assert_eq!(Estimate::from_samples(&[5.0]).ci95, None);
+    }
+
+    #[test]
+    fn latency_counts_give_the_histogram_that_records_itself() {
+        // Every bucket edge, both sides, then a spread of odd values,
+        // zero and values past the largest trackable one.
+        let mut values = vec![0, 1, 2, MAX_LATENCY_NS, MAX_LATENCY_NS + 1, u64::MAX];
+        for shift in 0..64 {
+            let edge = 1u64 << shift;
+            values.extend([edge - 1, edge, edge + 1, edge.saturating_mul(3) / 2]);
+        }
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push(x >> (x % 50));
+        }
+        let mut direct = latency_histogram();
+        let mut counts = LatencyCounts::default();
+        for &v in &values {
+            direct.saturating_record(v.max(1));
+            counts.record(v);
+        }
+        assert_eq!(counts.counts.len(), direct.distinct_values());
+        let mut replayed = latency_histogram();
+        counts.add_to(&mut replayed);
+        assert_eq!(replayed, direct);
+        assert_eq!((replayed.min(), replayed.max(), replayed.len()), (direct.min(), direct.max(), direct.len()));
+        for q in [0.0, 0.01, 0.5, 0.9, 0.99, 0.999, 1.0] {
+            assert_eq!(replayed.value_at_quantile(q), direct.value_at_quantile(q), "q = {q}");
+        }
     }
 }
 

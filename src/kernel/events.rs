@@ -179,7 +179,7 @@ impl EventQueue {
     }
 
     /// Removes and returns the earliest event.
-    #[inline]
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<Event> {
         if self.hole {
             // Nothing filled the hole: the last entry does.
@@ -206,7 +206,7 @@ impl EventQueue {
 }
 
 /// Puts `entry` in the root's place (the root is gone) and sifts it down.
-#[inline]
+#[inline(always)]
 fn sift_down(heap: &mut [Entry], entry: Entry) {
     let n = heap.len();
     let mut i = 0;

@@ -34,7 +34,8 @@ use crate::config::{Balance, Discipline, LimitScope, WritePolicy};
 use crate::model::{Action, Arrivals, MESSAGE, NONE, Network, Step};
 use crate::rng::{self, Stream};
 use crate::stats::{
-    CacheRun, ClassRun, DatabaseRun, ErrorCause, GuardRun, PoolRun, QueueRun, RunStats, ServiceRun, latency_histogram,
+    CacheRun, ClassRun, DatabaseRun, ErrorCause, GuardRun, LatencyCounts, PoolRun, QueueRun, RunStats, ServiceRun,
+    latency_histogram,
 };
 
 /// Simulates one replication of `net`.
@@ -68,6 +69,37 @@ enum Ready {
     Resume(u32),
     /// The job got its pool connection: send the call's first round.
     Round(u32),
+}
+
+/// The current instant's `Ready` work, first in first out. `drain` empties
+/// it after every event, so a vector read through a cursor serves, without
+/// the ring arithmetic of a `VecDeque`.
+#[derive(Debug, Default)]
+struct ReadyQueue {
+    items: Vec<Ready>,
+    head: usize,
+}
+
+impl ReadyQueue {
+    #[inline]
+    fn push_back(&mut self, r: Ready) {
+        self.items.push(r);
+    }
+
+    #[inline]
+    fn pop_front(&mut self) -> Option<Ready> {
+        match self.items.get(self.head) {
+            Some(&r) => {
+                self.head += 1;
+                Some(r)
+            }
+            None => {
+                self.items.clear();
+                self.head = 0;
+                None
+            }
+        }
+    }
 }
 
 /// Entries of one cache: when each key was filled and last written.
@@ -167,6 +199,8 @@ impl Fleet {
 
 struct ClassState {
     stats: ClassRun,
+    /// Latencies of the observed successes; `stats.latency` at the end.
+    latency: LatencyCounts,
     in_system: u32,
     last: Time,
     area: u128,
@@ -186,7 +220,7 @@ struct Sim<'n, O: Observer> {
     now: Time,
     events: EventQueue,
     jobs: Slab,
-    ready: VecDeque<Ready>,
+    ready: ReadyQueue,
     instances: Vec<Instance>,
     first_instance: Vec<u32>,
     round_robin: Vec<u32>,
@@ -303,7 +337,7 @@ impl<'n, O: Observer> Sim<'n, O> {
             now: 0,
             events: EventQueue::with_capacity(1024),
             jobs: Slab::default(),
-            ready: VecDeque::with_capacity(64),
+            ready: ReadyQueue { items: Vec::with_capacity(64), head: 0 },
             instances,
             first_instance,
             round_robin: vec![0; net.services.len()],
@@ -329,6 +363,7 @@ impl<'n, O: Observer> Sim<'n, O> {
                     in_system: 0,
                     last: 0,
                     area: 0,
+                    latency: LatencyCounts::default(),
                 })
                 .collect(),
             services: vec![ServiceRun::default(); net.services.len()],
@@ -616,6 +651,7 @@ impl<'n, O: Observer> Sim<'n, O> {
             .map(|mut c| {
                 c.touch(now);
                 c.stats.mean_in_system = c.area as f64 / observed_ns as f64;
+                c.latency.add_to(&mut c.stats.latency);
                 c.stats
             })
             .collect();
@@ -1040,6 +1076,7 @@ impl<'n, O: Observer> Sim<'n, O> {
     }
 
     /// Puts CPU work on the job's instance.
+    #[inline]
     fn compute(&mut self, id: u32, work: Time) {
         let instance = self.jobs[id].instance;
         let now = self.now;
@@ -1289,6 +1326,7 @@ impl<'n, O: Observer> Sim<'n, O> {
     }
 
     /// Frees the job's thread, handing it to the next waiting job.
+    #[inline]
     fn release(&mut self, id: u32) {
         let job = &mut self.jobs[id];
         if !job.holds_thread {
@@ -1644,7 +1682,7 @@ impl<'n, O: Observer> Sim<'n, O> {
                 None => {
                     stats.completed += 1;
                     stats.latency_sum += latency as f64 / NS;
-                    stats.latency.saturating_record(latency.max(1));
+                    state.latency.record(latency);
                 }
             }
             self.finished_observed += 1;
@@ -1746,6 +1784,7 @@ impl<'n, O: Observer> Sim<'n, O> {
     }
 
     /// A closed-loop user thinks, then sends its next request.
+    #[inline]
     fn schedule_next_user(&mut self, class_id: u32) {
         let class = &self.net.classes[class_id as usize];
         if let Arrivals::Closed { think, .. } = &class.arrivals {
