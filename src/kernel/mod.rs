@@ -489,17 +489,27 @@ impl<'n, O: Observer> Sim<'n, O> {
         let limited = self.net.settings.max_events.is_some() || self.net.settings.max_wall.is_some();
         let started = std::time::Instant::now();
         let mut popped = 0u64;
+        // The earliest of the end, the window's opening and its midpoint:
+        // one comparison per event finds whether any of them has come.
+        let mark = |sim: &Self| {
+            let opening = if sim.observing { Time::MAX } else { sim.observe_from };
+            sim.stop_at.saturating_add(1).min(opening).min(sim.mid_at)
+        };
+        let mut next_mark = mark(self);
         while let Some(ev) = self.events.pop() {
-            if ev.time > self.stop_at {
-                break;
-            }
-            if !self.observing && ev.time >= self.observe_from {
-                self.now = self.observe_from;
-                self.start_observing();
-            }
-            if ev.time >= self.mid_at {
-                let mid = std::mem::replace(&mut self.mid_at, Time::MAX);
-                self.mid_area = Some(self.area_in_system(mid));
+            if ev.time >= next_mark {
+                if ev.time > self.stop_at {
+                    break;
+                }
+                if !self.observing && ev.time >= self.observe_from {
+                    self.now = self.observe_from;
+                    self.start_observing();
+                }
+                if ev.time >= self.mid_at {
+                    let mid = std::mem::replace(&mut self.mid_at, Time::MAX);
+                    self.mid_area = Some(self.area_in_system(mid));
+                }
+                next_mark = mark(self);
             }
             popped += 1;
             if limited && let Some(reason) = self.over_limit(popped, started) {
@@ -1784,7 +1794,7 @@ impl<'n, O: Observer> Sim<'n, O> {
     }
 
     /// A closed-loop user thinks, then sends its next request.
-    #[inline]
+    #[inline(always)]
     fn schedule_next_user(&mut self, class_id: u32) {
         let class = &self.net.classes[class_id as usize];
         if let Arrivals::Closed { think, .. } = &class.arrivals {
