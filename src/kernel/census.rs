@@ -28,7 +28,7 @@ impl<O: Observer> Sim<'_, O> {
         let mut services = vec![(0u64, 0.0f64); self.net.services.len()];
         for inst in &self.instances {
             let s = &mut services[inst.service as usize];
-            s.0 += u64::from(inst.busy) + u64::from(inst.queued);
+            s.0 += u64::from(inst.busy()) + u64::from(inst.queued());
             for &job in inst.queues.iter().flatten() {
                 s.1 += now.saturating_sub(self.jobs[job].enqueued) as f64 / NS;
             }

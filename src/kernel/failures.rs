@@ -24,15 +24,13 @@ impl<O: Observer> Sim<'_, O> {
         let repair = to_time(f.mttr.sample(stream));
         self.events.schedule(now.saturating_add(repair), EventKind::InstanceRepair { instance });
         let inst = &mut self.instances[instance as usize];
-        inst.touch(now);
         inst.down = true;
         inst.detected_at = now.saturating_add(to_time(f.detect));
-        let mut waiting = Vec::with_capacity(inst.queued as usize);
-        while let Some(job) = inst.dequeue() {
+        let mut waiting = Vec::with_capacity(inst.queued() as usize);
+        while let Some(job) = inst.dequeue(now) {
             waiting.push(job);
         }
-        inst.busy = 0;
-        inst.computing = 0;
+        inst.lose_work(now);
         inst.ps.clear();
         let fleet = &mut self.fleets[service];
         fleet.touch(now);
@@ -70,7 +68,6 @@ impl<O: Observer> Sim<'_, O> {
         let now = self.now;
         let service = self.instances[instance as usize].service;
         let inst = &mut self.instances[instance as usize];
-        inst.touch(now);
         inst.down = false;
         self.fleets[service as usize].failing -= 1;
         self.recount_down(service);
@@ -121,13 +118,12 @@ impl<O: Observer> Sim<'_, O> {
         for instance in first..first + self.fleets[service as usize].active {
             loop {
                 let inst = &mut self.instances[instance as usize];
-                if inst.down || inst.busy >= inst.threads || inst.queued > 0 {
+                if inst.down || inst.busy() >= inst.threads || inst.queued() > 0 {
                     break;
                 }
-                inst.touch(self.now);
-                inst.busy += 1;
+                inst.take_thread(self.now);
                 if !self.take_message(queue, instance) {
-                    self.instances[instance as usize].busy -= 1;
+                    self.instances[instance as usize].free_thread(self.now);
                     return;
                 }
             }

@@ -1,6 +1,11 @@
 //! One service instance: its threads, its waiting queue, its cores
 //! (processor sharing when more requests compute than there are cores) and
 //! the time-weighted accumulators behind utilisation and queue length.
+//!
+//! The accumulators cost one addition per change: a level's integral from
+//! the last reset to `now` is `level × now − offset`, where `offset` sums
+//! `±when` over the changes (`level × when` at the reset). Wrapping
+//! arithmetic keeps it exact while the true integral fits in a `u128`.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -17,11 +22,11 @@ pub struct Instance {
     /// Cores per instance.
     pub cores: u32,
     /// Threads held.
-    pub busy: u32,
+    busy: u32,
     /// Jobs using the CPU.
-    pub computing: u32,
+    computing: u32,
     /// Jobs waiting for a thread.
-    pub queued: u32,
+    queued: u32,
     /// Waiting jobs per priority level (one level for FIFO services).
     pub queues: Vec<VecDeque<u32>>,
     /// Processor-sharing state, used when threads outnumber cores.
@@ -30,10 +35,9 @@ pub struct Instance {
     pub down: bool,
     /// When the balancer's health check notices the failure (meaningful while `down`).
     pub detected_at: Time,
-    last: Time,
-    area_busy: u128,
-    area_cores: u128,
-    area_queue: u128,
+    offset_busy: u128,
+    offset_cores: u128,
+    offset_queue: u128,
 }
 
 impl Instance {
@@ -50,11 +54,64 @@ impl Instance {
             ps: ProcessorSharing::default(),
             down: false,
             detected_at: 0,
-            last: 0,
-            area_busy: 0,
-            area_cores: 0,
-            area_queue: 0,
+            offset_busy: 0,
+            offset_cores: 0,
+            offset_queue: 0,
         }
+    }
+
+    /// Threads held.
+    #[inline]
+    pub fn busy(&self) -> u32 {
+        self.busy
+    }
+
+    /// Jobs waiting for a thread.
+    #[inline]
+    pub fn queued(&self) -> u32 {
+        self.queued
+    }
+
+    /// A job takes a thread at `now`.
+    #[inline]
+    pub fn take_thread(&mut self, now: Time) {
+        self.busy += 1;
+        self.offset_busy = self.offset_busy.wrapping_add(u128::from(now));
+    }
+
+    /// A job frees its thread at `now`.
+    #[inline]
+    pub fn free_thread(&mut self, now: Time) {
+        self.busy -= 1;
+        self.offset_busy = self.offset_busy.wrapping_sub(u128::from(now));
+    }
+
+    /// A job starts CPU work at `now`; it occupies a core if one is free.
+    #[inline]
+    pub fn start_computing(&mut self, now: Time) {
+        if self.computing < self.cores {
+            self.offset_cores = self.offset_cores.wrapping_add(u128::from(now));
+        }
+        self.computing += 1;
+    }
+
+    /// A job's CPU work ends at `now`.
+    #[inline]
+    pub fn stop_computing(&mut self, now: Time) {
+        self.computing -= 1;
+        if self.computing < self.cores {
+            self.offset_cores = self.offset_cores.wrapping_sub(u128::from(now));
+        }
+    }
+
+    /// The instance fails at `now`: its threads and cores are idle (its
+    /// queue is emptied with `dequeue` first).
+    pub fn lose_work(&mut self, now: Time) {
+        let now = u128::from(now);
+        self.offset_busy = self.offset_busy.wrapping_sub(u128::from(self.busy) * now);
+        self.offset_cores = self.offset_cores.wrapping_sub(u128::from(self.computing.min(self.cores)) * now);
+        self.busy = 0;
+        self.computing = 0;
     }
 
     /// Requests assigned here: in service plus waiting (for balancers).
@@ -63,36 +120,31 @@ impl Instance {
         self.busy + self.queued
     }
 
-    /// Accumulates the time-weighted areas up to `now`. Call before any change.
-    #[inline]
-    pub fn touch(&mut self, now: Time) {
-        let dt = u128::from(now - self.last);
-        if dt != 0 {
-            self.area_busy += dt * u128::from(self.busy);
-            self.area_cores += dt * u128::from(self.computing.min(self.cores));
-            self.area_queue += dt * u128::from(self.queued);
-            self.last = now;
-        }
-    }
-
     /// Starts a new observation window at `now`.
     pub fn reset_areas(&mut self, now: Time) {
-        self.touch(now);
-        self.area_busy = 0;
-        self.area_cores = 0;
-        self.area_queue = 0;
+        let now = u128::from(now);
+        self.offset_busy = u128::from(self.busy) * now;
+        self.offset_cores = u128::from(self.computing.min(self.cores)) * now;
+        self.offset_queue = u128::from(self.queued) * now;
     }
 
-    /// Time-weighted (busy threads, busy cores, queue length) areas \[ns\] since the last reset.
-    pub fn areas(&self) -> (u128, u128, u128) {
-        (self.area_busy, self.area_cores, self.area_queue)
+    /// Time-weighted (busy threads, busy cores, queue length) areas \[ns\]
+    /// from the last reset to `now`.
+    pub fn areas(&self, now: Time) -> (u128, u128, u128) {
+        let area = |level: u32, offset: u128| (u128::from(level) * u128::from(now)).wrapping_sub(offset);
+        (
+            area(self.busy, self.offset_busy),
+            area(self.computing.min(self.cores), self.offset_cores),
+            area(self.queued, self.offset_queue),
+        )
     }
 
-    /// Queues a job at `level`.
+    /// Queues a job at `level` at `now`.
     #[inline]
-    pub fn enqueue(&mut self, job: u32, level: usize) {
+    pub fn enqueue(&mut self, job: u32, level: usize, now: Time) {
         self.queues[level].push_back(job);
         self.queued += 1;
+        self.offset_queue = self.offset_queue.wrapping_add(u128::from(now));
     }
 
     /// Whether the balancer sends work here at `now`: up, or failed so
@@ -102,14 +154,15 @@ impl Instance {
         !self.down || now < self.detected_at
     }
 
-    /// Takes the next waiting job: lowest level first, FIFO within a level.
+    /// Takes the next waiting job at `now`: lowest level first, FIFO within a level.
     #[inline]
-    pub fn dequeue(&mut self) -> Option<u32> {
+    pub fn dequeue(&mut self, now: Time) -> Option<u32> {
         if self.queued == 0 {
             return None;
         }
         let job = self.queues.iter_mut().find_map(VecDeque::pop_front)?;
         self.queued -= 1;
+        self.offset_queue = self.offset_queue.wrapping_sub(u128::from(now));
         Some(job)
     }
 }
@@ -207,12 +260,33 @@ mod tests {
     #[test]
     fn queue_serves_lower_levels_first() {
         let mut inst = Instance::new(0, 1, 1, 2);
-        inst.enqueue(1, 1);
-        inst.enqueue(2, 0);
-        inst.enqueue(3, 1);
-        assert_eq!(inst.dequeue(), Some(2));
-        assert_eq!(inst.dequeue(), Some(1));
-        assert_eq!(inst.dequeue(), Some(3));
-        assert_eq!(inst.dequeue(), None);
+        inst.enqueue(1, 1, 0);
+        inst.enqueue(2, 0, 0);
+        inst.enqueue(3, 1, 0);
+        assert_eq!(inst.dequeue(0), Some(2));
+        assert_eq!(inst.dequeue(0), Some(1));
+        assert_eq!(inst.dequeue(0), Some(3));
+        assert_eq!(inst.dequeue(0), None);
+    }
+
+    #[test]
+    fn areas_integrate_each_level_over_time() {
+        // Two threads, one core.
+        let mut inst = Instance::new(0, 2, 1, 1);
+        inst.take_thread(10);
+        inst.start_computing(10);
+        inst.take_thread(20);
+        inst.start_computing(20); // the second computes too: still one core busy
+        inst.enqueue(9, 0, 30);
+        assert_eq!(inst.areas(40), (10 + 2 * 20, 30, 10));
+        inst.reset_areas(40);
+        inst.stop_computing(50);
+        inst.free_thread(50);
+        assert_eq!(inst.dequeue(60), Some(9));
+        // Busy: 2 threads for 10, then 1 for 20; cores: 1 throughout; queue: 1 for 20.
+        assert_eq!(inst.areas(70), (2 * 10 + 20, 30, 20));
+        inst.stop_computing(70);
+        inst.lose_work(70);
+        assert_eq!(inst.areas(100), (2 * 10 + 20, 30, 20));
     }
 }

@@ -623,8 +623,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         let observed = observed_ns as f64 / NS;
         let mut per_service = vec![(0u128, 0u128, 0u128); self.net.services.len()];
         for inst in &mut self.instances {
-            inst.touch(now);
-            let (b, c, q) = inst.areas();
+            let (b, c, q) = inst.areas(now);
             let acc = &mut per_service[inst.service as usize];
             acc.0 += b;
             acc.1 += c;
@@ -732,8 +731,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         let now = self.now;
         let mut areas = vec![(0u128, 0u128); self.net.services.len()];
         for inst in &mut self.instances {
-            inst.touch(now);
-            let (_, cores, queue) = inst.areas();
+            let (_, cores, queue) = inst.areas(now);
             let a = &mut areas[inst.service as usize];
             a.0 += cores;
             a.1 += queue;
@@ -758,8 +756,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         let first = self.first_instance[service as usize] as usize;
         let mut areas = (0u128, 0u128);
         for inst in &mut self.instances[first..first + s.max_instances() as usize] {
-            inst.touch(now);
-            let (_, cores, queue) = inst.areas();
+            let (_, cores, queue) = inst.areas(now);
             areas.0 += cores;
             areas.1 += queue;
         }
@@ -863,9 +860,7 @@ impl<'n, O: Observer> Sim<'n, O> {
             return;
         }
         self.events_processed += 1;
-        let inst = &mut self.instances[self.jobs[job].instance as usize];
-        inst.touch(self.now);
-        inst.computing -= 1;
+        self.instances[self.jobs[job].instance as usize].stop_computing(self.now);
         self.run_steps(job);
     }
 
@@ -875,10 +870,9 @@ impl<'n, O: Observer> Sim<'n, O> {
         if inst.ps.generation != generation {
             return;
         }
-        inst.touch(now);
         inst.ps.advance(now, inst.cores);
         while let Some(job) = inst.ps.pop_done() {
-            inst.computing -= 1;
+            inst.stop_computing(now);
             self.events_processed += 1;
             self.ready.push_back(Ready::Resume(job));
         }
@@ -927,19 +921,18 @@ impl<'n, O: Observer> Sim<'n, O> {
         }
         let job = &mut self.jobs[id];
         let inst = &mut self.instances[instance as usize];
-        inst.touch(now);
-        if inst.busy < inst.threads {
-            inst.busy += 1;
+        if inst.busy() < inst.threads {
+            inst.take_thread(now);
             job.instance = instance;
             job.holds_thread = true;
             job.enqueued = now;
             self.ready.push_back(Ready::Start(id));
-        } else if inst.queued >= service.queue_limit {
+        } else if inst.queued() >= service.queue_limit {
             self.turn_away(id, service_id, ErrorCause::Rejected);
         } else if service.shed_wait.is_some_and(|limit| {
             // Expected wait: the jobs ahead, served `threads` at a time, each
             // holding a thread for the recent average.
-            let expected = f64::from(inst.queued + 1) / f64::from(inst.threads) * self.hold_ewma[service_id as usize];
+            let expected = f64::from(inst.queued() + 1) / f64::from(inst.threads) * self.hold_ewma[service_id as usize];
             expected > limit * NS
         }) {
             self.turn_away(id, service_id, ErrorCause::Shed);
@@ -950,8 +943,8 @@ impl<'n, O: Observer> Sim<'n, O> {
                 Discipline::Fifo => 0,
                 Discipline::Priority => usize::from(job.priority),
             };
-            self.obs.queued(now, id, job.op, instance, inst.queued);
-            inst.enqueue(id, level);
+            self.obs.queued(now, id, job.op, instance, inst.queued());
+            inst.enqueue(id, level, now);
         }
     }
 
@@ -1004,7 +997,7 @@ impl<'n, O: Observer> Sim<'n, O> {
             // Ties rotate with the round-robin offset so equal instances share work.
             Balance::LeastConnections => min_from(offset, n, |i| u64::from(instances[i].connections())),
             Balance::JoinShortestQueue => {
-                min_from(offset, n, |i| (u64::from(instances[i].queued) << 32) | u64::from(instances[i].busy))
+                min_from(offset, n, |i| (u64::from(instances[i].queued()) << 32) | u64::from(instances[i].busy()))
             }
         };
         first + pick
@@ -1050,7 +1043,7 @@ impl<'n, O: Observer> Sim<'n, O> {
             }),
             Balance::JoinShortestQueue => min_from(offset, n, |i| {
                 let inst = &instances[i];
-                if inst.in_rotation(now) { (u64::from(inst.queued) << 32) | u64::from(inst.busy) } else { OUT }
+                if inst.in_rotation(now) { (u64::from(inst.queued()) << 32) | u64::from(inst.busy()) } else { OUT }
             }),
         };
         *rr = if pick + 1 >= n { 0 } else { pick + 1 };
@@ -1092,8 +1085,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         let now = self.now;
         self.obs.compute(now, id, work);
         let inst = &mut self.instances[instance as usize];
-        inst.touch(now);
-        inst.computing += 1;
+        inst.start_computing(now);
         if inst.threads <= inst.cores {
             let generation = self.jobs.generation(id);
             let token = self.jobs[id].token;
@@ -1354,8 +1346,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         if self.observing {
             self.services[inst.service as usize].completed += 1;
         }
-        inst.touch(now);
-        match inst.dequeue() {
+        match inst.dequeue(now) {
             Some(next) => {
                 self.jobs[next].holds_thread = true;
                 self.ready.push_back(Ready::Start(next));
@@ -1364,7 +1355,7 @@ impl<'n, O: Observer> Sim<'n, O> {
                 // A consumer with nothing of its own to do takes the next message.
                 let queue = self.net.services[service].consumes;
                 if queue == NONE || !self.take_message(queue, instance) {
-                    self.instances[instance as usize].busy -= 1;
+                    self.instances[instance as usize].free_thread(now);
                 }
             }
         }
@@ -1720,9 +1711,8 @@ impl<'n, O: Observer> Sim<'n, O> {
             for k in 0..n {
                 let i = first + (offset + k) % n;
                 let inst = &mut self.instances[i as usize];
-                if inst.busy < inst.threads && inst.queued == 0 && !inst.down {
-                    inst.touch(now);
-                    inst.busy += 1;
+                if inst.busy() < inst.threads && inst.queued() == 0 && !inst.down {
+                    inst.take_thread(now);
                     let job = &mut self.jobs[id];
                     job.instance = i;
                     job.holds_thread = true;
