@@ -34,7 +34,7 @@ use std::str::FromStr;
 
 use rand::Rng;
 use rand::distr::{Bernoulli, StandardUniform, Uniform};
-use rand_distr::{Distribution, Exp, Exp1, Gamma, LogNormal, Normal, Pareto, Weibull};
+use rand_distr::{Distribution, Exp1, Gamma, LogNormal, Normal, Pareto, Weibull};
 use statrs::function::erf::erfc;
 use statrs::function::gamma::{gamma, ln_gamma};
 
@@ -65,7 +65,10 @@ struct Knot {
 /// seconds, before [`Dist::factor`] is applied; they are kept for `Display`.
 #[derive(Debug, Clone)]
 enum Kind {
-    Exp(Exp<f64>),
+    Exp {
+        /// The mean, as `rand_distr::Exp` stores it.
+        lambda_inverse: f64,
+    },
     Const(f64),
     Uniform {
         min: f64,
@@ -152,8 +155,9 @@ impl Dist {
     /// Exponential distribution with the given mean (seconds, > 0).
     pub fn exponential(mean_s: f64) -> Result<Dist, DistError> {
         positive("exp", "mean", mean_s)?;
-        let sampler = Exp::new(1.0 / mean_s).or_else(|e| err(format!("exp: {e}")))?;
-        Dist::build("exp", Kind::Exp(sampler), mean_s, 1.0)
+        // What `rand_distr::Exp::new(1 / mean)` keeps, to draw the same numbers.
+        let lambda_inverse = 1.0 / (1.0 / mean_s);
+        Dist::build("exp", Kind::Exp { lambda_inverse }, mean_s, 1.0)
     }
 
     /// Always `value_s` seconds (>= 0).
@@ -449,8 +453,11 @@ impl Dist {
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         // The exponential, by far the most used, is drawn in the caller: the
         // call through the whole `match` cost as much as the draw itself.
-        if let Kind::Exp(d) = &self.kind {
-            return Self::clamp(d.sample(rng) * self.factor);
+        if let Kind::Exp { lambda_inverse } = self.kind {
+            // `Exp1.sample` is `rand_distr::Exp::sample` without the call
+            // through `Rng::sample`, which the compiler did not inline.
+            let x: f64 = Exp1.sample(rng);
+            return Self::clamp(x * lambda_inverse * self.factor);
         }
         self.sample_other(rng)
     }
@@ -459,7 +466,10 @@ impl Dist {
     #[inline(never)]
     fn sample_other<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         let x = match &self.kind {
-            Kind::Exp(d) => d.sample(rng),
+            Kind::Exp { lambda_inverse } => {
+                let x: f64 = Exp1.sample(rng);
+                x * lambda_inverse
+            }
             Kind::Const(v) => *v,
             Kind::Uniform { sampler, .. } => sampler.sample(rng),
             Kind::Normal { sampler, .. } => loop {
@@ -524,7 +534,7 @@ impl Dist {
     /// Whether samples are exactly exponentially distributed (M/M/c theory applies).
     pub fn is_exponential(&self) -> bool {
         match &self.kind {
-            Kind::Exp(_) => true,
+            Kind::Exp { .. } => true,
             Kind::Erlang { k, .. } => *k == 1,
             Kind::Gamma { shape, .. } | Kind::Weibull { shape, .. } => *shape == 1.0,
             Kind::HyperExp { p, mean1, mean2, .. } => mean1 == mean2 || *p == 0.0 || *p == 1.0,
@@ -555,7 +565,7 @@ impl fmt::Display for Dist {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = |seconds: f64| fmt_duration(seconds * self.factor);
         match &self.kind {
-            Kind::Exp(_) => write!(f, "exp(mean={})", fmt_duration(self.mean)),
+            Kind::Exp { .. } => write!(f, "exp(mean={})", fmt_duration(self.mean)),
             Kind::Const(v) => write!(f, "const({})", d(*v)),
             Kind::Uniform { min, max, .. } => {
                 write!(f, "uniform(min={}, max={})", d(*min), d(*max))
