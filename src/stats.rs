@@ -714,11 +714,17 @@ pub struct QueueMetrics {
     pub seen_done_s: f64,
 }
 
-fn quantile(h: &Histogram<u64>, q: f64) -> f64 {
-    if h.is_empty() {
-        return f64::NAN;
+/// Latencies \[s\] at ascending `levels`, in one pass over the histogram
+/// (each `value_at_quantile` would scan it from the start); NaN when empty.
+fn quantiles<const N: usize>(h: &Histogram<u64>, levels: [f64; N]) -> [f64; N] {
+    debug_assert!(levels.is_sorted(), "value_at_quantiles stops at a smaller level");
+    let mut out = [f64::NAN; N];
+    if !h.is_empty() {
+        for (o, v) in out.iter_mut().zip(h.value_at_quantiles(levels)) {
+            *o = h.median_equivalent(v) as f64 / 1e9;
+        }
     }
-    h.median_equivalent(h.value_at_quantile(q)) as f64 / 1e9
+    out
 }
 
 impl RunMetrics {
@@ -732,14 +738,15 @@ impl RunMetrics {
                 let failed: u64 = c.errors.iter().sum();
                 let finished = c.completed + failed;
                 let h = &c.latency;
+                let [p50, p90, p95, p99, p999] = quantiles(h, [0.5, 0.9, 0.95, 0.99, 0.999]);
                 ClassMetrics {
                     throughput_per_s: c.completed as f64 / run.observed,
                     latency_mean_s: if c.completed == 0 { f64::NAN } else { c.latency_sum / c.completed as f64 },
-                    latency_p50_s: quantile(h, 0.5),
-                    latency_p90_s: quantile(h, 0.9),
-                    latency_p95_s: quantile(h, 0.95),
-                    latency_p99_s: quantile(h, 0.99),
-                    latency_p999_s: quantile(h, 0.999),
+                    latency_p50_s: p50,
+                    latency_p90_s: p90,
+                    latency_p95_s: p95,
+                    latency_p99_s: p99,
+                    latency_p999_s: p999,
                     latency_max_s: if h.is_empty() { f64::NAN } else { h.max() as f64 / 1e9 },
                     error_ratio: ratio(failed, finished),
                     errors: c.errors.iter().map(|&e| ratio(e, finished)).collect(),
@@ -748,7 +755,7 @@ impl RunMetrics {
                     completed: c.completed,
                     failed,
                     bytes_per_request: if finished == 0 { 0.0 } else { c.bytes / finished as f64 },
-                    quantiles_s: CDF_LEVELS.iter().map(|&q| quantile(h, q)).collect(),
+                    quantiles_s: quantiles(h, CDF_LEVELS).to_vec(),
                     arrived: c.arrivals,
                     in_flight_start: c.in_flight_start,
                     in_flight_end: c.in_flight_end,
@@ -833,7 +840,8 @@ impl RunMetrics {
         let queues = run
             .queues
             .iter()
-            .map(|q| QueueMetrics {
+            .map(|q| (q, quantiles(&q.latency, [0.5, 0.99])))
+            .map(|(q, [p50, p99])| QueueMetrics {
                 published_per_s: q.published as f64 / run.observed,
                 refused_per_s: q.refused as f64 / run.observed,
                 consumed_per_s: q.consumed as f64 / run.observed,
@@ -841,8 +849,8 @@ impl RunMetrics {
                 mean_depth: q.mean_depth,
                 mean_wait_s: per(q.wait_sum, q.consumed + q.failed),
                 latency_mean_s: per(q.latency_sum, q.consumed),
-                latency_p50_s: quantile(&q.latency, 0.5),
-                latency_p99_s: quantile(&q.latency, 0.99),
+                latency_p50_s: p50,
+                latency_p99_s: p99,
                 polls_per_message: per(q.polls as f64, q.seen),
                 seen_done_s: per(q.seen_sum, q.seen),
             })
