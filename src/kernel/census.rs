@@ -18,7 +18,7 @@ impl<O: Observer> Sim<'_, O> {
     /// Requests in the system per class, and jobs and waits so far per service, at `self.now`.
     fn census(&self) -> (Census, Census) {
         let now = self.now;
-        let mut classes: Census = self.classes.iter().map(|c| (u64::from(c.in_system), 0.0)).collect();
+        let mut classes: Census = self.classes.iter().map(|c| (u64::from(c.in_system.get()), 0.0)).collect();
         for id in self.jobs.live_ids() {
             let job = &self.jobs[id];
             if job.parent == NONE {
@@ -71,14 +71,8 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     /// The time-weighted requests in the system so far, all classes \[ns\], at `now`.
-    pub(super) fn area_in_system(&mut self, now: Time) -> u128 {
-        self.classes
-            .iter_mut()
-            .map(|c| {
-                c.touch(now);
-                c.area
-            })
-            .sum()
+    pub(super) fn area_in_system(&self, now: Time) -> u128 {
+        self.classes.iter().map(|c| c.in_system.area(now)).sum()
     }
 
     /// Why the run must stop now, if a limit is reached: `popped` events so far.

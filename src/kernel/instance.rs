@@ -1,16 +1,12 @@
 //! One service instance: its threads, its waiting queue, its cores
 //! (processor sharing when more requests compute than there are cores) and
-//! the time-weighted accumulators behind utilisation and queue length.
-//!
-//! The accumulators cost one addition per change: a level's integral from
-//! the last reset to `now` is `level × now − offset`, where `offset` sums
-//! `±when` over the changes (`level × when` at the reset). Wrapping
-//! arithmetic keeps it exact while the true integral fits in a `u128`.
+//! the time-weighted counts behind utilisation and queue length.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 use super::events::Time;
+use super::level::Level;
 
 /// Mutable state of one instance.
 #[derive(Debug)]
@@ -22,11 +18,13 @@ pub struct Instance {
     /// Cores per instance.
     pub cores: u32,
     /// Threads held.
-    busy: u32,
+    busy: Level,
     /// Jobs using the CPU.
     computing: u32,
+    /// Cores in use: `computing`, at most `cores`.
+    busy_cores: Level,
     /// Jobs waiting for a thread.
-    queued: u32,
+    queued: Level,
     /// Waiting jobs per priority level (one level for FIFO services).
     pub queues: Vec<VecDeque<u32>>,
     /// Processor-sharing state, used when threads outnumber cores.
@@ -35,9 +33,6 @@ pub struct Instance {
     pub down: bool,
     /// When the balancer's health check notices the failure (meaningful while `down`).
     pub detected_at: Time,
-    offset_busy: u128,
-    offset_cores: u128,
-    offset_queue: u128,
 }
 
 impl Instance {
@@ -47,50 +42,46 @@ impl Instance {
             service,
             threads,
             cores,
-            busy: 0,
+            busy: Level::default(),
             computing: 0,
-            queued: 0,
+            busy_cores: Level::default(),
+            queued: Level::default(),
             queues: (0..levels).map(|_| VecDeque::new()).collect(),
             ps: ProcessorSharing::default(),
             down: false,
             detected_at: 0,
-            offset_busy: 0,
-            offset_cores: 0,
-            offset_queue: 0,
         }
     }
 
     /// Threads held.
     #[inline]
     pub fn busy(&self) -> u32 {
-        self.busy
+        self.busy.get()
     }
 
     /// Jobs waiting for a thread.
     #[inline]
     pub fn queued(&self) -> u32 {
-        self.queued
+        self.queued.get()
     }
 
     /// A job takes a thread at `now`.
     #[inline]
     pub fn take_thread(&mut self, now: Time) {
-        self.busy += 1;
-        self.offset_busy = self.offset_busy.wrapping_add(u128::from(now));
+        self.busy.up(now);
     }
 
     /// A job frees its thread at `now`.
     #[inline]
     pub fn free_thread(&mut self, now: Time) {
-        self.busy -= 1;
-        self.offset_busy = self.offset_busy.wrapping_sub(u128::from(now));
+        self.busy.down(now);
     }
 
     /// A job starts CPU work at `now`; it occupies a core if one is free.
     #[inline]
     pub fn start_computing(&mut self, now: Time) {
         if self.computing < self.cores {
-            self.offset_cores = self.offset_cores.wrapping_add(u128::from(now));
+            self.busy_cores.up(now);
         }
         self.computing += 1;
     }
@@ -100,51 +91,42 @@ impl Instance {
     pub fn stop_computing(&mut self, now: Time) {
         self.computing -= 1;
         if self.computing < self.cores {
-            self.offset_cores = self.offset_cores.wrapping_sub(u128::from(now));
+            self.busy_cores.down(now);
         }
     }
 
     /// The instance fails at `now`: its threads and cores are idle (its
     /// queue is emptied with `dequeue` first).
     pub fn lose_work(&mut self, now: Time) {
-        let now = u128::from(now);
-        self.offset_busy = self.offset_busy.wrapping_sub(u128::from(self.busy) * now);
-        self.offset_cores = self.offset_cores.wrapping_sub(u128::from(self.computing.min(self.cores)) * now);
-        self.busy = 0;
+        self.busy.set(0, now);
+        self.busy_cores.set(0, now);
         self.computing = 0;
     }
 
     /// Requests assigned here: in service plus waiting (for balancers).
     #[inline]
     pub fn connections(&self) -> u32 {
-        self.busy + self.queued
+        self.busy.get() + self.queued.get()
     }
 
     /// Starts a new observation window at `now`.
     pub fn reset_areas(&mut self, now: Time) {
-        let now = u128::from(now);
-        self.offset_busy = u128::from(self.busy) * now;
-        self.offset_cores = u128::from(self.computing.min(self.cores)) * now;
-        self.offset_queue = u128::from(self.queued) * now;
+        self.busy.restart(now);
+        self.busy_cores.restart(now);
+        self.queued.restart(now);
     }
 
     /// Time-weighted (busy threads, busy cores, queue length) areas \[ns\]
     /// from the last reset to `now`.
     pub fn areas(&self, now: Time) -> (u128, u128, u128) {
-        let area = |level: u32, offset: u128| (u128::from(level) * u128::from(now)).wrapping_sub(offset);
-        (
-            area(self.busy, self.offset_busy),
-            area(self.computing.min(self.cores), self.offset_cores),
-            area(self.queued, self.offset_queue),
-        )
+        (self.busy.area(now), self.busy_cores.area(now), self.queued.area(now))
     }
 
     /// Queues a job at `level` at `now`.
     #[inline]
     pub fn enqueue(&mut self, job: u32, level: usize, now: Time) {
         self.queues[level].push_back(job);
-        self.queued += 1;
-        self.offset_queue = self.offset_queue.wrapping_add(u128::from(now));
+        self.queued.up(now);
     }
 
     /// Whether the balancer sends work here at `now`: up, or failed so
@@ -157,12 +139,11 @@ impl Instance {
     /// Takes the next waiting job at `now`: lowest level first, FIFO within a level.
     #[inline]
     pub fn dequeue(&mut self, now: Time) -> Option<u32> {
-        if self.queued == 0 {
+        if self.queued.get() == 0 {
             return None;
         }
         let job = self.queues.iter_mut().find_map(VecDeque::pop_front)?;
-        self.queued -= 1;
-        self.offset_queue = self.offset_queue.wrapping_sub(u128::from(now));
+        self.queued.down(now);
         Some(job)
     }
 }

@@ -13,6 +13,7 @@ mod events;
 mod failures;
 mod instance;
 mod keys;
+mod level;
 mod resilience;
 mod series;
 mod slab;
@@ -25,6 +26,7 @@ use rand::RngExt;
 pub use events::{EventKind, EventQueue, NS, Time, to_time};
 use instance::Instance;
 use keys::KeyChooser;
+use level::Level;
 use resilience::{BreakerState, Bucket, Budget};
 use series::SeriesRecorder;
 use slab::{Job, Slab, Transit};
@@ -201,17 +203,8 @@ struct ClassState {
     stats: ClassRun,
     /// Latencies of the observed successes; `stats.latency` at the end.
     latency: LatencyCounts,
-    in_system: u32,
-    last: Time,
-    area: u128,
-}
-
-impl ClassState {
-    #[inline]
-    fn touch(&mut self, now: Time) {
-        self.area += u128::from(now - self.last) * u128::from(self.in_system);
-        self.last = now;
-    }
+    /// Requests in the system.
+    in_system: Level,
 }
 
 struct Sim<'n, O: Observer> {
@@ -360,9 +353,7 @@ impl<'n, O: Observer> Sim<'n, O> {
                         sojourn_carried_in: 0.0,
                         sojourn_carried_out: 0.0,
                     },
-                    in_system: 0,
-                    last: 0,
-                    area: 0,
+                    in_system: Level::default(),
                     latency: LatencyCounts::default(),
                 })
                 .collect(),
@@ -580,8 +571,7 @@ impl<'n, O: Observer> Sim<'n, O> {
             inst.reset_areas(now);
         }
         for c in &mut self.classes {
-            c.touch(now);
-            c.area = 0;
+            c.in_system.restart(now);
         }
         for p in &mut self.pool_states {
             p.touch(now);
@@ -658,8 +648,7 @@ impl<'n, O: Observer> Sim<'n, O> {
             .classes
             .into_iter()
             .map(|mut c| {
-                c.touch(now);
-                c.stats.mean_in_system = c.area as f64 / observed_ns as f64;
+                c.stats.mean_in_system = c.in_system.area(now) as f64 / observed_ns as f64;
                 c.latency.add_to(&mut c.stats.latency);
                 c.stats
             })
@@ -843,8 +832,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         }
         self.in_flight += 1;
         let state = &mut self.classes[class_id as usize];
-        state.touch(self.now);
-        state.in_system += 1;
+        state.in_system.up(self.now);
         let mut job = Job::new(class.target, NONE, class_id as u16, class.priority, self.now);
         job.parent_token = tag;
         if class.clients > 1 {
@@ -1669,8 +1657,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         self.obs.done(now, id, now - job.arrived, job.failure);
         self.in_flight -= 1;
         let state = &mut self.classes[class_id as usize];
-        state.touch(now);
-        state.in_system -= 1;
+        state.in_system.down(now);
         if let Some(s) = &mut self.series {
             s.finished(class_id as usize, now - job.arrived, job.failure.is_none());
         }
