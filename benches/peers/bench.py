@@ -168,24 +168,41 @@ def run_capsim(binary, toml, horizon, seed):
     return int(events), float(cpu), est(latency["mean"]), est(latency["p99"])
 
 
-def measure(tool, model, horizon, repeat, binary):
-    runs = []
-    for k in range(repeat):
-        seed = k + 1
-        if tool == "capsim":
-            runs.append(run_capsim(binary, model + ".toml", horizon, seed))
-        else:
-            runs.append(run_python(tool, model, horizon, seed))
-        print(f"  {model:<10} {tool:<6} run {k + 1}/{repeat}: {runs[-1][1]:.2f} CPU-s", file=sys.stderr)
+def run_once(tool, model, horizon, seed, binary):
+    if tool == "capsim":
+        return run_capsim(binary, model + ".toml", horizon, seed)
+    return run_python(tool, model, horizon, seed)
+
+
+def summarise(runs):
+    """One tool on one model: the median run's speed, latencies pooled over all runs."""
     rates = [ev / cpu for ev, cpu, _, _ in runs]
-    median = sorted(range(repeat), key=lambda i: rates[i])[repeat // 2]
+    median = sorted(range(len(runs)), key=lambda i: rates[i])[len(runs) // 2]
     return {
         "events": runs[median][0],
         "cpu": runs[median][1],
         "rate": rates[median],
+        "rates": rates,
         "mean": Estimate.pool([r[2] for r in runs]),
         "p99": Estimate.pool([r[3] for r in runs]),
     }
+
+
+def measure(model, tools, horizon, repeat, binary):
+    """Runs every tool on `model` `repeat` times, the tools taking turns
+    within each repeat, so that the machine's drift in speed (this one is
+    shared) falls on all of them alike and the ratios can be paired."""
+    runs = {tool: [] for tool in tools}
+    for k in range(repeat):
+        for tool in tools:
+            runs[tool].append(run_once(tool, model, horizon, k + 1, binary))
+            print(f"  {model:<10} {tool:<6} run {k + 1}/{repeat}: {runs[tool][-1][1]:.2f} CPU-s", file=sys.stderr)
+    return {tool: summarise(r) for tool, r in runs.items()}
+
+
+def paired_ratio(a, b):
+    """Median over repeats of a's speed over b's in the same repeat."""
+    return statistics.median(x / y for x, y in zip(a["rates"], b["rates"]))
 
 
 # ---- the check and the table ----
@@ -247,10 +264,11 @@ def table(results, closed):
         if model in THEORY:
             mean, tail = THEORY[model]
             lines.append(f"{model:<11} {'theory':<7} {'':>11} {'':>8} {'':>13} {mean:>22.5g} {tail:>22.5g}")
-        cap = results[model]["capsim"]["rate"]
+        r = results[model]
         lines.append(
-            f"{'':<11} capsim/SimPy {cap / results[model]['SimPy']['rate']:.0f}x, "
-            f"capsim/Ciw {cap / results[model]['Ciw']['rate']:.0f}x (events per CPU-second)"
+            f"{'':<11} capsim/SimPy {paired_ratio(r['capsim'], r['SimPy']):.0f}x, "
+            f"capsim/Ciw {paired_ratio(r['capsim'], r['Ciw']):.0f}x "
+            "(events per CPU-second, median of the repeats' ratios)"
         )
         lines.append("")
     lines.append(
@@ -279,8 +297,8 @@ def main(argv):
             sys.exit(f"bench.py: unknown argument {arg} (see the docstring)")
     repeat = repeat or (1 if mode == "quick" else 3)
     print(f"peer benchmark, {mode} mode, {repeat} repeat(s) per measurement", file=sys.stderr)
-    results = {m: {t: measure(t, m, HORIZONS[mode][m], repeat, binary) for t in TOOLS} for m in MODELS}
-    closed = measure("capsim", "closed-10k", CLOSED[mode], repeat, binary)
+    results = {m: measure(m, TOOLS, HORIZONS[mode][m], repeat, binary) for m in MODELS}
+    closed = measure("closed-10k", ["capsim"], CLOSED[mode], repeat, binary)["capsim"]
     print(table(results, closed))
     lines, ok = agreement(results)
     print("\nagreement (Welch t-tests, Bonferroni family-wise alpha = %g):" % ALPHA)
@@ -291,6 +309,10 @@ def main(argv):
             return {**r, "mean": vars(r["mean"]), "p99": vars(r["p99"])}
 
         models = {m: {t: plain(r) for t, r in per_tool.items()} for m, per_tool in results.items()}
+        for m, per_tool in results.items():
+            models[m]["ratios"] = {
+                f"capsim/{t}": paired_ratio(per_tool["capsim"], per_tool[t]) for t in TOOLS if t != "capsim"
+            }
         with open(json_out, "w") as f:
             summary = {"mode": mode, "repeat": repeat, "agree": ok, "models": models, "closed-10k": plain(closed)}
             json.dump(summary, f, indent=1)
