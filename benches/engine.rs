@@ -50,7 +50,7 @@ fn pieces(c: &mut Criterion) {
     // model of 10,000 users, where the heap no longer fits in L1.
     for depth in [64u64, 10_000] {
         group.bench_function(format!("event_queue_push_pop_1000_at_depth_{depth}"), |b| {
-            let mut q = EventQueue::with_capacity(depth as usize * 2);
+            let mut q = EventQueue::new(depth as usize * 2, 0);
             for t in 0..depth {
                 q.schedule(t * 1000, EventKind::Arrival { class: 0 });
             }

@@ -4,6 +4,11 @@
 //! The key packs time and sequence into one `u128`, so an ordering test is a
 //! single integer comparison; a 4-ary heap is half as deep as a binary one
 //! and its four children share a cache line or two.
+//!
+//! Events of which at most one is ever pending (an open class's next
+//! arrival) can instead live in lanes beside the heap: scheduling one is a
+//! store, not a sift. Keys come from the same sequence, so the order of
+//! events is the same whichever side holds them.
 
 /// Simulated time in integer nanoseconds: exact under addition, totally ordered.
 pub type Time = u64;
@@ -130,6 +135,9 @@ struct Entry {
     kind: EventKind,
 }
 
+/// A lane with nothing pending.
+const EMPTY: u128 = u128::MAX;
+
 /// Pending events, earliest first; ties in insertion order.
 ///
 /// The earliest event is removed lazily: `pop` returns the root but leaves
@@ -138,25 +146,77 @@ struct Entry {
 /// schedules the next arrival), so the new event usually fills the hole
 /// with one sift-down from the root, where an eager pop would sift the last
 /// entry down and the push would then sift the new one up.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct EventQueue {
     heap: Vec<Entry>,
     next_seq: u64,
     /// The root was returned by `pop` and is no longer pending.
     hole: bool,
+    /// One slot per lane (key `EMPTY`: nothing pending); never empty, so
+    /// that `pop` need not check.
+    lanes: Vec<Entry>,
+    /// The lane with the earliest key.
+    first_lane: usize,
+    /// Lanes with an event pending.
+    in_lanes: usize,
+}
+
+impl Default for EventQueue {
+    fn default() -> Self {
+        EventQueue::new(0, 0)
+    }
 }
 
 impl EventQueue {
-    /// An empty queue with room for `capacity` events.
-    pub fn with_capacity(capacity: usize) -> Self {
-        EventQueue { heap: Vec::with_capacity(capacity), next_seq: 0, hole: false }
+    /// An empty queue with room for `capacity` events and `lanes` lanes.
+    pub fn new(capacity: usize, lanes: usize) -> Self {
+        let free = Entry { key: EMPTY, kind: EventKind::Tick };
+        EventQueue {
+            heap: Vec::with_capacity(capacity),
+            next_seq: 0,
+            hole: false,
+            lanes: vec![free; lanes.max(1)],
+            first_lane: 0,
+            in_lanes: 0,
+        }
+    }
+
+    #[inline]
+    fn next_key(&mut self, time: Time) -> u128 {
+        let key = (u128::from(time) << 64) | u128::from(self.next_seq);
+        self.next_seq += 1;
+        key
+    }
+
+    /// Schedules `kind` at `time` in `lane`, which must have nothing pending.
+    #[inline]
+    pub fn schedule_in_lane(&mut self, lane: usize, time: Time, kind: EventKind) {
+        let key = self.next_key(time);
+        debug_assert_eq!(self.lanes[lane].key, EMPTY, "one event per lane");
+        self.lanes[lane] = Entry { key, kind };
+        self.in_lanes += 1;
+        if key < self.lanes[self.first_lane].key {
+            self.first_lane = lane;
+        }
+    }
+
+    /// Empties the earliest lane and returns its event.
+    #[inline]
+    fn take_first_lane(&mut self) -> Entry {
+        let lane = &mut self.lanes[self.first_lane];
+        let entry = *lane;
+        lane.key = EMPTY;
+        self.in_lanes -= 1;
+        if self.lanes.len() > 1 {
+            self.first_lane = (0..self.lanes.len()).min_by_key(|&i| self.lanes[i].key).expect("lanes are never empty");
+        }
+        entry
     }
 
     /// Schedules `kind` at `time`.
     #[inline]
     pub fn schedule(&mut self, time: Time, kind: EventKind) {
-        let key = (u128::from(time) << 64) | u128::from(self.next_seq);
-        self.next_seq += 1;
+        let key = self.next_key(time);
         let entry = Entry { key, kind };
         if self.hole {
             self.hole = false;
@@ -189,14 +249,21 @@ impl EventQueue {
                 sift_down(&mut self.heap, last);
             }
         }
-        let top = *self.heap.first()?;
-        self.hole = true;
+        let lane_key = self.lanes[self.first_lane].key;
+        let top = match self.heap.first() {
+            Some(&root) if root.key < lane_key => {
+                self.hole = true;
+                root
+            }
+            _ if lane_key != EMPTY => self.take_first_lane(),
+            _ => return None,
+        };
         Some(Event { time: (top.key >> 64) as Time, kind: top.kind })
     }
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.heap.len() - usize::from(self.hole)
+        self.heap.len() - usize::from(self.hole) + self.in_lanes
     }
 
     /// True when nothing is scheduled.
@@ -304,6 +371,49 @@ mod heap_tests {
         q.schedule(9_999, EventKind::Tick);
         assert_eq!(q.len(), 1);
         assert_eq!(q.pop().map(|e| e.time), Some(9_999));
+        assert!(q.pop().is_none());
+    }
+
+    #[test]
+    fn lanes_and_heap_pop_in_one_order() {
+        // Three lanes (one pending event each at most) beside the heap: the
+        // events come out by time, ties in the order they were scheduled.
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(4);
+        let mut q = EventQueue::new(0, 3);
+        let mut expected = Vec::new();
+        let mut busy = [false; 3];
+        let mut seq = 0u32;
+        for round in 0..3000u64 {
+            for _ in 0..rng.random_range(0..4) {
+                let t = rng.random_range(0..20u64) + round;
+                let lane = rng.random_range(0..5usize);
+                if lane < 3 && !busy[lane] {
+                    busy[lane] = true;
+                    q.schedule_in_lane(lane, t, EventKind::Burst { class: lane as u32 });
+                    expected.push((t, seq, EventKind::Burst { class: lane as u32 }));
+                } else {
+                    q.schedule(t, EventKind::Arrival { class: seq });
+                    expected.push((t, seq, EventKind::Arrival { class: seq }));
+                }
+                seq += 1;
+            }
+            if rng.random_bool(0.7) {
+                expected.sort_by_key(|e| (e.0, e.1));
+                if let Some(e) = q.pop() {
+                    let want = expected.remove(0);
+                    assert_eq!((e.time, e.kind), (want.0, want.2));
+                    if let EventKind::Burst { class } = e.kind {
+                        busy[class as usize] = false;
+                    }
+                }
+            }
+            assert_eq!(q.len(), expected.len());
+        }
+        expected.sort_by_key(|e| (e.0, e.1));
+        for want in expected {
+            let e = q.pop().unwrap();
+            assert_eq!((e.time, e.kind), (want.0, want.2));
+        }
         assert!(q.pop().is_none());
     }
 }

@@ -62,6 +62,11 @@ pub fn trace(net: &Network, replication: u32, requests: usize) -> String {
     sim.obs.render()
 }
 
+/// Open classes up to this many get a lane each beside the event heap for
+/// their next arrival; `pop` scans the lanes, so more would cost more than
+/// the heap's sifts they save.
+const MAX_ARRIVAL_LANES: usize = 8;
+
 /// Work queued for the current instant, processed before the clock moves.
 #[derive(Debug, Clone, Copy)]
 enum Ready {
@@ -328,7 +333,7 @@ impl<'n, O: Observer> Sim<'n, O> {
             net,
             obs,
             now: 0,
-            events: EventQueue::with_capacity(1024),
+            events: EventQueue::new(1024, if net.classes.len() <= MAX_ARRIVAL_LANES { net.classes.len() } else { 0 }),
             jobs: Slab::default(),
             ready: ReadyQueue { items: Vec::with_capacity(64), head: 0 },
             instances,
@@ -438,11 +443,11 @@ impl<'n, O: Observer> Sim<'n, O> {
             match &class.arrivals {
                 Arrivals::Open { interarrival: Some(d) } => {
                     let t = to_time(d.sample(&mut self.streams[class.stream as usize]));
-                    self.events.schedule(t, EventKind::Arrival { class: id as u32 });
+                    self.schedule_arrival(id as u32, t);
                 }
                 Arrivals::Open { interarrival: None } => {
                     if let Some(times) = &class.trace {
-                        self.events.schedule(to_time(times[0]), EventKind::Arrival { class: id as u32 });
+                        self.schedule_arrival(id as u32, to_time(times[0]));
                     }
                 }
                 Arrivals::Closed { users, think } => {
@@ -695,7 +700,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         let class = &self.net.classes[class_id as usize];
         if let Arrivals::Open { interarrival: Some(d) } = &class.arrivals {
             let dt = to_time(d.sample(&mut self.streams[class.stream as usize]));
-            self.events.schedule(self.now.saturating_add(dt), EventKind::Arrival { class: class_id });
+            self.schedule_arrival(class_id, self.now.saturating_add(dt));
         }
         if let Some(m) = &class.modulation {
             // Thinning: a candidate at the peak rate is kept with rate(now) / peak.
@@ -708,11 +713,23 @@ impl<'n, O: Observer> Sim<'n, O> {
             let next = self.trace_pos[class_id as usize] + 1;
             self.trace_pos[class_id as usize] = next;
             if let Some(&t) = times.get(next) {
-                self.events.schedule(to_time(t).max(self.now), EventKind::Arrival { class: class_id });
+                self.schedule_arrival(class_id, to_time(t).max(self.now));
             }
         }
         self.events_processed += 1;
         self.admit(class_id, 0);
+    }
+
+    /// Schedules an open class's next arrival (it has one pending at most):
+    /// in the class's lane beside the event heap, when there are lanes.
+    #[inline]
+    fn schedule_arrival(&mut self, class_id: u32, at: Time) {
+        let kind = EventKind::Arrival { class: class_id };
+        if self.net.classes.len() <= MAX_ARRIVAL_LANES {
+            self.events.schedule_in_lane(class_id as usize, at, kind);
+        } else {
+            self.events.schedule(at, kind);
+        }
     }
 
     /// Areas per service (busy cores, queue) and per broker queue, as they stand.
