@@ -46,17 +46,32 @@ pub fn run(net: &Network) -> Outcome {
         (None, None)
     };
     let net = auto.as_ref().unwrap_or(net);
-    let stats: Vec<_> = (0..net.settings.replications).into_par_iter().map(|r| kernel::simulate(net, r)).collect();
-    let latency = (0..net.classes.len())
-        .map(|c| {
-            let mut merged = latency_histogram();
-            for run in &stats {
-                merged.add(&run.classes[c].latency).expect("same bounds");
+    // Each replication is reduced to its metrics, its series and its share of
+    // the merged latency histograms as soon as it ends, so memory does not
+    // grow with the replications (a histogram is about 330 kB). Rayon's
+    // reduce keeps the replications' order; histogram counts add exactly.
+    let empty =
+        || Merged { runs: Vec::new(), series: Vec::new(), latency: vec![latency_histogram(); net.classes.len()] };
+    let merged = (0..net.settings.replications)
+        .into_par_iter()
+        .fold(empty, |mut acc, r| {
+            let stats = kernel::simulate(net, r);
+            acc.runs.push(RunMetrics::new(net, &stats));
+            for (merged, class) in acc.latency.iter_mut().zip(&stats.classes) {
+                merged.add(&class.latency).expect("same bounds");
             }
-            merged
+            acc.series.extend(stats.series);
+            acc
         })
-        .collect();
-    let runs: Vec<RunMetrics> = stats.iter().map(|s| RunMetrics::new(net, s)).collect();
+        .reduce(empty, |mut a, b| {
+            a.runs.extend(b.runs);
+            a.series.extend(b.series);
+            for (x, y) in a.latency.iter_mut().zip(&b.latency) {
+                x.add(y).expect("same bounds");
+            }
+            a
+        });
+    let Merged { runs, series, latency } = merged;
     let mut summary = summarise(net, &runs);
     if let Some(choice) = chosen {
         if choice.unsettled {
@@ -67,9 +82,16 @@ pub fn run(net: &Network) -> Outcome {
         }
         summary.warmup_auto = Some(choice);
     }
-    let series: Vec<&crate::stats::Series> = stats.iter().filter_map(|s| s.series.as_ref()).collect();
-    summary.series = Series::mean(&series);
+    summary.series = Series::mean(&series.iter().collect::<Vec<_>>());
     Outcome { summary, runs, latency }
+}
+
+/// Replications reduced so far: metrics and series in replication order,
+/// successful latencies per class merged.
+struct Merged {
+    runs: Vec<RunMetrics>,
+    series: Vec<Series>,
+    latency: Vec<Histogram<u64>>,
 }
 
 /// Simulates replication `replication` of `net` alone, choosing its own
