@@ -6,10 +6,12 @@ binary. Usage:
     bench.py [--quick] [--repeat N] [--capsim BIN] [--json FILE]
     bench.py child TOOL MODEL WARMUP DURATION REPS SEED   (internal: one tool, one model)
 
-Every tool simulates the same horizon: REPS independent replications of
-WARMUP + DURATION simulated seconds each, from an empty system. Each run is
-repeated N times with fresh seeds; speed is the median over the repeats, and
-latencies pool all N x REPS replications. Exit status 1 if the tools disagree.
+Every tool simulates the same replications: WARMUP + DURATION simulated
+seconds each, from an empty system; SimPy and Ciw REPS of them, capsim
+CAPSIM_REPLICATION_FACTOR times as many (see there). Each run is repeated N
+times with fresh seeds, the tools taking turns; speed is the median over the
+repeats, a ratio the median of the repeats' ratios, and latencies pool all
+replications. Exit status 1 if the tools disagree.
 """
 
 import json
@@ -33,6 +35,15 @@ HORIZONS = {
     "quick": {"mm1": (1000, 12000, 10), "mm8": (200, 1400, 10), "three-tier": (2, 2, 10)},
 }
 CLOSED = {"full": (20, 1000, 2), "quick": (10, 100, 2)}  # capsim only: 10,000 users
+
+# capsim simulates this many times the replications of the Python tools
+# (each of the same warm-up and window) on the three peer models: its share
+# of a full run would otherwise be a tenth of a CPU-second, too short to
+# time on a shared machine (single runs of one binary moved by 30%). Events
+# per CPU-second is a rate, so only capsim's per-run costs (start-up,
+# summary: 2-3% of a 10-replication run) are spread thinner; the
+# agreement check weighs each tool by its own standard errors.
+CAPSIM_REPLICATION_FACTOR = 10
 
 # Family-wise false-alarm rate of the agreement check (Bonferroni over all comparisons).
 ALPHA = 0.01
@@ -170,6 +181,9 @@ def run_capsim(binary, toml, horizon, seed):
 
 def run_once(tool, model, horizon, seed, binary):
     if tool == "capsim":
+        if model in MODELS:
+            warmup, duration, reps = horizon
+            horizon = (warmup, duration, reps * CAPSIM_REPLICATION_FACTOR)
         return run_capsim(binary, model + ".toml", horizon, seed)
     return run_python(tool, model, horizon, seed)
 
