@@ -142,10 +142,11 @@ const EMPTY: u128 = u128::MAX;
 ///
 /// The earliest event is removed lazily: `pop` returns the root but leaves
 /// it in place as a hole, and the next operation fills the hole. Most events
-/// schedule another (a service completion starts the next job, an arrival
-/// schedules the next arrival), so the new event usually fills the hole
-/// with one sift-down from the root, where an eager pop would sift the last
-/// entry down and the push would then sift the new one up.
+/// schedule another (a service completion starts the next job, a
+/// closed-loop user's reply starts its think time), so the new event
+/// usually fills the hole with one sift-down from the root, where an eager
+/// pop would sift the last entry down and the push would then sift the new
+/// one up.
 #[derive(Debug)]
 pub struct EventQueue {
     heap: Vec<Entry>,
