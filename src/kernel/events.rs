@@ -242,6 +242,16 @@ impl EventQueue {
     /// Removes and returns the earliest event.
     #[inline(always)]
     pub fn pop(&mut self) -> Option<Event> {
+        self.pop_with_source().map(|(event, _)| event)
+    }
+
+    /// `pop`, also telling whether the event came from a lane. A caller
+    /// that branches on this instead of on the event's kind takes the same
+    /// branch as the comparison that chose the lane, which a processor
+    /// predicts from that comparison; a jump on the kind it mispredicts
+    /// whenever the order of arrivals and other events is random.
+    #[inline(always)]
+    pub fn pop_with_source(&mut self) -> Option<(Event, bool)> {
         if self.hole {
             // Nothing filled the hole: the last entry does.
             self.hole = false;
@@ -251,15 +261,15 @@ impl EventQueue {
             }
         }
         let lane_key = self.lanes[self.first_lane].key;
-        let top = match self.heap.first() {
+        let (top, from_lane) = match self.heap.first() {
             Some(&root) if root.key < lane_key => {
                 self.hole = true;
-                root
+                (root, false)
             }
-            _ if lane_key != EMPTY => self.take_first_lane(),
+            _ if lane_key != EMPTY => (self.take_first_lane(), true),
             _ => return None,
         };
-        Some(Event { time: (top.key >> 64) as Time, kind: top.kind })
+        Some((Event { time: (top.key >> 64) as Time, kind: top.kind }, from_lane))
     }
 
     /// Number of pending events.

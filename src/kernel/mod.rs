@@ -492,7 +492,7 @@ impl<'n, O: Observer> Sim<'n, O> {
             sim.stop_at.saturating_add(1).min(opening).min(sim.mid_at)
         };
         let mut next_mark = mark(self);
-        while let Some(ev) = self.events.pop() {
+        while let Some((ev, from_lane)) = self.events.pop_with_source() {
             if ev.time >= next_mark {
                 if ev.time > self.stop_at {
                     break;
@@ -514,6 +514,8 @@ impl<'n, O: Observer> Sim<'n, O> {
             }
             self.now = ev.time;
             match ev.kind {
+                // Lanes hold open classes' arrivals only: see `schedule_arrival`.
+                EventKind::Arrival { class } if from_lane => self.on_arrival(class),
                 EventKind::Arrival { class } => self.on_arrival(class),
                 EventKind::CpuDone { job, generation, token } => self.on_cpu_done(job, generation, token),
                 EventKind::PsDone { instance, generation } => self.on_ps_done(instance, generation),
@@ -827,6 +829,7 @@ impl<'n, O: Observer> Sim<'n, O> {
 
     /// A request of `class_id` enters the system. `tag`: 1 + the poller of a
     /// status poll, else 0.
+    #[inline(always)]
     fn admit(&mut self, class_id: u32, tag: u32) {
         let class = &self.net.classes[class_id as usize];
         if self.observing {
@@ -905,6 +908,7 @@ impl<'n, O: Observer> Sim<'n, O> {
 
     /// Sends a job to an instance of its op's service: a free thread, the
     /// queue, or a rejection when the queue is full.
+    #[inline(always)]
     fn dispatch(&mut self, id: u32) {
         let service_id = self.net.ops[self.jobs[id].op as usize].service;
         let service = &self.net.services[service_id as usize];
@@ -1084,7 +1088,7 @@ impl<'n, O: Observer> Sim<'n, O> {
     }
 
     /// Puts CPU work on the job's instance.
-    #[inline]
+    #[inline(always)]
     fn compute(&mut self, id: u32, work: Time) {
         let instance = self.jobs[id].instance;
         let now = self.now;
@@ -1333,7 +1337,7 @@ impl<'n, O: Observer> Sim<'n, O> {
     }
 
     /// Frees the job's thread, handing it to the next waiting job.
-    #[inline]
+    #[inline(always)]
     fn release(&mut self, id: u32) {
         let job = &mut self.jobs[id];
         if !job.holds_thread {
@@ -1667,6 +1671,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         self.ready.push_back(Ready::Resume(id));
     }
 
+    #[inline(always)]
     fn finish_request(&mut self, id: u32) {
         let job = self.jobs.remove(id);
         let class_id = u32::from(job.class);
