@@ -24,6 +24,15 @@ pub fn to_time(seconds: f64) -> Time {
     (seconds * NS + 0.5) as Time
 }
 
+/// Converts a span of simulated time to seconds.
+#[inline]
+pub fn to_seconds(span: Time) -> f64 {
+    // Through `i64`: one instruction where `u64 as f64` takes a chain of
+    // four, and the same value for any span below 2^63 ns (292 years),
+    // which `min` makes every span.
+    span.min(i64::MAX as Time) as i64 as f64 / NS
+}
+
 /// What happens at an event. Small and `Copy`: the heap moves these around.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {

@@ -23,7 +23,7 @@ use std::collections::VecDeque;
 
 use rand::RngExt;
 
-pub use events::{EventKind, EventQueue, NS, Time, to_time};
+pub use events::{EventKind, EventQueue, NS, Time, to_seconds, to_time};
 use instance::Instance;
 use keys::KeyChooser;
 use level::Level;
@@ -1067,7 +1067,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         if self.observing {
             let s = &mut self.services[op.service as usize];
             s.started += 1;
-            s.wait_sum += (now - job.enqueued) as f64 / NS;
+            s.wait_sum += to_seconds(now - job.enqueued);
         }
         job.pc = 0;
         job.started = now;
@@ -1383,7 +1383,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         job.instance = instance;
         job.holds_thread = true;
         if self.observing {
-            self.queues[queue as usize].wait_sum += (now - job.enqueued) as f64 / NS;
+            self.queues[queue as usize].wait_sum += to_seconds(now - job.enqueued);
         }
         self.ready.push_back(Ready::Start(m));
         true
@@ -1648,7 +1648,7 @@ impl<'n, O: Observer> Sim<'n, O> {
             if self.observing {
                 let pool_id = self.net.calls[w.calling as usize].pool as usize;
                 self.pools[pool_id].acquired += 1;
-                self.pools[pool_id].wait_sum += (now - w.enqueued) as f64 / NS;
+                self.pools[pool_id].wait_sum += to_seconds(now - w.enqueued);
             }
             self.ready.push_back(Ready::Round(waiter));
             return;
@@ -1686,12 +1686,12 @@ impl<'n, O: Observer> Sim<'n, O> {
         if self.observing {
             let latency = now - job.arrived;
             let stats = &mut state.stats;
-            stats.sojourn_sum += latency as f64 / NS;
+            stats.sojourn_sum += to_seconds(latency);
             match job.failure {
                 Some(cause) => stats.errors[cause as usize] += 1,
                 None => {
                     stats.completed += 1;
-                    stats.latency_sum += latency as f64 / NS;
+                    stats.latency_sum += to_seconds(latency);
                     state.latency.record(latency);
                 }
             }
@@ -1746,7 +1746,7 @@ impl<'n, O: Observer> Sim<'n, O> {
                 None => {
                     let latency = self.now - job.arrived;
                     stats.consumed += 1;
-                    stats.latency_sum += latency as f64 / NS;
+                    stats.latency_sum += to_seconds(latency);
                     stats.latency.saturating_record(latency.max(1));
                 }
             }
@@ -1780,7 +1780,7 @@ impl<'n, O: Observer> Sim<'n, O> {
             stats.polls += 1;
             if done {
                 stats.seen += 1;
-                stats.seen_sum += (now - p.published) as f64 / NS;
+                stats.seen_sum += to_seconds(now - p.published);
             }
         }
         if done {
