@@ -9,9 +9,9 @@ binary. Usage:
 Every tool simulates the same replications: WARMUP + DURATION simulated
 seconds each, from an empty system; SimPy and Ciw REPS of them, capsim
 CAPSIM_REPLICATION_FACTOR times as many (see there). Each run is repeated N
-times with fresh seeds, the tools taking turns; speed is the median over the
-repeats, a ratio the median of the repeats' ratios, and latencies pool all
-replications. Exit status 1 if the tools disagree.
+times with fresh seeds, the tools taking turns slice by slice (SLICES); speed
+is the median over the repeats, a ratio the median of the repeats' ratios,
+and latencies pool all replications. Exit status 1 if the tools disagree.
 """
 
 import json
@@ -44,6 +44,13 @@ CLOSED = {"full": (20, 1000, 2), "quick": (10, 100, 2)}  # capsim only: 10,000 u
 # summary: 2-3% of a 10-replication run) are spread thinner; the
 # agreement check weighs each tool by its own standard errors.
 CAPSIM_REPLICATION_FACTOR = 10
+
+# A repeat's replications are run in this many slices, the tools taking
+# turns slice by slice (a slice of SimPy is 1-2 CPU-seconds): a spell of
+# this shared machine running slow or fast then falls on all tools alike.
+# Whole runs in turn left one tool's 1-second run in a fast spell and
+# another's 10-second run in a slow one: single ratios moved by 30%.
+SLICES = 5
 
 # Family-wise false-alarm rate of the agreement check (Bonferroni over all comparisons).
 ALPHA = 0.01
@@ -157,7 +164,8 @@ def child(tool, model, warmup, duration, reps, seed):
 def run_python(tool, model, horizon, seed):
     cmd = [sys.executable, __file__, "child", tool, model, *map(str, horizon), str(seed)]
     out = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=HERE).stdout)
-    return out["events"], out["cpu"], Estimate.of(out["means"]), Estimate.of(out["p99s"])
+    # The replications' own values: a repeat's slices pool them (see `combine`).
+    return out["events"], out["cpu"], out["means"], out["p99s"]
 
 
 PERF = re.compile(r"perf: (\d+) model events .* in ([0-9.]+) CPU-s")
@@ -203,15 +211,32 @@ def summarise(runs):
 
 
 def measure(model, tools, horizon, repeat, binary):
-    """Runs every tool on `model` `repeat` times, the tools taking turns
-    within each repeat, so that the machine's drift in speed (this one is
-    shared) falls on all of them alike and the ratios can be paired."""
+    """Runs every tool on `model` `repeat` times. Each repeat's replications
+    are cut into slices and the tools take turns slice by slice, a few
+    seconds each, so that all of them sample the same stretch of this shared
+    machine's drifting speed and the ratios can be paired within a repeat."""
+    warmup, duration, reps = horizon
+    slices = SLICES if reps % SLICES == 0 and reps // SLICES >= 2 else 1
     runs = {tool: [] for tool in tools}
     for k in range(repeat):
-        for tool in tools:
-            runs[tool].append(run_once(tool, model, horizon, k + 1, binary))
-            print(f"  {model:<10} {tool:<6} run {k + 1}/{repeat}: {runs[tool][-1][1]:.2f} CPU-s", file=sys.stderr)
+        parts = {tool: [] for tool in tools}
+        for s in range(slices):
+            for tool in tools:
+                seed = k * slices + s + 1
+                parts[tool].append(run_once(tool, model, (warmup, duration, reps // slices), seed, binary))
+        for tool, p in parts.items():
+            events, cpu = sum(x[0] for x in p), sum(x[1] for x in p)
+            runs[tool].append((events, cpu, combine([x[2] for x in p]), combine([x[3] for x in p])))
+            print(f"  {model:<10} {tool:<6} run {k + 1}/{repeat}: {cpu:.2f} CPU-s", file=sys.stderr)
     return {tool: summarise(r) for tool, r in runs.items()}
+
+
+def combine(slices):
+    """One repeat's estimate from its slices: the Python tools' replication
+    values pooled into one sample, capsim's estimates averaged."""
+    if isinstance(slices[0], list):
+        return Estimate.of([v for values in slices for v in values])
+    return Estimate.pool(slices)
 
 
 def paired_ratio(a, b):
