@@ -979,16 +979,23 @@ impl<'n, O: Observer> Sim<'n, O> {
     }
 
     /// Picks the instance of `service_id` for a new job.
+    #[inline(always)]
     fn balance(&mut self, service_id: u32) -> u32 {
+        let fleet = &self.fleets[service_id as usize];
+        if fleet.failing == 0 && fleet.active == 1 {
+            return self.first_instance[service_id as usize];
+        }
+        self.balance_among(service_id)
+    }
+
+    /// `balance` for a fleet of more than one instance or with some down.
+    fn balance_among(&mut self, service_id: u32) -> u32 {
         if self.fleets[service_id as usize].failing > 0 {
             return self.balance_healthy(service_id);
         }
         let service = &self.net.services[service_id as usize];
         let first = self.first_instance[service_id as usize];
         let n = self.fleets[service_id as usize].active;
-        if n == 1 {
-            return first;
-        }
         let rr = &mut self.round_robin[service_id as usize];
         // The fleet may have shrunk since the offset was set.
         let offset = if *rr >= n { 0 } else { *rr };
