@@ -224,7 +224,7 @@ impl EventQueue {
     }
 
     /// Schedules `kind` at `time`.
-    #[inline]
+    #[inline(always)]
     pub fn schedule(&mut self, time: Time, kind: EventKind) {
         let key = self.next_key(time);
         let entry = Entry { key, kind };
