@@ -1117,12 +1117,11 @@ impl<'n, O: Observer> Sim<'n, O> {
     fn run_steps(&mut self, id: u32) {
         loop {
             let job = &self.jobs[id];
-            if job.failure.is_some() {
-                return self.finish_op(id);
-            }
             let op = &self.net.ops[job.op as usize];
             let index = op.steps.start + u32::from(job.pc);
-            if index == op.steps.end {
+            // Failed (it unwinds) or past its last step. One call site, so
+            // that `finish_op` is inlined once.
+            if job.failure.is_some() || index == op.steps.end {
                 return self.finish_op(id);
             }
             let action = match &self.net.steps[index as usize] {
@@ -1397,6 +1396,7 @@ impl<'n, O: Observer> Sim<'n, O> {
     }
 
     /// The job's operation is over (done or failed): return to the caller.
+    #[inline(always)]
     fn finish_op(&mut self, id: u32) {
         let op = &self.net.ops[self.jobs[id].op as usize];
         if op.error_rate > 0.0
