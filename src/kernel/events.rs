@@ -224,6 +224,10 @@ impl EventQueue {
     }
 
     /// Schedules `kind` at `time`.
+    // Inlined at every call site: called, it received `kind` through the
+    // stack, stored four bytes at a time and read back as one 16-byte load,
+    // which the processor cannot forward from those stores (a stall on
+    // every event; perf put 8% of M/M/8's samples after that load).
     #[inline(always)]
     pub fn schedule(&mut self, time: Time, kind: EventKind) {
         let key = self.next_key(time);
