@@ -514,7 +514,9 @@ impl<'n, O: Observer> Sim<'n, O> {
             }
             self.now = ev.time;
             match ev.kind {
-                // Lanes hold open classes' arrivals only: see `schedule_arrival`.
+                // Lanes hold open classes' arrivals only (`schedule_arrival`).
+                // This arm, tested on the lane flag before the kind, is the
+                // branch the processor predicts well: see `pop_with_source`.
                 EventKind::Arrival { class } if from_lane => self.on_arrival(class),
                 EventKind::Arrival { class } => self.on_arrival(class),
                 EventKind::CpuDone { job, generation, token } => self.on_cpu_done(job, generation, token),
