@@ -8,6 +8,7 @@
 //! identity (see `tests/integration/properties.rs`). Everything here runs
 //! twice per replication, off the event loop's hot path.
 
+use super::fifo::Fifo;
 use super::{NONE, NS, Observer, Sim, Time};
 
 /// Per class or service: how many, and their time so far \[s\] (in the
@@ -29,7 +30,7 @@ impl<O: Observer> Sim<'_, O> {
         for inst in &self.instances {
             let s = &mut services[inst.service as usize];
             s.0 += u64::from(inst.busy()) + u64::from(inst.queued());
-            for &job in inst.queues.iter().flatten() {
+            for job in inst.queues.iter().flat_map(Fifo::iter) {
                 s.1 += now.saturating_sub(self.jobs[job].enqueued) as f64 / NS;
             }
         }

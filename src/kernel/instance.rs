@@ -3,9 +3,10 @@
 //! the time-weighted counts behind utilisation and queue length.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::BinaryHeap;
 
 use super::events::Time;
+use super::fifo::Fifo;
 use super::level::Level;
 
 /// Mutable state of one instance.
@@ -26,7 +27,7 @@ pub struct Instance {
     /// Jobs waiting for a thread.
     queued: Level,
     /// Waiting jobs per priority level (one level for FIFO services).
-    pub queues: Vec<VecDeque<u32>>,
+    pub queues: Vec<Fifo>,
     /// Processor-sharing state, used when threads outnumber cores.
     pub ps: ProcessorSharing,
     /// Failed and not yet repaired.
@@ -46,7 +47,7 @@ impl Instance {
             computing: 0,
             busy_cores: Level::default(),
             queued: Level::default(),
-            queues: (0..levels).map(|_| VecDeque::new()).collect(),
+            queues: (0..levels).map(|_| Fifo::default()).collect(),
             ps: ProcessorSharing::default(),
             down: false,
             detected_at: 0,
@@ -142,7 +143,7 @@ impl Instance {
         if self.queued.get() == 0 {
             return None;
         }
-        let job = self.queues.iter_mut().find_map(VecDeque::pop_front)?;
+        let job = self.queues.iter_mut().find_map(Fifo::pop_front)?;
         self.queued.down(now);
         Some(job)
     }

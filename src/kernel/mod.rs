@@ -11,6 +11,7 @@
 mod census;
 mod events;
 mod failures;
+mod fifo;
 mod instance;
 mod keys;
 mod level;

@@ -69,7 +69,14 @@ pub struct Job {
     pub transit: Transit,
     /// Set when the job failed; it unwinds to the request.
     pub failure: Option<ErrorCause>,
+    /// The slot's generation, kept here (in what was padding) rather than in
+    /// a second vector, so that checking it shares the job's bounds check.
+    /// Private: only the slab reads and writes it.
+    generation: u32,
 }
+
+// The generation lives in what was padding: a job still fits in 104 bytes.
+const _: () = assert!(std::mem::size_of::<Job>() == 104);
 
 impl Job {
     /// A job about to be dispatched to `op`.
@@ -102,6 +109,7 @@ impl Job {
             attempt: 0,
             transit: Transit::None,
             failure: None,
+            generation: 0,
         }
     }
 }
@@ -121,7 +129,6 @@ pub enum Transit {
 #[derive(Debug, Default)]
 pub struct Slab {
     jobs: Vec<Job>,
-    gens: Vec<u32>,
     free: Vec<u32>,
 }
 
@@ -131,12 +138,14 @@ impl Slab {
     pub fn insert(&mut self, job: Job) -> u32 {
         match self.free.pop() {
             Some(id) => {
-                self.jobs[id as usize] = job;
+                let slot = &mut self.jobs[id as usize];
+                let generation = slot.generation;
+                *slot = job;
+                slot.generation = generation;
                 id
             }
             None => {
                 self.jobs.push(job);
-                self.gens.push(0);
                 (self.jobs.len() - 1) as u32
             }
         }
@@ -145,9 +154,10 @@ impl Slab {
     /// Frees a slot, returning its job.
     #[inline]
     pub fn remove(&mut self, id: u32) -> Job {
-        self.gens[id as usize] = self.gens[id as usize].wrapping_add(1);
+        let slot = &mut self.jobs[id as usize];
+        slot.generation = slot.generation.wrapping_add(1);
         self.free.push(id);
-        self.jobs[id as usize]
+        *slot
     }
 
     /// Jobs alive (requests, calls and orphans).
@@ -168,7 +178,7 @@ impl Slab {
     /// The slot's current generation.
     #[inline]
     pub fn generation(&self, id: u32) -> u32 {
-        self.gens[id as usize]
+        self.jobs[id as usize].generation
     }
 }
 
