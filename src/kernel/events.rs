@@ -147,6 +147,13 @@ struct Entry {
 /// A lane with nothing pending.
 const EMPTY: u128 = u128::MAX;
 
+/// The filler behind the heap's last entry: later than any event.
+const FILLER: Entry = Entry { key: EMPTY, kind: EventKind::Tick };
+
+/// Fillers kept behind the last entry, so that every node with a child has
+/// a full family of `ARITY` slots to compare.
+const PADDING: usize = ARITY - 1;
+
 /// Pending events, earliest first; ties in insertion order.
 ///
 /// The earliest event is removed lazily: `pop` returns the root but leaves
@@ -158,7 +165,10 @@ const EMPTY: u128 = u128::MAX;
 /// one up.
 #[derive(Debug)]
 pub struct EventQueue {
+    /// The heap's `len` entries, then `PADDING` fillers.
     heap: Vec<Entry>,
+    /// Entries in the heap, the hole included.
+    len: usize,
     next_seq: u64,
     /// The root was returned by `pop` and is no longer pending.
     hole: bool,
@@ -180,12 +190,14 @@ impl Default for EventQueue {
 impl EventQueue {
     /// An empty queue with room for `capacity` events and `lanes` lanes.
     pub fn new(capacity: usize, lanes: usize) -> Self {
-        let free = Entry { key: EMPTY, kind: EventKind::Tick };
+        let mut heap = Vec::with_capacity(capacity + PADDING);
+        heap.resize(PADDING, FILLER);
         EventQueue {
-            heap: Vec::with_capacity(capacity),
+            heap,
+            len: 0,
             next_seq: 0,
             hole: false,
-            lanes: vec![free; lanes.max(1)],
+            lanes: vec![FILLER; lanes.max(1)],
             first_lane: 0,
             in_lanes: 0,
         }
@@ -234,10 +246,13 @@ impl EventQueue {
         let entry = Entry { key, kind };
         if self.hole {
             self.hole = false;
-            return sift_down(&mut self.heap, entry);
+            return sift_down(&mut self.heap, self.len, entry);
         }
-        let mut i = self.heap.len();
-        self.heap.push(entry);
+        // Slot `len` holds a filler: it becomes the new entry's, and one
+        // more filler goes at the end.
+        let mut i = self.len;
+        self.len += 1;
+        self.heap.push(FILLER);
         // A slice of known length lets the compiler drop the bounds checks below.
         let heap = &mut self.heap[..=i];
         // Sift up: move parents down until the new entry's place is found.
@@ -268,26 +283,30 @@ impl EventQueue {
         if self.hole {
             // Nothing filled the hole: the last entry does.
             self.hole = false;
-            let last = self.heap.pop().expect("a hole is an entry");
-            if !self.heap.is_empty() {
-                sift_down(&mut self.heap, last);
+            self.len -= 1;
+            let last = std::mem::replace(&mut self.heap[self.len], FILLER);
+            self.heap.pop();
+            if self.len > 0 {
+                sift_down(&mut self.heap, self.len, last);
             }
         }
         let lane_key = self.lanes[self.first_lane].key;
-        let (top, from_lane) = match self.heap.first() {
-            Some(&root) if root.key < lane_key => {
-                self.hole = true;
-                (root, false)
-            }
-            _ if lane_key != EMPTY => (self.take_first_lane(), true),
-            _ => return None,
+        // An empty heap's root is a filler, later than any lane's event.
+        let root = self.heap[0];
+        let (top, from_lane) = if root.key < lane_key {
+            self.hole = true;
+            (root, false)
+        } else if lane_key != EMPTY {
+            (self.take_first_lane(), true)
+        } else {
+            return None;
         };
         Some((Event { time: (top.key >> 64) as Time, kind: top.kind }, from_lane))
     }
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.heap.len() - usize::from(self.hole) + self.in_lanes
+        self.len - usize::from(self.hole) + self.in_lanes
     }
 
     /// True when nothing is scheduled.
@@ -296,33 +315,24 @@ impl EventQueue {
     }
 }
 
-/// Puts `entry` in the root's place (the root is gone) and sifts it down.
+/// Puts `entry` in the root's place (the root is gone) and sifts it down
+/// among the first `n` entries of `heap`, which fillers follow.
 #[inline(always)]
-fn sift_down(heap: &mut [Entry], entry: Entry) {
-    let n = heap.len();
+fn sift_down(heap: &mut [Entry], n: usize, entry: Entry) {
     let mut i = 0;
     loop {
         let first = i * ARITY + 1;
         if first >= n {
             break;
         }
-        let best = if first + ARITY <= n {
-            // A full family (all but the last): a two-round tournament
-            // with no loop and one bounds check, instead of a loop whose
-            // every comparison is an unpredictable branch.
-            let c = &heap[first..first + ARITY];
-            let a = usize::from(c[1].key < c[0].key);
-            let b = 2 + usize::from(c[3].key < c[2].key);
-            first + if c[b].key < c[a].key { b } else { a }
-        } else {
-            let mut best = first;
-            for c in first + 1..n {
-                if heap[c].key < heap[best].key {
-                    best = c;
-                }
-            }
-            best
-        };
+        // The family is full, padded with fillers if need be: a two-round
+        // tournament with no loop and one bounds check, instead of a loop
+        // whose every comparison is an unpredictable branch. A filler never
+        // wins: the first child is an entry.
+        let c = &heap[first..first + ARITY];
+        let a = usize::from(c[1].key < c[0].key);
+        let b = 2 + usize::from(c[3].key < c[2].key);
+        let best = first + if c[b].key < c[a].key { b } else { a };
         if heap[best].key >= entry.key {
             break;
         }
