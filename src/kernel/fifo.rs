@@ -17,7 +17,7 @@ pub struct Fifo {
 
 impl Fifo {
     /// Appends `id`.
-    #[inline]
+    #[inline(always)]
     pub fn push_back(&mut self, id: u32) {
         if self.len == self.buf.len() {
             self.grow();
