@@ -17,6 +17,7 @@ pub struct Fifo {
 
 impl Fifo {
     /// Appends `id`.
+    // `#[inline]` alone left this a call in the event loop.
     #[inline(always)]
     pub fn push_back(&mut self, id: u32) {
         if self.len == self.buf.len() {
