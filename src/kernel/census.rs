@@ -9,7 +9,7 @@
 //! twice per replication, off the event loop's hot path.
 
 use super::fifo::Fifo;
-use super::{NONE, NS, Observer, Sim, Time};
+use super::{NONE, NS, Observer, Sim, Time, to_seconds};
 
 /// Per class or service: how many, and their time so far \[s\] (in the
 /// system for a class; waiting for a thread for a service).
@@ -23,7 +23,7 @@ impl<O: Observer> Sim<'_, O> {
         for id in self.jobs.live_ids() {
             let job = &self.jobs[id];
             if job.parent == NONE {
-                classes[usize::from(job.class)].1 += now.saturating_sub(job.arrived) as f64 / NS;
+                classes[usize::from(job.class)].1 += to_seconds(now.saturating_sub(job.arrived));
             }
         }
         let mut services = vec![(0u64, 0.0f64); self.net.services.len()];
@@ -31,7 +31,7 @@ impl<O: Observer> Sim<'_, O> {
             let s = &mut services[inst.service as usize];
             s.0 += u64::from(inst.busy()) + u64::from(inst.queued());
             for job in inst.queues.iter().flat_map(Fifo::iter) {
-                s.1 += now.saturating_sub(self.jobs[job].enqueued) as f64 / NS;
+                s.1 += to_seconds(now.saturating_sub(self.jobs[job].enqueued));
             }
         }
         // Messages waiting in a broker queue wait for their consumer's threads.
@@ -39,7 +39,7 @@ impl<O: Observer> Sim<'_, O> {
             let s = &mut services[self.net.ops[queue.consumer as usize].service as usize];
             s.0 += state.waiting.len() as u64;
             for &job in &state.waiting {
-                s.1 += now.saturating_sub(self.jobs[job].enqueued) as f64 / NS;
+                s.1 += to_seconds(now.saturating_sub(self.jobs[job].enqueued));
             }
         }
         (classes, services)

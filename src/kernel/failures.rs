@@ -2,7 +2,7 @@
 //! and waits for, the balancer skips it once the health check notices, and
 //! consumers of a broker queue pick work up again when instances come back.
 
-use super::{EventKind, NS, Observer, Ready, Sim, to_time};
+use super::{EventKind, Observer, Ready, Sim, to_seconds, to_time};
 use crate::model::{MESSAGE, NONE};
 use crate::stats::ErrorCause;
 
@@ -40,7 +40,7 @@ impl<O: Observer> Sim<'_, O> {
         let mut wait_lost = 0.0;
         for job in waiting {
             let j = &mut self.jobs[job];
-            wait_lost += (now - j.enqueued) as f64 / NS;
+            wait_lost += to_seconds(now - j.enqueued);
             j.failure = Some(ErrorCause::InstanceDown);
             self.ready.push_back(Ready::Resume(job));
         }
