@@ -15,7 +15,7 @@ use super::{NONE, NS, Observer, Sim, Time, to_seconds};
 /// system for a class; waiting for a thread for a service).
 type Census = Vec<(u64, f64)>;
 
-impl<O: Observer> Sim<'_, O> {
+impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
     /// Requests in the system per class, and jobs and waits so far per service, at `self.now`.
     fn census(&self) -> (Census, Census) {
         let now = self.now;

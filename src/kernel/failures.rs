@@ -6,7 +6,7 @@ use super::{EventKind, Observer, Ready, Sim, to_seconds, to_time};
 use crate::model::{MESSAGE, NONE};
 use crate::stats::ErrorCause;
 
-impl<O: Observer> Sim<'_, O> {
+impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
     /// An instance fails: its threads, queue and CPU work are gone.
     pub(super) fn on_instance_fail(&mut self, instance: u32) {
         let now = self.now;

@@ -43,14 +43,45 @@ use crate::stats::{
 
 /// Simulates one replication of `net`.
 pub fn simulate(net: &Network, replication: u32) -> RunStats {
-    let mut sim = Sim::new(net, replication, NoTrace);
+    if is_basic(net) { simulate_as::<true>(net, replication) } else { simulate_as::<false>(net, replication) }
+}
+
+/// `simulate` by the engine built for every network, even a basic one: the
+/// tests compare the two builds.
+#[doc(hidden)]
+pub fn simulate_general(net: &Network, replication: u32) -> RunStats {
+    simulate_as::<false>(net, replication)
+}
+
+fn simulate_as<const BASIC: bool>(net: &Network, replication: u32) -> RunStats {
+    let mut sim = Sim::<_, BASIC>::new(net, replication, NoTrace);
     sim.run();
     sim.finish()
 }
 
+/// Whether `net` uses none of the mechanisms that the engine built for
+/// basic networks (`Sim<_, true>`) leaves out of its hot path: run limits,
+/// connection pools, message queues, modulated, traced or per-client
+/// arrivals, rate limits, load shedding, instance failures, processor
+/// sharing (more threads than cores), per-item work and injected errors.
+/// Each of them costs a test per event or per request even when unused.
+pub fn is_basic(net: &Network) -> bool {
+    let limits = &net.settings;
+    limits.max_events.is_none()
+        && limits.max_wall.is_none()
+        && net.pools.is_empty()
+        && net.queues.is_empty()
+        && net.classes.iter().all(|c| c.modulation.is_none() && c.trace.is_none() && c.clients <= 1)
+        && net
+            .services
+            .iter()
+            .all(|s| s.rate_limit.is_none() && s.shed_wait.is_none() && s.failures.is_none() && s.threads <= s.cores)
+        && net.ops.iter().all(|op| op.per_item.is_none() && op.error_rate == 0.0)
+}
+
 /// Simulates one replication of `net` with an observer of every hop, and returns both.
 pub fn simulate_observed<O: Observer + Default>(net: &Network, replication: u32, obs: O) -> (RunStats, O) {
-    let mut sim = Sim::new(net, replication, obs);
+    let mut sim = Sim::<_, false>::new(net, replication, obs);
     sim.run();
     let obs = std::mem::take(&mut sim.obs);
     (sim.finish(), obs)
@@ -58,7 +89,7 @@ pub fn simulate_observed<O: Observer + Default>(net: &Network, replication: u32,
 
 /// The journeys of the first `requests` requests of replication `replication`, as text.
 pub fn trace(net: &Network, replication: u32, requests: usize) -> String {
-    let mut sim = Sim::new(net, replication, Journeys::new(net, requests));
+    let mut sim = Sim::<_, false>::new(net, replication, Journeys::new(net, requests));
     sim.run();
     sim.obs.render()
 }
@@ -213,7 +244,9 @@ struct ClassState {
     in_system: Level,
 }
 
-struct Sim<'n, O: Observer> {
+/// One replication in progress. `BASIC`: built for a network that
+/// `is_basic`, with the tests of the mechanisms it does not use compiled out.
+struct Sim<'n, O: Observer, const BASIC: bool> {
     net: &'n Network,
     obs: O,
     now: Time,
@@ -274,7 +307,7 @@ struct Sim<'n, O: Observer> {
     mid_area: Option<u128>,
 }
 
-impl<'n, O: Observer> Sim<'n, O> {
+impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
     fn new(net: &'n Network, replication: u32, obs: O) -> Self {
         let seed = rng::replication_seed(net.settings.seed, replication);
         let streams = net.streams.iter().map(|name| rng::stream(seed, name)).collect();
@@ -483,7 +516,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         if self.observe_from == 0 {
             self.start_observing();
         }
-        let limited = self.net.settings.max_events.is_some() || self.net.settings.max_wall.is_some();
+        let limited = !BASIC && (self.net.settings.max_events.is_some() || self.net.settings.max_wall.is_some());
         let started = std::time::Instant::now();
         let mut popped = 0u64;
         // The earliest of the end, the window's opening and its midpoint:
@@ -707,14 +740,14 @@ impl<'n, O: Observer> Sim<'n, O> {
             let dt = to_time(d.sample(&mut self.streams[class.stream as usize]));
             self.schedule_arrival(class_id, self.now.saturating_add(dt));
         }
-        if let Some(m) = &class.modulation {
+        if !BASIC && let Some(m) = &class.modulation {
             // Thinning: a candidate at the peak rate is kept with rate(now) / peak.
             let keep = m.rate_at(self.now as f64 / NS, self.bursting[class_id as usize]) / m.peak;
             if self.streams[class.stream as usize].random::<f64>() >= keep {
                 return;
             }
         }
-        if let Some(times) = &class.trace {
+        if !BASIC && let Some(times) = &class.trace {
             let next = self.trace_pos[class_id as usize] + 1;
             self.trace_pos[class_id as usize] = next;
             if let Some(&t) = times.get(next) {
@@ -858,7 +891,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         state.in_system.up(self.now);
         let mut job = Job::new(class.target, NONE, class_id as u16, class.priority, self.now);
         job.parent_token = tag;
-        if class.clients > 1 {
+        if !BASIC && class.clients > 1 {
             job.client = self.streams[class.client_stream as usize].random_range(0..class.clients);
         }
         let id = self.jobs.insert(job);
@@ -919,7 +952,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         if self.observing {
             self.services[service_id as usize].arrivals += 1;
         }
-        if let Some(limit) = &service.rate_limit {
+        if !BASIC && let Some(limit) = &service.rate_limit {
             let job = &self.jobs[id];
             let b = self.bucket(service_id, job.class, job.client);
             if !self.buckets[b].take(now, limit) {
@@ -928,7 +961,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         }
         let instance = self.balance(service_id);
         // No instance passes the health check, or the one picked failed unnoticed.
-        if instance == NONE || self.instances[instance as usize].down {
+        if !BASIC && (instance == NONE || self.instances[instance as usize].down) {
             return self.turn_away(id, service_id, ErrorCause::InstanceDown);
         }
         let job = &mut self.jobs[id];
@@ -941,12 +974,15 @@ impl<'n, O: Observer> Sim<'n, O> {
             self.ready.push_back(Ready::Start(id));
         } else if inst.queued() >= service.queue_limit {
             self.turn_away(id, service_id, ErrorCause::Rejected);
-        } else if service.shed_wait.is_some_and(|limit| {
-            // Expected wait: the jobs ahead, served `threads` at a time, each
-            // holding a thread for the recent average.
-            let expected = f64::from(inst.queued() + 1) / f64::from(inst.threads) * self.hold_ewma[service_id as usize];
-            expected > limit * NS
-        }) {
+        } else if !BASIC
+            && service.shed_wait.is_some_and(|limit| {
+                // Expected wait: the jobs ahead, served `threads` at a time, each
+                // holding a thread for the recent average.
+                let expected =
+                    f64::from(inst.queued() + 1) / f64::from(inst.threads) * self.hold_ewma[service_id as usize];
+                expected > limit * NS
+            })
+        {
             self.turn_away(id, service_id, ErrorCause::Shed);
         } else {
             job.instance = instance;
@@ -985,7 +1021,7 @@ impl<'n, O: Observer> Sim<'n, O> {
     #[inline(always)]
     fn balance(&mut self, service_id: u32) -> u32 {
         let fleet = &self.fleets[service_id as usize];
-        if fleet.failing == 0 && fleet.active == 1 {
+        if (BASIC || fleet.failing == 0) && fleet.active == 1 {
             return self.first_instance[service_id as usize];
         }
         self.balance_among(service_id)
@@ -993,7 +1029,7 @@ impl<'n, O: Observer> Sim<'n, O> {
 
     /// `balance` for a fleet of more than one instance or with some down.
     fn balance_among(&mut self, service_id: u32) -> u32 {
-        if self.fleets[service_id as usize].failing > 0 {
+        if !BASIC && self.fleets[service_id as usize].failing > 0 {
             return self.balance_healthy(service_id);
         }
         let service = &self.net.services[service_id as usize];
@@ -1086,7 +1122,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         if let Some(demand) = &op.demand {
             work = to_time(demand.sample(&mut self.streams[op.demand_stream as usize]));
         }
-        if let Some(per_item) = &op.per_item {
+        if !BASIC && let Some(per_item) = &op.per_item {
             let items = f64::from(self.jobs[id].items);
             work =
                 work.saturating_add(to_time(per_item.sample(&mut self.streams[op.per_item_stream as usize]) * items));
@@ -1105,7 +1141,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         self.obs.compute(now, id, work);
         let inst = &mut self.instances[instance as usize];
         inst.start_computing(now);
-        if inst.threads <= inst.cores {
+        if BASIC || inst.threads <= inst.cores {
             let generation = self.jobs.generation(id);
             let token = self.jobs[id].token;
             self.events.schedule(now.saturating_add(work), EventKind::CpuDone { job: id, generation, token });
@@ -1357,7 +1393,7 @@ impl<'n, O: Observer> Sim<'n, O> {
         let now = self.now;
         let inst = &mut self.instances[instance as usize];
         let service = inst.service as usize;
-        if self.net.services[service].shed_wait.is_some() {
+        if !BASIC && self.net.services[service].shed_wait.is_some() {
             let ewma = &mut self.hold_ewma[service];
             *ewma += 0.05 * ((now - job.started) as f64 - *ewma);
         }
@@ -1372,7 +1408,7 @@ impl<'n, O: Observer> Sim<'n, O> {
             None => {
                 // A consumer with nothing of its own to do takes the next message.
                 let queue = self.net.services[service].consumes;
-                if queue == NONE || !self.take_message(queue, instance) {
+                if BASIC || queue == NONE || !self.take_message(queue, instance) {
                     self.instances[instance as usize].free_thread(now);
                 }
             }
@@ -1402,14 +1438,15 @@ impl<'n, O: Observer> Sim<'n, O> {
     #[inline(always)]
     fn finish_op(&mut self, id: u32) {
         let op = &self.net.ops[self.jobs[id].op as usize];
-        if op.error_rate > 0.0
+        if !BASIC
+            && op.error_rate > 0.0
             && self.jobs[id].failure.is_none()
             && self.streams[op.error_stream as usize].random::<f64>() < op.error_rate
         {
             self.jobs[id].failure = Some(ErrorCause::ServerError);
         }
         self.release(id);
-        if self.jobs[id].pool != NONE {
+        if !BASIC && self.jobs[id].pool != NONE {
             self.release_pool(id);
         }
         let job = &mut self.jobs[id];

@@ -286,6 +286,14 @@ pub fn check(input: &Case) -> Result<Verdict, String> {
     let stats = capsim::kernel::simulate(&net, 0);
     let metrics = RunMetrics::new(&net, &stats);
     invariants(&net, &metrics)?;
+    if capsim::kernel::is_basic(&net) {
+        // The engine built for basic networks must give the general one's bits.
+        let general = RunMetrics::new(&net, &capsim::kernel::simulate_general(&net, 0));
+        let json = |m: &RunMetrics| serde_json::to_string(m).expect("metrics serialise");
+        if json(&general) != json(&metrics) {
+            return Err("the engine built for basic networks and the general one disagree".into());
+        }
+    }
     let summary = capsim::run::summarise(&net, &[metrics.clone(), metrics]);
     serde_json::to_string(&summary).map_err(|e| format!("the summary does not serialise: {e}"))?;
     Ok(Verdict::Ran(stats.events))
