@@ -25,11 +25,19 @@ pub fn to_time(seconds: f64) -> Time {
     if (0.0..I64_LIMIT).contains(&ns) {
         // SAFETY: `ns` is finite and in [0, 2^63), so it truncates to an
         // `i64` without overflow, to the value `as Time` gives. This is one
-        // instruction; a saturating `f64 as u64` is a dozen with branches.
+        // instruction; a saturating `f64 as u64` is a dozen.
         unsafe { ns.to_int_unchecked::<i64>() as Time }
     } else {
-        ns as Time
+        saturate(ns)
     }
+}
+
+/// `to_time`'s rare path, out of line: inlined, the compiler computes both
+/// paths and picks one without a branch, which costs more than the branch.
+#[cold]
+#[inline(never)]
+fn saturate(ns: f64) -> Time {
+    ns as Time
 }
 
 /// 2^63, the first `f64` that an `i64` cannot hold.
