@@ -900,7 +900,9 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
     }
 
     fn on_cpu_done(&mut self, job: u32, generation: u32, token: u32) {
-        if self.jobs.generation(job) != generation || self.jobs[job].token != token {
+        // Only an instance failure takes a computing job's work away (and
+        // changes its token); a basic network has none.
+        if !BASIC && (self.jobs.generation(job) != generation || self.jobs[job].token != token) {
             return;
         }
         self.events_processed += 1;
@@ -1454,7 +1456,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
         if job.parent == NONE {
             return self.finish_request(id);
         }
-        if job.parent == MESSAGE {
+        if !BASIC && job.parent == MESSAGE {
             return self.finish_message(id);
         }
         if job.reply_delay > 0 {
@@ -1745,7 +1747,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             self.finished_observed += 1;
         }
         self.schedule_next_user(class_id);
-        if job.parent_token != 0 && self.net.classes[class_id as usize].polling {
+        if !BASIC && job.parent_token != 0 && self.net.classes[class_id as usize].polling {
             self.poll_answered(job.parent_token - 1);
         }
     }
