@@ -7,6 +7,11 @@
 //! the same job to another operation and frees its thread. Jobs never
 //! allocate once the slab and queues have grown to the model's working size,
 //! and every component is dispatched by `match` on a closed set of kinds.
+//!
+//! The interpreter is compiled twice (`Sim`'s `BASIC` parameter): the build
+//! for networks that `is_basic` leaves the tests of the mechanisms they do
+//! not use (limits, failures, pools, queues and the like) out of the hot
+//! path. Both builds give the same bits; the tests compare them.
 
 mod census;
 mod events;
