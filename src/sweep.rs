@@ -43,7 +43,7 @@ fn runs_failed(failures: usize, total: usize, finished: usize, fail_fast: bool, 
     let skipped = total - failures - finished;
     let skipped = if fail_fast && skipped > 0 { format!(", {skipped} skipped (--fail-fast)") } else { String::new() };
     RunsFailed(format!(
-        "{failures} of {total} runs failed{skipped}; the {finished} finished runs are in {place} (results.json says complete: false). Each failure is listed above with its design, point and replication"
+        "{failures} of {total} runs failed{skipped}; the {finished} finished runs are in {place}. Each failure is listed above with its design, point and replication, and in results.json as `failed_runs` (a shard's, once merged)"
     ))
     .into()
 }
@@ -107,7 +107,7 @@ pub fn sweep(
         eprintln!("error: {failure}");
     }
     let failed = executed.failures.len();
-    let records = executed.records;
+    let (records, failures) = (executed.records, executed.failures);
     let interrupted = failed == 0 && records.len() < runs.len();
     let command = canonical_command(&exp.file, overrides);
 
@@ -124,6 +124,7 @@ pub fn sweep(
             runs_total: all.len(),
             command,
             runs: records,
+            failures,
         };
         output::write_shard(&dir, &file)?;
         if interrupted {
@@ -147,7 +148,7 @@ pub fn sweep(
         return Ok(());
     }
 
-    let results = assemble(&exp, &records, &command);
+    let results = assemble(&exp, &records, &failures, &command);
     let dir = out.unwrap_or_else(|| default_dir(&exp.name));
     write_folder(&dir, &exp, &results, &records, charts)?;
     print_findings(&results, &dir, charts);
@@ -170,7 +171,7 @@ pub fn sweep(
 }
 
 pub fn merge(shards: &[PathBuf], out: Option<PathBuf>, charts: bool) -> anyhow::Result<()> {
-    let (first, records) = output::read_shards(shards)?;
+    let (first, records, failures) = output::read_shards(shards)?;
     let path = [PathBuf::from(&first.experiment), PathBuf::from(&first.experiment_abs)]
         .into_iter()
         .find(|p| p.exists())
@@ -186,10 +187,19 @@ pub fn merge(shards: &[PathBuf], out: Option<PathBuf>, charts: bool) -> anyhow::
     }
     // Record the experiment path as the shards did, so merged files equal unsharded ones.
     exp.file = first.experiment.clone();
-    let results = assemble(&exp, &records, &first.command);
+    let results = assemble(&exp, &records, &failures, &first.command);
     let dir = out.unwrap_or_else(|| default_dir(&exp.name));
     write_folder(&dir, &exp, &results, &records, charts)?;
     print_findings(&results, &dir, charts);
+    // A failed run fails the same way again: the shards keep it, and the
+    // merge reports it as the sweep would have.
+    for failure in &failures {
+        eprintln!("error: {failure}");
+    }
+    if !failures.is_empty() {
+        let total = records.len() + failures.len();
+        return Err(runs_failed(failures.len(), total, records.len(), false, &dir.display().to_string()));
+    }
     Ok(())
 }
 

@@ -424,6 +424,7 @@ mod tests {
                 complete: true,
                 runs_total: 0,
                 runs_done: 0,
+                failed_runs: Vec::new(),
                 designs: designs
                     .iter()
                     .map(|n| DesignInfo { name: n.to_string(), description: String::new(), overrides: Vec::new() })

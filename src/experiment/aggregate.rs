@@ -6,7 +6,7 @@
 
 use rayon::prelude::*;
 
-use crate::experiment::execute::RunRecord;
+use crate::experiment::execute::{RunFailure, RunRecord};
 use crate::experiment::results::{
     Capacity, ClassCdf, DesignCapacity, ExperimentInfo, ExperimentResults, PointResult, SloInfo,
 };
@@ -16,7 +16,7 @@ use crate::stats::{CDF_LEVELS, RunMetrics};
 use crate::units::{format_duration, sig3};
 
 /// Builds the results from finished runs (in run order).
-pub fn assemble(exp: &Experiment, records: &[RunRecord], command: &str) -> ExperimentResults {
+pub fn assemble(exp: &Experiment, records: &[RunRecord], failures: &[RunFailure], command: &str) -> ExperimentResults {
     let runs_total = exp.designs.len() * exp.points.len() * exp.replications as usize;
     let mut points = Vec::new();
     for (d, design) in exp.designs.iter().enumerate() {
@@ -72,6 +72,7 @@ pub fn assemble(exp: &Experiment, records: &[RunRecord], command: &str) -> Exper
             complete: records.len() == runs_total,
             runs_total,
             runs_done: records.len(),
+            failed_runs: failures.to_vec(),
             designs: exp.designs.clone(),
             axes: exp.axes.clone(),
             load_axis: exp.load_axis,

@@ -71,8 +71,8 @@ impl Shard {
 }
 
 /// A run that did not finish: it panicked, or stopped at a limit
-/// (`simulation.max_events`, `max_wall`).
-#[derive(Debug, Clone, PartialEq)]
+/// (`simulation.max_events`, `max_wall`). results.json lists them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunFailure {
     /// Position in the run list.
     pub index: usize,

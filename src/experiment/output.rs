@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::experiment::columns;
-use crate::experiment::execute::{RunRecord, Shard};
+use crate::experiment::execute::{RunFailure, RunRecord, Shard};
 use crate::experiment::results::ExperimentResults;
 use crate::experiment::spec::Experiment;
 use crate::stats::{ErrorCause, Estimate};
@@ -62,6 +62,9 @@ pub struct ShardFile {
     pub command: String,
     /// Finished runs, in run order.
     pub runs: Vec<RunRecord>,
+    /// Failed runs, in run order: merging accounts for them, and lists them.
+    #[serde(default)]
+    pub failures: Vec<RunFailure>,
 }
 
 /// Writes `dir` atomically: `fill` writes into a temporary sibling folder,
@@ -130,7 +133,9 @@ pub fn write_shard(dir: &Path, shard: &ShardFile) -> Result<(), OutputError> {
 
 /// Reads shard folders and checks they form one complete experiment:
 /// the same inputs, the same shard count, every shard once, every run once.
-pub fn read_shards(dirs: &[PathBuf]) -> Result<(ShardFile, Vec<RunRecord>), OutputError> {
+/// Reads and checks a split's shards: the first shard's file, then every
+/// finished and every failed run in run order.
+pub fn read_shards(dirs: &[PathBuf]) -> Result<(ShardFile, Vec<RunRecord>, Vec<RunFailure>), OutputError> {
     let mut shards = Vec::new();
     for dir in dirs {
         let path = dir.join("shard.json");
@@ -168,17 +173,16 @@ pub fn read_shards(dirs: &[PathBuf]) -> Result<(ShardFile, Vec<RunRecord>), Outp
         return Err(OutputError::Invalid(format!("shard {missing}/{count} is missing: run it, then merge again")));
     }
     let total = first.runs_total;
-    let mut runs: Vec<Option<RunRecord>> = vec![None; total];
+    let mut runs: Vec<Option<Result<RunRecord, RunFailure>>> = vec![None; total];
     for s in &shards {
-        for r in &s.runs {
-            if r.index >= total || !s.shard.contains(r.index) {
-                return Err(OutputError::Invalid(format!(
-                    "shard {} holds run {}, which is not its own",
-                    s.shard, r.index
-                )));
+        let finished = s.runs.iter().map(|r| (r.index, Ok(r.clone())));
+        let failed = s.failures.iter().map(|f| (f.index, Err(f.clone())));
+        for (index, outcome) in finished.chain(failed) {
+            if index >= total || !s.shard.contains(index) {
+                return Err(OutputError::Invalid(format!("shard {} holds run {index}, which is not its own", s.shard)));
             }
-            if runs[r.index].replace(r.clone()).is_some() {
-                return Err(OutputError::Invalid(format!("run {} appears twice", r.index)));
+            if runs[index].replace(outcome).is_some() {
+                return Err(OutputError::Invalid(format!("run {index} appears twice")));
             }
         }
     }
@@ -193,7 +197,12 @@ pub fn read_shards(dirs: &[PathBuf]) -> Result<(ShardFile, Vec<RunRecord>), Outp
         )));
     }
     let first = shards.swap_remove(0);
-    Ok((first, runs.into_iter().flatten().collect()))
+    let (records, failures) = runs.into_iter().flatten().partition::<Vec<_>, _>(Result::is_ok);
+    Ok((
+        first,
+        records.into_iter().map(|r| r.expect("partitioned")).collect(),
+        failures.into_iter().map(|f| f.expect_err("partitioned")).collect(),
+    ))
 }
 
 /// Numbers as Rust prints them (shortest text that reads back exactly); empty for NaN.

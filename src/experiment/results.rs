@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::experiment::execute::RunFailure;
 use crate::run::Summary;
 
 /// Everything a sweep produced.
@@ -44,6 +45,10 @@ pub struct ExperimentInfo {
     pub runs_total: usize,
     /// Runs finished.
     pub runs_done: usize,
+    /// Runs that failed (a limit reached, or a bug), in run order; each
+    /// names its design, point and replication.
+    #[serde(default)]
+    pub failed_runs: Vec<RunFailure>,
     /// The designs compared.
     pub designs: Vec<DesignInfo>,
     /// The swept axes.

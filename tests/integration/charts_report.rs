@@ -141,6 +141,7 @@ fn build_fixture() -> ExperimentResults {
             complete: true,
             runs_total: runs,
             runs_done: runs,
+            failed_runs: Vec::new(),
             designs: designs
                 .iter()
                 .map(|&(name, description, threads, cost)| DesignInfo {

@@ -509,7 +509,7 @@ fn sweep_shards(text: &str, case: u64) -> Result<(), String> {
     let runs = exp.runs();
     let stop = AtomicBool::new(false);
     let assemble = |records: &[capsim::experiment::execute::RunRecord]| {
-        let results = capsim::experiment::aggregate::assemble(&exp, records, "capsim sweep exp.toml");
+        let results = capsim::experiment::aggregate::assemble(&exp, records, &[], "capsim sweep exp.toml");
         serde_json::to_string(&results).expect("results serialise")
     };
     let whole = in_pool(2, || capsim::experiment::execute::execute(&exp, &runs, false, &stop, false));

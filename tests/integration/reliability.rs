@@ -117,6 +117,13 @@ fn max_events_and_max_wall_stop_a_run_with_a_clear_message() {
     assert_eq!(plain.stdout, capped.stdout);
 }
 
+/// results.json's list of failed runs.
+fn failed_runs(dir: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(dir.join("results.json")).unwrap();
+    let results: serde_json::Value = serde_json::from_str(&text).unwrap();
+    results["experiment"]["failed_runs"].as_array().expect("a list of failed runs").clone()
+}
+
 /// An experiment on M/M/1 whose design `broken` stops at `simulation.max_events`.
 fn failing_experiment(dir: &Path) -> PathBuf {
     std::fs::write(dir.join("mm1.toml"), mm1("500/s", "2s", "0s", 1)).unwrap();
@@ -154,6 +161,28 @@ fn a_failed_run_in_a_sweep_is_named_and_the_others_finish() {
     assert!(runs.lines().skip(1).all(|l| l.contains("fine")), "{runs}");
     let results = std::fs::read_to_string(out_dir.join("results.json")).unwrap();
     assert!(results.contains("\"complete\": false"), "results.json should say the sweep is incomplete");
+    let failed = failed_runs(&out_dir);
+    assert_eq!(failed.len(), 4, "{failed:?}");
+    for f in &failed {
+        assert!(f["run"].as_str().unwrap().starts_with("design `broken`"), "{f}");
+        assert!(f["message"].as_str().unwrap().contains("simulation.max_events (300)"), "{f}");
+    }
+
+    // Sharded, the same runs fail; the shards keep them and the merge lists
+    // them as the unsharded sweep did, and fails the same way.
+    let mut shards = Vec::new();
+    for shard in ["0/2", "1/2"] {
+        let shard_dir = dir.join(format!("shard-{}", &shard[..1]));
+        let args = ["sweep", exp.to_str().unwrap(), "-q", "--shard", shard, "-o", shard_dir.to_str().unwrap()];
+        assert_eq!(capsim(&args).status.code(), Some(1), "shard {shard}");
+        shards.push(shard_dir.display().to_string());
+    }
+    let merged = dir.join("merged");
+    let out = capsim(&["merge", "--no-charts", "-o", merged.to_str().unwrap(), &shards[0], &shards[1]]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("4 of 8 runs failed"));
+    assert_eq!(failed_runs(&merged), failed);
+    assert_eq!(std::fs::read(merged.join("runs.csv")).unwrap(), runs.as_bytes());
 
     // --fail-fast stops early: with one thread, the first failure ends the sweep.
     let fast = dir.join("fast");
