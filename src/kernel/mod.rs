@@ -70,6 +70,8 @@ fn simulate_as<const BASIC: bool>(net: &Network, replication: u32) -> RunStats {
 /// arrivals, rate limits, load shedding, instance failures, processor
 /// sharing (more threads than cores), per-item work and injected errors.
 /// Each of them costs a test per event or per request even when unused.
+/// A test written `!BASIC && ...` must name a mechanism listed here; the
+/// fuzz tests compare both builds on every basic network they generate.
 pub fn is_basic(net: &Network) -> bool {
     let limits = &net.settings;
     limits.max_events.is_none()
