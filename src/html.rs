@@ -111,7 +111,17 @@ fn render(results: &ExperimentResults, charts: &[ChartFile], images: &[String]) 
     }
     h.push_str("</header>\n");
 
-    if !info.complete {
+    if !info.failed_runs.is_empty() {
+        let listed: String =
+            info.failed_runs.iter().map(|f| format!("<li>{}: {}</li>", escape(&f.run), escape(&f.message))).collect();
+        let _ = writeln!(
+            h,
+            "<div class=\"warning\" role=\"alert\"><strong>Incomplete sweep.</strong> {} of {} runs failed; the numbers below come from the {} that finished. Points with fewer replications than planned have wider confidence intervals, points without any are missing from the charts, and the capacity answers below may change once these runs succeed.<ul>{listed}</ul></div>",
+            info.failed_runs.len(),
+            info.runs_total,
+            info.runs_done
+        );
+    } else if !info.complete {
         let _ = writeln!(
             h,
             "<div class=\"warning\" role=\"alert\"><strong>Incomplete sweep.</strong> The sweep was interrupted: {} of {} runs finished. Points with fewer replications than planned have wider confidence intervals, points without any are missing from the charts, and the capacity answers below may change when the sweep is run to the end.</div>",
@@ -392,6 +402,8 @@ fn provenance(h: &mut String, results: &ExperimentResults) {
     let i = &results.experiment;
     let complete = if i.complete {
         "yes".to_string()
+    } else if !i.failed_runs.is_empty() {
+        format!("<strong class=\"miss\">no: {} of {} runs failed</strong>", i.failed_runs.len(), i.runs_total)
     } else {
         format!("<strong class=\"miss\">no: interrupted after {} of {} runs</strong>", i.runs_done, i.runs_total)
     };

@@ -294,6 +294,27 @@ fn an_interrupted_sweep_with_missing_points_still_charts_and_warns() {
 }
 
 #[test]
+fn a_sweep_with_failed_runs_names_them_in_the_report() {
+    let mut results = fixture().clone();
+    results.experiment.complete = false;
+    results.experiment.runs_done = 35;
+    results.experiment.failed_runs = vec![capsim::experiment::execute::RunFailure {
+        index: 7,
+        run: "design `big`, point load = 160, replication 1".into(),
+        message: "simulation.max_events (300) was reached <at> 1.5 s".into(),
+    }];
+    let dir = out_dir("failed-runs");
+    let files = charts::sweep_charts(&results, &dir).expect("charts");
+    let html = std::fs::read_to_string(capsim::html::write_report(&results, &files, &dir).expect("written"))
+        .expect("readable");
+    assert!(html.contains("1 of 36 runs failed"), "warning and provenance count the failures");
+    assert!(html.contains(
+        "design `big`, point load = 160, replication 1: simulation.max_events (300) was reached &lt;at&gt; 1.5 s"
+    ));
+    assert!(!html.contains("interrupted"), "a failure is not an interruption");
+}
+
+#[test]
 fn a_sweep_without_a_load_axis_is_drawn_as_bars_per_point() {
     let mut results = fixture().clone();
     results.experiment.load_axis = None;
