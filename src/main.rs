@@ -223,16 +223,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             std::io::stdout().lock().write_all(text.as_bytes())?;
             Ok(())
         }
-        Command::Sweep(args) => sweep::sweep(
-            &args.experiment,
-            &args.overrides,
-            args.out,
-            args.shard,
-            args.threads,
-            args.quiet,
-            !args.no_charts,
-            args.fail_fast,
-        ),
+        Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => sweep::merge(&args.shards, args.out, !args.no_charts),
         Command::Plot(args) => sweep::plot(&args.dir),
         Command::Report(args) => sweep::report(&args.dir),

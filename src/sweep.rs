@@ -9,10 +9,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Context;
 
 use capsim::experiment::aggregate::assemble;
-use capsim::experiment::execute::{Shard, execute};
+use capsim::experiment::execute::execute;
 use capsim::experiment::output::{self, ShardFile};
 use capsim::experiment::results::ExperimentResults;
 use capsim::experiment::spec::Experiment;
+
+use crate::SweepArgs;
 
 /// The sweep was stopped by Ctrl-C; the finished runs were written.
 #[derive(Debug)]
@@ -63,18 +65,10 @@ fn default_dir(name: &str) -> PathBuf {
     Path::new("results").join(safe)
 }
 
-// One parameter per command-line flag, passed on from clap as typed.
-#[allow(clippy::too_many_arguments)]
-pub fn sweep(
-    path: &Path,
-    overrides: &[String],
-    out: Option<PathBuf>,
-    shard: Option<Shard>,
-    threads: Option<usize>,
-    quiet: bool,
-    charts: bool,
-    fail_fast: bool,
-) -> anyhow::Result<()> {
+/// `capsim sweep`: runs an experiment (or one shard of it) and writes its results folder.
+pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
+    let SweepArgs { experiment, overrides, out, shard, threads, quiet, no_charts, fail_fast } = args;
+    let (path, overrides, charts) = (experiment.as_path(), overrides.as_slice(), !no_charts);
     use_threads(threads)?;
     let exp = Experiment::load(path, overrides)?;
     let stop = Arc::new(AtomicBool::new(false));
