@@ -1,5 +1,6 @@
 //! Benchmarks of the hot paths: the whole run (TOML to summary) on M/M/1 and
-//! the three-tier model, and the pieces each event touches (event list,
+//! the three-tier model, the engine's basic build against its general one,
+//! and the pieces each event touches (event list,
 //! sampling, histogram recording). Throughput is in model events
 //! (arrivals + service completions), the unit the issue targets quote.
 //!
@@ -43,6 +44,22 @@ fn whole_runs(c: &mut Criterion) {
     group.finish();
 }
 
+/// The engine built for basic networks against the general build, on the
+/// peer benchmark's three-tier model (one replication of 10 s).
+fn builds(c: &mut Criterion) {
+    let mut group = c.benchmark_group("build");
+    group.sample_size(20);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers/models/three-tier.toml");
+    let net = capsim::model::load(&path, &["simulation.duration=\"10s\"".to_string()]).unwrap();
+    assert!(capsim::kernel::is_basic(&net));
+    group.throughput(Throughput::Elements(capsim::kernel::simulate(&net, 0).events));
+    group.bench_function("three_tier_basic", |b| b.iter(|| capsim::kernel::simulate(black_box(&net), 0).events));
+    group.bench_function("three_tier_general", |b| {
+        b.iter(|| capsim::kernel::simulate_general(black_box(&net), 0).events)
+    });
+    group.finish();
+}
+
 fn pieces(c: &mut Criterion) {
     let mut group = c.benchmark_group("pieces");
     group.throughput(Throughput::Elements(1000));
@@ -83,5 +100,5 @@ fn pieces(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, whole_runs, pieces);
+criterion_group!(benches, whole_runs, builds, pieces);
 criterion_main!(benches);
