@@ -132,9 +132,9 @@ pub fn write_shard(dir: &Path, shard: &ShardFile) -> Result<(), OutputError> {
 }
 
 /// Reads shard folders and checks they form one complete experiment:
-/// the same inputs, the same shard count, every shard once, every run once.
-/// Reads and checks a split's shards: the first shard's file, then every
-/// finished and every failed run in run order.
+/// the same inputs, the same shard count, every shard once, every run once
+/// (finished or failed). Returns the first shard's file, then the finished
+/// and the failed runs, each in run order.
 pub fn read_shards(dirs: &[PathBuf]) -> Result<(ShardFile, Vec<RunRecord>, Vec<RunFailure>), OutputError> {
     let mut shards = Vec::new();
     for dir in dirs {
