@@ -1,8 +1,8 @@
 //! Benchmarks of the hot paths: the whole run (TOML to summary) on M/M/1 and
 //! the three-tier model, the engine's basic build against its general one,
-//! and the pieces each event touches (event list,
-//! sampling, histogram recording). Throughput is in model events
-//! (arrivals + service completions), the unit the issue targets quote.
+//! and the pieces each event touches (event list, sampling, histogram
+//! recording). Throughput is in model events (arrivals + service
+//! completions), the unit the issue targets quote.
 //!
 //! Run with `cargo bench --bench engine`; `capsim run MODEL --perf` prints
 //! the same figure for any model.

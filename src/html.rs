@@ -111,21 +111,27 @@ fn render(results: &ExperimentResults, charts: &[ChartFile], images: &[String]) 
     }
     h.push_str("</header>\n");
 
-    if !info.failed_runs.is_empty() {
+    // What is missing, what that does to the numbers, and the failed runs.
+    let incomplete = if !info.failed_runs.is_empty() {
         let listed: String =
             info.failed_runs.iter().map(|f| format!("<li>{}: {}</li>", escape(&f.run), escape(&f.message))).collect();
-        let _ = writeln!(
-            h,
-            "<div class=\"warning\" role=\"alert\"><strong>Incomplete sweep.</strong> {} of {} runs failed; the numbers below come from the {} that finished. Points with fewer replications than planned have wider confidence intervals, points without any are missing from the charts, and the capacity answers below may change once these runs succeed.<ul>{listed}</ul></div>",
+        let cause = format!(
+            "{} of {} runs failed; the numbers below come from the {} that finished.",
             info.failed_runs.len(),
             info.runs_total,
             info.runs_done
         );
+        Some((cause, "once these runs succeed", format!("<ul>{listed}</ul>")))
     } else if !info.complete {
+        let cause = format!("The sweep was interrupted: {} of {} runs finished.", info.runs_done, info.runs_total);
+        Some((cause, "when the sweep is run to the end", String::new()))
+    } else {
+        None
+    };
+    if let Some((cause, until, listed)) = incomplete {
         let _ = writeln!(
             h,
-            "<div class=\"warning\" role=\"alert\"><strong>Incomplete sweep.</strong> The sweep was interrupted: {} of {} runs finished. Points with fewer replications than planned have wider confidence intervals, points without any are missing from the charts, and the capacity answers below may change when the sweep is run to the end.</div>",
-            info.runs_done, info.runs_total
+            "<div class=\"warning\" role=\"alert\"><strong>Incomplete sweep.</strong> {cause} Points with fewer replications than planned have wider confidence intervals, points without any are missing from the charts, and the capacity answers below may change {until}.{listed}</div>"
         );
     }
 

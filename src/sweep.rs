@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Context;
 
 use capsim::experiment::aggregate::assemble;
-use capsim::experiment::execute::execute;
+use capsim::experiment::execute::{Executed, execute};
 use capsim::experiment::output::{self, ShardFile};
 use capsim::experiment::results::ExperimentResults;
 use capsim::experiment::spec::Experiment;
@@ -96,12 +96,11 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         );
     }
     let started = std::time::Instant::now();
-    let executed = execute(&exp, &runs, !quiet, &stop, fail_fast);
-    for failure in &executed.failures {
+    let Executed { records, failures } = execute(&exp, &runs, !quiet, &stop, fail_fast);
+    for failure in &failures {
         eprintln!("error: {failure}");
     }
-    let failed = executed.failures.len();
-    let (records, failures) = (executed.records, executed.failures);
+    let failed = failures.len();
     let interrupted = failed == 0 && records.len() < runs.len();
     let command = canonical_command(&exp.file, overrides);
 
@@ -165,7 +164,7 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
 }
 
 pub fn merge(shards: &[PathBuf], out: Option<PathBuf>, charts: bool) -> anyhow::Result<()> {
-    let (first, records, failures) = output::read_shards(shards)?;
+    let (first, Executed { records, failures }) = output::read_shards(shards)?;
     let path = [PathBuf::from(&first.experiment), PathBuf::from(&first.experiment_abs)]
         .into_iter()
         .find(|p| p.exists())
@@ -191,8 +190,8 @@ pub fn merge(shards: &[PathBuf], out: Option<PathBuf>, charts: bool) -> anyhow::
         eprintln!("error: {failure}");
     }
     if !failures.is_empty() {
-        let total = records.len() + failures.len();
-        return Err(runs_failed(failures.len(), total, records.len(), false, &dir.display().to_string()));
+        let (failed, total, finished) = (failures.len(), first.runs_total, records.len());
+        return Err(runs_failed(failed, total, finished, false, &dir.display().to_string()));
     }
     Ok(())
 }

@@ -97,6 +97,20 @@ pub struct Executed {
     pub failures: Vec<RunFailure>,
 }
 
+impl FromIterator<Result<RunRecord, RunFailure>> for Executed {
+    /// Sorts outcomes, in run order, into finished and failed runs.
+    fn from_iter<I: IntoIterator<Item = Result<RunRecord, RunFailure>>>(outcomes: I) -> Self {
+        let mut done = Executed::default();
+        for outcome in outcomes {
+            match outcome {
+                Ok(record) => done.records.push(record),
+                Err(failure) => done.failures.push(failure),
+            }
+        }
+        done
+    }
+}
+
 /// "design `d`, point path = value, replication r".
 pub fn describe(exp: &Experiment, run: &RunId) -> String {
     let point: Vec<String> = exp
@@ -163,12 +177,5 @@ pub fn execute(exp: &Experiment, runs: &[RunId], show_progress: bool, stop: &Ato
         })
         .collect();
     bar.finish_and_clear();
-    let mut done = Executed::default();
-    for outcome in outcomes.into_iter().flatten() {
-        match outcome {
-            Ok(record) => done.records.push(record),
-            Err(failure) => done.failures.push(failure),
-        }
-    }
-    done
+    outcomes.into_iter().flatten().collect()
 }

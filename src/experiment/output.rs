@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::experiment::columns;
-use crate::experiment::execute::{RunFailure, RunRecord, Shard};
+use crate::experiment::execute::{Executed, RunFailure, RunRecord, Shard};
 use crate::experiment::results::ExperimentResults;
 use crate::experiment::spec::Experiment;
 use crate::stats::{ErrorCause, Estimate};
@@ -133,9 +133,9 @@ pub fn write_shard(dir: &Path, shard: &ShardFile) -> Result<(), OutputError> {
 
 /// Reads shard folders and checks they form one complete experiment:
 /// the same inputs, the same shard count, every shard once, every run once
-/// (finished or failed). Returns the first shard's file, then the finished
-/// and the failed runs, each in run order.
-pub fn read_shards(dirs: &[PathBuf]) -> Result<(ShardFile, Vec<RunRecord>, Vec<RunFailure>), OutputError> {
+/// (finished or failed). Returns the first shard's file and every run's
+/// outcome, in run order.
+pub fn read_shards(dirs: &[PathBuf]) -> Result<(ShardFile, Executed), OutputError> {
     let mut shards = Vec::new();
     for dir in dirs {
         let path = dir.join("shard.json");
@@ -197,12 +197,7 @@ pub fn read_shards(dirs: &[PathBuf]) -> Result<(ShardFile, Vec<RunRecord>, Vec<R
         )));
     }
     let first = shards.swap_remove(0);
-    let (records, failures) = runs.into_iter().flatten().partition::<Vec<_>, _>(Result::is_ok);
-    Ok((
-        first,
-        records.into_iter().map(|r| r.expect("partitioned")).collect(),
-        failures.into_iter().map(|f| f.expect_err("partitioned")).collect(),
-    ))
+    Ok((first, runs.into_iter().flatten().collect()))
 }
 
 /// Numbers as Rust prints them (shortest text that reads back exactly); empty for NaN.
