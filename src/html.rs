@@ -18,10 +18,10 @@ use crate::units::format_duration;
 /// Writes `dir/report.html` (atomically: a temporary file, then rename) and
 /// returns its path. `charts` are read from disk and inlined in order.
 pub fn write_report(results: &ExperimentResults, charts: &[ChartFile], dir: &Path) -> Result<PathBuf, ChartError> {
-    std::fs::create_dir_all(dir).map_err(|source| ChartError::Io { path: dir.to_path_buf(), source })?;
+    std::fs::create_dir_all(dir).map_err(|error| ChartError::Io { path: dir.to_path_buf(), error })?;
     let mut images = Vec::with_capacity(charts.len());
     for chart in charts {
-        let bytes = std::fs::read(&chart.png).map_err(|source| ChartError::Io { path: chart.png.clone(), source })?;
+        let bytes = std::fs::read(&chart.png).map_err(|error| ChartError::Io { path: chart.png.clone(), error })?;
         images.push(base64::engine::general_purpose::STANDARD.encode(bytes));
     }
     let html = render(results, charts, &images);

@@ -42,6 +42,7 @@ pub mod config;
 pub mod dist;
 pub mod error;
 pub mod experiment;
+pub mod files;
 pub mod html;
 pub mod kernel;
 pub mod model;

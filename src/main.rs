@@ -4,10 +4,10 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use capsim::experiment::execute::Shard;
+use capsim::files::{self, Destination};
 use capsim::report::{self, Format};
 use capsim::{ModelError, model, run};
 
@@ -40,7 +40,7 @@ enum Command {
     Merge(MergeArgs),
     /// Redraw the charts of a results folder.
     Plot(DirArgs),
-    /// Rewrite report.html of a results folder.
+    /// Rewrite report.html (and its charts) of a results folder.
     Report(DirArgs),
 }
 
@@ -69,6 +69,9 @@ struct SweepArgs {
     /// Stop at the first failed run (default: the other runs finish, and the failures are listed).
     #[arg(long)]
     fail_fast: bool,
+    /// Replace the output folder whole, even if it is not a capsim results folder or holds your files.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args)]
@@ -82,12 +85,18 @@ struct MergeArgs {
     /// Skip charts and report.html.
     #[arg(long)]
     no_charts: bool,
+    /// Replace the output folder whole, even if it is not a capsim results folder or holds your files.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args)]
 struct DirArgs {
     /// A results folder written by `capsim sweep` or `capsim merge`.
     dir: PathBuf,
+    /// Write here instead of into the results folder (plot: the charts; report: report.html and charts/).
+    #[arg(long, short = 'o')]
+    out: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -162,6 +171,10 @@ fn main() -> ExitCode {
     match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
+            if let Some(refused @ files::FileError::Refused(_)) = err.downcast_ref::<files::FileError>() {
+                eprintln!("error: {refused}");
+                return ExitCode::from(2);
+            }
             if let Some(model_err) = err.downcast_ref::<ModelError>() {
                 eprintln!("error: {model_err}");
                 return ExitCode::from(2);
@@ -224,9 +237,9 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Sweep(args) => sweep::sweep(args),
-        Command::Merge(args) => sweep::merge(&args.shards, args.out, !args.no_charts),
-        Command::Plot(args) => sweep::plot(&args.dir),
-        Command::Report(args) => sweep::report(&args.dir),
+        Command::Merge(args) => sweep::merge(&args.shards, args.out, !args.no_charts, args.force),
+        Command::Plot(args) => sweep::plot(&args.dir, args.out.as_deref()),
+        Command::Report(args) => sweep::report(&args.dir, args.out.as_deref()),
     }
 }
 
@@ -243,6 +256,9 @@ fn run_model(args: RunArgs) -> anyhow::Result<()> {
         overrides.push(format!("simulation.duration=\"{d}\""));
     }
     let mut net = model::load(&args.model.model, &overrides)?;
+    if let Some(dir) = &args.charts {
+        files::check_destination(dir, Destination::Charts, &[&args.model.model], false)?;
+    }
     if args.series.is_some() && net.settings.series.is_none() {
         let length = net.settings.warmup + net.settings.duration.unwrap_or(1000.0);
         net.settings.series = Some(length / 100.0);
@@ -261,7 +277,7 @@ fn run_model(args: RunArgs) -> anyhow::Result<()> {
         text.push_str(&report::comparison_table(&capsim::analysis::analyse(&net), &outcome.summary));
     }
     match &args.output {
-        Some(path) => write_atomically(path, text.as_bytes())?,
+        Some(path) => files::write_file_atomically(path, text.as_bytes())?,
         None => {
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes())?;
@@ -270,7 +286,7 @@ fn run_model(args: RunArgs) -> anyhow::Result<()> {
     }
     if let Some(path) = &args.series {
         let csv = report::series_csv(&outcome.summary).expect("the run recorded a series");
-        write_atomically(path, csv.as_bytes())?;
+        files::write_file_atomically(path, csv.as_bytes())?;
     }
     if let Some(dir) = &args.charts {
         let charts = capsim::charts::run_charts(&outcome.summary, &outcome.latency, dir)?;
@@ -289,16 +305,6 @@ fn run_model(args: RunArgs) -> anyhow::Result<()> {
             peak_rss_bytes() as f64 / 1e6
         );
     }
-    Ok(())
-}
-
-/// Writes to a temporary file beside `path`, then renames: readers never see half a file.
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let name = path.file_name().context("the output path has no file name")?;
-    let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot move the output to {}", path.display()))?;
     Ok(())
 }
 

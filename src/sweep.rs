@@ -13,6 +13,7 @@ use capsim::experiment::execute::{Executed, execute};
 use capsim::experiment::output::{self, ShardFile};
 use capsim::experiment::results::ExperimentResults;
 use capsim::experiment::spec::Experiment;
+use capsim::files::{self, Destination};
 
 use crate::SweepArgs;
 
@@ -67,10 +68,19 @@ fn default_dir(name: &str) -> PathBuf {
 
 /// `capsim sweep`: runs an experiment (or one shard of it) and writes its results folder.
 pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
-    let SweepArgs { experiment, overrides, out, shard, threads, quiet, no_charts, fail_fast } = args;
+    let SweepArgs { experiment, overrides, out, shard, threads, quiet, no_charts, fail_fast, force } = args;
     let (path, overrides, charts) = (experiment.as_path(), overrides.as_slice(), !no_charts);
     use_threads(threads)?;
     let exp = Experiment::load(path, overrides)?;
+    let (dir, kind) = match shard {
+        Some(s) => (
+            out.unwrap_or_else(|| default_dir(&exp.name).join(format!("shard-{}-of-{}", s.index, s.count))),
+            Destination::Shard,
+        ),
+        None => (out.unwrap_or_else(|| default_dir(&exp.name)), Destination::Results),
+    };
+    // Before any simulation: a refused or unwritable destination must not cost the sweep.
+    files::check_destination(&dir, kind, &[path, exp.base_model()], force)?;
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
@@ -105,8 +115,6 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     let command = canonical_command(&exp.file, overrides);
 
     if let Some(shard) = shard {
-        let dir =
-            out.unwrap_or_else(|| default_dir(&exp.name).join(format!("shard-{}-of-{}", shard.index, shard.count)));
         let file = ShardFile {
             format: output::shard_format(),
             experiment: exp.file.clone(),
@@ -119,7 +127,7 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
             runs: records,
             failures,
         };
-        output::write_shard(&dir, &file)?;
+        output::write_shard(&dir, &file, force)?;
         if interrupted {
             return Err(Interrupted(format!(
                 "interrupted: {} of {} runs of shard {shard} written to {}; rerun the shard to complete it",
@@ -142,8 +150,7 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     }
 
     let results = assemble(&exp, &records, &failures, &command);
-    let dir = out.unwrap_or_else(|| default_dir(&exp.name));
-    write_folder(&dir, &exp, &results, &records, charts)?;
+    write_folder(&dir, &exp, &results, &records, charts, force)?;
     print_findings(&results, &dir, charts);
     if !quiet {
         eprintln!("{} runs in {:.1} s", records.len(), started.elapsed().as_secs_f64());
@@ -163,7 +170,7 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn merge(shards: &[PathBuf], out: Option<PathBuf>, charts: bool) -> anyhow::Result<()> {
+pub fn merge(shards: &[PathBuf], out: Option<PathBuf>, charts: bool, force: bool) -> anyhow::Result<()> {
     let (first, Executed { records, failures }) = output::read_shards(shards)?;
     let path = [PathBuf::from(&first.experiment), PathBuf::from(&first.experiment_abs)]
         .into_iter()
@@ -180,9 +187,12 @@ pub fn merge(shards: &[PathBuf], out: Option<PathBuf>, charts: bool) -> anyhow::
     }
     // Record the experiment path as the shards did, so merged files equal unsharded ones.
     exp.file = first.experiment.clone();
-    let results = assemble(&exp, &records, &failures, &first.command);
     let dir = out.unwrap_or_else(|| default_dir(&exp.name));
-    write_folder(&dir, &exp, &results, &records, charts)?;
+    let mut inputs: Vec<&Path> = shards.iter().map(PathBuf::as_path).collect();
+    inputs.extend([path.as_path(), exp.base_model()]);
+    files::check_destination(&dir, Destination::Results, &inputs, force)?;
+    let results = assemble(&exp, &records, &failures, &first.command);
+    write_folder(&dir, &exp, &results, &records, charts, force)?;
     print_findings(&results, &dir, charts);
     // A failed run fails the same way again: the shards keep it, and the
     // merge reports it as the sweep would have.
@@ -202,13 +212,14 @@ fn write_folder(
     results: &ExperimentResults,
     records: &[capsim::experiment::execute::RunRecord],
     charts: bool,
+    force: bool,
 ) -> anyhow::Result<()> {
-    output::write_dir_atomically(dir, |tmp| {
+    files::write_dir_atomically(dir, Destination::Results, force, |tmp| {
         output::write_data(tmp, exp, results, records)?;
         if charts {
             draw(tmp, results).map_err(|e| output::OutputError::Invalid(format!("{e:#}")))?;
         }
-        Ok(())
+        Ok::<(), output::OutputError>(())
     })?;
     Ok(())
 }
@@ -219,19 +230,36 @@ fn draw(dir: &Path, results: &ExperimentResults) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn plot(dir: &Path) -> anyhow::Result<()> {
+/// `capsim plot`: redraws a results folder's charts, into `out` if given.
+pub fn plot(dir: &Path, out: Option<&Path>) -> anyhow::Result<()> {
     let results = output::read_results(dir)?;
-    let charts = capsim::charts::sweep_charts(&results, &dir.join("charts"))?;
+    let target = match out {
+        Some(out) => {
+            files::check_destination(out, Destination::Charts, &[dir], false)?;
+            out.to_path_buf()
+        }
+        None => dir.join("charts"),
+    };
+    let charts = capsim::charts::sweep_charts(&results, &target)?;
     for c in &charts {
         println!("{}", c.png.display());
     }
     Ok(())
 }
 
-pub fn report(dir: &Path) -> anyhow::Result<()> {
+/// `capsim report`: rewrites a results folder's report.html (and the charts
+/// it embeds), into `out` if given.
+pub fn report(dir: &Path, out: Option<&Path>) -> anyhow::Result<()> {
     let results = output::read_results(dir)?;
-    let charts = capsim::charts::sweep_charts(&results, &dir.join("charts"))?;
-    let path = capsim::html::write_report(&results, &charts, dir)?;
+    let target = match out {
+        Some(out) => {
+            files::check_destination(out, Destination::Report, &[dir], false)?;
+            out
+        }
+        None => dir,
+    };
+    let charts = capsim::charts::sweep_charts(&results, &target.join("charts"))?;
+    let path = capsim::html::write_report(&results, &charts, target)?;
     println!("{}", path.display());
     Ok(())
 }
@@ -243,6 +271,13 @@ fn print_findings(results: &ExperimentResults, dir: &Path, charts: bool) {
         println!("{}", e.question);
     }
     println!();
+    if e.runs_done < e.runs_total {
+        let why = if e.failed_runs.is_empty() { "the sweep was interrupted" } else { "some runs failed" };
+        println!(
+            "PARTIAL RESULTS: {why}; {} of {} runs finished. The findings below use only those runs: points missing replications may be wrong, and a design with missing points may look better or worse than it is.\n",
+            e.runs_done, e.runs_total
+        );
+    }
     for f in &results.capacity.findings {
         println!("- {f}");
     }

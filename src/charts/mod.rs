@@ -67,13 +67,16 @@ pub struct ChartFile {
 pub enum ChartError {
     /// A file or folder could not be written: check that the folder is
     /// writable and the disk is not full, or choose another output folder.
-    #[error("cannot write {}: {source}; check that the folder is writable and the disk is not full, or choose another output folder", path.display())]
+    #[error("cannot write {}: {error}; check that the folder is writable and the disk is not full, or choose another output folder", path.display())]
     Io {
         /// The file or folder.
         path: PathBuf,
-        /// The operating system's reason.
-        source: std::io::Error,
+        /// The operating system's reason (not a `source`: the message says it once).
+        error: std::io::Error,
     },
+    /// A file could not be written atomically, or its destination was refused.
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
     /// Plotters failed to draw or encode a chart (a bug: please report it
     /// with the results.json that triggers it).
     #[error(
@@ -123,7 +126,7 @@ pub fn run_charts(summary: &Summary, latency: &[Histogram<u64>], dir: &Path) -> 
 
 fn write_all(plans: Vec<Planned>, dir: &Path) -> Result<Vec<ChartFile>, ChartError> {
     register_fonts()?;
-    std::fs::create_dir_all(dir).map_err(|source| ChartError::Io { path: dir.to_path_buf(), source })?;
+    std::fs::create_dir_all(dir).map_err(|error| ChartError::Io { path: dir.to_path_buf(), error })?;
     plans.into_iter().map(|p| write_chart(&p, dir)).collect()
 }
 
@@ -166,17 +169,10 @@ fn write_chart(plan: &Planned, dir: &Path) -> Result<ChartFile, ChartError> {
 }
 
 fn rename(from: &Path, to: &Path) -> Result<(), ChartError> {
-    std::fs::rename(from, to).map_err(|source| {
-        let _ = std::fs::remove_file(from);
-        ChartError::Io { path: to.to_path_buf(), source }
-    })
+    crate::files::rename_or_clean(from, to).map_err(ChartError::from)
 }
 
 /// Writes beside `path` under a temporary name, then renames over it.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ChartError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(|source| ChartError::Io { path: tmp.clone(), source })?;
-    rename(&tmp, path)
+    crate::files::write_file_atomically(path, bytes).map_err(ChartError::from)
 }

@@ -2,8 +2,8 @@
 //!
 //! A results folder holds `runs.csv` (one row per run), `summary.csv` (one
 //! row per design and point, with 95% intervals), `results.json` (everything,
-//! with provenance), charts and `report.html`. It is written into a temporary
-//! sibling folder and renamed into place, so a reader never sees half a
+//! with provenance), charts and `report.html`. It is written through
+//! [`crate::files::write_dir_atomically`], so a reader never sees half a
 //! result. A shard folder holds `shard.json`: the finished runs of one slice,
 //! which `merge` joins into the same results folder one machine would write.
 
@@ -16,26 +16,30 @@ use crate::experiment::columns;
 use crate::experiment::execute::{Executed, RunFailure, RunRecord, Shard};
 use crate::experiment::results::ExperimentResults;
 use crate::experiment::spec::Experiment;
+use crate::files::{Destination, FileError, write_dir_atomically};
 use crate::stats::{ErrorCause, Estimate};
 
 /// Problems reading or writing results.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
+        /// The cause (not a `source`: the message already says it once).
+        error: std::io::Error,
     },
+    /// A destination was refused or could not be written.
+    #[error(transparent)]
+    File(#[from] FileError),
     /// Shards that do not fit together, or a malformed file.
     #[error("{0}")]
     Invalid(String),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
-    move |source| OutputError::Io { path: path.to_path_buf(), source }
+    move |error| OutputError::Io { path: path.to_path_buf(), error }
 }
 
 /// Format tag of shard files.
@@ -67,35 +71,6 @@ pub struct ShardFile {
     pub failures: Vec<RunFailure>,
 }
 
-/// Writes `dir` atomically: `fill` writes into a temporary sibling folder,
-/// which then replaces `dir`.
-pub fn write_dir_atomically(
-    dir: &Path,
-    fill: impl FnOnce(&Path) -> Result<(), OutputError>,
-) -> Result<(), OutputError> {
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(io(parent))?;
-    let name = dir.file_name().map_or_else(|| "results".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
-    }
-    fs::create_dir_all(&tmp).map_err(io(&tmp))?;
-    if let Err(e) = fill(&tmp) {
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    if dir.exists() {
-        fs::rename(dir, &old).map_err(io(dir))?;
-    }
-    fs::rename(&tmp, dir).map_err(io(dir))?;
-    if old.exists() {
-        fs::remove_dir_all(&old).map_err(io(&old))?;
-    }
-    Ok(())
-}
-
 /// Writes the data files of a results folder (CSV and JSON) into `dir`.
 pub fn write_data(
     dir: &Path,
@@ -122,9 +97,10 @@ pub fn read_results(dir: &Path) -> Result<ExperimentResults, OutputError> {
         .map_err(|e| OutputError::Invalid(format!("{}: not a capsim results file: {e}", path.display())))
 }
 
-/// Writes one shard's runs into `dir/shard.json`, atomically.
-pub fn write_shard(dir: &Path, shard: &ShardFile) -> Result<(), OutputError> {
-    write_dir_atomically(dir, |tmp| {
+/// Writes one shard's runs into `dir/shard.json`, atomically; `force`
+/// replaces the folder whole instead of keeping the user's files in it.
+pub fn write_shard(dir: &Path, shard: &ShardFile, force: bool) -> Result<(), OutputError> {
+    write_dir_atomically(dir, Destination::Shard, force, |tmp| {
         let path = tmp.join("shard.json");
         let text = serde_json::to_string(shard).expect("shard serialises");
         fs::write(&path, text).map_err(io(&path))

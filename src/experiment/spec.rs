@@ -305,6 +305,11 @@ impl Experiment {
         runs
     }
 
+    /// The base model file, as resolved against the experiment's folder.
+    pub fn base_model(&self) -> &Path {
+        &self.base_model
+    }
+
     /// A design's model at an arbitrary value of the load axis (for bisection).
     pub fn network_at_load(&self, design: usize, point: usize, load: f64) -> Result<Network, ModelError> {
         let l = self.load_axis.expect("bisection needs a load axis");

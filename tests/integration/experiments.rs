@@ -5,18 +5,18 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn capsim() -> Command {
+pub(crate) fn capsim() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_capsim"));
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
     c
 }
 
-fn run(args: &[&str]) -> Output {
+pub(crate) fn run(args: &[&str]) -> Output {
     capsim().args(args).output().expect("the binary runs")
 }
 
 #[track_caller]
-fn ok(out: &Output) {
+pub(crate) fn ok(out: &Output) {
     assert!(
         out.status.success(),
         "failed: {}\n{}",
@@ -25,7 +25,7 @@ fn ok(out: &Output) {
     );
 }
 
-fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("capsim-exp-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -33,7 +33,7 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 /// A small experiment written next to a copy of the M/M/c model.
-fn small_experiment(dir: &Path, extra: &str) -> PathBuf {
+pub(crate) fn small_experiment(dir: &Path, extra: &str) -> PathBuf {
     std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("models/mmc.toml"), dir.join("mmc.toml")).unwrap();
     let path = dir.join("small.toml");
     std::fs::write(
@@ -68,7 +68,7 @@ set = {{ "services.app.threads" = 12 }}
     path
 }
 
-fn read(dir: &Path, file: &str) -> String {
+pub(crate) fn read(dir: &Path, file: &str) -> String {
     std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{}/{file}: {e}", dir.display()))
 }
 
@@ -226,10 +226,10 @@ fn ctrl_c_keeps_the_finished_runs() {
     let exp = small_experiment(&dir, "");
     // Long runs so the sweep is still busy when interrupted.
     let out = dir.join("results");
-    let mut child = capsim()
+    let child = capsim()
         .args(["sweep", exp.to_str().unwrap(), "-q", "-j", "1", "--no-charts", "--set", "simulation.duration=100000s"])
         .args(["-o", out.to_str().unwrap()])
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -238,8 +238,11 @@ fn ctrl_c_keeps_the_finished_runs() {
     unsafe {
         libc::kill(child.id() as i32, libc::SIGINT);
     }
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130));
+    // Whoever reads only stdout learns that the findings are partial.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("PARTIAL RESULTS: the sweep was interrupted"), "{stdout}");
     let results: serde_json::Value = serde_json::from_str(&read(&out, "results.json")).unwrap();
     assert_eq!(results["experiment"]["complete"], false);
     let done = results["experiment"]["runs_done"].as_u64().unwrap();

@@ -13,6 +13,7 @@ mod failures;
 mod fuzz;
 mod lessons;
 mod models;
+mod output_safety;
 mod properties;
 mod reliability;
 mod reproducibility;
