@@ -10,8 +10,8 @@
 
 use serde::Serialize;
 
-use crate::config::{Balance, Discipline};
 use crate::model::{Action, Arrivals, Network, Step};
+use crate::policy::{Balance, Discipline};
 use crate::theory::{self, StationMetrics};
 
 /// The analytic view of one service.

@@ -17,6 +17,7 @@ use toml::Spanned;
 
 use crate::dist::Dist;
 use crate::error::ModelError;
+use crate::policy::{ArrivalProcess, Balance, Concurrency, Discipline, Jitter, LimitScope, ScaleMetric, WritePolicy};
 use crate::units;
 
 /// The whole model file.
@@ -112,19 +113,6 @@ pub struct CacheConfig {
     pub on_write: WritePolicy,
 }
 
-/// What a write does to a key's cached entry.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WritePolicy {
-    /// Cache-aside: the entry is deleted; the next read misses.
-    #[default]
-    Invalidate,
-    /// Write-through: the entry is updated with the new value.
-    Update,
-    /// Nothing: the entry stays until its TTL, and reads of it are stale.
-    Ignore,
-}
-
 /// `[network]`: defaults for every call.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -167,18 +155,6 @@ pub struct PoolConfig {
     pub per: Option<Spanned<String>>,
     /// Longest wait for a connection before the request fails (default: wait forever; "0s": never wait).
     pub wait_timeout: Option<Seconds>,
-}
-
-/// How a service's instances hold their workers.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Concurrency {
-    /// A thread per request, held while the request waits for its calls.
-    #[default]
-    ThreadPerRequest,
-    /// An event loop: up to `max_in_flight` requests at once per instance, none
-    /// holding a thread while it waits; their CPU work shares the cores.
-    EventLoop,
 }
 
 /// `[simulation]`: how long to simulate and how often.
@@ -376,17 +352,6 @@ pub struct FailureConfig {
     pub detect: Seconds,
 }
 
-/// What an autoscaler watches.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ScaleMetric {
-    /// CPU utilisation of the active instances.
-    #[default]
-    Utilisation,
-    /// Requests waiting for a thread, per active instance.
-    Queue,
-}
-
 /// `retry = { ... }` on a call: how often and how patiently a round is retried.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -413,19 +378,6 @@ pub struct RetryConfig {
 
 fn factor_one() -> PositiveF64 {
     PositiveF64(1.0)
-}
-
-/// How a retry's wait is randomised.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Jitter {
-    /// Exactly the backoff.
-    None,
-    /// Uniform between zero and the backoff ("full jitter").
-    #[default]
-    Full,
-    /// Half the backoff plus uniform up to the other half.
-    Equal,
 }
 
 /// `breaker = { ... }` on a call: closed, open and half-open.
@@ -461,30 +413,6 @@ pub struct RateLimitConfig {
     /// One bucket per client (default), per request class, or one for the service.
     #[serde(default)]
     pub per: LimitScope,
-}
-
-/// Whose requests share a token bucket.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LimitScope {
-    /// Each client of each class.
-    #[default]
-    Client,
-    /// Each request class.
-    Class,
-    /// Everyone.
-    Service,
-}
-
-/// How an open class spaces its arrivals.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ArrivalProcess {
-    /// Exponential inter-arrival times.
-    #[default]
-    Poisson,
-    /// Exactly 1/rate apart.
-    Deterministic,
 }
 
 /// `[services.NAME]`: a service with identical instances.
@@ -537,34 +465,6 @@ pub struct ServiceConfig {
 
 fn one() -> Positive<u32> {
     Positive(1)
-}
-
-/// Order in which waiting requests get a thread.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Discipline {
-    /// First come, first served.
-    #[default]
-    Fifo,
-    /// Lower workload `priority` first (non-preemptive), FIFO within a priority.
-    Priority,
-}
-
-/// Balancing policy across a service's instances.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Balance {
-    /// Each instance in turn.
-    #[default]
-    RoundRobin,
-    /// A uniformly random instance.
-    Random,
-    /// The instance with the fewest requests (in service plus waiting).
-    LeastConnections,
-    /// Two random instances; the one with fewer requests.
-    PowerOfTwo,
-    /// The instance with the fewest waiting requests (ties: fewest in service).
-    JoinShortestQueue,
 }
 
 /// `[services.S.ops.NAME]`: one operation.

@@ -46,6 +46,7 @@ pub mod files;
 pub mod html;
 pub mod kernel;
 pub mod model;
+pub mod policy;
 pub mod report;
 pub mod rng;
 pub mod run;

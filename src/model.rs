@@ -12,9 +12,10 @@ use std::ops::Range;
 use toml::Spanned;
 
 use crate::catalog::Catalog;
-use crate::config::{self, ArrivalProcess, Balance, Concurrency, Discipline, Jitter, LimitScope, ModelFile, Source};
+use crate::config::{self, ModelFile, Source};
 use crate::dist::Dist;
 use crate::error::{ModelError, closest};
+use crate::policy::{self, ArrivalProcess, Balance, Concurrency, Discipline, Jitter, LimitScope};
 
 /// No parent: the job is the request itself.
 pub const NONE: u32 = u32::MAX;
@@ -168,7 +169,7 @@ impl Failures {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Autoscale {
     /// What it watches.
-    pub metric: config::ScaleMetric,
+    pub metric: policy::ScaleMetric,
     /// The level it holds.
     pub target: f64,
     /// Fewest instances.
@@ -471,7 +472,7 @@ pub struct Cache {
     /// Call site of the lookup.
     pub lookup: u32,
     /// What a write does.
-    pub on_write: config::WritePolicy,
+    pub on_write: policy::WritePolicy,
     /// Stream for key choices.
     pub stream: u32,
 }

@@ -38,8 +38,8 @@ use series::SeriesRecorder;
 use slab::{Job, Slab, Transit};
 pub use trace::{Journeys, NoTrace, Observer};
 
-use crate::config::{Balance, Discipline, LimitScope, WritePolicy};
 use crate::model::{Action, Arrivals, MESSAGE, NONE, Network, Step};
+use crate::policy::{Balance, Discipline, LimitScope, WritePolicy};
 use crate::rng::{self, Stream};
 use crate::stats::{
     CacheRun, ClassRun, DatabaseRun, ErrorCause, GuardRun, LatencyCounts, PoolRun, QueueRun, RunStats, ServiceRun,
@@ -819,8 +819,8 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
         // Down instances do no work: the metric is per instance that is up.
         let up = f64::from((fleet.active - fleet.down).max(1));
         let metric = match a.metric {
-            crate::config::ScaleMetric::Utilisation => delta.0 / window / (up * f64::from(s.cores.min(s.threads))),
-            crate::config::ScaleMetric::Queue => delta.1 / window / up,
+            crate::policy::ScaleMetric::Utilisation => delta.0 / window / (up * f64::from(s.cores.min(s.threads))),
+            crate::policy::ScaleMetric::Queue => delta.1 / window / up,
         };
         // Kubernetes' rule: enough instances to bring the metric to the target.
         let desired = ((active * metric / a.target).ceil().min(f64::from(a.max)) as u32).clamp(a.min, a.max);

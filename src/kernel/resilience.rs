@@ -4,8 +4,8 @@
 use rand::RngExt;
 
 use super::{NS, Stream, Time, to_time};
-use crate::config::Jitter;
 use crate::model::{Breaker, RateLimit, Retry};
+use crate::policy::Jitter;
 
 /// Buckets of a breaker's rolling window.
 const BUCKETS: usize = 10;
@@ -264,7 +264,7 @@ mod tests {
 
     #[test]
     fn a_bucket_admits_rate_times_time_plus_burst() {
-        let limit = RateLimit { rate: 100.0, burst: 20, per: crate::config::LimitScope::Service };
+        let limit = RateLimit { rate: 100.0, burst: 20, per: crate::policy::LimitScope::Service };
         let mut bucket = Bucket::full(&limit);
         // Offered 1000/s for 10 s.
         let admitted = (0..10_000).filter(|i| bucket.take(i * S / 1000, &limit)).count();
