@@ -9,7 +9,7 @@ use crate::stats::Estimate;
 use crate::units::{format_duration, sig3};
 
 /// Output formats of `capsim run`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Aligned tables for a terminal.
     Table,

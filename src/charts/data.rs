@@ -321,7 +321,8 @@ fn finite_or_zero(v: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiment::results::{AxisInfo, Capacity, DesignInfo, ExperimentInfo};
+    use crate::experiment::results::{Capacity, ExperimentInfo};
+    use crate::experiment::spec::{AxisInfo, DesignInfo};
 
     /// An app holding its thread across a call to a database: the case where
     /// stacking "threads held" per tier would count the database twice.

@@ -1,11 +1,10 @@
 //! Running an experiment's runs in parallel: rayon over the run list,
 //! results collected in run order (so output never depends on the thread
-//! count), a progress bar on terminals, and a stop flag for Ctrl-C that
-//! lets finished runs be kept.
+//! count), a callback as each run ends (for a progress bar), and a stop flag
+//! for Ctrl-C that lets finished runs be kept.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use indicatif::{ParallelProgressIterator, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -135,47 +134,67 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 /// Runs `runs` of `exp` in parallel and returns the finished and the failed
 /// ones in run order. A failure does not stop the others unless `fail_fast`
 /// (which sets `stop`). Runs not yet started when `stop` is set are skipped.
-pub fn execute(exp: &Experiment, runs: &[RunId], show_progress: bool, stop: &AtomicBool, fail_fast: bool) -> Executed {
-    let bar = if show_progress {
-        ProgressBar::with_draw_target(Some(runs.len() as u64), ProgressDrawTarget::stderr())
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} runs · {elapsed} elapsed · ETA {eta}")
-            .expect("static template"),
+/// `progress` is called as each run ends (the command line's progress bar).
+pub fn execute(
+    exp: &Experiment,
+    runs: &[RunId],
+    progress: &(dyn Fn() + Sync),
+    stop: &AtomicBool,
+    fail_fast: bool,
+) -> Executed {
+    let outcomes = simulate_all(
+        runs,
+        |run| {
+            let net = &exp.networks[run.design][run.point];
+            let stats = run::simulate_replication(net, run.replication);
+            match stats.stopped {
+                Some(reason) => Err(reason),
+                None => Ok(RunMetrics::new(net, &stats)),
+            }
+        },
+        progress,
+        stop,
+        fail_fast,
     );
-    let outcomes: Vec<Option<Result<RunRecord, RunFailure>>> = runs
+    let record = |run: &RunId, outcome: Result<RunMetrics, String>| match outcome {
+        Ok(metrics) => Ok(RunRecord {
+            index: run.index,
+            design: run.design,
+            point: run.point,
+            replication: run.replication,
+            seed: rng::replication_seed(exp.seed, run.replication),
+            metrics,
+        }),
+        Err(message) => Err(RunFailure { index: run.index, run: describe(exp, run), message }),
+    };
+    runs.iter().zip(outcomes).filter_map(|(run, outcome)| outcome.map(|o| record(run, o))).collect()
+}
+
+/// The executor every simulation of an experiment goes through: `simulate`
+/// on each item in parallel, outcomes in item order (so nothing depends on
+/// the thread count). A panic becomes an error naming it a bug; an error
+/// sets `stop` when `fail_fast`; items not started once `stop` is set are
+/// `None`.
+pub(crate) fn simulate_all<T: Sync, R: Send>(
+    items: &[T],
+    simulate: impl Fn(&T) -> Result<R, String> + Sync,
+    progress: &(dyn Fn() + Sync),
+    stop: &AtomicBool,
+    fail_fast: bool,
+) -> Vec<Option<Result<R, String>>> {
+    items
         .par_iter()
-        .progress_with(bar.clone())
-        .map(|run| {
+        .map(|item| {
             if stop.load(Ordering::Relaxed) {
                 return None;
             }
-            let net = &exp.networks[run.design][run.point];
-            let fail = |message: String| {
-                if fail_fast {
-                    stop.store(true, Ordering::Relaxed);
-                }
-                Some(Err(RunFailure { index: run.index, run: describe(exp, run), message }))
-            };
-            let stats = match catch_unwind(AssertUnwindSafe(|| run::simulate_replication(net, run.replication))) {
-                Ok(stats) => stats,
-                Err(payload) => return fail(panic_message(payload.as_ref())),
-            };
-            if let Some(reason) = &stats.stopped {
-                return fail(reason.clone());
+            let outcome = catch_unwind(AssertUnwindSafe(|| simulate(item)))
+                .unwrap_or_else(|payload| Err(panic_message(payload.as_ref())));
+            if outcome.is_err() && fail_fast {
+                stop.store(true, Ordering::Relaxed);
             }
-            Some(Ok(RunRecord {
-                index: run.index,
-                design: run.design,
-                point: run.point,
-                replication: run.replication,
-                seed: rng::replication_seed(exp.seed, run.replication),
-                metrics: RunMetrics::new(net, &stats),
-            }))
+            progress();
+            Some(outcome)
         })
-        .collect();
-    bar.finish_and_clear();
-    outcomes.into_iter().flatten().collect()
+        .collect()
 }

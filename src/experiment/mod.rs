@@ -3,10 +3,12 @@
 //!
 //! `spec` reads and validates the experiment file, `execute` runs the run
 //! list (whole, or one shard of it), `aggregate` turns finished runs into
-//! [`results::ExperimentResults`], and `output` writes and merges results
-//! folders atomically.
+//! [`results::ExperimentResults`], `capacity` answers the capacity questions
+//! (refining them by bisection through the same executor), and `output`
+//! writes and merges results folders atomically.
 
 pub mod aggregate;
+pub mod capacity;
 pub(crate) mod columns;
 pub mod execute;
 pub mod output;

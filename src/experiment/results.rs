@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::experiment::execute::RunFailure;
+use crate::experiment::spec::{AxisInfo, DesignInfo, SloInfo};
 use crate::run::Summary;
 
 /// Everything a sweep produced.
@@ -57,43 +58,6 @@ pub struct ExperimentInfo {
     pub load_axis: Option<usize>,
     /// The service-level objective, if any.
     pub slo: Option<SloInfo>,
-}
-
-/// One design: a named set of overrides on the base model.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DesignInfo {
-    /// Name.
-    pub name: String,
-    /// What it is, in words.
-    pub description: String,
-    /// Its overrides, as `path=value`.
-    pub overrides: Vec<String>,
-}
-
-/// One sweep axis.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AxisInfo {
-    /// The dotted model path it varies.
-    pub path: String,
-    /// A short label for charts, e.g. "offered load [req/s]".
-    pub label: String,
-    /// The values as written into the model ("200/s").
-    pub values: Vec<String>,
-    /// The same values as numbers in SI units (rates per second, seconds).
-    pub numeric: Vec<f64>,
-}
-
-/// A service-level objective.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct SloInfo {
-    /// The class it applies to; `None`: every class.
-    pub class: Option<String>,
-    /// Latency percentile name ("p99", "p50", "mean", ...) and its limit \[s\].
-    pub latency: Option<(String, f64)>,
-    /// Highest error ratio allowed.
-    pub error_ratio: Option<f64>,
-    /// The SLO in words, e.g. "p99 <= 300 ms and errors <= 0.1%".
-    pub text: String,
 }
 
 /// One design at one point of the sweep.

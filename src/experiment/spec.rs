@@ -6,13 +6,12 @@
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use toml::Spanned;
 
 use crate::config::{Positive, Source};
 use crate::error::ModelError;
-use crate::experiment::results::{AxisInfo, DesignInfo, SloInfo};
 use crate::model::{self, Network};
 use crate::units;
 
@@ -503,4 +502,41 @@ mod tests {
         assert_eq!(with_number("200/s", 350.0), "350/s");
         assert_eq!(with_number("2/ms", 3500.0), "3.5/ms");
     }
+}
+
+/// One design: a named set of overrides on the base model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DesignInfo {
+    /// Name.
+    pub name: String,
+    /// What it is, in words.
+    pub description: String,
+    /// Its overrides, as `path=value`.
+    pub overrides: Vec<String>,
+}
+
+/// One sweep axis.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AxisInfo {
+    /// The dotted model path it varies.
+    pub path: String,
+    /// A short label for charts, e.g. "offered load [req/s]".
+    pub label: String,
+    /// The values as written into the model ("200/s").
+    pub values: Vec<String>,
+    /// The same values as numbers in SI units (rates per second, seconds).
+    pub numeric: Vec<f64>,
+}
+
+/// A service-level objective.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SloInfo {
+    /// The class it applies to; `None`: every class.
+    pub class: Option<String>,
+    /// Latency percentile name ("p99", "p50", "mean", ...) and its limit \[s\].
+    pub latency: Option<(String, f64)>,
+    /// Highest error ratio allowed.
+    pub error_ratio: Option<f64>,
+    /// The SLO in words, e.g. "p99 <= 300 ms and errors <= 0.1%".
+    pub text: String,
 }

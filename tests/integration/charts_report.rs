@@ -10,9 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use capsim::charts::{self, ChartFile, PNG_SIZE, SVG_SIZE};
-use capsim::experiment::results::{
-    AxisInfo, Capacity, ClassCdf, DesignCapacity, DesignInfo, ExperimentInfo, ExperimentResults, PointResult, SloInfo,
-};
+use capsim::experiment::results::{Capacity, ClassCdf, DesignCapacity, ExperimentInfo, ExperimentResults, PointResult};
+use capsim::experiment::spec::{AxisInfo, DesignInfo, SloInfo};
 
 const RATES: [f64; 6] = [40.0, 80.0, 120.0, 160.0, 200.0, 240.0];
 const SLO_P99_S: f64 = 0.100;

@@ -278,3 +278,39 @@ fn bad_experiments_are_refused_without_half_written_output() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("shard 5/4 does not exist"));
 }
+
+#[test]
+fn bisection_runs_through_the_executor_and_honours_stop() {
+    use capsim::experiment::{aggregate::assemble, capacity::refine, execute::execute, spec::Experiment};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let dir = scratch("bisect");
+    let path = small_experiment(&dir, "[capacity]\nbisect = 2\n");
+    let exp = Experiment::load(&path, &[]).unwrap();
+    let done = execute(&exp, &exp.runs(), &|| (), &AtomicBool::new(false), false);
+    let grid = assemble(&exp, &done.records, &done.failures, "capsim sweep small.toml");
+    let bracketed = grid.capacity.designs.iter().filter(|d| d.max_load.is_some() && d.fails_at.is_some()).count();
+    assert!(bracketed > 0, "the test needs a design that passes, then fails: {:?}", grid.capacity.designs);
+
+    // Ctrl-C before the bisection: the grid's brackets stay, and the findings say so.
+    let mut stopped = grid.clone();
+    let notes = refine(&exp, &mut stopped, &|| (), &AtomicBool::new(true));
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].contains("interrupted"), "{notes:?}");
+    assert!(stopped.capacity.findings.contains(&notes[0]));
+    for (g, s) in grid.capacity.designs.iter().zip(&stopped.capacity.designs) {
+        assert_eq!((g.max_load, g.fails_at), (s.max_load, s.fails_at));
+    }
+
+    // Two steps halve each bracket twice; every simulation reports its progress.
+    let calls = AtomicUsize::new(0);
+    let mut refined = grid.clone();
+    let notes = refine(&exp, &mut refined, &|| _ = calls.fetch_add(1, Ordering::Relaxed), &AtomicBool::new(false));
+    assert!(notes.is_empty(), "{notes:?}");
+    assert_eq!(calls.into_inner(), bracketed * 2 * exp.replications as usize);
+    for (g, r) in grid.capacity.designs.iter().zip(&refined.capacity.designs) {
+        let (Some(lo), Some(hi)) = (g.max_load, g.fails_at) else { continue };
+        let (rlo, rhi) = (r.max_load.unwrap(), r.fails_at.unwrap());
+        assert!(lo <= rlo && rhi <= hi, "{} left its bracket: [{lo}, {hi}] -> [{rlo}, {rhi}]", g.design);
+        assert!(((rhi - rlo) - (hi - lo) / 4.0).abs() < 1e-9 * hi, "{}: [{rlo}, {rhi}]", g.design);
+    }
+}

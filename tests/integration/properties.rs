@@ -512,12 +512,12 @@ fn sweep_shards(text: &str, case: u64) -> Result<(), String> {
         let results = capsim::experiment::aggregate::assemble(&exp, records, &[], "capsim sweep exp.toml");
         serde_json::to_string(&results).expect("results serialise")
     };
-    let whole = in_pool(2, || capsim::experiment::execute::execute(&exp, &runs, false, &stop, false));
+    let whole = in_pool(2, || capsim::experiment::execute::execute(&exp, &runs, &|| (), &stop, false));
     if !whole.failures.is_empty() {
         return Err(format!("runs failed: {:?}", whole.failures));
     }
     let expected = assemble(&whole.records);
-    let single = in_pool(1, || capsim::experiment::execute::execute(&exp, &runs, false, &stop, false));
+    let single = in_pool(1, || capsim::experiment::execute::execute(&exp, &runs, &|| (), &stop, false));
     if assemble(&single.records) != expected {
         return Err("a sweep's results differ between 1 and 2 threads".into());
     }
@@ -526,7 +526,7 @@ fn sweep_shards(text: &str, case: u64) -> Result<(), String> {
         for index in 0..count {
             let shard = capsim::experiment::execute::Shard { index, count };
             let mine: Vec<_> = runs.iter().copied().filter(|r| shard.contains(r.index)).collect();
-            records.extend(capsim::experiment::execute::execute(&exp, &mine, false, &stop, false).records);
+            records.extend(capsim::experiment::execute::execute(&exp, &mine, &|| (), &stop, false).records);
         }
         records.sort_by_key(|r| r.index);
         if assemble(&records) != expected {

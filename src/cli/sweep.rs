@@ -7,15 +7,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use capsim::experiment::aggregate::assemble;
+use capsim::experiment::capacity;
 use capsim::experiment::execute::{Executed, execute};
 use capsim::experiment::output::{self, ShardFile};
 use capsim::experiment::results::ExperimentResults;
 use capsim::experiment::spec::Experiment;
 use capsim::files::{self, Destination};
 
-use crate::SweepArgs;
+use super::args::SweepArgs;
 
 /// The sweep was stopped by Ctrl-C; the finished runs were written.
 #[derive(Debug)]
@@ -66,6 +68,20 @@ fn default_dir(name: &str) -> PathBuf {
     Path::new("results").join(safe)
 }
 
+/// A flag that Ctrl-C sets: runs in progress finish, no new one starts. A
+/// second Ctrl-C kills the process as usual.
+fn stop_on_ctrl_c() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\nstopping: finishing the runs in progress, keeping every finished run (Ctrl-C again to abort)");
+    });
+    stop
+}
+
 /// `capsim sweep`: runs an experiment (or one shard of it) and writes its results folder.
 pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     let SweepArgs { experiment, overrides, out, shard, threads, quiet, no_charts, fail_fast, force } = args;
@@ -81,17 +97,7 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     };
     // Before any simulation: a refused or unwritable destination must not cost the sweep.
     files::check_destination(&dir, kind, &[path, exp.base_model()], force)?;
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        // A second Ctrl-C while runs finish kills the process as usual.
-        let _ = ctrlc::set_handler(move || {
-            if stop.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-            eprintln!("\nstopping: finishing the runs in progress, keeping every finished run (Ctrl-C again to abort)");
-        });
-    }
+    let stop = stop_on_ctrl_c();
     let all = exp.runs();
     let runs: Vec<_> = all.iter().copied().filter(|r| shard.is_none_or(|s| s.contains(r.index))).collect();
     if !quiet {
@@ -106,7 +112,9 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         );
     }
     let started = std::time::Instant::now();
-    let Executed { records, failures } = execute(&exp, &runs, !quiet, &stop, fail_fast);
+    let bar = progress_bar(runs.len(), !quiet, "runs");
+    let Executed { records, failures } = execute(&exp, &runs, &|| bar.inc(1), &stop, fail_fast);
+    bar.finish_and_clear();
     for failure in &failures {
         eprintln!("error: {failure}");
     }
@@ -149,7 +157,8 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         return Ok(());
     }
 
-    let results = assemble(&exp, &records, &failures, &command);
+    let mut results = assemble(&exp, &records, &failures, &command);
+    refine_capacity(&exp, &mut results, quiet, &stop);
     write_folder(&dir, &exp, &results, &records, charts, force)?;
     print_findings(&results, &dir, charts);
     if !quiet {
@@ -191,7 +200,9 @@ pub fn merge(shards: &[PathBuf], out: Option<PathBuf>, charts: bool, force: bool
     let mut inputs: Vec<&Path> = shards.iter().map(PathBuf::as_path).collect();
     inputs.extend([path.as_path(), exp.base_model()]);
     files::check_destination(&dir, Destination::Results, &inputs, force)?;
-    let results = assemble(&exp, &records, &failures, &first.command);
+    let mut results = assemble(&exp, &records, &failures, &first.command);
+    // Bisection needs every point, so it runs here, not in the shards.
+    refine_capacity(&exp, &mut results, false, &stop_on_ctrl_c());
     write_folder(&dir, &exp, &results, &records, charts, force)?;
     print_findings(&results, &dir, charts);
     // A failed run fails the same way again: the shards keep it, and the
@@ -204,6 +215,28 @@ pub fn merge(shards: &[PathBuf], out: Option<PathBuf>, charts: bool, force: bool
         return Err(runs_failed(failed, total, finished, false, &dir.display().to_string()));
     }
     Ok(())
+}
+
+/// A progress bar on stderr counting `len` units, or a hidden one.
+fn progress_bar(len: usize, show: bool, unit: &str) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
+    let template = format!("{{spinner}} {{bar:40}} {{pos}}/{{len}} {unit} · {{elapsed}} elapsed · ETA {{eta}}");
+    bar.set_style(ProgressStyle::with_template(&template).expect("static template"));
+    bar
+}
+
+/// Refines the capacity answers by bisection, when the experiment asks for it.
+fn refine_capacity(exp: &Experiment, results: &mut ExperimentResults, quiet: bool, stop: &AtomicBool) {
+    let bisections = results.capacity.designs.iter().filter(|d| d.max_load.is_some() && d.fails_at.is_some()).count();
+    let total = bisections * exp.bisect as usize * exp.replications as usize;
+    let bar = progress_bar(total, !quiet && total > 0, "bisection runs");
+    for note in capacity::refine(exp, results, &|| bar.inc(1), stop) {
+        eprintln!("warning: {note}");
+    }
+    bar.finish_and_clear();
 }
 
 fn write_folder(
