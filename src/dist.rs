@@ -682,31 +682,82 @@ fn fmt_duration(seconds: f64) -> String {
 
 /// `name(args)` split into positional and named arguments.
 struct Call<'a> {
-    family: &'static str,
+    family: Family,
     usage: &'static str,
     positional: Vec<&'a str>,
     /// (lower-cased key, key as written, value)
     named: Vec<(String, &'a str, &'a str)>,
 }
 
-/// Canonical family name and usage examples for a (lower-case) name.
-fn family(name: &str) -> Option<(&'static str, &'static str)> {
-    Some(match name {
-        "exp" | "exponential" => ("exp", "exp(5ms), exp(mean=5ms) or exp(rate=200/s)"),
-        "const" | "constant" | "det" | "deterministic" => ("const", "const(10ms)"),
-        "uniform" => ("uniform", "uniform(1ms, 5ms) or uniform(min=1ms, max=5ms)"),
-        "normal" => ("normal", "normal(mean=10ms, sd=2ms)"),
-        "lognormal" => ("lognormal", "lognormal(mean=20ms, cv=0.5) or lognormal(median=10ms, p99=100ms)"),
-        "gamma" => ("gamma", "gamma(mean=10ms, cv=0.5) or gamma(shape=2, scale=5ms)"),
-        "erlang" => ("erlang", "erlang(k=3, mean=30ms)"),
-        "weibull" => ("weibull", "weibull(shape=1.5, scale=10ms) or weibull(shape=1.5, mean=10ms)"),
-        "pareto" => ("pareto", "pareto(alpha=2.5, min=1ms)"),
-        "hyperexp" | "hyperexponential" => {
-            ("hyperexp", "hyperexp(p=0.9, mean1=1ms, mean2=50ms) or hyperexp(mean=10ms, cv=3)")
+/// The distribution families a model file can name: a closed set, so
+/// `build` handles each one and a new family cannot be forgotten.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Exp,
+    Const,
+    Uniform,
+    Normal,
+    Lognormal,
+    Gamma,
+    Erlang,
+    Weibull,
+    Pareto,
+    Hyperexp,
+    Empirical,
+}
+
+impl Family {
+    /// The family a (lower-case) name or alias stands for.
+    fn lookup(name: &str) -> Option<Family> {
+        Some(match name {
+            "exp" | "exponential" => Family::Exp,
+            "const" | "constant" | "det" | "deterministic" => Family::Const,
+            "uniform" => Family::Uniform,
+            "normal" => Family::Normal,
+            "lognormal" => Family::Lognormal,
+            "gamma" => Family::Gamma,
+            "erlang" => Family::Erlang,
+            "weibull" => Family::Weibull,
+            "pareto" => Family::Pareto,
+            "hyperexp" | "hyperexponential" => Family::Hyperexp,
+            "empirical" => Family::Empirical,
+            _ => return None,
+        })
+    }
+
+    /// The canonical name, as error messages say it.
+    fn name(self) -> &'static str {
+        match self {
+            Family::Exp => "exp",
+            Family::Const => "const",
+            Family::Uniform => "uniform",
+            Family::Normal => "normal",
+            Family::Lognormal => "lognormal",
+            Family::Gamma => "gamma",
+            Family::Erlang => "erlang",
+            Family::Weibull => "weibull",
+            Family::Pareto => "pareto",
+            Family::Hyperexp => "hyperexp",
+            Family::Empirical => "empirical",
         }
-        "empirical" => ("empirical", "empirical(1ms, 2ms, 5ms) or empirical(p0=1ms, p50=10ms, p99=100ms, p100=300ms)"),
-        _ => return None,
-    })
+    }
+
+    /// Usage examples, for error messages.
+    fn usage(self) -> &'static str {
+        match self {
+            Family::Exp => "exp(5ms), exp(mean=5ms) or exp(rate=200/s)",
+            Family::Const => "const(10ms)",
+            Family::Uniform => "uniform(1ms, 5ms) or uniform(min=1ms, max=5ms)",
+            Family::Normal => "normal(mean=10ms, sd=2ms)",
+            Family::Lognormal => "lognormal(mean=20ms, cv=0.5) or lognormal(median=10ms, p99=100ms)",
+            Family::Gamma => "gamma(mean=10ms, cv=0.5) or gamma(shape=2, scale=5ms)",
+            Family::Erlang => "erlang(k=3, mean=30ms)",
+            Family::Weibull => "weibull(shape=1.5, scale=10ms) or weibull(shape=1.5, mean=10ms)",
+            Family::Pareto => "pareto(alpha=2.5, min=1ms)",
+            Family::Hyperexp => "hyperexp(p=0.9, mean1=1ms, mean2=50ms) or hyperexp(mean=10ms, cv=3)",
+            Family::Empirical => "empirical(1ms, 2ms, 5ms) or empirical(p0=1ms, p50=10ms, p99=100ms, p100=300ms)",
+        }
+    }
 }
 
 fn unknown_family(name: &str) -> DistError {
@@ -730,8 +781,8 @@ impl<'a> Call<'a> {
         }
         let Some(open) = text.find('(') else {
             let word = text.split_whitespace().next().unwrap_or(text);
-            return match family(&word.to_ascii_lowercase()) {
-                Some((fam, usage)) => err(format!("{fam}: put the arguments in parentheses, e.g. {usage}")),
+            return match Family::lookup(&word.to_ascii_lowercase()) {
+                Some(f) => err(format!("{}: put the arguments in parentheses, e.g. {}", f.name(), f.usage())),
                 None => Err(unknown_family(word)),
             };
         };
@@ -739,7 +790,8 @@ impl<'a> Call<'a> {
         if name.is_empty() {
             return err(format!("missing distribution name before \"(\": write e.g. exp(5ms) (families: {FAMILIES})"));
         }
-        let (fam, usage) = family(&name.to_ascii_lowercase()).ok_or_else(|| unknown_family(name))?;
+        let family = Family::lookup(&name.to_ascii_lowercase()).ok_or_else(|| unknown_family(name))?;
+        let (fam, usage) = (family.name(), family.usage());
         let rest = &text[open + 1..];
         let Some(close) = rest.rfind(')') else {
             return err(format!("{fam}: missing closing parenthesis in \"{text}\": write e.g. {usage}"));
@@ -752,7 +804,7 @@ impl<'a> Call<'a> {
         if inner.contains(['(', ')']) {
             return err(format!("{fam}: unexpected parenthesis inside the arguments: write e.g. {usage}"));
         }
-        let mut call = Call { family: fam, usage, positional: Vec::new(), named: Vec::new() };
+        let mut call = Call { family, usage, positional: Vec::new(), named: Vec::new() };
         if inner.trim().is_empty() {
             return Ok(call);
         }
@@ -780,7 +832,7 @@ impl<'a> Call<'a> {
     /// Maps positional arguments onto `positional` names and named ones onto
     /// the canonical keys (each with its aliases).
     fn resolve(&self, positional: &[&'static str], keys: &[(&'static str, &[&str])]) -> Result<Params<'a>, DistError> {
-        let (fam, usage) = (self.family, self.usage);
+        let (fam, usage) = (self.family.name(), self.usage);
         if self.positional.len() > positional.len() {
             return if positional.is_empty() {
                 err(format!("{fam} takes named arguments, like name=value: write e.g. {usage}"))
@@ -811,7 +863,7 @@ impl<'a> Call<'a> {
 
     fn build(&self) -> Result<Dist, DistError> {
         match self.family {
-            "exp" => {
+            Family::Exp => {
                 let p = self.resolve(&["mean"], &[("mean", &[]), ("rate", &["lambda"])])?;
                 match p.form(&[&["mean"], &["rate"]])? {
                     0 => Dist::exponential(p.duration("mean")?),
@@ -824,36 +876,36 @@ impl<'a> Call<'a> {
                     }
                 }
             }
-            "const" => {
+            Family::Const => {
                 let p = self.resolve(&["value"], &[("value", &[])])?;
                 p.form(&[&["value"]])?;
                 Dist::constant(p.duration("value")?)
             }
-            "uniform" => {
+            Family::Uniform => {
                 let p = self.resolve(&["min", "max"], &[("min", &[]), ("max", &[])])?;
                 p.form(&[&["min", "max"]])?;
                 Dist::uniform(p.duration("min")?, p.duration("max")?)
             }
-            "normal" => {
+            Family::Normal => {
                 let p = self.resolve(&[], &[("mean", &["mu"]), ("sd", &["sigma", "stddev"])])?;
                 p.form(&[&["mean", "sd"]])?;
                 Dist::normal(p.duration("mean")?, p.duration("sd")?)
             }
-            "lognormal" => {
+            Family::Lognormal => {
                 let p = self.resolve(&[], &[("mean", &[]), ("cv", &[]), ("median", &["p50"]), ("p99", &[])])?;
                 match p.form(&[&["mean", "cv"], &["median", "p99"]])? {
                     0 => Dist::lognormal(p.duration("mean")?, p.number("cv")?),
                     _ => Dist::lognormal_quantiles(p.duration("median")?, p.duration("p99")?),
                 }
             }
-            "gamma" => {
+            Family::Gamma => {
                 let p = self.resolve(&[], &[("mean", &[]), ("cv", &[]), ("shape", &["k"]), ("scale", &["theta"])])?;
                 match p.form(&[&["mean", "cv"], &["shape", "scale"]])? {
                     0 => Dist::gamma_mean_cv(p.duration("mean")?, p.number("cv")?),
                     _ => Dist::gamma(p.number("shape")?, p.duration("scale")?),
                 }
             }
-            "erlang" => {
+            Family::Erlang => {
                 let p = self.resolve(&[], &[("k", &["shape", "phases"]), ("mean", &[])])?;
                 p.form(&[&["k", "mean"]])?;
                 let k = p.number("k")?;
@@ -865,19 +917,19 @@ impl<'a> Call<'a> {
                 }
                 Dist::erlang(k as u32, p.duration("mean")?)
             }
-            "weibull" => {
+            Family::Weibull => {
                 let p = self.resolve(&[], &[("shape", &["k"]), ("scale", &["lambda"]), ("mean", &[])])?;
                 match p.form(&[&["shape", "scale"], &["shape", "mean"]])? {
                     0 => Dist::weibull(p.number("shape")?, p.duration("scale")?),
                     _ => Dist::weibull_mean(p.number("shape")?, p.duration("mean")?),
                 }
             }
-            "pareto" => {
+            Family::Pareto => {
                 let p = self.resolve(&[], &[("alpha", &["shape"]), ("min", &["scale", "xm"])])?;
                 p.form(&[&["alpha", "min"]])?;
                 Dist::pareto(p.number("alpha")?, p.duration("min")?)
             }
-            "hyperexp" => {
+            Family::Hyperexp => {
                 let p =
                     self.resolve(&[], &[("p", &["p1"]), ("mean1", &[]), ("mean2", &[]), ("mean", &[]), ("cv", &[])])?;
                 match p.form(&[&["p", "mean1", "mean2"], &["mean", "cv"]])? {
@@ -885,7 +937,7 @@ impl<'a> Call<'a> {
                     _ => Dist::hyperexp_mean_cv(p.duration("mean")?, p.number("cv")?),
                 }
             }
-            _ => self.build_empirical(),
+            Family::Empirical => self.build_empirical(),
         }
     }
 

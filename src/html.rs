@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 
-use crate::charts::{ChartError, ChartFile, View, latency_metric, palette, write_atomically};
+use crate::charts::{ChartError, ChartFile, View, palette, write_atomically};
 use crate::experiment::results::{ExperimentResults, PointResult};
+use crate::run::LatencyStat;
 use crate::stats::Estimate;
 use crate::units::format_duration;
 
@@ -312,13 +313,13 @@ fn points(h: &mut String, results: &ExperimentResults, view: &View) {
     if results.points.is_empty() {
         return;
     }
-    let extra = (!["p50", "p99"].contains(&view.metric.as_str())).then(|| view.metric.clone());
+    let extra = (![LatencyStat::P50, LatencyStat::P99].contains(&view.metric)).then_some(view.metric);
     let class = view.class.as_deref().map(|c| format!(" of class <code>{}</code>", escape(c))).unwrap_or_default();
     let _ = write!(
         h,
         "<section id=\"points\">\n<h2>Every point</h2>\n<p class=\"muted\">Latency{class}; ± is the 95% confidence interval over replications, relative to the value. Runs: replications finished. Busiest service: the highest CPU utilisation.</p>\n<div class=\"scroll\"><table>\n<thead><tr><th>{}</th><th class=\"num\">Runs</th><th class=\"num\">Throughput [req/s]</th><th class=\"num\">p50</th><th class=\"num\">p99</th>{}<th class=\"num\">Errors</th><th>Busiest service</th><th class=\"num\">$ per million</th><th>SLO</th></tr></thead>\n<tbody>\n",
         escape(&axes_title(results)),
-        extra.as_ref().map(|m| format!("<th class=\"num\">{}</th>", escape(m))).unwrap_or_default()
+        extra.map(|m| format!("<th class=\"num\">{}</th>", escape(m.name()))).unwrap_or_default()
     );
     let columns = 9 + usize::from(extra.is_some());
     for s in &view.series {
@@ -329,7 +330,7 @@ fn points(h: &mut String, results: &ExperimentResults, view: &View) {
             escape(&s.label)
         );
         for p in &s.points {
-            point_row(h, view, p, extra.as_deref());
+            point_row(h, view, p, extra);
         }
     }
     h.push_str("</tbody></table></div>\n</section>\n");
@@ -340,9 +341,9 @@ fn axes_title(results: &ExperimentResults) -> String {
     if labels.is_empty() { "Point".to_string() } else { labels.join(", ") }
 }
 
-fn point_row(h: &mut String, view: &View, p: &PointResult, extra: Option<&str>) {
+fn point_row(h: &mut String, view: &View, p: &PointResult, extra: Option<LatencyStat>) {
     let class = view.class_of(p);
-    let lat = |m: &str| class.and_then(|c| latency_metric(&c.latency_s, m));
+    let lat = |m: LatencyStat| class.map(|c| m.of(&c.latency_s));
     let has = view.has_data(p);
     let throughput = if has {
         let t = crate::charts::total_throughput(&p.summary);
@@ -373,8 +374,8 @@ fn point_row(h: &mut String, view: &View, p: &PointResult, extra: Option<&str>) 
         "<tr><td class=\"nowrap\">{}</td><td class=\"num\">{}</td><td class=\"num\">{throughput}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>{}<td class=\"num\">{errors}</td><td class=\"nowrap\">{busiest}</td><td class=\"num\">{cost}</td><td class=\"nowrap\">{slo}</td></tr>",
         escape(&crate::charts::point_label(p)),
         p.replications,
-        latency_cell(lat("p50").filter(|_| has)),
-        latency_cell(lat("p99").filter(|_| has)),
+        latency_cell(lat(LatencyStat::P50).filter(|_| has)),
+        latency_cell(lat(LatencyStat::P99).filter(|_| has)),
         extra.map(|m| format!("<td class=\"num\">{}</td>", latency_cell(lat(m).filter(|_| has)))).unwrap_or_default()
     );
 }

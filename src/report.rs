@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::experiment::columns;
-use crate::run::Summary;
+use crate::run::{ClassKind, Summary};
 use crate::stats::Estimate;
 use crate::units::{format_duration, sig3};
 
@@ -137,7 +137,7 @@ fn table(s: &Summary) -> String {
     let mut rows =
         vec![["class", "throughput", "mean", "p50", "p90", "p99", "p99.9", "max", "errors"].map(String::from).to_vec()];
     // Status polls nobody sent (a publish step that never ran) make an empty row.
-    for c in s.classes.iter().filter(|c| c.kind != "poll" || c.completed + c.failed > 0) {
+    for c in s.classes.iter().filter(|c| c.kind != ClassKind::Poll || c.completed + c.failed > 0) {
         let l = &c.latency_s;
         rows.push(vec![
             c.name.clone(),
@@ -509,7 +509,7 @@ pub fn comparison_table(a: &crate::analysis::Analysis, s: &Summary) -> String {
         }
         // Open classes' throughput is their offered rate: only closed ones are predicted.
         if let Some(x) = ct.throughput
-            && cs.kind == "closed"
+            && cs.kind == ClassKind::Closed
         {
             push(format!("{} throughput", ct.class), &cs.throughput_per_s, x, |v| format!("{}/s", sig3(v)));
         }

@@ -159,8 +159,8 @@ pub struct Summary {
 pub struct ClassSummary {
     /// Class name.
     pub name: String,
-    /// "open" or "closed".
-    pub kind: String,
+    /// How its requests arrive: "open", "closed" or "poll" in JSON.
+    pub kind: ClassKind,
     /// Offered arrival rate of an open class [requests/s].
     pub offered_per_s: Option<f64>,
     /// Users of a closed class.
@@ -214,6 +214,84 @@ pub struct Latency {
     pub p999: Estimate,
     /// Largest (mean over replications of each one's maximum).
     pub max: Estimate,
+}
+
+/// A latency statistic by name, as an SLO or a chart names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LatencyStat {
+    /// The mean.
+    Mean,
+    /// The median.
+    P50,
+    /// The 90th percentile.
+    P90,
+    /// The 95th percentile.
+    P95,
+    /// The 99th percentile.
+    P99,
+    /// The 99.9th percentile.
+    P999,
+    /// The largest.
+    Max,
+}
+
+impl LatencyStat {
+    /// The name used in files and charts ("p99").
+    pub fn name(self) -> &'static str {
+        match self {
+            LatencyStat::Mean => "mean",
+            LatencyStat::P50 => "p50",
+            LatencyStat::P90 => "p90",
+            LatencyStat::P95 => "p95",
+            LatencyStat::P99 => "p99",
+            LatencyStat::P999 => "p999",
+            LatencyStat::Max => "max",
+        }
+    }
+
+    /// The cumulative probability of a percentile (p999: 0.999); `None` for the mean and the maximum.
+    pub fn level(self) -> Option<f64> {
+        match self {
+            LatencyStat::P50 => Some(0.5),
+            LatencyStat::P90 => Some(0.9),
+            LatencyStat::P95 => Some(0.95),
+            LatencyStat::P99 => Some(0.99),
+            LatencyStat::P999 => Some(0.999),
+            LatencyStat::Mean | LatencyStat::Max => None,
+        }
+    }
+
+    /// This statistic of `latency`.
+    pub fn of(self, latency: &Latency) -> &Estimate {
+        match self {
+            LatencyStat::Mean => &latency.mean,
+            LatencyStat::P50 => &latency.p50,
+            LatencyStat::P90 => &latency.p90,
+            LatencyStat::P95 => &latency.p95,
+            LatencyStat::P99 => &latency.p99,
+            LatencyStat::P999 => &latency.p999,
+            LatencyStat::Max => &latency.max,
+        }
+    }
+}
+
+impl std::fmt::Display for LatencyStat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How a class's requests arrive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClassKind {
+    /// Open arrivals at a rate.
+    Open,
+    /// A fixed number of users with think time.
+    Closed,
+    /// Status polls for published messages.
+    Poll,
 }
 
 /// One service, over all its instances.
@@ -400,13 +478,13 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
         .map(|(c, class)| {
             let m = |f: fn(&crate::stats::ClassMetrics) -> f64| est(runs, move |r| f(&r.classes[c]));
             let (kind, offered, users) = match class.arrivals {
-                Arrivals::Open { .. } if class.polling => ("poll", None, None),
-                Arrivals::Open { .. } => ("open", class.open_rate(), None),
-                Arrivals::Closed { users, .. } => ("closed", None, Some(users)),
+                Arrivals::Open { .. } if class.polling => (ClassKind::Poll, None, None),
+                Arrivals::Open { .. } => (ClassKind::Open, class.open_rate(), None),
+                Arrivals::Closed { users, .. } => (ClassKind::Closed, None, Some(users)),
             };
             ClassSummary {
                 name: class.name.clone(),
-                kind: kind.to_string(),
+                kind,
                 offered_per_s: offered,
                 users,
                 throughput_per_s: m(|x| x.throughput_per_s),

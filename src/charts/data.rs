@@ -3,7 +3,7 @@
 //! designs are compared, the Pareto frontier and the latency breakdown.
 
 use crate::experiment::results::{DesignCapacity, ExperimentResults, PointResult};
-use crate::run::{ClassSummary, Summary};
+use crate::run::{ClassSummary, LatencyStat, Summary};
 use crate::stats::Estimate;
 
 use super::axis::compact;
@@ -31,8 +31,8 @@ pub(crate) struct View<'a> {
     pub series: Vec<Series<'a>>,
     /// The class whose latency is charted.
     pub class: Option<String>,
-    /// Latency metric of the SLO ("p99" by default).
-    pub metric: String,
+    /// Latency statistic of the SLO (p99 by default).
+    pub metric: LatencyStat,
     /// The load axis, if any.
     pub load_axis: Option<usize>,
 }
@@ -85,13 +85,7 @@ impl<'a> View<'a> {
             .as_ref()
             .and_then(|slo| slo.class.clone())
             .or_else(|| results.points.iter().find_map(|p| p.summary.classes.first().map(|c| c.name.clone())));
-        let metric = info
-            .slo
-            .as_ref()
-            .and_then(|slo| slo.latency.as_ref())
-            .map(|(name, _)| name.clone())
-            .filter(|name| METRICS.contains(&name.as_str()))
-            .unwrap_or_else(|| "p99".to_string());
+        let metric = info.slo.as_ref().and_then(|slo| slo.latency).map_or(LatencyStat::P99, |(stat, _)| stat);
         View { results, series, class, metric, load_axis }
     }
 
@@ -121,8 +115,8 @@ impl<'a> View<'a> {
     }
 
     /// The SLO latency limit \[s\] and its metric name, if the SLO has one.
-    pub fn slo_limit(&self) -> Option<(String, f64)> {
-        self.results.experiment.slo.as_ref().and_then(|s| s.latency.clone()).filter(|(_, v)| v.is_finite())
+    pub fn slo_limit(&self) -> Option<(LatencyStat, f64)> {
+        self.results.experiment.slo.as_ref().and_then(|s| s.latency).filter(|(_, v)| v.is_finite())
     }
 
     /// The point at which designs are compared: the target load if set (the
@@ -193,35 +187,6 @@ pub(crate) fn point_label(p: &PointResult) -> String {
 
 fn same(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-12)
-}
-
-/// The latency statistics a [`crate::run::Latency`] has, by SLO name.
-const METRICS: [&str; 9] = ["mean", "p50", "median", "p90", "p95", "p99", "p999", "p99.9", "max"];
-
-/// A latency statistic by its SLO name ("p99", "p999", "mean", ...).
-pub(crate) fn latency_metric<'b>(l: &'b crate::run::Latency, name: &str) -> Option<&'b Estimate> {
-    Some(match name {
-        "mean" => &l.mean,
-        "p50" | "median" => &l.p50,
-        "p90" => &l.p90,
-        "p95" => &l.p95,
-        "p99" => &l.p99,
-        "p999" | "p99.9" => &l.p999,
-        "max" => &l.max,
-        _ => return None,
-    })
-}
-
-/// The cumulative probability a percentile name stands for ("p999": 0.999).
-pub(crate) fn metric_level(name: &str) -> Option<f64> {
-    match name {
-        "p50" | "median" => Some(0.5),
-        "p90" => Some(0.9),
-        "p95" => Some(0.95),
-        "p99" => Some(0.99),
-        "p999" | "p99.9" => Some(0.999),
-        _ => None,
-    }
 }
 
 /// Indices of the points on the Pareto frontier of (x, y), both lower-better:
@@ -498,7 +463,7 @@ mod tests {
 
     #[test]
     fn percentile_names_map_to_levels() {
-        assert_eq!(metric_level("p999"), Some(0.999));
-        assert_eq!(metric_level("mean"), None);
+        assert_eq!(LatencyStat::P999.level(), Some(0.999));
+        assert_eq!(LatencyStat::Mean.level(), None);
     }
 }

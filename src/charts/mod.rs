@@ -40,7 +40,7 @@ use crate::experiment::results::ExperimentResults;
 use crate::run::Summary;
 
 pub(crate) use axis::group_thousands;
-pub(crate) use data::{View, latency_metric, point_label, total_throughput};
+pub(crate) use data::{View, point_label, total_throughput};
 
 /// Pixel size of every PNG chart (twice [`SVG_SIZE`]).
 pub const PNG_SIZE: (u32, u32) = (figure::BASE.0 * 2, figure::BASE.1 * 2);

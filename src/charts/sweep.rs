@@ -9,9 +9,10 @@ use crate::units::format_duration;
 
 use super::Planned;
 use super::axis::{Axis, Fmt, compact};
-use super::data::{self, Series, View, latency_metric, metric_level, pareto, point_label};
+use super::data::{self, Series, View, pareto, point_label};
 use super::figure::{Anchor, Dash, Figure, LegendEntry, Mark, Swatch};
 use super::palette::{self, INK, OTHER, tint};
+use crate::run::LatencyStat;
 
 /// Every chart the results support, in reading order.
 pub(crate) fn plan(results: &ExperimentResults) -> Vec<Planned> {
@@ -74,8 +75,8 @@ fn slo_rule(view: &View, limit: f64) -> Mark {
 /// percentile) with confidence bands, the SLO and each design's knee.
 fn latency_vs_load(view: &View) -> Option<Planned> {
     // p99 thick with markers, p50 thin; an SLO on another percentile dashed.
-    let main = view.metric.as_str();
-    let thin = if main == "p50" { "p99" } else { "p50" };
+    let main = view.metric;
+    let thin = if main == LatencyStat::P50 { LatencyStat::P99 } else { LatencyStat::P50 };
     let metrics = [(main, Dash::Solid, 3.0), (thin, Dash::Solid, 1.5)];
     let mut marks = Vec::new();
     let mut all = Vec::new();
@@ -86,7 +87,7 @@ fn latency_vs_load(view: &View) -> Option<Planned> {
                 .points
                 .iter()
                 .filter(|p| view.has_data(p))
-                .filter_map(|p| Some((p.load?, *latency_metric(&view.class_of(p)?.latency_s, metric)?)))
+                .filter_map(|p| Some((p.load?, *metric.of(&view.class_of(p)?.latency_s))))
                 .collect();
             all.extend(est.iter().map(|(_, e)| e.value));
             if metric == main && est.iter().any(|(_, e)| e.ci95.is_some()) {
@@ -139,7 +140,7 @@ fn latency_vs_load(view: &View) -> Option<Planned> {
         legend: {
             let mut l: Vec<LegendEntry> = view.series.iter().enumerate().map(|(i, s)| series_entry(i, s)).collect();
             for &(metric, dash, width) in &metrics {
-                l.push(LegendEntry::new(metric, Swatch::Line { colour: INK, dash, width, marker: None }));
+                l.push(LegendEntry::new(metric.name(), Swatch::Line { colour: INK, dash, width, marker: None }));
             }
             if view.slo_limit().is_some() {
                 l.push(LegendEntry::new(
@@ -281,10 +282,9 @@ fn cost_vs_latency(view: &View) -> Option<Planned> {
         .points
         .iter()
         .map(|p| match p {
-            Some(p) => (
-                view.class_of(p).and_then(|c| latency_metric(&c.latency_s, &view.metric)).map_or(f64::NAN, |e| e.value),
-                p.summary.cost.per_hour,
-            ),
+            Some(p) => {
+                (view.class_of(p).map_or(f64::NAN, |c| view.metric.of(&c.latency_s).value), p.summary.cost.per_hour)
+            }
             None => (f64::NAN, f64::NAN),
         })
         .collect();
@@ -393,7 +393,7 @@ fn percentiles_at_focus(view: &View) -> Option<Planned> {
     if let Some((metric, limit)) = view.slo_limit() {
         all.push(limit);
         marks.push(slo_rule(view, limit));
-        if let Some(q) = metric_level(&metric) {
+        if let Some(q) = metric.level() {
             marks.push(Mark::Rule {
                 horizontal: false,
                 at: q,
@@ -711,11 +711,10 @@ fn by_point_legend(view: &View, dots: bool) -> Vec<LegendEntry> {
 }
 
 fn latency_by_point(view: &View) -> Option<Planned> {
-    let metric = view.metric.clone();
+    let metric = view.metric;
     let title = format!("{metric} latency");
-    let (labels, axis, mut marks, dots) = by_point(view, &title, Fmt::Seconds, 20.0, |p| {
-        view.class_of(p).and_then(|c| latency_metric(&c.latency_s, &metric)).copied()
-    });
+    let (labels, axis, mut marks, dots) =
+        by_point(view, &title, Fmt::Seconds, 20.0, |p| view.class_of(p).map(|c| *metric.of(&c.latency_s)));
     if let Some((_, limit)) = view.slo_limit() {
         marks.push(slo_rule(view, limit));
     }

@@ -18,15 +18,7 @@ pub fn meets(slo: &SloInfo, s: &Summary) -> Option<bool> {
     let mut ok = true;
     for c in s.classes.iter().filter(|c| slo.class.as_ref().is_none_or(|n| n == &c.name)) {
         if let Some((stat, limit)) = &slo.latency {
-            let l = &c.latency_s;
-            let v = match stat.as_str() {
-                "mean" => l.mean.value,
-                "p50" => l.p50.value,
-                "p90" => l.p90.value,
-                "p95" => l.p95.value,
-                "p99" => l.p99.value,
-                _ => l.p999.value,
-            };
+            let v = stat.of(&c.latency_s).value;
             if v.is_nan() {
                 // Nothing completed: certainly not meeting a latency SLO.
                 ok = false;

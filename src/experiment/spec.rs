@@ -13,6 +13,7 @@ use toml::Spanned;
 use crate::config::{Positive, Source};
 use crate::error::ModelError;
 use crate::model::{self, Network};
+use crate::run::LatencyStat;
 use crate::units;
 
 /// The experiment file as written.
@@ -418,17 +419,23 @@ fn axis(a: &AxisConfig) -> Result<AxisInfo, String> {
 }
 
 fn slo(s: &SloConfig, source: &Source) -> Result<SloInfo, ModelError> {
-    let given: Vec<(&str, &String)> =
-        [("mean", &s.mean), ("p50", &s.p50), ("p90", &s.p90), ("p95", &s.p95), ("p99", &s.p99), ("p999", &s.p999)]
-            .into_iter()
-            .filter_map(|(n, v)| v.as_ref().map(|v| (n, v)))
-            .collect();
+    let given: Vec<(LatencyStat, &String)> = [
+        (LatencyStat::Mean, &s.mean),
+        (LatencyStat::P50, &s.p50),
+        (LatencyStat::P90, &s.p90),
+        (LatencyStat::P95, &s.p95),
+        (LatencyStat::P99, &s.p99),
+        (LatencyStat::P999, &s.p999),
+    ]
+    .into_iter()
+    .filter_map(|(n, v)| v.as_ref().map(|v| (n, v)))
+    .collect();
     if given.len() > 1 {
         return Err(ModelError::new(&source.file, "an SLO names one latency statistic").with_key("slo"));
     }
     let latency = match given.first() {
         Some((n, v)) => Some((
-            n.to_string(),
+            *n,
             units::parse_duration(v).map_err(|e| ModelError::new(&source.file, e.0).with_key(format!("slo.{n}")))?,
         )),
         None => None,
@@ -534,7 +541,7 @@ pub struct SloInfo {
     /// The class it applies to; `None`: every class.
     pub class: Option<String>,
     /// Latency percentile name ("p99", "p50", "mean", ...) and its limit \[s\].
-    pub latency: Option<(String, f64)>,
+    pub latency: Option<(LatencyStat, f64)>,
     /// Highest error ratio allowed.
     pub error_ratio: Option<f64>,
     /// The SLO in words, e.g. "p99 <= 300 ms and errors <= 0.1%".
