@@ -12,8 +12,8 @@ use base64::Engine as _;
 
 use crate::charts::{ChartError, ChartFile, View, palette, write_atomically};
 use crate::experiment::results::{ExperimentResults, PointResult};
-use crate::run::LatencyStat;
 use crate::stats::Estimate;
+use crate::stats::LatencyStat;
 use crate::units::format_duration;
 
 /// Writes `dir/report.html` (atomically: a temporary file, then rename) and

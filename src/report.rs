@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 
 use crate::experiment::columns;
-use crate::run::{ClassKind, Summary};
 use crate::stats::Estimate;
+use crate::stats::{ClassKind, Summary};
 use crate::units::{format_duration, sig3};
 
 /// Output formats of `capsim run`.

@@ -3,8 +3,8 @@
 //! designs are compared, the Pareto frontier and the latency breakdown.
 
 use crate::experiment::results::{DesignCapacity, ExperimentResults, PointResult};
-use crate::run::{ClassSummary, LatencyStat, Summary};
 use crate::stats::Estimate;
+use crate::stats::{ClassSummary, LatencyStat, Summary};
 
 use super::axis::compact;
 

@@ -37,7 +37,7 @@ use hdrhistogram::Histogram;
 use plotters::prelude::*;
 
 use crate::experiment::results::ExperimentResults;
-use crate::run::Summary;
+use crate::stats::Summary;
 
 pub(crate) use axis::group_thousands;
 pub(crate) use data::{View, point_label, total_throughput};

@@ -4,7 +4,7 @@
 use hdrhistogram::Histogram;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use crate::run::Summary;
+use crate::stats::Summary;
 use crate::units::format_duration;
 
 use super::Planned;

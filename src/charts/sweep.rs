@@ -12,7 +12,7 @@ use super::axis::{Axis, Fmt, compact};
 use super::data::{self, Series, View, pareto, point_label};
 use super::figure::{Anchor, Dash, Figure, LegendEntry, Mark, Swatch};
 use super::palette::{self, INK, OTHER, tint};
-use crate::run::LatencyStat;
+use crate::stats::LatencyStat;
 
 /// Every chart the results support, in reading order.
 pub(crate) fn plan(results: &ExperimentResults) -> Vec<Planned> {

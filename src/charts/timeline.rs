@@ -2,8 +2,8 @@
 //! throughput, utilisation, instances and queue depth interval by interval,
 //! so outages, bursts and an autoscaler's lag show as they happen.
 
-use crate::run::Summary;
 use crate::stats::Series;
+use crate::stats::Summary;
 
 use super::Planned;
 use super::axis::{Axis, Fmt};

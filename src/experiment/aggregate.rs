@@ -6,7 +6,7 @@ use crate::experiment::capacity::{self, meets};
 use crate::experiment::execute::{RunFailure, RunRecord};
 use crate::experiment::results::{ClassCdf, ExperimentInfo, ExperimentResults, PointResult};
 use crate::experiment::spec::Experiment;
-use crate::run::summarise;
+use crate::stats::summarise;
 use crate::stats::{CDF_LEVELS, RunMetrics};
 
 /// Builds the results from finished runs (in run order). Capacity answers

@@ -9,8 +9,9 @@ use crate::experiment::execute::simulate_all;
 use crate::experiment::results::{Capacity, DesignCapacity, ExperimentResults, PointResult};
 use crate::experiment::spec::Experiment;
 use crate::experiment::spec::SloInfo;
-use crate::run::{self, Summary, summarise};
+use crate::run;
 use crate::stats::RunMetrics;
+use crate::stats::{Summary, summarise};
 use crate::units::{format_duration, sig3};
 
 /// Whether a summary meets the SLO; `None` when a needed value is missing.

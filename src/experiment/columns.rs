@@ -2,9 +2,11 @@
 //! gives both the header and the values: `*_run` for one run (`runs.csv`),
 //! `*_summary` for a point's estimates with their intervals (`summary.csv`).
 
-use crate::run::{CacheSummary, CallSummary, ClassSummary, DatabaseSummary, PoolSummary, QueueSummary, ServiceSummary};
 use crate::stats::{
     CacheMetrics, CallMetrics, ClassMetrics, DatabaseMetrics, Estimate, PoolMetrics, QueueMetrics, ServiceMetrics,
+};
+use crate::stats::{
+    CacheSummary, CallSummary, ClassSummary, DatabaseSummary, PoolSummary, QueueSummary, ServiceSummary,
 };
 
 pub(crate) fn class_run(c: &ClassMetrics) -> [(&'static str, f64); 13] {

@@ -240,7 +240,7 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord]) -> String {
 }
 
 /// A point's estimates, section by section, as (column, estimate) pairs.
-fn summary_columns(s: &crate::run::Summary) -> Vec<(String, &Estimate)> {
+fn summary_columns(s: &crate::stats::Summary) -> Vec<(String, &Estimate)> {
     fn add<'s>(out: &mut Vec<(String, &'s Estimate)>, scope: &str, name: &str, columns: &[(&str, &'s Estimate)]) {
         out.extend(columns.iter().map(|(m, e)| (format!("{scope}.{name}.{m}"), *e)));
     }

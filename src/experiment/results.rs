@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::experiment::execute::RunFailure;
 use crate::experiment::spec::{AxisInfo, DesignInfo, SloInfo};
-use crate::run::Summary;
+use crate::stats::Summary;
 
 /// Everything a sweep produced.
 #[derive(Debug, Clone, Serialize, Deserialize)]

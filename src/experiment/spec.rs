@@ -13,7 +13,7 @@ use toml::Spanned;
 use crate::config::{Positive, Source};
 use crate::error::ModelError;
 use crate::model::{self, Network};
-use crate::run::LatencyStat;
+use crate::stats::LatencyStat;
 use crate::units;
 
 /// The experiment file as written.

@@ -5,8 +5,8 @@
 //! too and held to the bands recorded in docs/output.md ("Confidence
 //! intervals: calibration").
 
-use capsim::run::Summary;
 use capsim::stats::Estimate;
+use capsim::stats::Summary;
 use rayon::prelude::*;
 
 /// Mean service time \[s\] and utilisation.

@@ -161,7 +161,7 @@ fn build_fixture() -> ExperimentResults {
             load_axis: Some(0),
             slo: Some(SloInfo {
                 class: Some("web".into()),
-                latency: Some((capsim::run::LatencyStat::P99, SLO_P99_S)),
+                latency: Some((capsim::stats::LatencyStat::P99, SLO_P99_S)),
                 error_ratio: Some(0.001),
                 text: "p99 ≤ 100 ms and errors ≤ 0.1%".into(),
             }),

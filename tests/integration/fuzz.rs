@@ -294,7 +294,7 @@ pub fn check(input: &Case) -> Result<Verdict, String> {
             return Err("the engine built for basic networks and the general one disagree".into());
         }
     }
-    let summary = capsim::run::summarise(&net, &[metrics.clone(), metrics]);
+    let summary = capsim::stats::summarise(&net, &[metrics.clone(), metrics]);
     serde_json::to_string(&summary).map_err(|e| format!("the summary does not serialise: {e}"))?;
     Ok(Verdict::Ran(stats.events))
 }
@@ -706,7 +706,7 @@ fn runs(text: &str) -> (Network, capsim::stats::RunStats) {
     let stats = capsim::kernel::simulate(&net, 0);
     let metrics = RunMetrics::new(&net, &stats);
     invariants(&net, &metrics).unwrap();
-    capsim::run::summarise(&net, &[metrics]);
+    capsim::stats::summarise(&net, &[metrics]);
     (net, stats)
 }
 

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use capsim::run::Summary;
+use capsim::stats::Summary;
 
 fn run(model: &str, overrides: &[&str]) -> Summary {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join(model);

@@ -17,7 +17,7 @@ fn every_shipped_model_runs() {
         let net = capsim::model::load(&path, &overrides).unwrap_or_else(|e| panic!("{e}"));
         let s = capsim::run::run(&net).summary;
         // Status polls only flow when the model's requests publish with `poll`.
-        for c in s.classes.iter().filter(|c| c.kind != capsim::run::ClassKind::Poll || c.completed > 0) {
+        for c in s.classes.iter().filter(|c| c.kind != capsim::stats::ClassKind::Poll || c.completed > 0) {
             assert!(c.completed > 0, "{}: class `{}` completed nothing", path.display(), c.name);
             assert!(c.latency_s.p99.value >= c.latency_s.p50.value, "{}: percentiles out of order", path.display());
         }

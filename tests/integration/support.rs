@@ -1,8 +1,9 @@
 //! Helpers: run model text and compare estimates with theory, with
 //! tolerances derived from each estimate's own confidence interval.
 
-use capsim::run::{Outcome, Summary};
+use capsim::run::Outcome;
 use capsim::stats::Estimate;
+use capsim::stats::Summary;
 
 /// Compiles and runs model text.
 pub fn simulate(text: &str) -> Outcome {

@@ -1,0 +1,371 @@
+//! Per-run metrics: the scalars one replication measured, derived from its
+//! tallies. Compact (no histograms), so sweeps keep and shards store them.
+
+use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
+
+use super::serde_nan::{nan_as_null, vec_nan_as_null};
+use super::tally::RunStats;
+
+/// Latency quantile levels kept per run for percentile (CDF) curves.
+pub const CDF_LEVELS: [f64; 17] =
+    [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 0.9999];
+
+/// Scalar metrics of one replication: compact (no histograms), so a sweep's
+/// memory grows with the runs in flight, not the runs finished. Replications
+/// are aggregated from these, and sweep shards store them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunMetrics {
+    /// Observation window \[s\].
+    pub observed_s: f64,
+    /// Model events processed.
+    pub events: u64,
+    /// When `max_in_flight` was first reached \[s\].
+    pub cap_hit_at_s: Option<f64>,
+    /// Per class, in model order.
+    pub classes: Vec<ClassMetrics>,
+    /// Per service, in model order.
+    pub services: Vec<ServiceMetrics>,
+    /// Per pool, in model order.
+    #[serde(default)]
+    pub pools: Vec<PoolMetrics>,
+    /// Per cache, in model order.
+    #[serde(default)]
+    pub caches: Vec<CacheMetrics>,
+    /// Per replicated database, in model order.
+    #[serde(default)]
+    pub databases: Vec<DatabaseMetrics>,
+    /// Per guarded call site, in model order.
+    #[serde(default)]
+    pub calls: Vec<CallMetrics>,
+    /// Per message queue, in model order.
+    #[serde(default)]
+    pub queues: Vec<QueueMetrics>,
+    /// Price of the fleet per hour, time-averaged when autoscaled.
+    #[serde(default)]
+    pub cost_per_hour: f64,
+    /// Cost per million successful requests.
+    #[serde(with = "nan_as_null")]
+    pub cost_per_million: f64,
+    /// Why the run stopped early (a limit), if it did: such a run failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+    /// Requests in the system averaged over the window's first and second half.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub halves_in_system: Option<(f64, f64)>,
+}
+
+/// One class in one replication. Latencies in seconds; NaN when nothing completed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct ClassMetrics {
+    pub throughput_per_s: f64,
+    #[serde(with = "nan_as_null")]
+    pub latency_mean_s: f64,
+    #[serde(with = "nan_as_null")]
+    pub latency_p50_s: f64,
+    #[serde(with = "nan_as_null")]
+    pub latency_p90_s: f64,
+    #[serde(with = "nan_as_null")]
+    pub latency_p95_s: f64,
+    #[serde(with = "nan_as_null")]
+    pub latency_p99_s: f64,
+    #[serde(with = "nan_as_null")]
+    pub latency_p999_s: f64,
+    #[serde(with = "nan_as_null")]
+    pub latency_max_s: f64,
+    pub error_ratio: f64,
+    /// Failed / finished, per [`ErrorCause`].
+    pub errors: Vec<f64>,
+    pub mean_in_system: f64,
+    #[serde(with = "nan_as_null")]
+    pub mean_sojourn_s: f64,
+    pub completed: u64,
+    pub failed: u64,
+    /// Reply bytes moved over the network per finished request.
+    #[serde(default)]
+    pub bytes_per_request: f64,
+    /// Latency at each of [`CDF_LEVELS`].
+    #[serde(with = "vec_nan_as_null")]
+    pub quantiles_s: Vec<f64>,
+    /// Requests that arrived in the window.
+    #[serde(default)]
+    pub arrived: u64,
+    /// Requests in the system when the window opened.
+    #[serde(default)]
+    pub in_flight_start: u64,
+    /// Requests in the system when the window closed.
+    #[serde(default)]
+    pub in_flight_end: u64,
+}
+
+/// One service in one replication.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct ServiceMetrics {
+    pub utilisation: f64,
+    pub thread_utilisation: f64,
+    pub mean_queue_len: f64,
+    pub mean_wait_s: f64,
+    pub mean_in_service: f64,
+    pub throughput_per_s: f64,
+    pub rejected_per_s: f64,
+    /// Time-average active instances.
+    #[serde(default)]
+    pub mean_instances: f64,
+    /// Time-average instances paid for (active and starting up).
+    #[serde(default)]
+    pub mean_billed: f64,
+    /// Time-average active instances down after a failure.
+    #[serde(default)]
+    pub mean_down: f64,
+    /// Instance failures per hour of simulated time.
+    #[serde(default)]
+    pub failures_per_hour: f64,
+    /// Jobs that reached the service in the window.
+    #[serde(default)]
+    pub arrived: u64,
+    /// Operations finished (threads released) in the window.
+    #[serde(default)]
+    pub completed: u64,
+    /// Jobs turned away (full queue, rate limit, shedding) in the window.
+    #[serde(default)]
+    pub rejected: u64,
+    /// Jobs lost with a failed instance in the window.
+    #[serde(default)]
+    pub lost: u64,
+    /// Jobs at the service when the window opened.
+    #[serde(default)]
+    pub in_flight_start: u64,
+    /// Jobs at the service when the window closed.
+    #[serde(default)]
+    pub in_flight_end: u64,
+}
+
+/// One pool in one replication.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct PoolMetrics {
+    pub mean_wait_s: f64,
+    pub timeouts_per_s: f64,
+    pub utilisation: f64,
+    pub exhausted: f64,
+}
+
+/// One cache in one replication.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct CacheMetrics {
+    pub hit_ratio: f64,
+    pub stale_ratio: f64,
+    pub reads_per_s: f64,
+    pub misses_per_s: f64,
+    pub writes_per_s: f64,
+}
+
+/// One replicated database in one replication.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct DatabaseMetrics {
+    pub stale_ratio: f64,
+    pub reads_per_s: f64,
+    pub writes_per_s: f64,
+}
+
+/// One guarded call site in one replication.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct CallMetrics {
+    pub attempts_per_s: f64,
+    pub retries_per_s: f64,
+    pub timeouts_per_s: f64,
+    pub short_circuited_per_s: f64,
+    pub breaker_opens: f64,
+    pub breaker_open: f64,
+}
+
+/// One message queue in one replication. Latencies in seconds; NaN when nothing was consumed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct QueueMetrics {
+    pub published_per_s: f64,
+    pub refused_per_s: f64,
+    pub consumed_per_s: f64,
+    pub failed_per_s: f64,
+    pub mean_depth: f64,
+    #[serde(with = "nan_as_null")]
+    pub mean_wait_s: f64,
+    #[serde(with = "nan_as_null")]
+    pub latency_mean_s: f64,
+    #[serde(with = "nan_as_null")]
+    pub latency_p50_s: f64,
+    #[serde(with = "nan_as_null")]
+    pub latency_p99_s: f64,
+    #[serde(with = "nan_as_null")]
+    pub polls_per_message: f64,
+    #[serde(with = "nan_as_null")]
+    pub seen_done_s: f64,
+}
+
+/// Latencies \[s\] at ascending `levels`, in one pass over the histogram
+/// (each `value_at_quantile` would scan it from the start); NaN when empty.
+fn quantiles<const N: usize>(h: &Histogram<u64>, levels: [f64; N]) -> [f64; N] {
+    debug_assert!(levels.is_sorted(), "value_at_quantiles stops at a smaller level");
+    let mut out = [f64::NAN; N];
+    if !h.is_empty() {
+        for (o, v) in out.iter_mut().zip(h.value_at_quantiles(levels)) {
+            *o = h.median_equivalent(v) as f64 / 1e9;
+        }
+    }
+    out
+}
+
+impl RunMetrics {
+    /// Extracts the metrics of one replication of `net`.
+    pub fn new(net: &crate::model::Network, run: &RunStats) -> RunMetrics {
+        let ratio = |num: u64, den: u64| if den == 0 { 0.0 } else { num as f64 / den as f64 };
+        let classes = run
+            .classes
+            .iter()
+            .map(|c| {
+                let failed: u64 = c.errors.iter().sum();
+                let finished = c.completed + failed;
+                let h = &c.latency;
+                let [p50, p90, p95, p99, p999] = quantiles(h, [0.5, 0.9, 0.95, 0.99, 0.999]);
+                ClassMetrics {
+                    throughput_per_s: c.completed as f64 / run.observed,
+                    latency_mean_s: if c.completed == 0 { f64::NAN } else { c.latency_sum / c.completed as f64 },
+                    latency_p50_s: p50,
+                    latency_p90_s: p90,
+                    latency_p95_s: p95,
+                    latency_p99_s: p99,
+                    latency_p999_s: p999,
+                    latency_max_s: if h.is_empty() { f64::NAN } else { h.max() as f64 / 1e9 },
+                    error_ratio: ratio(failed, finished),
+                    errors: c.errors.iter().map(|&e| ratio(e, finished)).collect(),
+                    mean_in_system: c.mean_in_system,
+                    mean_sojourn_s: if finished == 0 { f64::NAN } else { c.sojourn_sum / finished as f64 },
+                    completed: c.completed,
+                    failed,
+                    bytes_per_request: if finished == 0 { 0.0 } else { c.bytes / finished as f64 },
+                    quantiles_s: quantiles(h, CDF_LEVELS).to_vec(),
+                    arrived: c.arrivals,
+                    in_flight_start: c.in_flight_start,
+                    in_flight_end: c.in_flight_end,
+                }
+            })
+            .collect();
+        let services = run
+            .services
+            .iter()
+            .zip(&net.services)
+            .map(|(s, svc)| {
+                // A window too short to weigh the fleet counts its starting size.
+                let n = if s.mean_instances > 0.0 { s.mean_instances } else { f64::from(svc.instances) };
+                ServiceMetrics {
+                    mean_instances: n,
+                    mean_billed: s.mean_billed,
+                    mean_down: s.mean_down,
+                    failures_per_hour: s.failures as f64 / run.observed * 3600.0,
+                    utilisation: s.mean_busy_cores / (n * f64::from(svc.cores)),
+                    thread_utilisation: s.mean_busy_threads / (n * f64::from(svc.threads)),
+                    mean_queue_len: s.mean_queue_len,
+                    mean_wait_s: if s.started == 0 { 0.0 } else { s.wait_sum / s.started as f64 },
+                    mean_in_service: s.mean_busy_threads,
+                    throughput_per_s: s.completed as f64 / run.observed,
+                    rejected_per_s: s.rejected as f64 / run.observed,
+                    arrived: s.arrivals,
+                    completed: s.completed,
+                    rejected: s.rejected,
+                    lost: s.lost,
+                    in_flight_start: s.in_flight_start,
+                    in_flight_end: s.in_flight_end,
+                }
+            })
+            .collect();
+        let pools = run
+            .pools
+            .iter()
+            .zip(&net.pools)
+            .map(|(p, pool)| {
+                let instances = pool.per.map_or(1, |s| net.services[s as usize].max_instances());
+                PoolMetrics {
+                    mean_wait_s: if p.acquired == 0 { 0.0 } else { p.wait_sum / p.acquired as f64 },
+                    timeouts_per_s: p.timeouts as f64 / run.observed,
+                    utilisation: p.mean_busy / (f64::from(pool.size) * f64::from(instances)),
+                    exhausted: p.exhausted,
+                }
+            })
+            .collect();
+        let caches = run
+            .caches
+            .iter()
+            .map(|c| CacheMetrics {
+                hit_ratio: ratio(c.hits, c.reads),
+                stale_ratio: ratio(c.stale, c.reads),
+                reads_per_s: c.reads as f64 / run.observed,
+                misses_per_s: (c.reads - c.hits) as f64 / run.observed,
+                writes_per_s: c.writes as f64 / run.observed,
+            })
+            .collect();
+        let databases = run
+            .databases
+            .iter()
+            .map(|d| DatabaseMetrics {
+                stale_ratio: ratio(d.stale, d.reads),
+                reads_per_s: d.reads as f64 / run.observed,
+                writes_per_s: d.writes as f64 / run.observed,
+            })
+            .collect();
+        let calls = run
+            .guards
+            .iter()
+            .map(|g| CallMetrics {
+                attempts_per_s: g.attempts as f64 / run.observed,
+                retries_per_s: g.retries as f64 / run.observed,
+                timeouts_per_s: g.timeouts as f64 / run.observed,
+                short_circuited_per_s: g.short_circuited as f64 / run.observed,
+                breaker_opens: g.opened as f64,
+                breaker_open: g.open_fraction,
+            })
+            .collect();
+        let per = |sum: f64, n: u64| if n == 0 { f64::NAN } else { sum / n as f64 };
+        let queues = run
+            .queues
+            .iter()
+            .map(|q| (q, quantiles(&q.latency, [0.5, 0.99])))
+            .map(|(q, [p50, p99])| QueueMetrics {
+                published_per_s: q.published as f64 / run.observed,
+                refused_per_s: q.refused as f64 / run.observed,
+                consumed_per_s: q.consumed as f64 / run.observed,
+                failed_per_s: q.failed as f64 / run.observed,
+                mean_depth: q.mean_depth,
+                mean_wait_s: per(q.wait_sum, q.consumed + q.failed),
+                latency_mean_s: per(q.latency_sum, q.consumed),
+                latency_p50_s: p50,
+                latency_p99_s: p99,
+                polls_per_message: per(q.polls as f64, q.seen),
+                seen_done_s: per(q.seen_sum, q.seen),
+            })
+            .collect();
+        // Status polls are overhead of the requests they follow, not requests of their own.
+        let ok: u64 = run.classes.iter().zip(&net.classes).filter(|(_, c)| !c.polling).map(|(r, _)| r.completed).sum();
+        let per_hour: f64 = run.services.iter().zip(&net.services).map(|(s, v)| s.mean_billed * v.cost_per_hour).sum();
+        RunMetrics {
+            observed_s: run.observed,
+            events: run.events,
+            cap_hit_at_s: run.cap_hit_at,
+            classes,
+            services,
+            pools,
+            caches,
+            databases,
+            calls,
+            queues,
+            cost_per_hour: per_hour,
+            cost_per_million: if ok == 0 { f64::NAN } else { per_hour / 3600.0 / (ok as f64 / run.observed) * 1e6 },
+            stopped: run.stopped.clone(),
+            halves_in_system: run.halves_in_system,
+        }
+    }
+}

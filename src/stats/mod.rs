@@ -1,0 +1,32 @@
+//! Statistics, from the kernel's tallies to the output schema:
+//!
+//! - `tally`: what one replication counts ([`RunStats`]), latency
+//!   histograms, and the causes of failure;
+//! - `metrics`: the scalars one replication measured ([`RunMetrics`]),
+//!   which sweeps keep and shards store;
+//! - `estimate`: a mean with its 95% interval across replications ([`Estimate`]);
+//! - `summary`: the output schema ([`Summary`]) that every view reads, and
+//!   `summarise`, which builds it from replications;
+//! - `serde_nan`: NaN written to JSON as `null`.
+
+mod estimate;
+mod metrics;
+mod serde_nan;
+mod summarise;
+mod summary;
+mod tally;
+
+pub use estimate::{Estimate, student_t_quantile};
+pub use metrics::{
+    CDF_LEVELS, CacheMetrics, CallMetrics, ClassMetrics, DatabaseMetrics, PoolMetrics, QueueMetrics, RunMetrics,
+    ServiceMetrics,
+};
+pub use summarise::{TAIL_SAMPLES, percentile_warning, summarise};
+pub use summary::{
+    CacheSummary, CallSummary, ClassKind, ClassSummary, CostSummary, DatabaseSummary, Latency, LatencyStat,
+    PoolSummary, QueueSummary, ServiceSummary, Summary,
+};
+pub use tally::{
+    CacheRun, ClassRun, ClassSeries, DatabaseRun, ErrorCause, GuardRun, LatencyCounts, PoolRun, QueueRun, RunStats,
+    Series, ServiceRun, ServiceSeries, latency_histogram,
+};

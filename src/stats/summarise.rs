@@ -1,0 +1,300 @@
+//! From replications to a [`Summary`]: estimates across replications,
+//! costs, and the warnings a reader needs (a tail too rare to estimate, a
+//! queue still growing).
+
+use super::summary::{
+    CacheSummary, CallSummary, ClassKind, ClassSummary, CostSummary, DatabaseSummary, Latency, PoolSummary,
+    QueueSummary, ServiceSummary, Summary,
+};
+use super::{ErrorCause, Estimate, RunMetrics};
+use crate::model::{self, Arrivals, Network};
+
+fn est(runs: &[RunMetrics], f: impl Fn(&RunMetrics) -> f64) -> Estimate {
+    let samples: Vec<f64> = runs.iter().map(f).collect();
+    Estimate::from_samples(&samples)
+}
+
+/// Combines replications into a summary.
+pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
+    let classes = net
+        .classes
+        .iter()
+        .enumerate()
+        .map(|(c, class)| {
+            let m = |f: fn(&crate::stats::ClassMetrics) -> f64| est(runs, move |r| f(&r.classes[c]));
+            let (kind, offered, users) = match class.arrivals {
+                Arrivals::Open { .. } if class.polling => (ClassKind::Poll, None, None),
+                Arrivals::Open { .. } => (ClassKind::Open, class.open_rate(), None),
+                Arrivals::Closed { users, .. } => (ClassKind::Closed, None, Some(users)),
+            };
+            ClassSummary {
+                name: class.name.clone(),
+                kind,
+                offered_per_s: offered,
+                users,
+                throughput_per_s: m(|x| x.throughput_per_s),
+                latency_s: Latency {
+                    mean: m(|x| x.latency_mean_s),
+                    p50: m(|x| x.latency_p50_s),
+                    p90: m(|x| x.latency_p90_s),
+                    p95: m(|x| x.latency_p95_s),
+                    p99: m(|x| x.latency_p99_s),
+                    p999: m(|x| x.latency_p999_s),
+                    max: m(|x| x.latency_max_s),
+                },
+                error_ratio: m(|x| x.error_ratio),
+                errors: ErrorCause::ALL
+                    .iter()
+                    .map(|&cause| (cause.name().to_string(), est(runs, |r| r.classes[c].errors[cause as usize])))
+                    .collect(),
+                mean_in_system: m(|x| x.mean_in_system),
+                mean_sojourn_s: m(|x| x.mean_sojourn_s),
+                bytes_per_request: m(|x| x.bytes_per_request),
+                completed: runs.iter().map(|r| r.classes[c].completed).sum(),
+                failed: runs.iter().map(|r| r.classes[c].failed).sum(),
+                arrived: runs.iter().map(|r| r.classes[c].arrived).sum(),
+                in_flight_at_start: runs.iter().map(|r| r.classes[c].in_flight_start).sum(),
+                in_flight_at_end: runs.iter().map(|r| r.classes[c].in_flight_end).sum(),
+            }
+        })
+        .collect();
+
+    let offered = model::offered_cpu_load(net);
+    let services: Vec<ServiceSummary> = net
+        .services
+        .iter()
+        .enumerate()
+        .map(|(s, svc)| {
+            let m = |f: fn(&crate::stats::ServiceMetrics) -> f64| est(runs, move |r| f(&r.services[s]));
+            ServiceSummary {
+                name: svc.name.clone(),
+                instances: svc.instances,
+                threads: svc.threads,
+                cores: svc.cores,
+                speed: svc.speed,
+                utilisation: m(|x| x.utilisation),
+                thread_utilisation: m(|x| x.thread_utilisation),
+                mean_queue_len: m(|x| x.mean_queue_len),
+                mean_wait_s: m(|x| x.mean_wait_s),
+                mean_in_service: m(|x| x.mean_in_service),
+                throughput_per_s: m(|x| x.throughput_per_s),
+                rejected_per_s: m(|x| x.rejected_per_s),
+                offered_load: offered[s],
+                mean_instances: m(|x| x.mean_instances),
+                cost_per_hour: est(runs, |r| r.services[s].mean_billed).value * svc.cost_per_hour,
+                mean_down: m(|x| x.mean_down),
+                failures_per_hour: m(|x| x.failures_per_hour),
+                asynchronous: {
+                    let reached =
+                        |visits: &Vec<Vec<f64>>| visits.iter().any(|v| svc.ops.clone().any(|o| v[o as usize] > 0.0));
+                    reached(&net.visits) && !reached(&net.sync_visits)
+                },
+                arrived: runs.iter().map(|r| r.services[s].arrived).sum(),
+                completed: runs.iter().map(|r| r.services[s].completed).sum(),
+                rejected: runs.iter().map(|r| r.services[s].rejected).sum(),
+                lost: runs.iter().map(|r| r.services[s].lost).sum(),
+                in_flight_at_start: runs.iter().map(|r| r.services[s].in_flight_start).sum(),
+                in_flight_at_end: runs.iter().map(|r| r.services[s].in_flight_end).sum(),
+            }
+        })
+        .collect();
+
+    let pools = net
+        .pools
+        .iter()
+        .enumerate()
+        .map(|(p, pool)| {
+            let m = |f: fn(&crate::stats::PoolMetrics) -> f64| est(runs, move |r| f(&r.pools[p]));
+            PoolSummary {
+                name: pool.name.clone(),
+                size: pool.size,
+                instances: pool.per.map_or(1, |s| net.services[s as usize].max_instances()),
+                utilisation: m(|x| x.utilisation),
+                exhausted: m(|x| x.exhausted),
+                mean_wait_s: m(|x| x.mean_wait_s),
+                timeouts_per_s: m(|x| x.timeouts_per_s),
+            }
+        })
+        .collect();
+    let caches = net
+        .caches
+        .iter()
+        .enumerate()
+        .map(|(i, cache)| {
+            let m = |f: fn(&crate::stats::CacheMetrics) -> f64| est(runs, move |r| f(&r.caches[i]));
+            CacheSummary {
+                name: cache.name.clone(),
+                hit_ratio: m(|x| x.hit_ratio),
+                stale_ratio: m(|x| x.stale_ratio),
+                reads_per_s: m(|x| x.reads_per_s),
+                misses_per_s: m(|x| x.misses_per_s),
+                writes_per_s: m(|x| x.writes_per_s),
+            }
+        })
+        .collect();
+    let databases = net
+        .databases
+        .iter()
+        .enumerate()
+        .map(|(i, db)| {
+            let m = |f: fn(&crate::stats::DatabaseMetrics) -> f64| est(runs, move |r| f(&r.databases[i]));
+            DatabaseSummary {
+                name: db.name.clone(),
+                stale_ratio: m(|x| x.stale_ratio),
+                reads_per_s: m(|x| x.reads_per_s),
+                writes_per_s: m(|x| x.writes_per_s),
+            }
+        })
+        .collect();
+    let calls = net
+        .guarded
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let m = |f: fn(&crate::stats::CallMetrics) -> f64| est(runs, move |r| f(&r.calls[i]));
+            CallSummary {
+                name: g.name.clone(),
+                attempts_per_s: m(|x| x.attempts_per_s),
+                retries_per_s: m(|x| x.retries_per_s),
+                timeouts_per_s: m(|x| x.timeouts_per_s),
+                short_circuited_per_s: m(|x| x.short_circuited_per_s),
+                breaker_opens: m(|x| x.breaker_opens),
+                breaker_open: m(|x| x.breaker_open),
+            }
+        })
+        .collect();
+    let queues = net
+        .queues
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let m = |f: fn(&crate::stats::QueueMetrics) -> f64| est(runs, move |r| f(&r.queues[i]));
+            QueueSummary {
+                name: q.name.clone(),
+                published_per_s: m(|x| x.published_per_s),
+                refused_per_s: m(|x| x.refused_per_s),
+                consumed_per_s: m(|x| x.consumed_per_s),
+                failed_per_s: m(|x| x.failed_per_s),
+                mean_depth: m(|x| x.mean_depth),
+                mean_wait_s: m(|x| x.mean_wait_s),
+                latency_mean_s: m(|x| x.latency_mean_s),
+                latency_p50_s: m(|x| x.latency_p50_s),
+                latency_p99_s: m(|x| x.latency_p99_s),
+                polls_per_message: m(|x| x.polls_per_message),
+                seen_done_s: m(|x| x.seen_done_s),
+            }
+        })
+        .collect();
+    let per_hour = services.iter().map(|s| s.cost_per_hour).sum();
+    let cost = CostSummary { per_hour, per_million_requests: est(runs, |r| r.cost_per_million) };
+
+    let mut warnings = net.warnings.clone();
+    let capped: Vec<f64> = runs.iter().filter_map(|r| r.cap_hit_at_s).collect();
+    if let Some(first) = capped.iter().copied().reduce(f64::min) {
+        warnings.push(format!(
+            "max_in_flight ({}) was reached in {} of {} replication(s), first at t = {}: arrivals beyond it failed as `in_flight_cap`, so latency is understated. The system cannot keep up; see the utilisation column",
+            net.settings.max_in_flight,
+            capped.len(),
+            runs.len(),
+            crate::units::format_duration(first)
+        ));
+    }
+    for s in &services {
+        if s.utilisation.value >= 0.98 && !warnings.iter().any(|w| w.contains(&format!("`{}`", s.name))) {
+            warnings.push(format!(
+                "service `{}` ran at {:.1}% CPU utilisation: it is saturated and its queue may not have reached steady state",
+                s.name,
+                s.utilisation.value * 100.0
+            ));
+        }
+    }
+
+    for (r, run) in runs.iter().enumerate() {
+        if let Some(reason) = &run.stopped {
+            warnings
+                .push(format!("replication {r} stopped early: {reason}; its numbers cover only the time simulated"));
+        }
+    }
+    warnings.extend(growing_queue_warning(net, runs));
+    for (class, c) in net.classes.iter().zip(&classes as &Vec<ClassSummary>) {
+        if !class.polling
+            && let Some(w) = percentile_warning(
+                &c.name,
+                0.99,
+                c.completed as f64 / runs.len().max(1) as f64,
+                c.throughput_per_s.value,
+            )
+        {
+            warnings.push(w);
+        }
+    }
+
+    Summary {
+        capsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        model: net.file.clone(),
+        seed: net.settings.seed,
+        replications: net.settings.replications,
+        warmup_s: net.settings.warmup,
+        warmup_auto: None,
+        observed_s: est(runs, |r| r.observed_s),
+        classes,
+        services,
+        pools,
+        caches,
+        databases,
+        calls,
+        queues,
+        series: None,
+        cost,
+        warnings,
+    }
+}
+
+/// Successful requests beyond a percentile, per replication, below which it is called rough.
+pub const TAIL_SAMPLES: f64 = 100.0;
+
+/// A warning when `per_replication` successful requests leave fewer than
+/// [`TAIL_SAMPLES`] beyond percentile `q` (0.99 for p99), saying how long a
+/// run at `throughput_per_s` would be enough.
+pub fn percentile_warning(class: &str, q: f64, per_replication: f64, throughput_per_s: f64) -> Option<String> {
+    let beyond = per_replication * (1.0 - q);
+    if per_replication <= 0.0 || beyond >= TAIL_SAMPLES {
+        return None;
+    }
+    let needed = TAIL_SAMPLES / (1.0 - q);
+    let label = format!("p{}", (q * 1000.0).round() / 10.0);
+    let enough = if throughput_per_s > 0.0 && throughput_per_s.is_finite() {
+        format!(
+            "; at {} requests/s a replication needs at least {} observed (simulation.duration)",
+            crate::units::sig3(throughput_per_s),
+            crate::units::format_duration(needed / throughput_per_s)
+        )
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "class `{class}`: about {per_replication:.0} successful requests per replication leave about {beyond:.1} beyond its {label} (fewer than {TAIL_SAMPLES:.0}), so the {label} is a rough estimate; it needs about {needed:.0} requests per replication{enough}"
+    ))
+}
+
+/// A warning when the requests in the system grew from the window's first
+/// half to its second: a queue still growing (non-stationary), whose means
+/// depend on the run's length. Time-varying workloads are left out (their
+/// load changes by design).
+fn growing_queue_warning(net: &Network, runs: &[RunMetrics]) -> Option<String> {
+    if net.classes.iter().any(|c| c.modulation.is_some() || c.trace.is_some()) {
+        return None;
+    }
+    let halves: Vec<(f64, f64)> = runs.iter().map(|r| r.halves_in_system).collect::<Option<_>>()?;
+    let first = Estimate::from_samples(&halves.iter().map(|h| h.0).collect::<Vec<_>>()).value;
+    let diffs = Estimate::from_samples(&halves.iter().map(|h| h.1 - h.0).collect::<Vec<_>>());
+    let second = first + diffs.value;
+    // With replications, the growth must stand clear of its own noise.
+    let significant = diffs.ci95.is_none_or(|ci| diffs.value > 1.5 * ci);
+    let (ratio, grew) = if halves.len() > 1 { (1.2, 1.0) } else { (1.5, 2.0) };
+    (second >= ratio * first && diffs.value >= grew && significant).then(|| {
+        format!(
+            "the requests in the system grew from {first:.1} on average in the first half of the window to {second:.1} in the second: a queue is still growing, so the run is not in steady state and its means depend on its length. Check the utilisation column (a saturated service), or use simulation.warmup = \"auto\" and a longer run"
+        )
+    })
+}

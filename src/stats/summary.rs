@@ -1,0 +1,370 @@
+//! The summary of a model run: the stable output schema that JSON, CSV, the
+//! terminal table, charts and the report are views of (documented in
+//! `docs/output.md`). Every mean and percentile is an [`Estimate`] across
+//! replications.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use super::{Estimate, Series};
+
+/// The results of a model run: the stable output schema.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    /// capsim's version.
+    pub capsim_version: String,
+    /// The model file.
+    pub model: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Number of replications.
+    pub replications: u32,
+    /// Discarded warm-up per replication \[s\].
+    pub warmup_s: f64,
+    /// How the automatic warm-up (`simulation.warmup = "auto"`) chose `warmup_s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup_auto: Option<crate::warmup::WarmupChoice>,
+    /// Observed simulated time per replication \[s\].
+    pub observed_s: Estimate,
+    /// Per request class.
+    pub classes: Vec<ClassSummary>,
+    /// Per service.
+    pub services: Vec<ServiceSummary>,
+    /// Per connection pool.
+    #[serde(default)]
+    pub pools: Vec<PoolSummary>,
+    /// Per keyed cache.
+    #[serde(default)]
+    pub caches: Vec<CacheSummary>,
+    /// Per replicated database.
+    #[serde(default)]
+    pub databases: Vec<DatabaseSummary>,
+    /// Per call site with a timeout, retries or a circuit breaker.
+    #[serde(default)]
+    pub calls: Vec<CallSummary>,
+    /// Per message queue.
+    #[serde(default)]
+    pub queues: Vec<QueueSummary>,
+    /// The time series averaged over replications, when the model records one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<Series>,
+    /// Cost of the deployment.
+    pub cost: CostSummary,
+    /// Things the user should know (saturation, the in-flight cap).
+    pub warnings: Vec<String>,
+}
+
+/// One request class.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClassSummary {
+    /// Class name.
+    pub name: String,
+    /// How its requests arrive: "open", "closed" or "poll" in JSON.
+    pub kind: ClassKind,
+    /// Offered arrival rate of an open class [requests/s].
+    pub offered_per_s: Option<f64>,
+    /// Users of a closed class.
+    pub users: Option<u32>,
+    /// Successful requests per second.
+    pub throughput_per_s: Estimate,
+    /// Latency of successful requests \[s\].
+    pub latency_s: Latency,
+    /// Fraction of finished requests that failed.
+    pub error_ratio: Estimate,
+    /// Fraction of finished requests that failed, by cause.
+    pub errors: IndexMap<String, Estimate>,
+    /// Time-average number of requests in the system.
+    pub mean_in_system: Estimate,
+    /// Mean time in system of all finished requests, failed ones included \[s\]
+    /// (Little's law: mean_in_system = finished rate x this).
+    pub mean_sojourn_s: Estimate,
+    /// Reply bytes moved over the network per request.
+    #[serde(default = "zero_estimate")]
+    pub bytes_per_request: Estimate,
+    /// Successful requests, all replications.
+    pub completed: u64,
+    /// Failed requests, all replications.
+    pub failed: u64,
+    /// Requests that arrived in the window, all replications.
+    #[serde(default)]
+    pub arrived: u64,
+    /// Requests in the system when the window opened (arrived in the warm-up), all replications.
+    #[serde(default)]
+    pub in_flight_at_start: u64,
+    /// Requests still in the system when the window closed, all replications
+    /// (arrived + in_flight_at_start = completed + failed + in_flight_at_end).
+    #[serde(default)]
+    pub in_flight_at_end: u64,
+}
+
+/// Latency statistics \[s\].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Latency {
+    /// Mean.
+    pub mean: Estimate,
+    /// Median.
+    pub p50: Estimate,
+    /// 90th percentile.
+    pub p90: Estimate,
+    /// 95th percentile.
+    pub p95: Estimate,
+    /// 99th percentile.
+    pub p99: Estimate,
+    /// 99.9th percentile.
+    pub p999: Estimate,
+    /// Largest (mean over replications of each one's maximum).
+    pub max: Estimate,
+}
+
+/// A latency statistic by name, as an SLO or a chart names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LatencyStat {
+    /// The mean.
+    Mean,
+    /// The median.
+    P50,
+    /// The 90th percentile.
+    P90,
+    /// The 95th percentile.
+    P95,
+    /// The 99th percentile.
+    P99,
+    /// The 99.9th percentile.
+    P999,
+    /// The largest.
+    Max,
+}
+
+impl LatencyStat {
+    /// The name used in files and charts ("p99").
+    pub fn name(self) -> &'static str {
+        match self {
+            LatencyStat::Mean => "mean",
+            LatencyStat::P50 => "p50",
+            LatencyStat::P90 => "p90",
+            LatencyStat::P95 => "p95",
+            LatencyStat::P99 => "p99",
+            LatencyStat::P999 => "p999",
+            LatencyStat::Max => "max",
+        }
+    }
+
+    /// The cumulative probability of a percentile (p999: 0.999); `None` for the mean and the maximum.
+    pub fn level(self) -> Option<f64> {
+        match self {
+            LatencyStat::P50 => Some(0.5),
+            LatencyStat::P90 => Some(0.9),
+            LatencyStat::P95 => Some(0.95),
+            LatencyStat::P99 => Some(0.99),
+            LatencyStat::P999 => Some(0.999),
+            LatencyStat::Mean | LatencyStat::Max => None,
+        }
+    }
+
+    /// This statistic of `latency`.
+    pub fn of(self, latency: &Latency) -> &Estimate {
+        match self {
+            LatencyStat::Mean => &latency.mean,
+            LatencyStat::P50 => &latency.p50,
+            LatencyStat::P90 => &latency.p90,
+            LatencyStat::P95 => &latency.p95,
+            LatencyStat::P99 => &latency.p99,
+            LatencyStat::P999 => &latency.p999,
+            LatencyStat::Max => &latency.max,
+        }
+    }
+}
+
+impl std::fmt::Display for LatencyStat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How a class's requests arrive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClassKind {
+    /// Open arrivals at a rate.
+    Open,
+    /// A fixed number of users with think time.
+    Closed,
+    /// Status polls for published messages.
+    Poll,
+}
+
+/// One service, over all its instances.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServiceSummary {
+    /// Service name.
+    pub name: String,
+    /// Instances.
+    pub instances: u32,
+    /// Threads per instance.
+    pub threads: u32,
+    /// Cores per instance.
+    pub cores: u32,
+    /// Speed factor.
+    pub speed: f64,
+    /// Fraction of the cores busy.
+    pub utilisation: Estimate,
+    /// Fraction of the threads held.
+    pub thread_utilisation: Estimate,
+    /// Time-average requests waiting for a thread, all instances.
+    pub mean_queue_len: Estimate,
+    /// Mean wait for a thread \[s\].
+    pub mean_wait_s: Estimate,
+    /// Time-average threads held, all instances.
+    pub mean_in_service: Estimate,
+    /// Operations completed per second.
+    pub throughput_per_s: Estimate,
+    /// Jobs rejected by a full queue per second.
+    pub rejected_per_s: Estimate,
+    /// CPU load offered by the open classes, as a fraction of capacity (from the model, not simulated).
+    pub offered_load: f64,
+    /// Time-average instances in service (differs from `instances` when autoscaled).
+    #[serde(default)]
+    pub mean_instances: Estimate,
+    /// Price of the instances per hour (time-averaged when autoscaled).
+    pub cost_per_hour: f64,
+    /// Time-average instances down after a failure (not counted in `mean_instances`).
+    #[serde(default)]
+    pub mean_down: Estimate,
+    /// Instance failures per hour.
+    #[serde(default)]
+    pub failures_per_hour: Estimate,
+    /// Reached only through a message queue: its time is not in any response.
+    #[serde(default)]
+    pub asynchronous: bool,
+    /// Jobs that reached the service in the window (calls, forwards, retries, messages), all replications.
+    #[serde(default)]
+    pub arrived: u64,
+    /// Operations finished (threads released) in the window, all replications.
+    #[serde(default)]
+    pub completed: u64,
+    /// Jobs turned away (full queue, rate limit, shedding) in the window, all replications.
+    #[serde(default)]
+    pub rejected: u64,
+    /// Jobs lost with a failed instance (held or waiting there) in the window, all replications.
+    #[serde(default)]
+    pub lost: u64,
+    /// Jobs at the service (holding or waiting for a thread) when the window opened, all replications.
+    #[serde(default)]
+    pub in_flight_at_start: u64,
+    /// Jobs at the service when the window closed, all replications
+    /// (arrived + in_flight_at_start = completed + rejected + lost + in_flight_at_end).
+    #[serde(default)]
+    pub in_flight_at_end: u64,
+}
+
+/// One connection pool, over all its instances.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PoolSummary {
+    /// Pool name.
+    pub name: String,
+    /// Connections per pool instance.
+    pub size: u32,
+    /// Pool instances (one per instance of the owning service, or 1 when shared).
+    pub instances: u32,
+    /// Fraction of connections in use.
+    pub utilisation: Estimate,
+    /// Fraction of time a pool instance had no free connection.
+    pub exhausted: Estimate,
+    /// Mean wait for a connection \[s\].
+    pub mean_wait_s: Estimate,
+    /// Waits that timed out, per second.
+    pub timeouts_per_s: Estimate,
+}
+
+/// One message queue and its consumers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QueueSummary {
+    /// Queue name.
+    pub name: String,
+    /// Messages accepted per second.
+    pub published_per_s: Estimate,
+    /// Publishes refused (queue full) per second.
+    pub refused_per_s: Estimate,
+    /// Messages consumed successfully per second.
+    pub consumed_per_s: Estimate,
+    /// Messages whose consumer failed per second.
+    pub failed_per_s: Estimate,
+    /// Time-average messages waiting (the backlog).
+    pub mean_depth: Estimate,
+    /// Mean wait of a message before a consumer takes it (consumer lag).
+    pub mean_wait_s: Estimate,
+    /// Publish-to-done time of the asynchronous work.
+    pub latency_mean_s: Estimate,
+    /// Its median.
+    pub latency_p50_s: Estimate,
+    /// Its 99th percentile.
+    pub latency_p99_s: Estimate,
+    /// Status polls per message, for publish steps with `poll`.
+    pub polls_per_message: Estimate,
+    /// Publish until the client's poll sees the work done.
+    pub seen_done_s: Estimate,
+}
+
+/// One call site with a timeout, retries or a breaker.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CallSummary {
+    /// "caller.op -> callee.op".
+    pub name: String,
+    /// Rounds sent per second, retries included.
+    pub attempts_per_s: Estimate,
+    /// Retries per second.
+    pub retries_per_s: Estimate,
+    /// Rounds abandoned by the caller's timeout per second.
+    pub timeouts_per_s: Estimate,
+    /// Rounds stopped by the open breaker per second.
+    pub short_circuited_per_s: Estimate,
+    /// Times the breaker opened per replication.
+    pub breaker_opens: Estimate,
+    /// Fraction of time the breaker was open or half-open.
+    pub breaker_open: Estimate,
+}
+
+/// One replicated database.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DatabaseSummary {
+    /// Database name.
+    pub name: String,
+    /// Fraction of replica reads of a key whose latest write had not replicated yet.
+    pub stale_ratio: Estimate,
+    /// Replica reads per second.
+    pub reads_per_s: Estimate,
+    /// Primary writes per second.
+    pub writes_per_s: Estimate,
+}
+
+/// One keyed cache.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CacheSummary {
+    /// Cache name.
+    pub name: String,
+    /// Fraction of reads that found a live entry.
+    pub hit_ratio: Estimate,
+    /// Fraction of reads served an entry older than the key's last write.
+    pub stale_ratio: Estimate,
+    /// Reads per second.
+    pub reads_per_s: Estimate,
+    /// Misses per second: the load on the backend.
+    pub misses_per_s: Estimate,
+    /// Writes per second.
+    pub writes_per_s: Estimate,
+}
+
+/// Cost of the deployment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CostSummary {
+    /// All services' instances per hour.
+    pub per_hour: f64,
+    /// Per million successful requests.
+    pub per_million_requests: Estimate,
+}
+
+/// Zero with no interval: the default of fields older files lack.
+fn zero_estimate() -> Estimate {
+    Estimate { value: 0.0, ci95: None }
+}
