@@ -1,0 +1,541 @@
+//! The compiler: passes over a parsed [`ModelFile`] that build a [`Network`]
+//! in file order. Every pass takes `&mut Compiler`, which holds the network
+//! under construction and the name-to-id tables later passes resolve
+//! against:
+//!
+//! 1. settings and the instance-type catalogue (here),
+//! 2. operation ids, so steps can refer to ops of services defined later (here),
+//! 3. pools, caches, databases and queues (`components.rs`),
+//! 4. services and their operations (here), whose steps `steps.rs` compiles,
+//! 5. request classes and poll classes (`workload.rs`),
+//! 6. finish: the traffic equations per class from the call graph
+//!    (`graph.rs`), guarded call sites named, saturation warnings (here).
+//!
+//! Random streams are numbered in the order the passes ask for them, and
+//! the first mistake found is the one reported, so the order of the passes,
+//! and of the checks within them, is part of the behaviour.
+
+use std::collections::HashMap;
+
+use toml::Spanned;
+
+use super::graph::{self, Edge, expected_items, expected_visits, saturation_warnings};
+use super::{
+    Arm, Autoscale, Breaker, Cache, Call, Class, Database, Failures, Guarded, MAX_SERIES_INTERVALS, NONE, Network, Op,
+    Poll, Pool, Queue, RateLimit, Retry, Service, Settings, Step,
+};
+use crate::catalog::{Catalog, InstanceType};
+use crate::config::{self, ModelFile, Source};
+use crate::dist::Dist;
+use crate::error::{ModelError, closest};
+use crate::policy::Concurrency;
+
+/// `[network]` with defaults filled in.
+pub(super) struct NetworkDefaults {
+    pub(super) latency: Option<Dist>,
+    /// Bytes per second.
+    pub(super) bandwidth: f64,
+}
+
+/// The network under construction, and the name-to-id tables that later
+/// passes resolve names against.
+pub(super) struct Compiler<'a> {
+    /// The model text, for errors at a key's line.
+    pub(super) src: &'a Source,
+    /// Defaults for call sites.
+    pub(super) network: NetworkDefaults,
+    /// Op ids by "service.op".
+    op_ids: HashMap<String, u32>,
+    /// Op names in id order (for hints).
+    op_names: Vec<String>,
+    pub(super) pool_ids: HashMap<String, u32>,
+    pub(super) cache_ids: HashMap<String, u32>,
+    pub(super) db_ids: HashMap<String, u32>,
+    pub(super) queue_ids: HashMap<String, u32>,
+    /// Names of the random streams, in id order.
+    pub(super) streams: Vec<String>,
+    pub(super) latencies: Vec<Dist>,
+    pub(super) retries: Vec<Retry>,
+    pub(super) breakers: Vec<Breaker>,
+    /// Guarded call sites, named by [`name_guarded`] once every op exists.
+    pub(super) guarded: Vec<Guarded>,
+    pub(super) calls: Vec<Call>,
+    /// Calls, forwards and publishes with their positions, for the traffic
+    /// equations and cycle reports.
+    pub(super) edges: Vec<Edge>,
+    pub(super) pools: Vec<Pool>,
+    pub(super) caches: Vec<Cache>,
+    pub(super) databases: Vec<Database>,
+    pub(super) queues: Vec<Queue>,
+    pub(super) polls: Vec<Poll>,
+    /// Class names of the polls, one per poll, added after the workload's classes.
+    pub(super) poll_classes: Vec<String>,
+    pub(super) services: Vec<Service>,
+    pub(super) ops: Vec<Op>,
+    pub(super) steps: Vec<Step>,
+    pub(super) arms: Vec<Arm>,
+}
+
+impl<'a> Compiler<'a> {
+    /// A compiler for `src`, whose parsed form is `file`, with nothing compiled yet.
+    pub(super) fn new(src: &'a Source, file: &ModelFile) -> Self {
+        Compiler {
+            src,
+            network: NetworkDefaults {
+                latency: file.network.latency.as_ref().map(|d| d.0.clone()),
+                bandwidth: file.network.bandwidth.map_or(125e6, |b| b.0),
+            },
+            op_ids: HashMap::new(),
+            op_names: Vec::new(),
+            pool_ids: HashMap::new(),
+            cache_ids: HashMap::new(),
+            db_ids: HashMap::new(),
+            queue_ids: HashMap::new(),
+            streams: Vec::new(),
+            latencies: Vec::new(),
+            retries: Vec::new(),
+            breakers: Vec::new(),
+            guarded: Vec::new(),
+            calls: Vec::new(),
+            edges: Vec::new(),
+            pools: Vec::new(),
+            caches: Vec::new(),
+            databases: Vec::new(),
+            queues: Vec::new(),
+            polls: Vec::new(),
+            poll_classes: Vec::new(),
+            services: Vec::new(),
+            ops: Vec::new(),
+            steps: Vec::new(),
+            arms: Vec::new(),
+        }
+    }
+
+    /// Runs the passes in order.
+    pub(super) fn compile(mut self, file: &ModelFile) -> Result<Network, ModelError> {
+        let settings = self.settings(&file.simulation)?;
+        let (inputs, catalog) = self.catalog(file)?;
+        self.number_ops(file);
+        self.pools(file)?;
+        self.caches(file)?;
+        self.databases(file)?;
+        self.queues(file)?;
+        for (sname, svc) in &file.services {
+            self.service(sname, svc, &catalog)?;
+        }
+        let mut classes = self.classes(file, &settings)?;
+        self.queue_consumers(file)?;
+        self.poll_classes(&mut classes);
+        self.closed_users(&classes, &settings)?;
+        self.finish(settings, inputs, classes)
+    }
+
+    /// A new random stream named `name`; returns its id.
+    pub(super) fn stream(&mut self, name: String) -> u32 {
+        self.streams.push(name);
+        (self.streams.len() - 1) as u32
+    }
+
+    /// An error at `span`, about the key `key`.
+    pub(super) fn err(
+        &self,
+        span: std::ops::Range<usize>,
+        key: impl Into<String>,
+        msg: impl Into<String>,
+    ) -> ModelError {
+        self.src.error_at(span, msg).with_key(key)
+    }
+
+    /// The id of the op that `name` ("service.op") refers to, or an error at
+    /// `name` about `key` naming the closest op.
+    pub(super) fn resolve(&self, name: &Spanned<String>, key: String) -> Result<u32, ModelError> {
+        self.op_ids.get(name.get_ref().as_str()).copied().ok_or_else(|| {
+            let wanted = name.get_ref();
+            let mut e = self.src.error_at(name.span(), format!("no operation named \"{wanted}\"")).with_key(key);
+            e.hint = Some(match closest(wanted, self.op_names.iter().map(String::as_str)) {
+                Some(c) => format!("did you mean \"{c}\"? Operations are written service.operation"),
+                None if !wanted.contains('.') => {
+                    "operations are written service.operation, e.g. \"db.query\"".to_string()
+                }
+                None => format!("the model's operations are: {}", self.op_names.join(", ")),
+            });
+            e
+        })
+    }
+
+    fn settings(&self, sim: &config::SimulationConfig) -> Result<Settings, ModelError> {
+        if sim.duration.is_none() && sim.requests.is_none() {
+            return Err(ModelError::new(&self.src.file, "the model does not say how long to simulate")
+                .with_key("simulation.duration")
+                .with_hint("add duration = \"10m\" (simulated time) or requests = 1000000 under [simulation]"));
+        }
+        if let Some(d) = sim.duration
+            && d.0 <= 0.0
+        {
+            return Err(
+                ModelError::new(&self.src.file, "the duration must be positive").with_key("simulation.duration")
+            );
+        }
+        // The clock counts nanoseconds in a u64: it ends after about 584 years.
+        let end = sim.warmup.seconds() + sim.duration.map_or(0.0, |d| d.0);
+        if end * 1e9 >= u64::MAX as f64 {
+            let key =
+                if sim.warmup.seconds() * 1e9 >= u64::MAX as f64 { "simulation.warmup" } else { "simulation.duration" };
+            return Err(ModelError::new(
+                &self.src.file,
+                format!(
+                    "warm-up and duration add up to {:.3e} years, beyond the clock's range of 584 years (u64 nanoseconds)",
+                    end / (365.0 * 86400.0)
+                ),
+            )
+            .with_key(key));
+        }
+        if let Some(interval) = sim.series {
+            let intervals = end / interval.0;
+            if interval.0 < 1e-3 || intervals > MAX_SERIES_INTERVALS {
+                return Err(ModelError::new(
+                    &self.src.file,
+                    format!(
+                        "a series interval of {} gives {intervals:.3e} intervals; it must be at least 1 ms and give at most {MAX_SERIES_INTERVALS:.0}",
+                        crate::units::format_duration(interval.0)
+                    ),
+                )
+                .with_key("simulation.series"));
+            }
+        }
+        Ok(Settings {
+            duration: sim.duration.map(|d| d.0),
+            requests: sim.requests.map(|r| r.0),
+            warmup: sim.warmup.seconds(),
+            seed: sim.seed,
+            replications: sim.replications.0,
+            max_in_flight: sim.max_in_flight.0,
+            series: sim.series.map(|s| s.0),
+            warmup_auto: sim.warmup == crate::config::Warmup::Auto,
+            max_events: sim.max_events.map(|m| m.0),
+            max_wall: sim.max_wall.map(|m| m.0),
+        })
+    }
+
+    /// The instance-type catalogue (the model's own, or the built-in one),
+    /// with the inputs that provenance hashes: the model text, then the
+    /// catalogue's if it has its own.
+    fn catalog(&self, file: &ModelFile) -> Result<(Vec<String>, Catalog), ModelError> {
+        let mut inputs = vec![self.src.text.clone()];
+        let catalog = match &file.catalog {
+            Some(path) => {
+                let base = std::path::Path::new(&self.src.file).parent().unwrap_or(std::path::Path::new("."));
+                let source = Source::read(&base.join(path.get_ref()))
+                    .map_err(|e| self.src.error_at(path.span(), e.message).with_key("catalog"))?;
+                inputs.push(source.text.clone());
+                Catalog::parse(&source)?
+            }
+            None => Catalog::builtin(),
+        };
+        Ok((inputs, catalog))
+    }
+
+    /// Op ids first, so steps can refer to ops of services defined later.
+    fn number_ops(&mut self, file: &ModelFile) {
+        for (sname, svc) in &file.services {
+            for oname in svc.get_ref().ops.keys() {
+                let full = format!("{sname}.{oname}");
+                self.op_ids.insert(full.clone(), self.op_names.len() as u32);
+                self.op_names.push(full);
+            }
+        }
+    }
+
+    /// Compiles a service and its operations.
+    fn service(
+        &mut self,
+        sname: &str,
+        svc_spanned: &Spanned<config::ServiceConfig>,
+        catalog: &Catalog,
+    ) -> Result<(), ModelError> {
+        let svc = svc_spanned.get_ref();
+        let service_id = self.services.len() as u32;
+        let instance_type = self.instance_type(sname, svc, catalog)?;
+        let (threads, cores) = self.threads_and_cores(sname, svc_spanned, instance_type)?;
+        let speed = svc.speed.map(|s| s.0).or(instance_type.map(|t| t.speed.0)).unwrap_or(1.0);
+        if !(1.0 / speed).is_finite() {
+            return Err(self.err(
+                svc_spanned.span(),
+                format!("services.{sname}.speed"),
+                format!("a speed of {speed} is too small: CPU work divided by it overflows"),
+            ));
+        }
+        // Each instance has its own queues and counters, set up before the
+        // run, and some balancers look at every instance for every request.
+        const MAX_INSTANCES: u32 = 10_000;
+        if svc.instances.0 > MAX_INSTANCES {
+            return Err(self.err(
+                svc_spanned.span(),
+                format!("services.{sname}.instances"),
+                format!(
+                    "at most {MAX_INSTANCES} instances per service (memory and balancing time grow with instances), got {}",
+                    svc.instances.0
+                ),
+            ));
+        }
+        let cost_per_hour = svc.cost_per_hour.map(|c| c.0).or(instance_type.map(|t| t.price_per_hour.0)).unwrap_or(0.0);
+        let first_op = self.ops.len() as u32;
+        for (oname, op) in &svc.ops {
+            self.op(sname, oname, op.get_ref(), service_id, speed)?;
+        }
+        let balance_stream = self.stream(format!("balance:{sname}"));
+        let autoscale = self.autoscale(sname, svc)?;
+        let failures = self.failures(sname, svc)?;
+        self.services.push(Service {
+            name: sname.to_string(),
+            instances: svc.instances.0,
+            threads,
+            cores,
+            speed,
+            queue_limit: svc.queue_limit.unwrap_or(u32::MAX),
+            discipline: svc.discipline,
+            balance: svc.balance,
+            cost_per_hour,
+            instance_type: svc.instance_type.as_ref().map(|t| t.get_ref().clone()),
+            balance_stream,
+            ops: first_op..self.ops.len() as u32,
+            rate_limit: svc.rate_limit.as_ref().map(|r| {
+                let r = r.get_ref();
+                RateLimit { rate: r.rate.0, burst: r.burst.0, per: r.per }
+            }),
+            shed_wait: svc.shed_wait.map(|w| w.0),
+            consumes: NONE,
+            autoscale,
+            failures,
+        });
+        Ok(())
+    }
+
+    /// The catalogue entry a service names, if it names one.
+    fn instance_type<'c>(
+        &self,
+        sname: &str,
+        svc: &config::ServiceConfig,
+        catalog: &'c Catalog,
+    ) -> Result<Option<&'c InstanceType>, ModelError> {
+        let Some(name) = &svc.instance_type else { return Ok(None) };
+        let found = catalog.types.get(name.get_ref()).ok_or_else(|| {
+            let mut e = self
+                .src
+                .error_at(name.span(), format!("no instance type named \"{}\" in the catalogue", name.get_ref()))
+                .with_key(format!("services.{sname}.instance_type"));
+            e.hint = Some(match closest(name.get_ref(), catalog.types.keys().map(String::as_str)) {
+                Some(c) => format!("did you mean \"{c}\"?"),
+                None => format!("known types: {}", catalog.types.keys().cloned().collect::<Vec<_>>().join(", ")),
+            });
+            e
+        })?;
+        Ok(Some(found))
+    }
+
+    /// Threads (or in-flight requests of an event loop) and cores per instance.
+    fn threads_and_cores(
+        &self,
+        sname: &str,
+        svc_spanned: &Spanned<config::ServiceConfig>,
+        instance_type: Option<&InstanceType>,
+    ) -> Result<(u32, u32), ModelError> {
+        let svc = svc_spanned.get_ref();
+        match svc.concurrency {
+            Concurrency::ThreadPerRequest => {
+                if svc.max_in_flight.is_some() {
+                    return Err(self
+                        .err(
+                            svc_spanned.span(),
+                            format!("services.{sname}.max_in_flight"),
+                            "`max_in_flight` applies to event-loop services",
+                        )
+                        .with_hint(
+                            "add concurrency = \"event_loop\", or bound a thread-per-request service with `threads`",
+                        ));
+                }
+                let threads = svc.threads.map(|t| t.0).or(instance_type.map(|t| t.vcpus.0)).unwrap_or(1);
+                Ok((threads, svc.cores.map(|c| c.0).or(instance_type.map(|t| t.vcpus.0)).unwrap_or(threads)))
+            }
+            // An event loop admits many requests; none holds a thread while
+            // it waits, and their CPU work shares the cores.
+            Concurrency::EventLoop => {
+                if svc.threads.is_some() {
+                    return Err(self
+                        .err(
+                            svc_spanned.span(),
+                            format!("services.{sname}.threads"),
+                            "an event-loop service has no threads to hold",
+                        )
+                        .with_hint(
+                            "bound it with max_in_flight (requests in flight per instance) and give it `cores`",
+                        ));
+                }
+                let in_flight = svc.max_in_flight.map_or(10_000, |m| m.0);
+                Ok((in_flight, svc.cores.map(|c| c.0).or(instance_type.map(|t| t.vcpus.0)).unwrap_or(1)))
+            }
+        }
+    }
+
+    /// Compiles an operation: its CPU demand, then its steps.
+    fn op(
+        &mut self,
+        sname: &str,
+        oname: &str,
+        cfg: &config::OpConfig,
+        service: u32,
+        speed: f64,
+    ) -> Result<(), ModelError> {
+        let op_id = self.ops.len() as u32;
+        let name = format!("{sname}.{oname}");
+        let demand = cfg.demand.as_ref().map(|d| d.0.scaled(1.0 / speed));
+        let demand_stream = self.stream(format!("demand:{name}"));
+        let per_item = cfg.per_item.as_ref().map(|d| d.0.scaled(1.0 / speed));
+        let per_item_stream = if per_item.is_some() { self.stream(format!("per_item:{name}")) } else { NONE };
+        let error_rate = cfg.error_rate.map_or(0.0, |p| p.0);
+        let error_stream = if error_rate > 0.0 { self.stream(format!("errors:{name}")) } else { NONE };
+        let mut mean_cpu = demand.as_ref().map_or(0.0, Dist::mean);
+        let first_step = self.steps.len() as u32;
+        let at = super::steps::OpSite { op: op_id, service, name: &name, speed };
+        for (i, step) in cfg.steps.iter().enumerate() {
+            let key = format!("services.{sname}.ops.{oname}.steps[{i}]");
+            let compiled = self.step(&at, &key, i, cfg.steps.len(), step)?;
+            if let Step::Compute { dist, .. } = &compiled {
+                mean_cpu += dist.mean();
+            }
+            self.steps.push(compiled);
+        }
+        self.ops.push(Op {
+            name,
+            service,
+            demand,
+            demand_stream,
+            per_item,
+            per_item_stream,
+            error_rate,
+            error_stream,
+            steps: first_step..self.steps.len() as u32,
+            mean_cpu,
+        });
+        Ok(())
+    }
+
+    /// A service's autoscaling policy, if it has one.
+    fn autoscale(&self, sname: &str, svc: &config::ServiceConfig) -> Result<Option<Autoscale>, ModelError> {
+        let Some(a) = &svc.autoscale else { return Ok(None) };
+        let cfg = a.get_ref();
+        if cfg.min.0 > cfg.max.0 || svc.instances.0 < cfg.min.0 || svc.instances.0 > cfg.max.0 {
+            return Err(self
+                .err(
+                    a.span(),
+                    format!("services.{sname}.autoscale"),
+                    format!(
+                        "need min <= instances <= max, got min = {}, instances = {}, max = {}",
+                        cfg.min.0, svc.instances.0, cfg.max.0
+                    ),
+                )
+                .with_hint("`instances` is the starting count of an autoscaled service"));
+        }
+        if cfg.window.0 < 1e-3 {
+            return Err(self.err(
+                a.span(),
+                format!("services.{sname}.autoscale.window"),
+                "the window must be at least 1 ms",
+            ));
+        }
+        if cfg.max.0 > 100_000 {
+            return Err(self.err(a.span(), format!("services.{sname}.autoscale.max"), "at most 100000 instances"));
+        }
+        Ok(Some(Autoscale {
+            metric: cfg.metric,
+            target: cfg.target.0,
+            min: cfg.min.0,
+            max: cfg.max.0,
+            window: cfg.window.0,
+            delay: cfg.delay.0,
+            cooldown: cfg.cooldown.0,
+        }))
+    }
+
+    /// A service's failure process, if it has one.
+    fn failures(&mut self, sname: &str, svc: &config::ServiceConfig) -> Result<Option<Failures>, ModelError> {
+        let Some(f) = &svc.failures else { return Ok(None) };
+        let cfg = f.get_ref();
+        // Faster failures would make a model of nothing but failures, and
+        // zero would repeat forever at one instant.
+        if cfg.mttf.0.mean().is_nan() || cfg.mttf.0.mean() < 1e-3 {
+            return Err(self
+                .err(f.span(), format!("services.{sname}.failures.mttf"), "mean time to failure under 1 ms")
+                .with_hint("typical values are hours or days, e.g. mttf = \"exp(mean=12h)\""));
+        }
+        Ok(Some(Failures {
+            mttf: cfg.mttf.0.clone(),
+            mttr: cfg.mttr.0.clone(),
+            detect: cfg.detect.0,
+            stream: self.stream(format!("failures:{sname}")),
+        }))
+    }
+
+    /// Solves the traffic equations of every class (failing on a call cycle
+    /// that never ends), names the guarded call sites and assembles the
+    /// network with its warnings.
+    fn finish(mut self, settings: Settings, inputs: Vec<String>, classes: Vec<Class>) -> Result<Network, ModelError> {
+        let mut visits = Vec::with_capacity(classes.len());
+        let mut item_visits = Vec::with_capacity(classes.len());
+        let mut sync_visits = Vec::with_capacity(classes.len());
+        for class in &classes {
+            let v = expected_visits(self.ops.len(), &self.edges, class.target)
+                .map_err(|cycle| graph::cycle_error(self.src, &self.edges, &cycle, &self.ops))?;
+            item_visits.push(expected_items(&v, &self.edges, class.target));
+            visits.push(v);
+            let sync: Vec<Edge> =
+                self.edges.iter().filter(|e| e.sync).map(|e| Edge { key: String::new(), span: 0..0, ..*e }).collect();
+            sync_visits.push(
+                expected_visits(self.ops.len(), &sync, class.target)
+                    .expect("a subset of edges without cycles has none"),
+            );
+        }
+
+        name_guarded(&mut self.guarded, &self.ops, &self.calls);
+        let priority_levels = classes.iter().map(|c| u16::from(c.priority)).max().unwrap_or(0) + 1;
+        let mut network = Network {
+            file: self.src.file.clone(),
+            inputs,
+            calls: self.calls,
+            pools: self.pools,
+            latencies: self.latencies,
+            caches: self.caches,
+            databases: self.databases,
+            retries: self.retries,
+            breakers: self.breakers,
+            guarded: self.guarded,
+            queues: self.queues,
+            polls: self.polls,
+            settings,
+            services: self.services,
+            ops: self.ops,
+            steps: self.steps,
+            arms: self.arms,
+            classes,
+            streams: self.streams,
+            visits,
+            sync_visits,
+            item_visits,
+            priority_levels,
+            warnings: Vec::new(),
+        };
+        network.warnings = saturation_warnings(&network);
+        Ok(network)
+    }
+}
+
+/// Names guarded call sites "caller -> callee", numbering repeats.
+fn name_guarded(guarded: &mut [Guarded], ops: &[Op], calls: &[Call]) {
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    for g in guarded {
+        let base = format!("{} -> {}", ops[g.caller as usize].name, ops[calls[g.call as usize].op as usize].name);
+        let n = seen.entry(base.clone()).or_insert(0);
+        *n += 1;
+        g.name = if *n == 1 { base } else { format!("{base} #{n}") };
+    }
+}

@@ -1,0 +1,211 @@
+//! The components that steps use by name: connection pools, keyed caches,
+//! replicated databases and message queues. Compiled before the services,
+//! so a step can use a component defined anywhere in the file; this file
+//! also owns the name lookups steps make, with their "did you mean" hints,
+//! and the check that each queue has a consumer service of its own.
+
+use std::collections::HashMap;
+
+use toml::Spanned;
+
+use super::compile::Compiler;
+use super::{Cache, Call, Database, NONE, Pool, Queue};
+use crate::config::ModelFile;
+use crate::error::{ModelError, closest};
+
+impl Compiler<'_> {
+    /// Connection pools, each optionally one per instance of a service.
+    pub(super) fn pools(&mut self, file: &ModelFile) -> Result<(), ModelError> {
+        let service_ids: HashMap<&str, u32> =
+            file.services.keys().enumerate().map(|(i, n)| (n.as_str(), i as u32)).collect();
+        for (name, p) in &file.pools {
+            let cfg = p.get_ref();
+            let per = match &cfg.per {
+                Some(svc) => Some(*service_ids.get(svc.get_ref().as_str()).ok_or_else(|| {
+                    self.src
+                        .error_at(svc.span(), format!("no service named `{}`", svc.get_ref()))
+                        .with_key(format!("pools.{name}.per"))
+                        .with_hint("`per` names the service whose every instance has its own pool")
+                })?),
+                None => None,
+            };
+            self.pool_ids.insert(name.clone(), self.pools.len() as u32);
+            self.pools.push(Pool {
+                name: name.clone(),
+                size: cfg.size.0,
+                per,
+                wait_timeout: cfg.wait_timeout.map(|t| t.0),
+            });
+        }
+        Ok(())
+    }
+
+    /// Keyed caches, each with the plain call site of its lookup operation.
+    pub(super) fn caches(&mut self, file: &ModelFile) -> Result<(), ModelError> {
+        for (name, c) in &file.caches {
+            let cfg = c.get_ref();
+            let key = format!("caches.{name}");
+            let op = self.resolve(&cfg.lookup, format!("{key}.lookup"))?;
+            self.calls.push(Call {
+                op,
+                count: 1,
+                parallel: 1,
+                quorum: 1,
+                batch: 1,
+                timeout: 0.0,
+                retry: NONE,
+                breaker: NONE,
+                guard: NONE,
+                pool: NONE,
+                latency: NONE,
+                latency_stream: NONE,
+                bytes: 0.0,
+                transfer: 0.0,
+            });
+            if cfg.keys.0 > 10_000_000 {
+                return Err(self.err(
+                    c.span(),
+                    format!("{key}.keys"),
+                    "at most 10 million keys (each takes 16 bytes in every replication running)",
+                ));
+            }
+            self.cache_ids.insert(name.clone(), self.caches.len() as u32);
+            let lookup = (self.calls.len() - 1) as u32;
+            let stream = self.stream(format!("cache:{name}"));
+            self.caches.push(Cache {
+                name: name.clone(),
+                keys: cfg.keys.0,
+                zipf: cfg.zipf.0,
+                ttl: cfg.ttl.0,
+                lookup,
+                on_write: cfg.on_write,
+                stream,
+            });
+        }
+        Ok(())
+    }
+
+    /// Replicated databases: a read and a write operation, and replica lag.
+    pub(super) fn databases(&mut self, file: &ModelFile) -> Result<(), ModelError> {
+        for (name, d) in &file.databases {
+            let cfg = d.get_ref();
+            let key = format!("databases.{name}");
+            if self.cache_ids.contains_key(name) {
+                return Err(self
+                    .err(d.span(), key, format!("`{name}` names both a cache and a database"))
+                    .with_hint("`write` steps find caches and databases by name; rename one of them"));
+            }
+            if cfg.keys.0 > 10_000_000 {
+                return Err(self.err(
+                    d.span(),
+                    format!("{key}.keys"),
+                    "at most 10 million keys (memory grows with keys, in every replication running)",
+                ));
+            }
+            let read_op = self.resolve(&cfg.read, format!("{key}.read"))?;
+            let write_op = self.resolve(&cfg.write, format!("{key}.write"))?;
+            self.db_ids.insert(name.clone(), self.databases.len() as u32);
+            let lag_stream = self.stream(format!("lag:{name}"));
+            let key_stream = self.stream(format!("rows:{name}"));
+            self.databases.push(Database {
+                name: name.clone(),
+                keys: cfg.keys.0,
+                zipf: cfg.zipf.0,
+                lag: cfg.lag.0.clone(),
+                lag_stream,
+                key_stream,
+                read_op,
+                write_op,
+            });
+        }
+        Ok(())
+    }
+
+    /// Message queues and their consumer operations.
+    pub(super) fn queues(&mut self, file: &ModelFile) -> Result<(), ModelError> {
+        for (name, q) in &file.queues {
+            let cfg = q.get_ref();
+            let consumer = self.resolve(&cfg.consumer, format!("queues.{name}.consumer"))?;
+            self.queue_ids.insert(name.clone(), self.queues.len() as u32);
+            self.queues.push(Queue { name: name.clone(), consumer, capacity: cfg.capacity.map_or(u32::MAX, |c| c.0) });
+        }
+        Ok(())
+    }
+
+    /// Marks each queue's consumer service, once the services exist: a
+    /// service consumes one queue at most.
+    pub(super) fn queue_consumers(&mut self, file: &ModelFile) -> Result<(), ModelError> {
+        for (q, queue) in self.queues.iter().enumerate() {
+            let service = self.ops[queue.consumer as usize].service as usize;
+            if self.services[service].consumes != NONE {
+                let span = file.queues[q].span();
+                return Err(self
+                    .err(
+                        span,
+                        format!("queues.{}.consumer", queue.name),
+                        format!(
+                            "service `{}` already consumes queue `{}`",
+                            self.services[service].name, self.queues[self.services[service].consumes as usize].name
+                        ),
+                    )
+                    .with_hint("give each queue its own consumer service"));
+            }
+            self.services[service].consumes = q as u32;
+        }
+        Ok(())
+    }
+
+    /// The id of the pool `name`, or an error about `key`.
+    pub(super) fn pool_id(&self, name: &Spanned<String>, key: String) -> Result<u32, ModelError> {
+        self.pool_ids.get(name.get_ref()).copied().ok_or_else(|| {
+            let mut e = self.src.error_at(name.span(), format!("no pool named `{}`", name.get_ref())).with_key(key);
+            e.hint = Some(match closest(name.get_ref(), self.pool_ids.keys().map(String::as_str)) {
+                Some(c) => format!("did you mean `{c}`?"),
+                None => format!("define it: [pools.{}] with size = 20", name.get_ref()),
+            });
+            e
+        })
+    }
+
+    /// The id of the cache `name`, or an error about `key`.
+    pub(super) fn cache_id(&self, name: &Spanned<String>, key: &str) -> Result<u32, ModelError> {
+        self.cache_ids.get(name.get_ref()).copied().ok_or_else(|| {
+            let mut e = self
+                .src
+                .error_at(name.span(), format!("no cache named `{}`", name.get_ref()))
+                .with_key(key.to_string());
+            e.hint = Some(match closest(name.get_ref(), self.cache_ids.keys().map(String::as_str)) {
+                Some(c) => format!("did you mean `{c}`?"),
+                None => format!("define it: [caches.{}] with keys, ttl and lookup = \"redis.get\"", name.get_ref()),
+            });
+            e
+        })
+    }
+
+    /// The id of the database `name`, or an error about `key`.
+    pub(super) fn database_id(&self, name: &Spanned<String>, key: String) -> Result<u32, ModelError> {
+        self.db_ids.get(name.get_ref()).copied().ok_or_else(|| {
+            let mut e = self.src.error_at(name.span(), format!("no database named `{}`", name.get_ref())).with_key(key);
+            e.hint = Some(match closest(name.get_ref(), self.db_ids.keys().map(String::as_str)) {
+                Some(c) => format!("did you mean `{c}`?"),
+                None => format!(
+                    "define it: [databases.{}] with keys, lag, read = \"replica.query\" and write = \"primary.update\"",
+                    name.get_ref()
+                ),
+            });
+            e
+        })
+    }
+
+    /// The id of the queue `name`, or an error about `key`.
+    pub(super) fn queue_id(&self, name: &Spanned<String>, key: String) -> Result<u32, ModelError> {
+        self.queue_ids.get(name.get_ref()).copied().ok_or_else(|| {
+            let mut e = self.src.error_at(name.span(), format!("no queue named `{}`", name.get_ref())).with_key(key);
+            e.hint = Some(match closest(name.get_ref(), self.queue_ids.keys().map(String::as_str)) {
+                Some(c) => format!("did you mean `{c}`?"),
+                None => format!("define it: [queues.{}] with consumer = \"worker.process\"", name.get_ref()),
+            });
+            e
+        })
+    }
+}

@@ -1,0 +1,717 @@
+//! Validation and compilation of a parsed model into a flat, index-based
+//! [`Network`]: services, operations, steps and request classes as `u32` ids
+//! in `Vec`s. Nothing after this point sees a name on the hot path.
+//!
+//! This is also where cross-key mistakes are caught (a call to an operation
+//! that does not exist, branch probabilities that do not sum to one, a call
+//! cycle that never ends), each reported at the line of the offending key.
+//!
+//! One file per part of the job:
+//!
+//! - `mod.rs` (here): the network types the kernel and the analyses read
+//!   ([`Network`], [`Service`], [`Op`], [`Step`], [`Call`], [`Class`], ...)
+//!   with their small derived quantities, and the entry points [`compile`],
+//!   [`load`] and [`from_str`].
+//! - `compile.rs`: the compiler and its passes in order (settings,
+//!   catalogue, op ids, services and ops, finish).
+//! - `components.rs`: pools, caches, databases and queues, and the name
+//!   lookups steps make.
+//! - `steps.rs`: one function per kind of step, and call sites.
+//! - `workload.rs`: request classes (open, closed, modulated, replayed,
+//!   polling) and the checks that keep the clock moving.
+//! - `graph.rs`: the call graph's traffic equations, cycles, offered load
+//!   and saturation warnings.
+
+use std::ops::Range;
+
+use crate::config::Source;
+use crate::dist::Dist;
+use crate::error::ModelError;
+use crate::policy::{self, Balance, Discipline, Jitter, LimitScope};
+
+mod compile;
+mod components;
+mod graph;
+mod steps;
+mod workload;
+
+use compile::Compiler;
+pub use graph::offered_cpu_load;
+
+/// No parent: the job is the request itself.
+pub const NONE: u32 = u32::MAX;
+
+/// The parent of a message taken from a queue: it answers to no one.
+pub const MESSAGE: u32 = u32::MAX - 1;
+
+/// A validated model, ready to simulate.
+#[derive(Debug, Clone)]
+pub struct Network {
+    /// Where the model came from (for reports).
+    pub file: String,
+    /// The model text simulated (overrides applied) and the custom catalogue
+    /// text, if any: the inputs that experiment provenance hashes.
+    pub inputs: Vec<String>,
+    /// Run length, seed and replications.
+    pub settings: Settings,
+    /// Services, in file order.
+    pub services: Vec<Service>,
+    /// Operations of all services; `Op::service` points back.
+    pub ops: Vec<Op>,
+    /// Steps of all operations; each op owns a contiguous range.
+    pub steps: Vec<Step>,
+    /// Arms of all branch steps.
+    pub arms: Vec<Arm>,
+    /// Every call site (a step's or an arm's call), referenced by `Action::Call`.
+    pub calls: Vec<Call>,
+    /// Connection pools.
+    pub pools: Vec<Pool>,
+    /// Network latency distributions of call sites, referenced by `Call::latency`.
+    pub latencies: Vec<Dist>,
+    /// Keyed caches.
+    pub caches: Vec<Cache>,
+    /// Replicated databases.
+    pub databases: Vec<Database>,
+    /// Retry policies, referenced by `Call::retry`.
+    pub retries: Vec<Retry>,
+    /// Circuit breakers, referenced by `Call::breaker`.
+    pub breakers: Vec<Breaker>,
+    /// Call sites with a timeout, retries or a breaker (reported one by one),
+    /// referenced by `Call::guard`.
+    pub guarded: Vec<Guarded>,
+    /// Message queues.
+    pub queues: Vec<Queue>,
+    /// Polling clients of publish steps, referenced by `Step::Publish::poll`.
+    pub polls: Vec<Poll>,
+    /// Request classes, in file order.
+    pub classes: Vec<Class>,
+    /// Names of the random streams, indexed by stream id; seeds derive from the name.
+    pub streams: Vec<String>,
+    /// Expected visits to each op per request, `visits[class][op]`.
+    pub visits: Vec<Vec<f64>>,
+    /// Expected visits within the response (publishes not followed),
+    /// `sync_visits[class][op]`: what response-time theory sums over.
+    pub sync_visits: Vec<Vec<f64>>,
+    /// Expected batch items through each op per request, `item_visits[class][op]`
+    /// (each visit brings its call's `batch` items).
+    pub item_visits: Vec<Vec<f64>>,
+    /// Number of queue priority levels (1 when every class has priority 0).
+    pub priority_levels: u16,
+    /// Problems that do not stop the run (e.g. a saturated service).
+    pub warnings: Vec<String>,
+}
+
+/// Run settings from `[simulation]`, in seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Observed simulated time after warm-up, if the run is time-bounded.
+    pub duration: Option<f64>,
+    /// Completed requests after warm-up, if the run is count-bounded.
+    pub requests: Option<u64>,
+    /// Discarded simulated time at the start.
+    pub warmup: f64,
+    /// Master seed.
+    pub seed: u64,
+    /// Independent replications.
+    pub replications: u32,
+    /// Most requests in flight at once.
+    pub max_in_flight: u32,
+    /// Time-series interval \[s\], if one is recorded.
+    pub series: Option<f64>,
+    /// Choose the warm-up by MSER-5 from a pilot run (`warmup` is then 0 until chosen).
+    pub warmup_auto: bool,
+    /// Events after which a replication stops and fails.
+    pub max_events: Option<u64>,
+    /// Wall-clock seconds after which a replication stops and fails.
+    pub max_wall: Option<f64>,
+}
+
+/// A service: identical instances with threads, cores and a queue each.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// Name as in the file.
+    pub name: String,
+    /// Number of instances.
+    pub instances: u32,
+    /// Threads per instance.
+    pub threads: u32,
+    /// Cores per instance.
+    pub cores: u32,
+    /// CPU speed factor (demand is already divided by it in `Op`).
+    pub speed: f64,
+    /// Waiting room per instance (`u32::MAX`: unlimited).
+    pub queue_limit: u32,
+    /// Queue order.
+    pub discipline: Discipline,
+    /// Balancing policy.
+    pub balance: Balance,
+    /// Price per instance-hour.
+    pub cost_per_hour: f64,
+    /// Instance type from the catalogue, if named.
+    pub instance_type: Option<String>,
+    /// Stream for balancing decisions.
+    pub balance_stream: u32,
+    /// The service's operations.
+    pub ops: Range<u32>,
+    /// Token bucket in front of the service.
+    pub rate_limit: Option<RateLimit>,
+    /// Load shedding: longest expected wait for a thread an arrival may face \[s\].
+    pub shed_wait: Option<f64>,
+    /// The queue whose messages the service consumes, or `NONE`.
+    pub consumes: u32,
+    /// The autoscaling rule; `instances` is then the starting count.
+    pub autoscale: Option<Autoscale>,
+    /// How instances fail and come back.
+    pub failures: Option<Failures>,
+}
+
+/// Instance failures of a service (times in seconds).
+#[derive(Debug, Clone)]
+pub struct Failures {
+    /// Time up between failures.
+    pub mttf: Dist,
+    /// Time down.
+    pub mttr: Dist,
+    /// Health-check delay before the balancer skips a failed instance.
+    pub detect: f64,
+    /// Stream for failure and repair times.
+    pub stream: u32,
+}
+
+impl Failures {
+    /// Long-run fraction of time an instance is up: MTTF / (MTTF + MTTR).
+    pub fn availability(&self) -> f64 {
+        let (up, down) = (self.mttf.mean(), self.mttr.mean());
+        up / (up + down)
+    }
+}
+
+/// An autoscaling rule (all times in seconds).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Autoscale {
+    /// What it watches.
+    pub metric: policy::ScaleMetric,
+    /// The level it holds.
+    pub target: f64,
+    /// Fewest instances.
+    pub min: u32,
+    /// Most instances.
+    pub max: u32,
+    /// Averaging window and decision period.
+    pub window: f64,
+    /// Start-up time of a new instance.
+    pub delay: f64,
+    /// Quiet time after an action.
+    pub cooldown: f64,
+}
+
+/// Most time-series intervals a run may record (a row each).
+pub const MAX_SERIES_INTERVALS: f64 = 1_000_000.0;
+
+impl Service {
+    /// Instances the service can ever have (its autoscaling maximum).
+    pub fn max_instances(&self) -> u32 {
+        self.autoscale.as_ref().map_or(self.instances, |a| a.max.max(self.instances))
+    }
+}
+
+/// A broker queue.
+#[derive(Debug, Clone)]
+pub struct Queue {
+    /// Name as in the file.
+    pub name: String,
+    /// The op run per message.
+    pub consumer: u32,
+    /// Messages that may wait (`u32::MAX`: unlimited).
+    pub capacity: u32,
+}
+
+/// How a client polls for a published message's completion.
+#[derive(Debug, Clone)]
+pub struct Poll {
+    /// Status op each poll calls.
+    pub op: u32,
+    /// The class poll requests are reported under.
+    pub class: u32,
+    /// First wait \[s\].
+    pub first: f64,
+    /// Growth of the wait per poll.
+    pub factor: f64,
+    /// Longest wait \[s\].
+    pub cap: f64,
+}
+
+/// A token bucket: `rate` tokens per second, at most `burst` saved.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    /// Tokens per second.
+    pub rate: f64,
+    /// Bucket size.
+    pub burst: u32,
+    /// Whose requests share a bucket.
+    pub per: LimitScope,
+}
+
+/// How a call retries a failed or timed-out round.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Retry {
+    /// Attempts in all, the first included.
+    pub attempts: u32,
+    /// Wait before the first retry \[s\].
+    pub backoff: f64,
+    /// Growth of the wait per retry.
+    pub factor: f64,
+    /// Longest wait \[s\].
+    pub cap: f64,
+    /// Randomisation of the wait.
+    pub jitter: Jitter,
+    /// Retries allowed per call made; `None`: unlimited.
+    pub budget: Option<f64>,
+    /// Wait for the rate limiter's Retry-After after a 429.
+    pub honor_retry_after: bool,
+    /// Stream for jitter.
+    pub stream: u32,
+}
+
+/// A circuit breaker's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Breaker {
+    /// Failure fraction that opens it.
+    pub failure_rate: f64,
+    /// Rolling window \[s\].
+    pub window: f64,
+    /// Rounds needed in the window before it may open.
+    pub min_calls: u32,
+    /// Time open before a probe \[s\].
+    pub open_for: f64,
+    /// While open, skip the call as a success.
+    pub fallback: bool,
+}
+
+/// A call site reported on its own: attempts, retries, timeouts, breaker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guarded {
+    /// "caller.op -> callee.op" (numbered when a pair has several sites).
+    pub name: String,
+    /// The calling op.
+    pub caller: u32,
+    /// Index into `Network::calls`.
+    pub call: u32,
+}
+
+impl Service {
+    /// True when every thread can compute at full speed at once, so CPU work
+    /// needs no processor sharing.
+    pub fn dedicated_cores(&self) -> bool {
+        self.threads <= self.cores
+    }
+}
+
+/// An operation: CPU demand, then steps.
+#[derive(Debug, Clone)]
+pub struct Op {
+    /// `service.operation`.
+    pub name: String,
+    /// Owning service.
+    pub service: u32,
+    /// CPU work in seconds, already divided by the service's speed.
+    pub demand: Option<Dist>,
+    /// Stream for demand samples.
+    pub demand_stream: u32,
+    /// Extra CPU work per item of a batched call (speed applied).
+    pub per_item: Option<Dist>,
+    /// Probability the op fails when it ends.
+    pub error_rate: f64,
+    /// Stream for the failure draw.
+    pub error_stream: u32,
+    /// Stream for per-item samples.
+    pub per_item_stream: u32,
+    /// The op's steps in `Network::steps`.
+    pub steps: Range<u32>,
+    /// Expected CPU seconds per visit (demand plus compute steps), per-item work excluded.
+    pub mean_cpu: f64,
+}
+
+impl Network {
+    /// Open arrival rate of `class` that gets past a rate limiter at its
+    /// entry service [requests/s]; `None` for closed classes.
+    pub fn admitted_rate(&self, class: usize) -> Option<f64> {
+        let c = &self.classes[class];
+        let rate = c.open_rate()?;
+        let entry = self.ops[c.target as usize].service;
+        let Some(limit) = self.services[entry as usize].rate_limit else { return Some(rate) };
+        Some(match limit.per {
+            LimitScope::Client => rate.min(f64::from(c.clients) * limit.rate),
+            LimitScope::Class => rate.min(limit.rate),
+            LimitScope::Service => {
+                let total: f64 = self
+                    .classes
+                    .iter()
+                    .filter(|k| self.ops[k.target as usize].service == entry)
+                    .filter_map(Class::open_rate)
+                    .sum();
+                if total > limit.rate { rate * limit.rate / total } else { rate }
+            }
+        })
+    }
+
+    /// Expected CPU seconds a request of `class` spends in `op`, per-item work included.
+    pub fn cpu_per_request(&self, class: usize, op: usize) -> f64 {
+        let o = &self.ops[op];
+        self.visits[class][op] * o.mean_cpu + self.item_visits[class][op] * o.per_item.as_ref().map_or(0.0, Dist::mean)
+    }
+}
+
+/// What a step does.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// More CPU work (seconds, speed applied).
+    Compute {
+        /// Work distribution.
+        dist: Dist,
+        /// Its random stream.
+        stream: u32,
+    },
+    /// Call or forward.
+    Act(Action),
+    /// Read through a cache: lookup, then the miss call on a miss, then fill.
+    CacheRead {
+        /// Index into `Network::caches`.
+        cache: u32,
+        /// Call site of the miss path.
+        miss: u32,
+    },
+    /// Write a key of a cache.
+    CacheWrite {
+        /// Index into `Network::caches`.
+        cache: u32,
+    },
+    /// Read a key of a database from a replica; stale when the key's last
+    /// write has not reached the replicas yet.
+    DbRead {
+        /// Index into `Network::databases`.
+        db: u32,
+        /// Call site of the replica's read op.
+        call: u32,
+    },
+    /// Put a message on a queue and go on at once.
+    Publish {
+        /// Index into `Network::queues`.
+        queue: u32,
+        /// Index into `Network::polls`, or `NONE`.
+        poll: u32,
+    },
+    /// Write a key of a database on its primary; the replicas see it after a lag.
+    DbWrite {
+        /// Index into `Network::databases`.
+        db: u32,
+        /// Call site of the primary's write op.
+        call: u32,
+    },
+    /// Pick one arm at random.
+    Branch {
+        /// Arms in `Network::arms`, with cumulative probabilities.
+        arms: Range<u32>,
+        /// Stream for the choice.
+        stream: u32,
+    },
+}
+
+/// A call, a forward, or nothing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Action {
+    /// Synchronous call; the details are in `Network::calls`.
+    Call {
+        /// Index into `Network::calls`.
+        call: u32,
+    },
+    /// Hand the request on to `op`; the thread is freed.
+    Forward {
+        /// Next op.
+        op: u32,
+    },
+    /// Go on with the next step.
+    Continue,
+}
+
+/// A call site: `count` rounds in sequence, each sending `parallel` copies
+/// at once and waiting for `quorum` replies, holding `pool` throughout.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Call {
+    /// Callee op.
+    pub op: u32,
+    /// Rounds, one after another.
+    pub count: u32,
+    /// Copies per round, sent at once.
+    pub parallel: u32,
+    /// Replies awaited per round.
+    pub quorum: u32,
+    /// Items each copy carries (the callee pays its `per_item` demand per item).
+    pub batch: u32,
+    /// The caller abandons a round after this long \[s\]; 0: never.
+    pub timeout: f64,
+    /// Retry policy (index into `Network::retries`), or `NONE`.
+    pub retry: u32,
+    /// Circuit breaker (index into `Network::breakers`), or `NONE`.
+    pub breaker: u32,
+    /// Index into `Network::guarded`, or `NONE`.
+    pub guard: u32,
+    /// Pool held around all rounds, or `NONE`.
+    pub pool: u32,
+    /// Round-trip network latency (index into `Network::latencies`), or `NONE`.
+    pub latency: u32,
+    /// Stream for latency samples.
+    pub latency_stream: u32,
+    /// Bytes each reply carries.
+    pub bytes: f64,
+    /// Time to transfer a reply at the network's bandwidth \[s\].
+    pub transfer: f64,
+}
+
+/// A keyed cache.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    /// Name as in the file.
+    pub name: String,
+    /// Distinct keys.
+    pub keys: u32,
+    /// Zipf exponent (0: uniform).
+    pub zipf: f64,
+    /// Entry lifetime \[s\].
+    pub ttl: f64,
+    /// Call site of the lookup.
+    pub lookup: u32,
+    /// What a write does.
+    pub on_write: policy::WritePolicy,
+    /// Stream for key choices.
+    pub stream: u32,
+}
+
+/// A database whose writes reach its read replicas after a lag.
+#[derive(Debug, Clone)]
+pub struct Database {
+    /// Name as in the file.
+    pub name: String,
+    /// Distinct keys.
+    pub keys: u32,
+    /// Zipf exponent (0: uniform).
+    pub zipf: f64,
+    /// Replication lag of each write \[s\].
+    pub lag: Dist,
+    /// Stream for lag samples.
+    pub lag_stream: u32,
+    /// Stream for key choices.
+    pub key_stream: u32,
+    /// Replica read op.
+    pub read_op: u32,
+    /// Primary write op.
+    pub write_op: u32,
+}
+
+/// A connection pool.
+#[derive(Debug, Clone)]
+pub struct Pool {
+    /// Name as in the file.
+    pub name: String,
+    /// Connections per pool instance.
+    pub size: u32,
+    /// One pool per instance of this service, or `None`: one shared pool.
+    pub per: Option<u32>,
+    /// Longest wait for a connection \[s\]; `None`: forever.
+    pub wait_timeout: Option<f64>,
+}
+
+/// One arm of a branch.
+#[derive(Debug, Clone, Copy)]
+pub struct Arm {
+    /// Probability of this arm plus all arms before it.
+    pub cumulative: f64,
+    /// What the arm does.
+    pub action: Action,
+}
+
+/// Where a class's requests come from.
+#[derive(Debug, Clone)]
+pub enum Arrivals {
+    /// Open arrivals: a renewal process.
+    Open {
+        /// Inter-arrival time; `None` for a class with rate zero.
+        interarrival: Option<Dist>,
+    },
+    /// Closed loop: users who think, send one request and wait for it.
+    Closed {
+        /// Number of users.
+        users: u32,
+        /// Think time.
+        think: Dist,
+    },
+}
+
+/// A request class.
+#[derive(Debug, Clone)]
+pub struct Class {
+    /// Name as in the file.
+    pub name: String,
+    /// Entry op.
+    pub target: u32,
+    /// Arrival process.
+    pub arrivals: Arrivals,
+    /// Stream for arrivals or think times.
+    pub stream: u32,
+    /// Queue priority (0 first).
+    pub priority: u8,
+    /// Distinct clients sending the class's requests.
+    pub clients: u32,
+    /// Stream for choosing a request's client.
+    pub client_stream: u32,
+    /// The class of a publish step's status polls (no arrivals of its own).
+    pub polling: bool,
+    /// A time-varying Poisson rate; `arrivals` then holds candidates at its peak rate.
+    pub modulation: Option<Modulation>,
+    /// Arrival times replayed from a file \[s\]; `arrivals` is then empty.
+    pub trace: Option<std::sync::Arc<Vec<f64>>>,
+}
+
+/// A Poisson rate that varies over time, simulated by thinning candidates
+/// drawn at `peak`: a candidate at time t is kept with probability rate(t) / peak.
+#[derive(Debug, Clone)]
+pub struct Modulation {
+    /// The class's `rate` \[1/s\].
+    pub rate: f64,
+    /// Rate curve factors.
+    pub profile: Option<Profile>,
+    /// Bursts.
+    pub bursts: Option<Bursts>,
+    /// Highest rate \[1/s\].
+    pub peak: f64,
+}
+
+/// A rate curve: factors at points in time.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// `(time [s], factor)` in time order.
+    pub points: Vec<(f64, f64)>,
+    /// Linear between points, or steps.
+    pub linear: bool,
+    /// Repeat period \[s\].
+    pub period: Option<f64>,
+    /// The observed window of a time-bounded run \[s\], for the mean of a curve that does not repeat.
+    pub window: Option<(f64, f64)>,
+}
+
+impl Profile {
+    /// The factor at time `t` \[s\].
+    pub fn at(&self, t: f64) -> f64 {
+        let t = match self.period {
+            Some(p) => t.rem_euclid(p),
+            None => t,
+        };
+        let after = self.points.partition_point(|&(x, _)| x <= t);
+        if after == 0 {
+            return self.points[0].1;
+        }
+        let (t0, f0) = self.points[after - 1];
+        match self.points.get(after) {
+            Some(&(t1, f1)) if self.linear => f0 + (f1 - f0) * (t - t0) / (t1 - t0),
+            Some(_) => f0,
+            // Past the last point: wrap to the first (periodic) or hold.
+            None => match self.period {
+                Some(p) if self.linear => {
+                    let (t1, f1) = (p + self.points[0].0, self.points[0].1);
+                    f0 + (f1 - f0) * (t - t0) / (t1 - t0)
+                }
+                _ => f0,
+            },
+        }
+    }
+
+    fn peak(&self) -> f64 {
+        self.points.iter().map(|p| p.1).fold(0.0, f64::max)
+    }
+
+    /// Time-average factor over one period (or over the points, holding the last).
+    /// Mean factor: over one period, else over the run's observed window,
+    /// else over the points (the last factor holds after them).
+    fn mean(&self) -> f64 {
+        let (start, end) = match (self.period, self.window) {
+            (Some(p), _) => (0.0, p),
+            (None, Some(w)) => w,
+            (None, None) => (0.0, self.points.last().map_or(0.0, |p| p.0)),
+        };
+        if end <= start {
+            return self.at(start);
+        }
+        let n = 10_000;
+        let step = (end - start) / f64::from(n);
+        (0..n).map(|i| self.at(start + (f64::from(i) + 0.5) * step)).sum::<f64>() / f64::from(n)
+    }
+}
+
+/// Bursts: the rate is multiplied by `factor` during bursts.
+#[derive(Debug, Clone)]
+pub struct Bursts {
+    /// Rate multiplier in a burst.
+    pub factor: f64,
+    /// Time between bursts.
+    pub every: Dist,
+    /// Length of a burst.
+    pub lasting: Dist,
+    /// Stream for the burst schedule.
+    pub stream: u32,
+}
+
+impl Modulation {
+    /// Long-run mean rate \[1/s\].
+    pub fn mean_rate(&self) -> f64 {
+        let shape = self.profile.as_ref().map_or(1.0, Profile::mean);
+        let burst = self.bursts.as_ref().map_or(1.0, |b| {
+            let (off, on) = (b.every.mean(), b.lasting.mean());
+            (off + b.factor * on) / (off + on)
+        });
+        self.rate * shape * burst
+    }
+
+    /// Rate at time `t` \[s\] (`bursting`: a burst is on).
+    pub fn rate_at(&self, t: f64, bursting: bool) -> f64 {
+        let shape = self.profile.as_ref().map_or(1.0, |p| p.at(t));
+        let burst = if bursting { self.bursts.as_ref().map_or(1.0, |b| b.factor) } else { 1.0 };
+        self.rate * shape * burst
+    }
+}
+
+impl Class {
+    /// Offered arrival rate of an open class [requests/s] (long-run mean for
+    /// a varying rate or a trace); `None` for closed classes.
+    pub fn open_rate(&self) -> Option<f64> {
+        if let Some(m) = &self.modulation {
+            return Some(m.mean_rate());
+        }
+        if let Some(times) = &self.trace {
+            let span = times.last().copied().unwrap_or(0.0);
+            return Some(if span > 0.0 { times.len() as f64 / span } else { 0.0 });
+        }
+        match &self.arrivals {
+            Arrivals::Open { interarrival: Some(d) } => Some(1.0 / d.mean()),
+            Arrivals::Open { interarrival: None } => Some(0.0),
+            Arrivals::Closed { .. } => None,
+        }
+    }
+}
+
+/// Parses and compiles a model source.
+pub fn compile(source: &Source) -> Result<Network, ModelError> {
+    let file = source.parse()?;
+    Compiler::new(source, &file).compile(&file)
+}
+
+/// Reads, overrides, parses and compiles a model file.
+pub fn load(path: &std::path::Path, overrides: &[String]) -> Result<Network, ModelError> {
+    let mut source = Source::read(path)?;
+    source.apply_overrides(overrides)?;
+    compile(&source)
+}
+
+/// Parses and compiles model text (for tests and embedding).
+pub fn from_str(text: &str) -> Result<Network, ModelError> {
+    compile(&Source { file: "<model>".into(), text: text.into() })
+}
