@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks that two capsim builds print the same numbers, byte for byte: every
-# model in models/ (`run --format json`) and every experiment in
-# experiments/ (the sweep's runs.csv, summary.csv and results.json).
+# model in models/ (`run --format json` and `--format csv`), every
+# experiment in experiments/ (the sweep's runs.csv, summary.csv and
+# results.json), and one experiment's charts and report.html.
 # Use it around any refactor or speed change that must not move a result.
 #
 #   scripts/same-output.sh OLD_BINARY NEW_BINARY
@@ -17,13 +18,15 @@ for bin in old new; do
   for m in models/*.toml; do
     name=$(basename "$m" .toml)
     "$exe" run "$m" --format json --seed 7 -r 2 --duration 200s -j 2 > "$work/$bin/$name.json" 2>/dev/null || echo "failed" >> "$work/$bin/$name.json"
+    "$exe" run "$m" --format csv --seed 7 -r 2 --duration 200s -j 2 > "$work/$bin/$name.csv" 2>/dev/null || echo "failed" >> "$work/$bin/$name.csv"
   done
   for e in experiments/*.toml; do
     name=$(basename "$e" .toml)
     "$exe" sweep "$e" -q --no-charts -j 2 --set simulation.duration=20s -o "$work/$bin/sweep-$name" > /dev/null 2>&1 || true
   done
+  "$exe" sweep experiments/scaling-showdown.toml -q -j 2 --set simulation.duration=10s -o "$work/$bin/report" > /dev/null 2>&1 || true
 done
-for f in "$work"/old/*.json; do
+for f in "$work"/old/*.json "$work"/old/*.csv; do
   cmp -s "$f" "$work/new/$(basename "$f")" || { echo "differs: run $(basename "$f" .json)"; differ=1; }
 done
 for d in "$work"/old/sweep-*; do
@@ -31,5 +34,8 @@ for d in "$work"/old/sweep-*; do
     cmp -s "$d/$f" "$work/new/$(basename "$d")/$f" || { echo "differs: $(basename "$d")/$f"; differ=1; }
   done
 done
+for f in report.html $(cd "$work/old/report/charts" && ls | sed 's|^|charts/|'); do
+  cmp -s "$work/old/report/$f" "$work/new/report/$f" || { echo "differs: scaling-showdown $f"; differ=1; }
+done
 count=$(ls "$work"/old/*.json | wc -l) sweeps=$(ls -d "$work"/old/sweep-* | wc -l)
-if [ $differ = 0 ]; then echo "same output: $count models and $sweeps experiments"; else exit 1; fi
+if [ $differ = 0 ]; then echo "same output: $count models (JSON and CSV), $sweeps experiments, and scaling-showdown's charts and report"; else exit 1; fi

@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-use crate::experiment::columns;
 use crate::stats::Estimate;
+use crate::stats::columns::{self, CACHE, CALL, CLASS, DATABASE, POOL, QUEUE, SERVICE};
 use crate::stats::{ClassKind, Summary};
 use crate::units::{format_duration, sig3};
 
@@ -318,59 +318,31 @@ fn csv(s: &Summary) -> String {
         let ci = e.ci95.map_or(String::new(), |h| h.to_string());
         w.write_record([scope, name, metric, &e.value.to_string(), &ci]).expect("in-memory write");
     };
+    // Every estimated metric of each table, in the tables' order.
     for c in &s.classes {
-        let l = &c.latency_s;
-        put("class", &c.name, "throughput_per_s", &c.throughput_per_s);
-        for (m, e) in [
-            ("latency_mean_s", &l.mean),
-            ("latency_p50_s", &l.p50),
-            ("latency_p90_s", &l.p90),
-            ("latency_p95_s", &l.p95),
-            ("latency_p99_s", &l.p99),
-            ("latency_p999_s", &l.p999),
-            ("latency_max_s", &l.max),
-            ("error_ratio", &c.error_ratio),
-            ("mean_in_system", &c.mean_in_system),
-            ("mean_sojourn_s", &c.mean_sojourn_s),
-        ] {
-            put("class", &c.name, m, e);
-        }
+        columns::estimates(CLASS, c, false).into_iter().for_each(|(m, e)| put("class", &c.name, m, e));
         for (cause, e) in &c.errors {
             put("class", &c.name, &format!("errors_{cause}"), e);
         }
     }
     for v in &s.services {
-        for (m, e) in [
-            ("utilisation", &v.utilisation),
-            ("thread_utilisation", &v.thread_utilisation),
-            ("mean_queue_len", &v.mean_queue_len),
-            ("mean_wait_s", &v.mean_wait_s),
-            ("mean_in_service", &v.mean_in_service),
-            ("throughput_per_s", &v.throughput_per_s),
-            ("rejected_per_s", &v.rejected_per_s),
-            ("mean_instances", &v.mean_instances),
-            ("mean_down", &v.mean_down),
-            ("failures_per_hour", &v.failures_per_hour),
-        ] {
-            put("service", &v.name, m, e);
-        }
+        columns::estimates(SERVICE, v, false).into_iter().for_each(|(m, e)| put("service", &v.name, m, e));
         put("service", &v.name, "cost_per_hour", &Estimate { value: v.cost_per_hour, ci95: None });
     }
-    // The same column lists as the sweep's summary.csv.
     for c in &s.caches {
-        columns::cache_summary(c).iter().for_each(|(m, e)| put("cache", &c.name, m, e));
+        columns::estimates(CACHE, c, false).into_iter().for_each(|(m, e)| put("cache", &c.name, m, e));
     }
     for q in &s.queues {
-        columns::queue_summary(q).iter().for_each(|(m, e)| put("queue", &q.name, m, e));
+        columns::estimates(QUEUE, q, false).into_iter().for_each(|(m, e)| put("queue", &q.name, m, e));
     }
     for c in &s.calls {
-        columns::call_summary(c).iter().for_each(|(m, e)| put("call", &c.name, m, e));
+        columns::estimates(CALL, c, false).into_iter().for_each(|(m, e)| put("call", &c.name, m, e));
     }
     for d in &s.databases {
-        columns::database_summary(d).iter().for_each(|(m, e)| put("database", &d.name, m, e));
+        columns::estimates(DATABASE, d, false).into_iter().for_each(|(m, e)| put("database", &d.name, m, e));
     }
     for p in &s.pools {
-        columns::pool_summary(p).iter().for_each(|(m, e)| put("pool", &p.name, m, e));
+        columns::estimates(POOL, p, false).into_iter().for_each(|(m, e)| put("pool", &p.name, m, e));
     }
     put("model", "cost", "per_hour", &Estimate { value: s.cost.per_hour, ci95: None });
     put("model", "cost", "per_million_requests", &s.cost.per_million_requests);

@@ -9,7 +9,6 @@
 
 pub mod aggregate;
 pub mod capacity;
-pub(crate) mod columns;
 pub mod execute;
 pub mod output;
 pub mod results;

@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::experiment::columns;
 use crate::experiment::execute::{Executed, RunFailure, RunRecord, Shard};
 use crate::experiment::results::ExperimentResults;
 use crate::experiment::spec::Experiment;
 use crate::files::{Destination, FileError, write_dir_atomically};
+use crate::stats::columns::{self, CACHE, CALL, CLASS, DATABASE, POOL, QUEUE, SERVICE};
 use crate::stats::{ErrorCause, Estimate};
 
 /// Problems reading or writing results.
@@ -181,9 +181,9 @@ fn num(x: f64) -> String {
     if x.is_nan() { String::new() } else { x.to_string() }
 }
 
-/// `scope.name.metric` for each of a section's columns.
-fn names<T>(columns: &[(&str, T)], scope: &str, name: &str) -> Vec<String> {
-    columns.iter().map(|(m, _)| format!("{scope}.{name}.{m}")).collect()
+/// `scope.name.metric` for each of a table's columns.
+fn names<R, S>(table: &[columns::Metric<R, S>], scope: &str, name: &str) -> Vec<String> {
+    columns::run_names(table).map(|m| format!("{scope}.{name}.{m}")).collect()
 }
 
 fn runs_csv(exp: &Experiment, records: &[RunRecord]) -> String {
@@ -193,26 +193,26 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord]) -> String {
     header.extend(["replication", "seed", "observed_s", "events"].map(String::from));
     // Column names come from the section lists, read off empty metrics.
     for c in &net.classes {
-        header.extend(names(&columns::class_run(&Default::default()), "class", &c.name));
+        header.extend(names(CLASS, "class", &c.name));
         header.extend(ErrorCause::ALL.iter().map(|e| format!("class.{}.errors_{}", c.name, e.name())));
     }
     for s in &net.services {
-        header.extend(names(&columns::service_run(&Default::default()), "service", &s.name));
+        header.extend(names(SERVICE, "service", &s.name));
     }
     for p in &net.pools {
-        header.extend(names(&columns::pool_run(&Default::default()), "pool", &p.name));
+        header.extend(names(POOL, "pool", &p.name));
     }
     for c in &net.caches {
-        header.extend(names(&columns::cache_run(&Default::default()), "cache", &c.name));
+        header.extend(names(CACHE, "cache", &c.name));
     }
     for d in &net.databases {
-        header.extend(names(&columns::database_run(&Default::default()), "database", &d.name));
+        header.extend(names(DATABASE, "database", &d.name));
     }
     for g in &net.guarded {
-        header.extend(names(&columns::call_run(&Default::default()), "call", &g.name));
+        header.extend(names(CALL, "call", &g.name));
     }
     for q in &net.queues {
-        header.extend(names(&columns::queue_run(&Default::default()), "queue", &q.name));
+        header.extend(names(QUEUE, "queue", &q.name));
     }
     header.extend(["cost_per_hour", "cost_per_million"].map(String::from));
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -224,15 +224,15 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord]) -> String {
         row.extend([r.replication.to_string(), r.seed.to_string(), num(m.observed_s), m.events.to_string()]);
         let mut put = |columns: &[(&str, f64)]| row.extend(columns.iter().map(|&(_, v)| num(v)));
         for c in &m.classes {
-            put(&columns::class_run(c));
+            put(&columns::run_values(CLASS, c));
             put(&c.errors.iter().map(|&e| ("", e)).collect::<Vec<_>>());
         }
-        m.services.iter().for_each(|s| put(&columns::service_run(s)));
-        m.pools.iter().for_each(|p| put(&columns::pool_run(p)));
-        m.caches.iter().for_each(|c| put(&columns::cache_run(c)));
-        m.databases.iter().for_each(|d| put(&columns::database_run(d)));
-        m.calls.iter().for_each(|c| put(&columns::call_run(c)));
-        m.queues.iter().for_each(|q| put(&columns::queue_run(q)));
+        m.services.iter().for_each(|s| put(&columns::run_values(SERVICE, s)));
+        m.pools.iter().for_each(|p| put(&columns::run_values(POOL, p)));
+        m.caches.iter().for_each(|c| put(&columns::run_values(CACHE, c)));
+        m.databases.iter().for_each(|d| put(&columns::run_values(DATABASE, d)));
+        m.calls.iter().for_each(|c| put(&columns::run_values(CALL, c)));
+        m.queues.iter().for_each(|q| put(&columns::run_values(QUEUE, q)));
         put(&[("", m.cost_per_hour), ("", m.cost_per_million)]);
         w.write_record(&row).expect("in-memory write");
     }
@@ -241,17 +241,17 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord]) -> String {
 
 /// A point's estimates, section by section, as (column, estimate) pairs.
 fn summary_columns(s: &crate::stats::Summary) -> Vec<(String, &Estimate)> {
-    fn add<'s>(out: &mut Vec<(String, &'s Estimate)>, scope: &str, name: &str, columns: &[(&str, &'s Estimate)]) {
+    fn add<'s>(out: &mut Vec<(String, &'s Estimate)>, scope: &str, name: &str, columns: Vec<(&str, &'s Estimate)>) {
         out.extend(columns.iter().map(|(m, e)| (format!("{scope}.{name}.{m}"), *e)));
     }
     let mut out = Vec::new();
-    s.classes.iter().for_each(|c| add(&mut out, "class", &c.name, &columns::class_summary(c)));
-    s.services.iter().for_each(|v| add(&mut out, "service", &v.name, &columns::service_summary(v)));
-    s.pools.iter().for_each(|p| add(&mut out, "pool", &p.name, &columns::pool_summary(p)));
-    s.caches.iter().for_each(|c| add(&mut out, "cache", &c.name, &columns::cache_summary(c)));
-    s.databases.iter().for_each(|d| add(&mut out, "database", &d.name, &columns::database_summary(d)));
-    s.calls.iter().for_each(|c| add(&mut out, "call", &c.name, &columns::call_summary(c)));
-    s.queues.iter().for_each(|q| add(&mut out, "queue", &q.name, &columns::queue_summary(q)));
+    s.classes.iter().for_each(|c| add(&mut out, "class", &c.name, columns::estimates(CLASS, c, true)));
+    s.services.iter().for_each(|v| add(&mut out, "service", &v.name, columns::estimates(SERVICE, v, true)));
+    s.pools.iter().for_each(|p| add(&mut out, "pool", &p.name, columns::estimates(POOL, p, true)));
+    s.caches.iter().for_each(|c| add(&mut out, "cache", &c.name, columns::estimates(CACHE, c, true)));
+    s.databases.iter().for_each(|d| add(&mut out, "database", &d.name, columns::estimates(DATABASE, d, true)));
+    s.calls.iter().for_each(|c| add(&mut out, "call", &c.name, columns::estimates(CALL, c, true)));
+    s.queues.iter().for_each(|q| add(&mut out, "queue", &q.name, columns::estimates(QUEUE, q, true)));
     out.push(("cost_per_million".into(), &s.cost.per_million_requests));
     out
 }

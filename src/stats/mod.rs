@@ -7,8 +7,10 @@
 //! - `estimate`: a mean with its 95% interval across replications ([`Estimate`]);
 //! - `summary`: the output schema ([`Summary`]) that every view reads, and
 //!   `summarise`, which builds it from replications;
+//! - `columns`: every metric that becomes a CSV column, defined once;
 //! - `serde_nan`: NaN written to JSON as `null`.
 
+pub mod columns;
 mod estimate;
 mod metrics;
 mod serde_nan;

@@ -141,3 +141,16 @@ fn run_memory_does_not_grow_with_replications() {
         .unwrap_or_else(|| panic!("no peak RSS in {stderr}"));
     assert!(rss < 60.0, "peak RSS {rss} MB for 2,000 replications");
 }
+
+#[test]
+fn the_docs_list_every_csv_column() {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/output.md")).unwrap();
+    let (begin, end) = ("<!-- columns:begin -->\n", "<!-- columns:end -->");
+    let start = docs.find(begin).expect("docs/output.md has the column list's markers") + begin.len();
+    let listed = &docs[start..docs.find(end).expect("end marker")];
+    let expected = capsim::stats::columns::markdown();
+    assert!(
+        listed == expected,
+        "docs/output.md's column list is out of date; put this between the markers:\n{expected}"
+    );
+}

@@ -1,0 +1,272 @@
+//! Every metric that becomes a column, defined once per entity: its name,
+//! what it means (with its unit), how one run measures it and how a summary
+//! estimates it across replications. `runs.csv`, `summary.csv`,
+//! `capsim run --format csv` and the column list in `docs/output.md` all
+//! read these tables, so a new metric is one line here (plus its field in
+//! the metrics and the summary).
+
+use super::{
+    CacheMetrics, CacheSummary, CallMetrics, CallSummary, ClassMetrics, ClassSummary, DatabaseMetrics, DatabaseSummary,
+    Estimate, PoolMetrics, PoolSummary, QueueMetrics, QueueSummary, ServiceMetrics, ServiceSummary,
+};
+
+/// One metric of an entity measured per run as `R` and summarised as `S`.
+pub(crate) struct Metric<R: 'static, S: 'static> {
+    /// Column name (the unit is its suffix: `_s`, `_per_s`; fractions have none).
+    pub(crate) name: &'static str,
+    /// What it means, for the docs.
+    pub(crate) meaning: &'static str,
+    /// Its value in one run.
+    pub(crate) run: fn(&R) -> f64,
+    /// Its estimate across replications; `None` for counts that only runs.csv keeps.
+    pub(crate) estimate: Option<fn(&S) -> &Estimate>,
+    /// Whether the sweep's `summary.csv` has it (every estimated metric is in
+    /// `run --format csv`; summary.csv keeps a shorter list per point).
+    pub(crate) in_summary_csv: bool,
+}
+
+/// Shorthand for a table row.
+macro_rules! metric {
+    ($name:literal, $meaning:literal, $run:expr, $est:expr, $sum:literal) => {
+        Metric { name: $name, meaning: $meaning, run: $run, estimate: Some($est), in_summary_csv: $sum }
+    };
+    ($name:literal, $meaning:literal, $run:expr) => {
+        Metric { name: $name, meaning: $meaning, run: $run, estimate: None, in_summary_csv: false }
+    };
+}
+
+/// A request class. Its `errors_CAUSE` columns follow these, one per cause.
+pub(crate) const CLASS: &[Metric<ClassMetrics, ClassSummary>] = &[
+    metric!(
+        "throughput_per_s",
+        "successful requests per second",
+        |c| c.throughput_per_s,
+        |c| &c.throughput_per_s,
+        true
+    ),
+    metric!(
+        "latency_mean_s",
+        "mean latency of successful requests [s]",
+        |c| c.latency_mean_s,
+        |c| &c.latency_s.mean,
+        true
+    ),
+    metric!("latency_p50_s", "median latency [s]", |c| c.latency_p50_s, |c| &c.latency_s.p50, true),
+    metric!("latency_p90_s", "90th percentile latency [s]", |c| c.latency_p90_s, |c| &c.latency_s.p90, true),
+    metric!("latency_p95_s", "95th percentile latency [s]", |c| c.latency_p95_s, |c| &c.latency_s.p95, true),
+    metric!("latency_p99_s", "99th percentile latency [s]", |c| c.latency_p99_s, |c| &c.latency_s.p99, true),
+    metric!("latency_p999_s", "99.9th percentile latency [s]", |c| c.latency_p999_s, |c| &c.latency_s.p999, true),
+    metric!("latency_max_s", "largest latency [s]", |c| c.latency_max_s, |c| &c.latency_s.max, false),
+    metric!("error_ratio", "failed requests over finished ones", |c| c.error_ratio, |c| &c.error_ratio, true),
+    metric!(
+        "mean_in_system",
+        "time-average requests in the system",
+        |c| c.mean_in_system,
+        |c| &c.mean_in_system,
+        false
+    ),
+    metric!(
+        "mean_sojourn_s",
+        "mean time in the system of finished requests, failures included [s]",
+        |c| c.mean_sojourn_s,
+        |c| &c.mean_sojourn_s,
+        false
+    ),
+    metric!("completed", "successful requests in the window", |c| c.completed as f64),
+    metric!("failed", "failed requests in the window", |c| c.failed as f64),
+];
+
+/// A service, over all its instances.
+pub(crate) const SERVICE: &[Metric<ServiceMetrics, ServiceSummary>] = &[
+    metric!("utilisation", "busy share of the cores the threads can use", |s| s.utilisation, |s| &s.utilisation, true),
+    metric!(
+        "thread_utilisation",
+        "share of threads held (computing or waiting for calls)",
+        |s| s.thread_utilisation,
+        |s| &s.thread_utilisation,
+        true
+    ),
+    metric!(
+        "mean_queue_len",
+        "time-average requests waiting for a thread",
+        |s| s.mean_queue_len,
+        |s| &s.mean_queue_len,
+        true
+    ),
+    metric!("mean_wait_s", "mean wait for a thread [s]", |s| s.mean_wait_s, |s| &s.mean_wait_s, true),
+    metric!(
+        "mean_in_service",
+        "time-average requests holding a thread",
+        |s| s.mean_in_service,
+        |s| &s.mean_in_service,
+        false
+    ),
+    metric!("throughput_per_s", "requests served per second", |s| s.throughput_per_s, |s| &s.throughput_per_s, false),
+    metric!("rejected_per_s", "requests turned away per second", |s| s.rejected_per_s, |s| &s.rejected_per_s, false),
+    metric!("mean_instances", "time-average instances up", |s| s.mean_instances, |s| &s.mean_instances, true),
+    metric!("mean_down", "time-average instances down", |s| s.mean_down, |s| &s.mean_down, false),
+    metric!(
+        "failures_per_hour",
+        "instance failures per hour",
+        |s| s.failures_per_hour,
+        |s| &s.failures_per_hour,
+        false
+    ),
+];
+
+/// A connection pool, over all its instances.
+pub(crate) const POOL: &[Metric<PoolMetrics, PoolSummary>] = &[
+    metric!("utilisation", "share of connections held", |p| p.utilisation, |p| &p.utilisation, true),
+    metric!("exhausted", "share of time with every connection held", |p| p.exhausted, |p| &p.exhausted, true),
+    metric!("mean_wait_s", "mean wait for a connection [s]", |p| p.mean_wait_s, |p| &p.mean_wait_s, true),
+    metric!(
+        "timeouts_per_s",
+        "waits for a connection that timed out, per second",
+        |p| p.timeouts_per_s,
+        |p| &p.timeouts_per_s,
+        true
+    ),
+];
+
+/// A cache.
+pub(crate) const CACHE: &[Metric<CacheMetrics, CacheSummary>] = &[
+    metric!("hit_ratio", "reads served from the cache", |c| c.hit_ratio, |c| &c.hit_ratio, true),
+    metric!(
+        "stale_ratio",
+        "reads served a value older than the latest write",
+        |c| c.stale_ratio,
+        |c| &c.stale_ratio,
+        true
+    ),
+    metric!("reads_per_s", "reads per second", |c| c.reads_per_s, |c| &c.reads_per_s, true),
+    metric!("misses_per_s", "misses per second", |c| c.misses_per_s, |c| &c.misses_per_s, true),
+    metric!("writes_per_s", "writes per second", |c| c.writes_per_s, |c| &c.writes_per_s, true),
+];
+
+/// A replicated database.
+pub(crate) const DATABASE: &[Metric<DatabaseMetrics, DatabaseSummary>] = &[
+    metric!("stale_ratio", "replica reads that missed the latest write", |d| d.stale_ratio, |d| &d.stale_ratio, true),
+    metric!("reads_per_s", "reads per second", |d| d.reads_per_s, |d| &d.reads_per_s, true),
+    metric!("writes_per_s", "writes per second", |d| d.writes_per_s, |d| &d.writes_per_s, true),
+];
+
+/// A call with a timeout, retries or a breaker.
+pub(crate) const CALL: &[Metric<CallMetrics, CallSummary>] = &[
+    metric!(
+        "attempts_per_s",
+        "attempts sent per second, retries included",
+        |c| c.attempts_per_s,
+        |c| &c.attempts_per_s,
+        true
+    ),
+    metric!("retries_per_s", "retries per second", |c| c.retries_per_s, |c| &c.retries_per_s, true),
+    metric!("timeouts_per_s", "attempts that timed out, per second", |c| c.timeouts_per_s, |c| &c.timeouts_per_s, true),
+    metric!(
+        "short_circuited_per_s",
+        "calls refused by an open breaker, per second",
+        |c| c.short_circuited_per_s,
+        |c| &c.short_circuited_per_s,
+        true
+    ),
+    metric!("breaker_opens", "times the breaker opened", |c| c.breaker_opens, |c| &c.breaker_opens, true),
+    metric!("breaker_open", "share of time the breaker was open", |c| c.breaker_open, |c| &c.breaker_open, true),
+];
+
+/// A message queue.
+pub(crate) const QUEUE: &[Metric<QueueMetrics, QueueSummary>] = &[
+    metric!("published_per_s", "messages published per second", |q| q.published_per_s, |q| &q.published_per_s, true),
+    metric!(
+        "refused_per_s",
+        "messages refused by a full queue, per second",
+        |q| q.refused_per_s,
+        |q| &q.refused_per_s,
+        true
+    ),
+    metric!("consumed_per_s", "messages processed per second", |q| q.consumed_per_s, |q| &q.consumed_per_s, true),
+    metric!(
+        "failed_per_s",
+        "messages whose processing failed, per second",
+        |q| q.failed_per_s,
+        |q| &q.failed_per_s,
+        true
+    ),
+    metric!("mean_depth", "time-average messages waiting", |q| q.mean_depth, |q| &q.mean_depth, true),
+    metric!("mean_wait_s", "mean wait of a message for a consumer [s]", |q| q.mean_wait_s, |q| &q.mean_wait_s, true),
+    metric!(
+        "latency_mean_s",
+        "mean time from publish to processed [s]",
+        |q| q.latency_mean_s,
+        |q| &q.latency_mean_s,
+        true
+    ),
+    metric!(
+        "latency_p50_s",
+        "median time from publish to processed [s]",
+        |q| q.latency_p50_s,
+        |q| &q.latency_p50_s,
+        true
+    ),
+    metric!(
+        "latency_p99_s",
+        "99th percentile time from publish to processed [s]",
+        |q| q.latency_p99_s,
+        |q| &q.latency_p99_s,
+        true
+    ),
+    metric!("polls_per_message", "status polls per message", |q| q.polls_per_message, |q| &q.polls_per_message, true),
+    metric!(
+        "seen_done_s",
+        "mean time from publish until a poll sees the message done [s]",
+        |q| q.seen_done_s,
+        |q| &q.seen_done_s,
+        true
+    ),
+];
+
+/// (name, value) of every metric of one run, in table order (runs.csv).
+pub(crate) fn run_values<R, S>(table: &[Metric<R, S>], run: &R) -> Vec<(&'static str, f64)> {
+    table.iter().map(|m| (m.name, (m.run)(run))).collect()
+}
+
+/// Column names of every metric of one run, in table order (runs.csv's header).
+pub(crate) fn run_names<R, S>(table: &[Metric<R, S>]) -> impl Iterator<Item = &'static str> + '_ {
+    table.iter().map(|m| m.name)
+}
+
+/// (name, estimate) of the estimated metrics, in table order: all of them
+/// (`run --format csv`), or those in `summary.csv`.
+pub(crate) fn estimates<'s, R, S>(
+    table: &[Metric<R, S>],
+    summary: &'s S,
+    summary_csv_only: bool,
+) -> Vec<(&'static str, &'s Estimate)> {
+    table
+        .iter()
+        .filter(|m| m.in_summary_csv || !summary_csv_only)
+        .filter_map(|m| m.estimate.map(|get| (m.name, get(summary))))
+        .collect()
+}
+
+/// The column list of `docs/output.md`, made from the tables.
+pub fn markdown() -> String {
+    fn section<R, S>(out: &mut String, scope: &str, table: &[Metric<R, S>]) {
+        for m in table {
+            let files = match (m.estimate.is_some(), m.in_summary_csv) {
+                (true, true) => "runs, summary, run",
+                (true, false) => "runs, run",
+                (false, _) => "runs",
+            };
+            out.push_str(&format!("| `{scope}.NAME.{}` | {} | {files} |\n", m.name, m.meaning));
+        }
+    }
+    let mut out = String::from("| column | meaning | in |\n| --- | --- | --- |\n");
+    section(&mut out, "class", CLASS);
+    out.push_str("| `class.NAME.errors_CAUSE` | failed requests of each cause over finished ones | runs, run |\n");
+    section(&mut out, "service", SERVICE);
+    section(&mut out, "pool", POOL);
+    section(&mut out, "cache", CACHE);
+    section(&mut out, "database", DATABASE);
+    section(&mut out, "call", CALL);
+    section(&mut out, "queue", QUEUE);
+    out
+}
