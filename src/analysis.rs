@@ -388,7 +388,7 @@ fn class_theory(
                         "no estimate at `{}`: {}. Without any queueing a request needs at least {}",
                         st.service,
                         st.note,
-                        crate::units::format_duration(floor)
+                        crate::format::format_duration(floor)
                     );
                     return (
                         ClassTheory {

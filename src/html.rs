@@ -12,9 +12,9 @@ use base64::Engine as _;
 
 use crate::charts::{ChartError, ChartFile, View, palette, write_atomically};
 use crate::experiment::results::{ExperimentResults, PointResult};
+use crate::format::{dollars_grouped, format_duration, group_thousands};
 use crate::stats::Estimate;
 use crate::stats::LatencyStat;
-use crate::units::format_duration;
 
 /// Writes `dir/report.html` (atomically: a temporary file, then rename) and
 /// returns its path. `charts` are read from disk and inlined in order.
@@ -250,16 +250,6 @@ fn design_index(results: &ExperimentResults, name: &str) -> Option<usize> {
     })
 }
 
-fn money(v: f64) -> String {
-    if !v.is_finite() {
-        "—".to_string()
-    } else if v.abs() >= 100.0 {
-        format!("${}", crate::charts::group_thousands(v, 0))
-    } else {
-        format!("${v:.2}")
-    }
-}
-
 fn capacity(h: &mut String, results: &ExperimentResults, view: &View) {
     if results.capacity.designs.is_empty() {
         return;
@@ -285,8 +275,8 @@ fn capacity(h: &mut String, results: &ExperimentResults, view: &View) {
             h,
             "<tr><td class=\"name\">{sw}<strong>{}</strong></td><td class=\"num\">{max}</td><td class=\"num\">{fails}</td><td>{bottleneck}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             escape(&c.design),
-            money(c.cost_per_hour),
-            c.cost_per_million_at_max.map_or("—".to_string(), money)
+            dollars_grouped(c.cost_per_hour),
+            c.cost_per_million_at_max.map_or("—".to_string(), dollars_grouped)
         );
     }
     h.push_str("</tbody></table></div>\n<p class=\"muted\">Max load in SLO: the highest load at which the design met the SLO; fails at: the lowest higher load at which it did not. Cost per million requests is at the max load.</p>\n</section>\n");
@@ -347,7 +337,7 @@ fn point_row(h: &mut String, view: &View, p: &PointResult, extra: Option<Latency
     let has = view.has_data(p);
     let throughput = if has {
         let t = crate::charts::total_throughput(&p.summary);
-        crate::charts::group_thousands(t.value, if t.value < 100.0 { 1 } else { 0 })
+        group_thousands(t.value, if t.value < 100.0 { 1 } else { 0 })
     } else {
         "—".to_string()
     };
@@ -368,7 +358,7 @@ fn point_row(h: &mut String, view: &View, p: &PointResult, extra: Option<Latency
         Some(false) => "<span class=\"miss\">✗ misses</span>",
         None => "—",
     };
-    let cost = if has { money(p.summary.cost.per_million_requests.value) } else { "—".to_string() };
+    let cost = if has { dollars_grouped(p.summary.cost.per_million_requests.value) } else { "—".to_string() };
     let _ = writeln!(
         h,
         "<tr><td class=\"nowrap\">{}</td><td class=\"num\">{}</td><td class=\"num\">{throughput}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>{}<td class=\"num\">{errors}</td><td class=\"nowrap\">{busiest}</td><td class=\"num\">{cost}</td><td class=\"nowrap\">{slo}</td></tr>",

@@ -43,6 +43,7 @@ pub mod dist;
 pub mod error;
 pub mod experiment;
 pub mod files;
+pub mod format;
 pub mod html;
 pub mod kernel;
 pub mod model;

@@ -3,10 +3,10 @@
 
 use std::fmt::Write as _;
 
+use crate::format::{dollars, format_duration, sig3};
 use crate::stats::Estimate;
 use crate::stats::columns::{self, CACHE, CALL, CLASS, DATABASE, POOL, QUEUE, SERVICE};
 use crate::stats::{ClassKind, Summary};
-use crate::units::{format_duration, sig3};
 
 /// Output formats of `capsim run`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,16 +70,6 @@ fn percent_est(e: &Estimate) -> String {
     match e.ci95 {
         Some(h) => format!("{}% ± {}", p(e.value), p(h)),
         None => format!("{}%", p(e.value)),
-    }
-}
-
-fn money(x: f64) -> String {
-    if !x.is_finite() {
-        "-".into()
-    } else if x >= 100.0 {
-        format!("${x:.0}")
-    } else {
-        format!("${x:.2}")
     }
 }
 
@@ -187,7 +177,7 @@ fn table(s: &Summary) -> String {
             number_est(&v.mean_queue_len, ""),
             duration_est(&v.mean_wait_s),
             number_est(&v.mean_in_service, ""),
-            money(v.cost_per_hour),
+            dollars(v.cost_per_hour),
         ]);
     }
     out.push_str(&aligned(&rows));
@@ -281,8 +271,8 @@ fn table(s: &Summary) -> String {
         let _ = writeln!(
             out,
             "\ncost: {} per hour, {} per million requests",
-            money(s.cost.per_hour),
-            money(s.cost.per_million_requests.value)
+            dollars(s.cost.per_hour),
+            dollars(s.cost.per_million_requests.value)
         );
     }
     for v in s.services.iter().filter(|v| v.failures_per_hour.value > 0.0 || v.mean_down.value > 0.0) {

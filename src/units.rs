@@ -162,40 +162,6 @@ pub fn parse_bandwidth(text: &str) -> Result<f64, UnitError> {
     Ok(bytes_per_s)
 }
 
-/// Formats seconds for people: "850 µs", "12.3 ms", "4.56 s", "2.5 min".
-pub fn format_duration(seconds: f64) -> String {
-    let abs = seconds.abs();
-    if !seconds.is_finite() {
-        format!("{seconds}")
-    } else if abs == 0.0 {
-        "0".to_string()
-    } else if abs < 1e-3 {
-        format!("{} µs", sig3(seconds * 1e6))
-    } else if abs < 1.0 {
-        format!("{} ms", sig3(seconds * 1e3))
-    } else if abs < 120.0 {
-        format!("{} s", sig3(seconds))
-    } else if abs < 7200.0 {
-        format!("{} min", sig3(seconds / 60.0))
-    } else {
-        format!("{} h", sig3(seconds / 3600.0))
-    }
-}
-
-/// Three significant digits, without trailing noise ("12.3", "0.456", "1230").
-pub fn sig3(x: f64) -> String {
-    let abs = x.abs();
-    if abs >= 100.0 || abs == 0.0 {
-        format!("{x:.0}")
-    } else if abs >= 10.0 {
-        format!("{x:.1}")
-    } else if abs >= 1.0 {
-        format!("{x:.2}")
-    } else {
-        format!("{x:.3}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,12 +209,5 @@ mod tests {
         assert_eq!(parse_bandwidth("125MB/s").unwrap(), 125e6);
         assert!(parse_bytes("50").is_err());
         assert!(parse_bandwidth("fast").is_err());
-    }
-
-    #[test]
-    fn durations_format_for_people() {
-        assert_eq!(format_duration(0.0123), "12.3 ms");
-        assert_eq!(format_duration(0.00085), "850 µs");
-        assert_eq!(format_duration(4.56), "4.56 s");
     }
 }

@@ -257,10 +257,12 @@ fn seconds_unit(max_s: f64) -> (f64, &'static str) {
 
 fn linear_label(v: f64, fmt: Fmt, scale: f64, decimals: usize) -> String {
     match fmt {
-        Fmt::Seconds | Fmt::Number => group_thousands(v * scale, decimals),
+        Fmt::Seconds | Fmt::Number => crate::format::group_thousands(v * scale, decimals),
         // Cents, not "$0.5".
-        Fmt::Dollars => format!("${}", group_thousands(v, if decimals > 0 { decimals.max(2) } else { 0 })),
-        Fmt::Percent => format!("{}%", group_thousands(v * scale, decimals)),
+        Fmt::Dollars => {
+            format!("${}", crate::format::group_thousands(v, if decimals > 0 { decimals.max(2) } else { 0 }))
+        }
+        Fmt::Percent => format!("{}%", crate::format::group_thousands(v * scale, decimals)),
     }
 }
 
@@ -298,30 +300,8 @@ pub(crate) fn compact(v: f64) -> String {
         return if v == 0.0 { "0".into() } else { format!("{v}") };
     }
     let digits = (2 - v.abs().log10().floor() as i32).max(0) as usize;
-    let text = group_thousands(v, digits);
+    let text = crate::format::group_thousands(v, digits);
     if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text }
-}
-
-/// Formats with `decimals` and groups the integer part by thousands.
-pub(crate) fn group_thousands(v: f64, decimals: usize) -> String {
-    let text = format!("{:.*}", decimals, v.abs());
-    let (int, frac) = text.split_once('.').map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
-    let mut out = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if let Some(f) = frac {
-        out.push('.');
-        out.push_str(f);
-    }
-    // "-0" is noise, not a value.
-    if v < 0.0 && out.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        out.insert(0, '-');
-    }
-    out
 }
 
 #[cfg(test)]
@@ -379,8 +359,8 @@ mod tests {
 
     #[test]
     fn numbers_read_like_a_person_wrote_them() {
-        assert_eq!(group_thousands(1234567.0, 0), "1,234,567");
-        assert_eq!(group_thousands(-0.001, 1), "0.0");
+        assert_eq!(crate::format::group_thousands(1234567.0, 0), "1,234,567");
+        assert_eq!(crate::format::group_thousands(-0.001, 1), "0.0");
         assert_eq!(compact(0.85), "0.85");
         assert_eq!(compact(2300.0), "2,300");
         assert_eq!(compact(1.2), "1.2");

@@ -39,7 +39,6 @@ use plotters::prelude::*;
 use crate::experiment::results::ExperimentResults;
 use crate::stats::Summary;
 
-pub(crate) use axis::group_thousands;
 pub(crate) use data::{View, point_label, total_throughput};
 
 /// Pixel size of every PNG chart (twice [`SVG_SIZE`]).

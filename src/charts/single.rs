@@ -4,8 +4,8 @@
 use hdrhistogram::Histogram;
 use plotters::style::text_anchor::{HPos, VPos};
 
+use crate::format::format_duration;
 use crate::stats::Summary;
-use crate::units::format_duration;
 
 use super::Planned;
 use super::axis::{Axis, Fmt};

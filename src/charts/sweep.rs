@@ -4,8 +4,8 @@
 use plotters::style::text_anchor::{HPos, VPos};
 
 use crate::experiment::results::{ExperimentResults, PointResult};
+use crate::format::format_duration;
 use crate::stats::Estimate;
-use crate::units::format_duration;
 
 use super::Planned;
 use super::axis::{Axis, Fmt, compact};

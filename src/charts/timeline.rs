@@ -51,7 +51,7 @@ fn chart(series: &Series, name: &'static str, title: &str, caption: String, y: A
             title: title.to_string(),
             subtitle: format!(
                 "per {} interval, mean of the replications, warm-up included",
-                crate::units::format_duration(series.interval_s)
+                crate::format::format_duration(series.interval_s)
             ),
             x,
             y,

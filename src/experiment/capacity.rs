@@ -9,10 +9,10 @@ use crate::experiment::execute::simulate_all;
 use crate::experiment::results::{Capacity, DesignCapacity, ExperimentResults, PointResult};
 use crate::experiment::spec::Experiment;
 use crate::experiment::spec::SloInfo;
+use crate::format::{format_duration, whole_or_sig3};
 use crate::run;
 use crate::stats::RunMetrics;
 use crate::stats::{Summary, summarise};
-use crate::units::{format_duration, sig3};
 
 /// Whether a summary meets the SLO; `None` when a needed value is missing.
 pub fn meets(slo: &SloInfo, s: &Summary) -> Option<bool> {
@@ -160,7 +160,7 @@ pub fn refine(
                     notes.push(format!(
                         "Bisection of {} stopped at {}: the model does not compile there: {e}",
                         designs[i].design,
-                        rate_text(mid)
+                        whole_or_sig3(mid)
                     ));
                     *bracket = None;
                 }
@@ -198,7 +198,7 @@ pub fn refine(
                     notes.push(format!(
                         "Bisection of {} stopped at {}: {message}",
                         designs[*i].design,
-                        rate_text(*mid)
+                        whole_or_sig3(*mid)
                     ));
                     brackets[*i] = None;
                     continue;
@@ -220,23 +220,6 @@ pub fn refine(
     }
     results.capacity = answer(exp, slo, designs, points, &notes);
     notes
-}
-
-fn rate_text(x: f64) -> String {
-    if x == x.round() && x.abs() < 1e15 {
-        let whole = x.round() as u64;
-        let s = whole.to_string();
-        let mut out = String::new();
-        for (i, ch) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(ch);
-        }
-        out
-    } else {
-        sig3(x)
-    }
 }
 
 fn findings(
@@ -264,13 +247,19 @@ fn findings(
             (Some(max), Some(fail)) => format!(
                 "{} meets the SLO up to {}{unit}{cost} and fails at {}{unit}{neck}.",
                 d.design,
-                rate_text(max),
-                rate_text(fail)
+                whole_or_sig3(max),
+                whole_or_sig3(fail)
             ),
             (Some(max), None) => {
-                format!("{} meets the SLO at every load tried, up to {}{unit}{cost}{neck}.", d.design, rate_text(max))
+                format!(
+                    "{} meets the SLO at every load tried, up to {}{unit}{cost}{neck}.",
+                    d.design,
+                    whole_or_sig3(max)
+                )
             }
-            (None, Some(fail)) => format!("{} misses the SLO already at {}{unit}{neck}.", d.design, rate_text(fail)),
+            (None, Some(fail)) => {
+                format!("{} misses the SLO already at {}{unit}{neck}.", d.design, whole_or_sig3(fail))
+            }
             (None, None) => format!("{}: no data.", d.design),
         };
         out.push(sentence);
@@ -283,7 +272,7 @@ fn findings(
             points.iter().filter(at_target).filter(|p| p.meets_slo == Some(true)).map(|p| p.design.as_str()).collect();
         out.push(format!(
             "At {}{unit}, {} meet the SLO; the model has no prices (set instance_type or cost_per_hour) to name the cheapest.",
-            rate_text(target),
+            whole_or_sig3(target),
             if passing.is_empty() { "no designs".to_string() } else { passing.join(", ") }
         ));
     } else if let Some(target) = exp.target_load {
@@ -305,10 +294,10 @@ fn findings(
                     .unwrap_or_default();
                 out.push(format!(
                     "At {}{unit}, the cheapest design that meets the SLO is {name}{detail}.",
-                    rate_text(target)
+                    whole_or_sig3(target)
                 ));
             }
-            None => out.push(format!("At {}{unit}, no design meets the SLO.", rate_text(target))),
+            None => out.push(format!("At {}{unit}, no design meets the SLO.", whole_or_sig3(target))),
         }
     }
     out

@@ -362,18 +362,7 @@ fn with_number(template: &str, x: f64) -> String {
     let scale = split_unit(template)
         .and_then(|(n, _)| numeric(template).ok().map(|si| if n != 0.0 { si / n } else { 1.0 }))
         .unwrap_or(1.0);
-    format!("{}{unit}", round_sig(x / scale))
-}
-
-/// Up to 6 significant digits, integers without a decimal point.
-fn round_sig(x: f64) -> String {
-    if x == x.trunc() && x.abs() < 1e15 {
-        return format!("{}", x as i64);
-    }
-    let digits = 6 - (x.abs().log10().floor() as i32 + 1);
-    let factor = 10f64.powi(digits.max(0));
-    let r = (x * factor).round() / factor;
-    format!("{r}")
+    format!("{}{unit}", crate::format::round_sig6(x / scale))
 }
 
 fn axis(a: &AxisConfig) -> Result<AxisInfo, String> {
@@ -391,14 +380,16 @@ fn axis(a: &AxisConfig) -> Result<AxisInfo, String> {
                 return Err(format!("`from` ({f}) and `to` ({to}) must use the same unit"));
             }
             (0..steps)
-                .map(|i| format!("{}{u0}", round_sig(x0 + (x1 - x0) * f64::from(i) / f64::from(steps - 1))))
+                .map(|i| {
+                    format!("{}{u0}", crate::format::round_sig6(x0 + (x1 - x0) * f64::from(i) / f64::from(steps - 1)))
+                })
                 .collect()
         }
         (None, None, None, Some(peak)) => {
             let levels = a.levels.as_ref().ok_or("an axis with `peak` needs `levels`, e.g. [0.5, 1.0, 1.5]")?;
             let p = value_text(peak);
             let (x, unit) = split_unit(&p).ok_or("`peak` is not a number")?;
-            levels.iter().map(|l| format!("{}{unit}", round_sig(x * l))).collect()
+            levels.iter().map(|l| format!("{}{unit}", crate::format::round_sig6(x * l))).collect()
         }
         _ => return Err("an axis has `values`, or `from`/`to`/`steps`, or `peak`/`levels`".into()),
     };
@@ -453,10 +444,10 @@ fn slo(s: &SloConfig, source: &Source) -> Result<SloInfo, ModelError> {
     }
     let mut parts = Vec::new();
     if let Some((n, v)) = &latency {
-        parts.push(format!("{n} <= {}", units::format_duration(*v)));
+        parts.push(format!("{n} <= {}", crate::format::format_duration(*v)));
     }
     if let Some(e) = s.error_ratio {
-        parts.push(format!("errors <= {}%", round_sig(e * 100.0)));
+        parts.push(format!("errors <= {}%", crate::format::round_sig6(e * 100.0)));
     }
     let mut text = parts.join(" and ");
     if let Some(c) = &s.class {
@@ -504,8 +495,8 @@ mod tests {
 
     #[test]
     fn numbers_round_to_six_digits() {
-        assert_eq!(round_sig(0.1 + 0.2), "0.3");
-        assert_eq!(round_sig(250.0), "250");
+        assert_eq!(crate::format::round_sig6(0.1 + 0.2), "0.3");
+        assert_eq!(crate::format::round_sig6(250.0), "250");
         assert_eq!(with_number("200/s", 350.0), "350/s");
         assert_eq!(with_number("2/ms", 3500.0), "3.5/ms");
     }

@@ -79,7 +79,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
     /// Why the run must stop now, if a limit is reached: `popped` events so far.
     pub(super) fn over_limit(&self, popped: u64, started: std::time::Instant) -> Option<String> {
         let s = &self.net.settings;
-        let at = crate::units::format_duration(self.now as f64 / NS);
+        let at = crate::format::format_duration(self.now as f64 / NS);
         if let Some(max) = s.max_events
             && popped > max
         {
@@ -93,7 +93,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
         {
             return Some(format!(
                 "simulation.max_wall ({}) of wall-clock time was reached at simulated time {at}: the run stopped there. Raise simulation.max_wall, or shorten the run",
-                crate::units::format_duration(max)
+                crate::format::format_duration(max)
             ));
         }
         None

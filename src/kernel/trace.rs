@@ -5,9 +5,9 @@
 //! unless asked for. [`Journeys`] records what `capsim trace` prints.
 
 use super::events::{NS, Time};
+use crate::format::format_duration;
 use crate::model::{Action, Arm, Network};
 use crate::stats::ErrorCause;
-use crate::units::format_duration;
 
 /// What the kernel reports about jobs as they move.
 pub trait Observer {
@@ -170,7 +170,7 @@ impl Observer for Journeys<'_> {
         self.line(
             now,
             job,
-            format!("branch: arm {} of {} (p = {}): {what}", arm + 1, arms.len(), crate::units::sig3(p)),
+            format!("branch: arm {} of {} (p = {}): {what}", arm + 1, arms.len(), crate::format::sig3(p)),
         );
     }
 
@@ -191,7 +191,7 @@ impl Observer for Journeys<'_> {
 
     fn retry(&mut self, now: Time, job: u32, attempt: u32, wait: Time) {
         let text =
-            format!("retries its call (attempt {attempt}) after {}", crate::units::format_duration(wait as f64 / 1e9));
+            format!("retries its call (attempt {attempt}) after {}", crate::format::format_duration(wait as f64 / 1e9));
         self.line(now, job, text);
     }
 

@@ -197,7 +197,7 @@ impl<'a> Compiler<'a> {
                     &self.src.file,
                     format!(
                         "a series interval of {} gives {intervals:.3e} intervals; it must be at least 1 ms and give at most {MAX_SERIES_INTERVALS:.0}",
-                        crate::units::format_duration(interval.0)
+                        crate::format::format_duration(interval.0)
                     ),
                 )
                 .with_key("simulation.series"));

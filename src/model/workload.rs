@@ -336,7 +336,7 @@ fn stuck_clock(what: &str, d: &Dist) -> String {
     format!(
         "{d} almost never draws {what} of a nanosecond or more (none of {CLOCK_DRAWS} draws did), \
          though its mean is {}: arrivals would pile up at one instant",
-        crate::units::format_duration(d.mean())
+        crate::format::format_duration(d.mean())
     )
 }
 

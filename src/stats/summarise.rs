@@ -196,7 +196,7 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
             net.settings.max_in_flight,
             capped.len(),
             runs.len(),
-            crate::units::format_duration(first)
+            crate::format::format_duration(first)
         ));
     }
     for s in &services {
@@ -266,8 +266,8 @@ pub fn percentile_warning(class: &str, q: f64, per_replication: f64, throughput_
     let enough = if throughput_per_s > 0.0 && throughput_per_s.is_finite() {
         format!(
             "; at {} requests/s a replication needs at least {} observed (simulation.duration)",
-            crate::units::sig3(throughput_per_s),
-            crate::units::format_duration(needed / throughput_per_s)
+            crate::format::sig3(throughput_per_s),
+            crate::format::format_duration(needed / throughput_per_s)
         )
     } else {
         String::new()
