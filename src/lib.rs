@@ -44,7 +44,6 @@ pub mod error;
 pub mod experiment;
 pub mod files;
 pub mod format;
-pub mod html;
 pub mod kernel;
 pub mod model;
 pub mod policy;

@@ -259,7 +259,7 @@ fn write_folder(
 
 fn draw(dir: &Path, results: &ExperimentResults) -> anyhow::Result<()> {
     let charts = capsim::charts::sweep_charts(results, &dir.join("charts"))?;
-    capsim::html::write_report(results, &charts, dir)?;
+    capsim::report::html::write_report(results, &charts, dir)?;
     Ok(())
 }
 
@@ -292,7 +292,7 @@ pub fn report(dir: &Path, out: Option<&Path>) -> anyhow::Result<()> {
         None => dir,
     };
     let charts = capsim::charts::sweep_charts(&results, &target.join("charts"))?;
-    let path = capsim::html::write_report(&results, &charts, target)?;
+    let path = capsim::report::html::write_report(&results, &charts, target)?;
     println!("{}", path.display());
     Ok(())
 }

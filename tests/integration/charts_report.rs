@@ -233,7 +233,7 @@ fn report_is_one_self_contained_file_with_findings_tables_and_provenance() {
     let dir = out_dir("report");
     let results = fixture();
     let files = charts::sweep_charts(results, &dir).expect("charts are drawn");
-    let path = capsim::html::write_report(results, &files, &dir).expect("the report is written");
+    let path = capsim::report::html::write_report(results, &files, &dir).expect("the report is written");
     assert_eq!(path, dir.join("report.html"));
     let html = std::fs::read_to_string(&path).expect("readable");
     for finding in &results.capacity.findings {
@@ -287,7 +287,7 @@ fn an_interrupted_sweep_with_missing_points_still_charts_and_warns() {
     // Without a target, designs are compared at the highest load both reached.
     let caption = &files.iter().find(|f| f.name == "latency-percentiles").expect("drawn").caption;
     assert!(caption.contains("at 160 requests/s"), "{caption}");
-    let html = std::fs::read_to_string(capsim::html::write_report(&results, &files, &dir).expect("written"))
+    let html = std::fs::read_to_string(capsim::report::html::write_report(&results, &files, &dir).expect("written"))
         .expect("readable");
     assert!(html.contains("Incomplete sweep") && html.contains("20 of 36 runs"));
 }
@@ -304,7 +304,7 @@ fn a_sweep_with_failed_runs_names_them_in_the_report() {
     }];
     let dir = out_dir("failed-runs");
     let files = charts::sweep_charts(&results, &dir).expect("charts");
-    let html = std::fs::read_to_string(capsim::html::write_report(&results, &files, &dir).expect("written"))
+    let html = std::fs::read_to_string(capsim::report::html::write_report(&results, &files, &dir).expect("written"))
         .expect("readable");
     assert!(html.contains("1 of 36 runs failed"), "warning and provenance count the failures");
     assert!(html.contains(
@@ -341,7 +341,7 @@ fn a_sweep_without_a_load_axis_is_drawn_as_bars_per_point() {
     for f in &files {
         Png::read(&f.png).assert_not_blank(&f.name);
     }
-    capsim::html::write_report(&results, &files, &dir).expect("written");
+    capsim::report::html::write_report(&results, &files, &dir).expect("written");
 }
 
 #[test]

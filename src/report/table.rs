@@ -1,36 +1,10 @@
-//! Views of a [`Summary`]: a terminal table for people, JSON and a tidy
-//! (long) CSV for tools. The JSON schema is documented in `docs/output.md`.
+//! The terminal's tables: a run's summary, queueing theory's view, and the
+//! two side by side.
 
 use std::fmt::Write as _;
 
 use crate::format::{dollars, format_duration, sig3};
-use crate::stats::Estimate;
-use crate::stats::columns::{self, CACHE, CALL, CLASS, DATABASE, POOL, QUEUE, SERVICE};
-use crate::stats::{ClassKind, Summary};
-
-/// Output formats of `capsim run`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// Aligned tables for a terminal.
-    Table,
-    /// The summary as one JSON document.
-    Json,
-    /// One row per (scope, name, metric): `scope,name,metric,value,ci95`.
-    Csv,
-}
-
-/// Renders a summary in `format`.
-pub fn render(summary: &Summary, format: Format) -> String {
-    match format {
-        Format::Table => table(summary),
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(summary).expect("summary serialises");
-            s.push('\n');
-            s
-        }
-        Format::Csv => csv(summary),
-    }
-}
+use crate::stats::{ClassKind, Estimate, Summary};
 
 /// Picks one unit for a duration and its interval: "19.8 ± 0.6 s".
 fn duration_est(e: &Estimate) -> String {
@@ -98,8 +72,18 @@ fn aligned(rows: &[Vec<String>]) -> String {
     out
 }
 
-fn table(s: &Summary) -> String {
+pub(super) fn table(s: &Summary) -> String {
     let mut out = String::new();
+    header(&mut out, s);
+    classes(&mut out, s);
+    services(&mut out, s);
+    components(&mut out, s);
+    notes(&mut out, s);
+    out
+}
+
+/// The first line: version, model, replications, window, warm-up and seed.
+fn header(out: &mut String, s: &Summary) {
     let length = if s.observed_s.ci95.unwrap_or(0.0) > 0.0 {
         format!("{} (mean)", format_duration(s.observed_s.value))
     } else {
@@ -124,6 +108,10 @@ fn table(s: &Summary) -> String {
         },
         s.seed
     );
+}
+
+/// Latency, throughput and errors per request class.
+fn classes(out: &mut String, s: &Summary) {
     let mut rows =
         vec![["class", "throughput", "mean", "p50", "p90", "p99", "p99.9", "max", "errors"].map(String::from).to_vec()];
     // Status polls nobody sent (a publish step that never ran) make an empty row.
@@ -143,7 +131,10 @@ fn table(s: &Summary) -> String {
     }
     out.push_str(&aligned(&rows));
     out.push('\n');
+}
 
+/// Utilisation, queues and cost per service.
+fn services(out: &mut String, s: &Summary) {
     let mut rows = vec![
         [
             "service",
@@ -181,6 +172,10 @@ fn table(s: &Summary) -> String {
         ]);
     }
     out.push_str(&aligned(&rows));
+}
+
+/// Pools, caches, queues, guarded calls and databases, each only when the model has them.
+fn components(out: &mut String, s: &Summary) {
     if !s.pools.is_empty() {
         out.push('\n');
         let mut rows =
@@ -267,6 +262,10 @@ fn table(s: &Summary) -> String {
         }
         out.push_str(&aligned(&rows));
     }
+}
+
+/// Cost, failures, errors by cause and warnings, in sentences.
+fn notes(out: &mut String, s: &Summary) {
     if s.cost.per_hour > 0.0 {
         let _ = writeln!(
             out,
@@ -298,45 +297,6 @@ fn table(s: &Summary) -> String {
     for w in &s.warnings {
         let _ = writeln!(out, "\nwarning: {w}");
     }
-    out
-}
-
-fn csv(s: &Summary) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["scope", "name", "metric", "value", "ci95"]).expect("in-memory write");
-    let mut put = |scope: &str, name: &str, metric: &str, e: &Estimate| {
-        let ci = e.ci95.map_or(String::new(), |h| h.to_string());
-        w.write_record([scope, name, metric, &e.value.to_string(), &ci]).expect("in-memory write");
-    };
-    // Every estimated metric of each table, in the tables' order.
-    for c in &s.classes {
-        columns::estimates(CLASS, c, false).into_iter().for_each(|(m, e)| put("class", &c.name, m, e));
-        for (cause, e) in &c.errors {
-            put("class", &c.name, &format!("errors_{cause}"), e);
-        }
-    }
-    for v in &s.services {
-        columns::estimates(SERVICE, v, false).into_iter().for_each(|(m, e)| put("service", &v.name, m, e));
-        put("service", &v.name, "cost_per_hour", &Estimate { value: v.cost_per_hour, ci95: None });
-    }
-    for c in &s.caches {
-        columns::estimates(CACHE, c, false).into_iter().for_each(|(m, e)| put("cache", &c.name, m, e));
-    }
-    for q in &s.queues {
-        columns::estimates(QUEUE, q, false).into_iter().for_each(|(m, e)| put("queue", &q.name, m, e));
-    }
-    for c in &s.calls {
-        columns::estimates(CALL, c, false).into_iter().for_each(|(m, e)| put("call", &c.name, m, e));
-    }
-    for d in &s.databases {
-        columns::estimates(DATABASE, d, false).into_iter().for_each(|(m, e)| put("database", &d.name, m, e));
-    }
-    for p in &s.pools {
-        columns::estimates(POOL, p, false).into_iter().for_each(|(m, e)| put("pool", &p.name, m, e));
-    }
-    put("model", "cost", "per_hour", &Estimate { value: s.cost.per_hour, ci95: None });
-    put("model", "cost", "per_million_requests", &s.cost.per_million_requests);
-    String::from_utf8(w.into_inner().expect("in-memory flush")).expect("csv is utf-8")
 }
 
 /// `capsim theory`: the analytic view of a model as tables.
@@ -393,43 +353,6 @@ pub fn theory_table(a: &crate::analysis::Analysis) -> String {
         );
     }
     out
-}
-
-/// A time series as a wide CSV: one row per interval, a column per
-/// measurement (`class.NAME.p99_s`, `service.NAME.utilisation`, ...).
-pub fn series_csv(s: &Summary) -> Option<String> {
-    let series = s.series.as_ref()?;
-    let mut header = vec!["t_s".to_string()];
-    let mut columns: Vec<&Vec<f64>> = Vec::new();
-    for (c, cs) in s.classes.iter().zip(&series.classes) {
-        for (m, v) in [
-            ("throughput_per_s", &cs.throughput_per_s),
-            ("errors_per_s", &cs.errors_per_s),
-            ("p50_s", &cs.p50_s),
-            ("p99_s", &cs.p99_s),
-        ] {
-            header.push(format!("class.{}.{m}", c.name));
-            columns.push(v);
-        }
-    }
-    for (v, vs) in s.services.iter().zip(&series.services) {
-        for (m, col) in [("utilisation", &vs.utilisation), ("queue", &vs.queue), ("instances", &vs.instances)] {
-            header.push(format!("service.{}.{m}", v.name));
-            columns.push(col);
-        }
-    }
-    for (q, depth) in s.queues.iter().zip(&series.queue_depth) {
-        header.push(format!("queue.{}.depth", q.name));
-        columns.push(depth);
-    }
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(&header).expect("in-memory write");
-    for (i, t) in series.t_s.iter().enumerate() {
-        let mut row = vec![t.to_string()];
-        row.extend(columns.iter().map(|c| if c[i].is_nan() { String::new() } else { c[i].to_string() }));
-        w.write_record(&row).expect("in-memory write");
-    }
-    Some(String::from_utf8(w.into_inner().expect("in-memory flush")).expect("utf-8"))
 }
 
 /// `capsim run --theory`: simulated values beside the analytic ones.
