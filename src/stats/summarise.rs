@@ -16,8 +16,35 @@ fn est(runs: &[RunMetrics], f: impl Fn(&RunMetrics) -> f64) -> Estimate {
 
 /// Combines replications into a summary.
 pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
-    let classes = net
-        .classes
+    let classes = classes(net, runs);
+    let services = services(net, runs);
+    let per_hour = services.iter().map(|s| s.cost_per_hour).sum();
+    let cost = CostSummary { per_hour, per_million_requests: est(runs, |r| r.cost_per_million) };
+    let warnings = warnings(net, runs, &classes, &services);
+    Summary {
+        capsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        model: net.file.clone(),
+        seed: net.settings.seed,
+        replications: net.settings.replications,
+        warmup_s: net.settings.warmup,
+        warmup_auto: None,
+        observed_s: est(runs, |r| r.observed_s),
+        classes,
+        services,
+        pools: pools(net, runs),
+        caches: caches(net, runs),
+        databases: databases(net, runs),
+        calls: calls(net, runs),
+        queues: queues(net, runs),
+        series: None,
+        cost,
+        warnings,
+    }
+}
+
+/// Per request class.
+fn classes(net: &Network, runs: &[RunMetrics]) -> Vec<ClassSummary> {
+    net.classes
         .iter()
         .enumerate()
         .map(|(c, class)| {
@@ -57,11 +84,13 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
                 in_flight_at_end: runs.iter().map(|r| r.classes[c].in_flight_end).sum(),
             }
         })
-        .collect();
+        .collect()
+}
 
+/// Per service.
+fn services(net: &Network, runs: &[RunMetrics]) -> Vec<ServiceSummary> {
     let offered = model::offered_cpu_load(net);
-    let services: Vec<ServiceSummary> = net
-        .services
+    net.services
         .iter()
         .enumerate()
         .map(|(s, svc)| {
@@ -97,10 +126,12 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
                 in_flight_at_end: runs.iter().map(|r| r.services[s].in_flight_end).sum(),
             }
         })
-        .collect();
+        .collect()
+}
 
-    let pools = net
-        .pools
+/// Per connection pool.
+fn pools(net: &Network, runs: &[RunMetrics]) -> Vec<PoolSummary> {
+    net.pools
         .iter()
         .enumerate()
         .map(|(p, pool)| {
@@ -115,9 +146,12 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
                 timeouts_per_s: m(|x| x.timeouts_per_s),
             }
         })
-        .collect();
-    let caches = net
-        .caches
+        .collect()
+}
+
+/// Per cache.
+fn caches(net: &Network, runs: &[RunMetrics]) -> Vec<CacheSummary> {
+    net.caches
         .iter()
         .enumerate()
         .map(|(i, cache)| {
@@ -131,9 +165,12 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
                 writes_per_s: m(|x| x.writes_per_s),
             }
         })
-        .collect();
-    let databases = net
-        .databases
+        .collect()
+}
+
+/// Per replicated database.
+fn databases(net: &Network, runs: &[RunMetrics]) -> Vec<DatabaseSummary> {
+    net.databases
         .iter()
         .enumerate()
         .map(|(i, db)| {
@@ -145,9 +182,12 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
                 writes_per_s: m(|x| x.writes_per_s),
             }
         })
-        .collect();
-    let calls = net
-        .guarded
+        .collect()
+}
+
+/// Per guarded call.
+fn calls(net: &Network, runs: &[RunMetrics]) -> Vec<CallSummary> {
+    net.guarded
         .iter()
         .enumerate()
         .map(|(i, g)| {
@@ -162,9 +202,12 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
                 breaker_open: m(|x| x.breaker_open),
             }
         })
-        .collect();
-    let queues = net
-        .queues
+        .collect()
+}
+
+/// Per message queue.
+fn queues(net: &Network, runs: &[RunMetrics]) -> Vec<QueueSummary> {
+    net.queues
         .iter()
         .enumerate()
         .map(|(i, q)| {
@@ -184,10 +227,13 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
                 seen_done_s: m(|x| x.seen_done_s),
             }
         })
-        .collect();
-    let per_hour = services.iter().map(|s| s.cost_per_hour).sum();
-    let cost = CostSummary { per_hour, per_million_requests: est(runs, |r| r.cost_per_million) };
+        .collect()
+}
 
+/// The model's warnings, and what the runs show: a cap reached, a saturated
+/// service, a replication stopped early, a queue still growing, a tail too
+/// rare to estimate.
+fn warnings(net: &Network, runs: &[RunMetrics], classes: &[ClassSummary], services: &[ServiceSummary]) -> Vec<String> {
     let mut warnings = net.warnings.clone();
     let capped: Vec<f64> = runs.iter().filter_map(|r| r.cap_hit_at_s).collect();
     if let Some(first) = capped.iter().copied().reduce(f64::min) {
@@ -199,7 +245,7 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
             crate::format::format_duration(first)
         ));
     }
-    for s in &services {
+    for s in services {
         if s.utilisation.value >= 0.98 && !warnings.iter().any(|w| w.contains(&format!("`{}`", s.name))) {
             warnings.push(format!(
                 "service `{}` ran at {:.1}% CPU utilisation: it is saturated and its queue may not have reached steady state",
@@ -216,7 +262,7 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
         }
     }
     warnings.extend(growing_queue_warning(net, runs));
-    for (class, c) in net.classes.iter().zip(&classes as &Vec<ClassSummary>) {
+    for (class, c) in net.classes.iter().zip(classes) {
         if !class.polling
             && let Some(w) = percentile_warning(
                 &c.name,
@@ -228,26 +274,7 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
             warnings.push(w);
         }
     }
-
-    Summary {
-        capsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        model: net.file.clone(),
-        seed: net.settings.seed,
-        replications: net.settings.replications,
-        warmup_s: net.settings.warmup,
-        warmup_auto: None,
-        observed_s: est(runs, |r| r.observed_s),
-        classes,
-        services,
-        pools,
-        caches,
-        databases,
-        calls,
-        queues,
-        series: None,
-        cost,
-        warnings,
-    }
+    warnings
 }
 
 /// Successful requests beyond a percentile, per replication, below which it is called rough.
