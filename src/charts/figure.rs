@@ -432,21 +432,7 @@ fn draw_chart<DB: DrawingBackend>(
     for &(p, m, c) in &line_markers {
         draw_marker(root, p, m, 5.5 * s, c, false, s).map_err(err)?;
     }
-    // Reference labels over the data, on a white box so lines do not cross the text.
-    for (text, mut pos, mut anchor, c, vertical) in rule_labels.take() {
-        let (tw, th) = root.estimate_text_size(&text, &font(14.0 * s, true, c)).map_err(err)?;
-        let mut b = text_box(pos, anchor, (tw, th));
-        // A vertical line near the left edge gets its label on the right.
-        if vertical && b[0] < plot_x.start {
-            pos.0 += px(12.0);
-            anchor = Pos::new(HPos::Left, anchor.v_pos);
-            b = text_box(pos, anchor, (tw, th));
-        }
-        let pad = px(3.0);
-        root.draw(&Rectangle::new([(b[0] - pad, b[1] - pad), (b[2] + pad, b[3] + pad)], WHITE.mix(0.85).filled()))
-            .map_err(err)?;
-        root.draw(&Text::new(text, pos, font(14.0 * s, true, c).pos(anchor))).map_err(err)?;
-    }
+    draw_rule_labels(root, rule_labels.take(), plot_x.start, s)?;
     let mut taken: Vec<[i32; 4]> = Vec::new();
     for mark in &front {
         draw_mark(mark, &mut line_markers)?;
@@ -457,6 +443,53 @@ fn draw_chart<DB: DrawingBackend>(
             taken.push([p.0 - r, p.1 - r, p.0 + r, p.1 + r]);
         }
     }
+    draw_labels(root, fig, &map, &mut taken, (&plot_x, &plot_y), s)?;
+
+    draw_legend(fig, legend_area, plot_y.start, s).map_err(err)
+}
+
+/// A reference line's label: text, position, anchor, colour, and whether the line is vertical.
+type RuleLabel = (String, (i32, i32), Pos, Rgb, bool);
+
+/// Reference labels over the data, on a white box so lines do not cross the text.
+fn draw_rule_labels<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    labels: Vec<RuleLabel>,
+    plot_left: i32,
+    s: f64,
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let px = |v: f64| (v * s).round() as i32;
+    for (text, mut pos, mut anchor, c, vertical) in labels {
+        let (tw, th) = root.estimate_text_size(&text, &font(14.0 * s, true, c)).map_err(err)?;
+        let mut b = text_box(pos, anchor, (tw, th));
+        // A vertical line near the left edge gets its label on the right.
+        if vertical && b[0] < plot_left {
+            pos.0 += px(12.0);
+            anchor = Pos::new(HPos::Left, anchor.v_pos);
+            b = text_box(pos, anchor, (tw, th));
+        }
+        let pad = px(3.0);
+        root.draw(&Rectangle::new([(b[0] - pad, b[1] - pad), (b[2] + pad, b[3] + pad)], WHITE.mix(0.85).filled()))
+            .map_err(err)?;
+        root.draw(&Text::new(text, pos, font(14.0 * s, true, c).pos(anchor))).map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Text labels at data points, each at the first of its candidate places
+/// (flexible ones try mirrored places) that stays inside the plot and clear
+/// of every label and point already `taken`.
+fn draw_labels<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    fig: &Figure,
+    map: &dyn Fn(f64, f64) -> Option<(i32, i32)>,
+    taken: &mut Vec<[i32; 4]>,
+    (plot_x, plot_y): (&std::ops::Range<i32>, &std::ops::Range<i32>),
+    s: f64,
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let px = |v: f64| (v * s).round() as i32;
     for mark in &fig.marks {
         let Mark::Label { at, text, colour: c, anchor, offset, bold, flexible } = mark else { continue };
         let Some(p) = map(at.0, at.1) else { continue };
@@ -505,7 +538,7 @@ fn draw_chart<DB: DrawingBackend>(
         }
     }
 
-    draw_legend(fig, legend_area, plot_y.start, s).map_err(err)
+    Ok(())
 }
 
 fn draw_legend<DB: DrawingBackend>(
