@@ -36,12 +36,14 @@ mod resilience;
 mod series;
 mod slab;
 mod steps;
+mod tournament;
 mod trace;
 
 use std::collections::VecDeque;
 
 use rand::RngExt;
 
+use balance::BalanceTree;
 use broker::{Poller, QueueState};
 pub use events::{EventKind, EventQueue, NS, Time, to_seconds, to_time};
 use fleet::Fleet;
@@ -232,6 +234,10 @@ struct Sim<'n, O: Observer, const BASIC: bool> {
     trace_pos: Vec<usize>,
     series: Option<SeriesRecorder>,
     fleets: Vec<Fleet>,
+    /// Tournament trees of least-connections and JSQ services' large fleets.
+    trees: Vec<BalanceTree>,
+    /// Whether any tree is in use: `rekey` has work.
+    trees_live: bool,
     /// Events that reschedule themselves forever (series ticks, autoscalers):
     /// when only these are left, nothing can happen any more.
     periodic: usize,
@@ -305,6 +311,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
                 None => bucket_first.push(NONE),
             }
         }
+        let trees = BalanceTree::for_network(net, &first_instance);
         let warmup = to_time(net.settings.warmup);
         let stop_at = net.settings.duration.map_or(Time::MAX, |d| warmup.saturating_add(to_time(d)));
         Sim {
@@ -397,6 +404,8 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
                     seen: (0, 0),
                 })
                 .collect(),
+            trees,
+            trees_live: false,
             trace_pos: vec![0; net.classes.len()],
             series: net
                 .settings
@@ -417,6 +426,9 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
     }
 
     fn run(&mut self) {
+        for service in 0..self.net.services.len() as u32 {
+            self.fleet_resized(service);
+        }
         for (id, class) in self.net.classes.iter().enumerate() {
             match &class.arrivals {
                 Arrivals::Open { interarrival: Some(d) } => {
@@ -509,6 +521,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
                     fleet.touch(self.now);
                     fleet.pending -= 1;
                     fleet.active += 1;
+                    self.fleet_resized(service);
                     self.recount_down(service);
                     self.pull_messages(service);
                 }
@@ -951,12 +964,14 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             Some(next) => {
                 self.jobs[next].holds_thread = true;
                 self.ready.push_back(Ready::Start(next));
+                self.rekey(instance);
             }
             None => {
                 // A consumer with nothing of its own to do takes the next message.
                 let queue = self.net.services[service].consumes;
                 if BASIC || queue == NONE || !self.take_message(queue, instance) {
                     self.instances[instance as usize].free_thread(now);
+                    self.rekey(instance);
                 }
             }
         }
