@@ -76,6 +76,19 @@ pub fn simulate_general(net: &Network, replication: u32) -> RunStats {
     simulate_as::<false>(net, replication)
 }
 
+/// `simulate` with least connections and join-shortest-queue scanning every
+/// instance, however large the fleet: the tests compare it with the trees.
+#[doc(hidden)]
+pub fn simulate_scanning(net: &Network, replication: u32) -> RunStats {
+    fn scanning<const BASIC: bool>(net: &Network, replication: u32) -> RunStats {
+        let mut sim = Sim::<_, BASIC>::new(net, replication, NoTrace);
+        sim.trees.iter_mut().for_each(|t| *t = BalanceTree::default());
+        sim.run();
+        sim.finish()
+    }
+    if is_basic(net) { scanning::<true>(net, replication) } else { scanning::<false>(net, replication) }
+}
+
 fn simulate_as<const BASIC: bool>(net: &Network, replication: u32) -> RunStats {
     let mut sim = Sim::<_, BASIC>::new(net, replication, NoTrace);
     sim.run();
