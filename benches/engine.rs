@@ -1,7 +1,7 @@
 //! Benchmarks of the hot paths: the whole run (TOML to summary) on M/M/1 and
 //! the three-tier model, the engine's basic build against its general one,
-//! and the pieces each event touches (event list, sampling, histogram
-//! recording). Throughput is in model events (arrivals + service
+//! balancing over large fleets, and the pieces each event touches (event
+//! list, sampling, histogram recording). Throughput is in model events (arrivals + service
 //! completions), the unit the issue targets quote.
 //!
 //! Run with `cargo bench --bench engine`; `capsim run MODEL --perf` prints
@@ -60,6 +60,38 @@ fn builds(c: &mut Criterion) {
     group.finish();
 }
 
+/// Balancing over large fleets (benches/models/fleet.toml: one service of
+/// 8-thread instances at 70% load): least connections and join-shortest-queue
+/// pick through a tournament tree in O(log n); round robin for reference.
+fn balancing(c: &mut Criterion) {
+    let mut group = c.benchmark_group("balance");
+    group.sample_size(10);
+    group.warm_up_time(std::time::Duration::from_secs(1));
+    group.measurement_time(std::time::Duration::from_secs(3));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/models/fleet.toml");
+    for n in [1_000u32, 10_000] {
+        // About 300,000 events a run, whatever the fleet.
+        let seconds = 3_000_000 / (112 * n);
+        for (name, policy) in
+            [("round_robin", "round_robin"), ("least_connections", "least_connections"), ("jsq", "join_shortest_queue")]
+        {
+            let set = [
+                format!("services.pool.instances={n}"),
+                format!("workload.main.rate=\"{}/s\"", n * 28 / 5),
+                format!("services.pool.balance=\"{policy}\""),
+                "simulation.warmup=\"1s\"".to_string(),
+                format!("simulation.duration=\"{seconds}s\""),
+            ];
+            let net = capsim::model::load(&path, &set).unwrap();
+            group.throughput(Throughput::Elements(capsim::kernel::simulate(&net, 0).events));
+            group.bench_function(format!("{name}_{n}_instances"), |b| {
+                b.iter(|| capsim::kernel::simulate(black_box(&net), 0).events)
+            });
+        }
+    }
+    group.finish();
+}
+
 fn pieces(c: &mut Criterion) {
     let mut group = c.benchmark_group("pieces");
     group.throughput(Throughput::Elements(1000));
@@ -100,5 +132,5 @@ fn pieces(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, whole_runs, builds, pieces);
+criterion_group!(benches, whole_runs, builds, balancing, pieces);
 criterion_main!(benches);

@@ -74,6 +74,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
                     job.holds_thread = true;
                     self.round_robin[service] = (offset + k + 1) % n;
                     self.ready.push_back(Ready::Start(id));
+                    self.rekey(i);
                     return;
                 }
             }

@@ -32,6 +32,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
         }
         inst.lose_work(now);
         inst.ps.clear();
+        self.rekey(instance);
         let fleet = &mut self.fleets[service];
         fleet.touch(now);
         fleet.failing += 1;
@@ -126,6 +127,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
                     self.instances[instance as usize].free_thread(self.now);
                     return;
                 }
+                self.rekey(instance);
             }
         }
     }

@@ -96,6 +96,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
                 // The instances beyond `desired` get no new work and drain.
                 fleet.active = desired;
                 fleet.last_action = Some(now);
+                self.fleet_resized(service);
                 self.recount_down(service);
             }
         }

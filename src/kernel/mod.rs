@@ -36,12 +36,14 @@ mod resilience;
 mod series;
 mod slab;
 mod steps;
+mod tournament;
 mod trace;
 
 use std::collections::VecDeque;
 
 use rand::RngExt;
 
+use balance::BalanceTree;
 use broker::{Poller, QueueState};
 pub use events::{EventKind, EventQueue, NS, Time, to_seconds, to_time};
 use fleet::Fleet;
@@ -72,6 +74,19 @@ pub fn simulate(net: &Network, replication: u32) -> RunStats {
 #[doc(hidden)]
 pub fn simulate_general(net: &Network, replication: u32) -> RunStats {
     simulate_as::<false>(net, replication)
+}
+
+/// `simulate` with least connections and join-shortest-queue scanning every
+/// instance, however large the fleet: the tests compare it with the trees.
+#[doc(hidden)]
+pub fn simulate_scanning(net: &Network, replication: u32) -> RunStats {
+    fn scanning<const BASIC: bool>(net: &Network, replication: u32) -> RunStats {
+        let mut sim = Sim::<_, BASIC>::new(net, replication, NoTrace);
+        sim.trees.iter_mut().for_each(|t| *t = BalanceTree::default());
+        sim.run();
+        sim.finish()
+    }
+    if is_basic(net) { scanning::<true>(net, replication) } else { scanning::<false>(net, replication) }
 }
 
 fn simulate_as<const BASIC: bool>(net: &Network, replication: u32) -> RunStats {
@@ -232,6 +247,10 @@ struct Sim<'n, O: Observer, const BASIC: bool> {
     trace_pos: Vec<usize>,
     series: Option<SeriesRecorder>,
     fleets: Vec<Fleet>,
+    /// Tournament trees of least-connections and JSQ services' large fleets.
+    trees: Vec<BalanceTree>,
+    /// Whether any tree is in use: `rekey` has work.
+    trees_live: bool,
     /// Events that reschedule themselves forever (series ticks, autoscalers):
     /// when only these are left, nothing can happen any more.
     periodic: usize,
@@ -305,6 +324,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
                 None => bucket_first.push(NONE),
             }
         }
+        let trees = BalanceTree::for_network(net, &first_instance);
         let warmup = to_time(net.settings.warmup);
         let stop_at = net.settings.duration.map_or(Time::MAX, |d| warmup.saturating_add(to_time(d)));
         Sim {
@@ -397,6 +417,8 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
                     seen: (0, 0),
                 })
                 .collect(),
+            trees,
+            trees_live: false,
             trace_pos: vec![0; net.classes.len()],
             series: net
                 .settings
@@ -417,6 +439,9 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
     }
 
     fn run(&mut self) {
+        for service in 0..self.net.services.len() as u32 {
+            self.fleet_resized(service);
+        }
         for (id, class) in self.net.classes.iter().enumerate() {
             match &class.arrivals {
                 Arrivals::Open { interarrival: Some(d) } => {
@@ -509,6 +534,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
                     fleet.touch(self.now);
                     fleet.pending -= 1;
                     fleet.active += 1;
+                    self.fleet_resized(service);
                     self.recount_down(service);
                     self.pull_messages(service);
                 }
@@ -951,12 +977,14 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             Some(next) => {
                 self.jobs[next].holds_thread = true;
                 self.ready.push_back(Ready::Start(next));
+                self.rekey(instance);
             }
             None => {
                 // A consumer with nothing of its own to do takes the next message.
                 let queue = self.net.services[service].consumes;
                 if BASIC || queue == NONE || !self.take_message(queue, instance) {
                     self.instances[instance as usize].free_thread(now);
+                    self.rekey(instance);
                 }
             }
         }

@@ -3,6 +3,7 @@
 
 mod async_queues;
 mod bad_input;
+mod balancing;
 mod calibration;
 mod charts_report;
 mod cli;
