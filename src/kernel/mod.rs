@@ -34,12 +34,12 @@ mod level;
 mod pools;
 mod resilience;
 mod series;
+mod setup;
 mod slab;
 mod steps;
 mod tournament;
 mod trace;
-
-use std::collections::VecDeque;
+mod window;
 
 use rand::RngExt;
 
@@ -58,10 +58,9 @@ pub use trace::{Journeys, NoTrace, Observer};
 
 use crate::model::{Arrivals, NONE, Network};
 use crate::policy::{Discipline, LimitScope};
-use crate::rng::{self, Stream};
+use crate::rng::Stream;
 use crate::stats::{
     CacheRun, ClassRun, DatabaseRun, ErrorCause, GuardRun, LatencyCounts, PoolRun, QueueRun, RunStats, ServiceRun,
-    latency_histogram,
 };
 
 /// Simulates one replication of `net`.
@@ -271,173 +270,6 @@ struct Sim<'n, O: Observer, const BASIC: bool> {
 }
 
 impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
-    fn new(net: &'n Network, replication: u32, obs: O) -> Self {
-        let seed = rng::replication_seed(net.settings.seed, replication);
-        let streams = net.streams.iter().map(|name| rng::stream(seed, name)).collect();
-        let mut instances = Vec::new();
-        let mut first_instance = Vec::new();
-        for (id, s) in net.services.iter().enumerate() {
-            first_instance.push(instances.len() as u32);
-            let levels = match s.discipline {
-                Discipline::Fifo => 1,
-                Discipline::Priority => usize::from(net.priority_levels),
-            };
-            for _ in 0..s.max_instances() {
-                instances.push(Instance::new(id as u32, s.threads, s.cores, levels));
-            }
-        }
-        let mut pool_states = Vec::new();
-        let mut pool_first = Vec::new();
-        for pool in &net.pools {
-            pool_first.push(pool_states.len() as u32);
-            let n = pool.per.map_or(1, |s| net.services[s as usize].max_instances());
-            for _ in 0..n {
-                pool_states.push(PoolState {
-                    size: pool.size,
-                    busy: 0,
-                    waiters: VecDeque::new(),
-                    last: 0,
-                    area_busy: 0,
-                    area_full: 0,
-                });
-            }
-        }
-        let mut client_offset = Vec::with_capacity(net.classes.len());
-        let mut clients = 0;
-        for c in &net.classes {
-            client_offset.push(clients);
-            clients += c.clients;
-        }
-        let mut buckets = Vec::new();
-        let mut bucket_first = Vec::with_capacity(net.services.len());
-        for s in &net.services {
-            match &s.rate_limit {
-                Some(limit) => {
-                    bucket_first.push(buckets.len() as u32);
-                    let n = match limit.per {
-                        LimitScope::Client => clients,
-                        LimitScope::Class => net.classes.len() as u32,
-                        LimitScope::Service => 1,
-                    };
-                    buckets.extend((0..n).map(|_| Bucket::full(limit)));
-                }
-                None => bucket_first.push(NONE),
-            }
-        }
-        let trees = BalanceTree::for_network(net, &first_instance);
-        let warmup = to_time(net.settings.warmup);
-        let stop_at = net.settings.duration.map_or(Time::MAX, |d| warmup.saturating_add(to_time(d)));
-        Sim {
-            net,
-            obs,
-            now: 0,
-            events: EventQueue::new(1024, if net.classes.len() <= MAX_ARRIVAL_LANES { net.classes.len() } else { 0 }),
-            jobs: Slab::default(),
-            ready: ReadyQueue { items: Vec::with_capacity(64), head: 0 },
-            instances,
-            first_instance,
-            round_robin: vec![0; net.services.len()],
-            streams,
-            classes: net
-                .classes
-                .iter()
-                .map(|_| ClassState {
-                    stats: ClassRun {
-                        arrivals: 0,
-                        completed: 0,
-                        errors: [0; ErrorCause::COUNT],
-                        latency: latency_histogram(),
-                        latency_sum: 0.0,
-                        sojourn_sum: 0.0,
-                        bytes: 0.0,
-                        mean_in_system: 0.0,
-                        in_flight_start: 0,
-                        in_flight_end: 0,
-                        sojourn_carried_in: 0.0,
-                        sojourn_carried_out: 0.0,
-                    },
-                    in_system: Level::default(),
-                    latency: LatencyCounts::default(),
-                })
-                .collect(),
-            services: vec![ServiceRun::default(); net.services.len()],
-            pool_states,
-            pool_first,
-            pools: vec![PoolRun::default(); net.pools.len()],
-            cache_states: net
-                .caches
-                .iter()
-                .map(|c| CacheState {
-                    filled: vec![Time::MAX; c.keys as usize],
-                    written: vec![0; c.keys as usize],
-                    ttl: to_time(c.ttl),
-                    keys: KeyChooser::new(c.keys, c.zipf),
-                })
-                .collect(),
-            caches: vec![CacheRun::default(); net.caches.len()],
-            db_states: net
-                .databases
-                .iter()
-                .map(|d| DatabaseState { visible_at: vec![0; d.keys as usize], keys: KeyChooser::new(d.keys, d.zipf) })
-                .collect(),
-            databases: vec![DatabaseRun::default(); net.databases.len()],
-            breakers: net.breakers.iter().map(BreakerState::new).collect(),
-            budgets: vec![Budget::default(); net.retries.len()],
-            guards: vec![GuardRun::default(); net.guarded.len()],
-            buckets,
-            bucket_first,
-            client_offset,
-            hold_ewma: net.services.iter().map(|_| 0.0).collect(),
-            queue_states: net
-                .queues
-                .iter()
-                .map(|_| QueueState { waiting: VecDeque::new(), last: 0, area: 0 })
-                .collect(),
-            queues: net.queues.iter().map(|_| QueueRun::default()).collect(),
-            pollers: Vec::new(),
-            free_pollers: Vec::new(),
-            bursting: vec![false; net.classes.len()],
-            periodic: usize::from(net.settings.series.is_some())
-                + net.services.iter().filter(|s| s.autoscale.is_some()).count()
-                // Each failing instance always has its next failure or repair pending.
-                + net.services.iter().filter(|s| s.failures.is_some()).map(|s| s.max_instances() as usize).sum::<usize>(),
-            fleets: net
-                .services
-                .iter()
-                .map(|s| Fleet {
-                    active: s.instances,
-                    pending: 0,
-                    down: 0,
-                    failing: 0,
-                    last: 0,
-                    area_active: 0,
-                    area_billed: 0,
-                    area_down: 0,
-                    last_action: None,
-                    seen: (0, 0),
-                })
-                .collect(),
-            trees,
-            trees_live: false,
-            trace_pos: vec![0; net.classes.len()],
-            series: net
-                .settings
-                .series
-                .map(|i| SeriesRecorder::new(i, net.classes.len(), net.services.len(), net.queues.len())),
-            in_flight: 0,
-            observing: false,
-            observe_from: warmup,
-            stop_at,
-            stop_after: net.settings.requests.unwrap_or(u64::MAX),
-            finished_observed: 0,
-            events_processed: 0,
-            cap_hit_at: None,
-            stopped: None,
-            mid_at: net.settings.duration.map_or(Time::MAX, |d| warmup.saturating_add(to_time(d) / 2)),
-            mid_area: None,
-        }
-    }
-
     fn run(&mut self) {
         for service in 0..self.net.services.len() as u32 {
             self.fleet_resized(service);
@@ -570,135 +402,6 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
         }
         if !self.observing {
             self.start_observing();
-        }
-    }
-
-    fn start_observing(&mut self) {
-        self.observing = true;
-        let now = self.now;
-        if self.series.is_some() {
-            let (areas, queue_areas) = self.series_areas();
-            self.series.as_mut().expect("checked").carry(&areas, &queue_areas);
-        }
-        for inst in &mut self.instances {
-            inst.reset_areas(now);
-        }
-        for c in &mut self.classes {
-            c.in_system.restart(now);
-        }
-        for p in &mut self.pool_states {
-            p.touch(now);
-            p.area_busy = 0;
-            p.area_full = 0;
-        }
-        for b in &mut self.breakers {
-            b.reset_tallies(now);
-        }
-        for q in &mut self.queue_states {
-            q.touch(now);
-            q.area = 0;
-        }
-        for f in &mut self.fleets {
-            f.touch(now);
-            f.area_active = 0;
-            f.area_billed = 0;
-            f.area_down = 0;
-            // The instances' areas restart from zero too.
-            f.seen = (0, 0);
-        }
-        self.census_at_start();
-    }
-
-    fn finish(mut self) -> RunStats {
-        let now = self.now;
-        self.census_at_end();
-        // The first and second half of the window, when the run reached its end.
-        let mid = self.observe_from + self.stop_at.saturating_sub(self.observe_from) / 2;
-        let halves_in_system = match self.mid_area {
-            Some(first) if self.stopped.is_none() && now == self.stop_at && mid > self.observe_from => {
-                let total = self.area_in_system(now);
-                let half = |area: u128, ns: Time| area as f64 / ns.max(1) as f64;
-                Some((half(first, mid - self.observe_from), half(total - first, now - mid)))
-            }
-            _ => None,
-        };
-        let observed_ns = now.saturating_sub(self.observe_from).max(1);
-        let observed = observed_ns as f64 / NS;
-        let mut per_service = vec![(0u128, 0u128, 0u128); self.net.services.len()];
-        for inst in &mut self.instances {
-            let (b, c, q) = inst.areas(now);
-            let acc = &mut per_service[inst.service as usize];
-            acc.0 += b;
-            acc.1 += c;
-            acc.2 += q;
-        }
-        let window = observed_ns as f64;
-        for ((s, (b, c, q)), fleet) in self.services.iter_mut().zip(per_service).zip(&mut self.fleets) {
-            s.mean_busy_threads = b as f64 / window;
-            s.mean_busy_cores = c as f64 / window;
-            s.mean_queue_len = q as f64 / window;
-            fleet.touch(now);
-            s.mean_instances = fleet.area_active as f64 / window;
-            s.mean_billed = fleet.area_billed as f64 / window;
-            s.mean_down = fleet.area_down as f64 / window;
-        }
-        // Messages waiting for a consumer wait for its threads: count them in its queue.
-        for (state, queue) in self.queue_states.iter_mut().zip(&self.net.queues) {
-            state.touch(now);
-            let consumer = self.net.ops[queue.consumer as usize].service as usize;
-            self.services[consumer].mean_queue_len += state.area as f64 / window;
-        }
-        for (pool, first) in self.net.pools.iter().zip(&self.pool_first) {
-            let n = pool.per.map_or(1, |s| self.net.services[s as usize].max_instances());
-            let run = &mut self.pools[self.pool_first.iter().position(|f| f == first).expect("own index")];
-            for p in &mut self.pool_states[*first as usize..(*first + n) as usize] {
-                p.touch(now);
-                run.mean_busy += p.area_busy as f64 / window;
-                run.exhausted += p.area_full as f64 / window / f64::from(n);
-            }
-        }
-        let classes = self
-            .classes
-            .into_iter()
-            .map(|mut c| {
-                c.stats.mean_in_system = c.in_system.area(now) as f64 / observed_ns as f64;
-                c.latency.add_to(&mut c.stats.latency);
-                c.stats
-            })
-            .collect();
-        RunStats {
-            observed,
-            events: self.events_processed,
-            classes,
-            services: self.services,
-            pools: self.pools,
-            caches: self.caches,
-            databases: self.databases,
-            guards: {
-                let mut guards = self.guards;
-                for (g, site) in guards.iter_mut().zip(&self.net.guarded) {
-                    let b = self.net.calls[site.call as usize].breaker;
-                    if b != NONE {
-                        let state = &mut self.breakers[b as usize];
-                        state.touch(now);
-                        g.opened = state.opened;
-                        g.open_fraction = state.open_ns as f64 / observed_ns as f64;
-                    }
-                }
-                guards
-            },
-            series: self.series.map(SeriesRecorder::finish),
-            queues: {
-                let mut queues = self.queues;
-                for (q, state) in queues.iter_mut().zip(&mut self.queue_states) {
-                    state.touch(now);
-                    q.mean_depth = state.area as f64 / window;
-                }
-                queues
-            },
-            cap_hit_at: self.cap_hit_at.map(|t| t as f64 / NS),
-            stopped: self.stopped,
-            halves_in_system,
         }
     }
 
