@@ -75,7 +75,7 @@ pub struct ClassMetrics {
     #[serde(with = "nan_as_null")]
     pub latency_max_s: f64,
     pub error_ratio: f64,
-    /// Failed / finished, per [`ErrorCause`].
+    /// Failed / finished, per [`ErrorCause`](crate::stats::ErrorCause).
     pub errors: Vec<f64>,
     pub mean_in_system: f64,
     #[serde(with = "nan_as_null")]
