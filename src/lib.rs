@@ -30,7 +30,7 @@
 //! let util = summary.services[0].utilisation.value;
 //! assert!((util - 0.5).abs() < 0.1, "M/M/1 at rho 0.5, got {util}");
 //! ```
-#![warn(missing_docs)]
+#![warn(missing_docs, unreachable_pub)]
 // Model errors carry a location, key, hint and snippet; they are built once per
 // failed load, never on the simulation path, so their size does not matter.
 #![allow(clippy::result_large_err)]

@@ -47,31 +47,31 @@ pub(crate) struct Axis {
 
 impl Axis {
     /// A linear axis.
-    pub fn linear(title: impl Into<String>, fmt: Fmt, zero: bool) -> Axis {
+    pub(crate) fn linear(title: impl Into<String>, fmt: Fmt, zero: bool) -> Axis {
         Axis { title: title.into(), scale: Scale::Linear, fmt, zero }
     }
 
     /// A linear axis, or a log axis when the positive values span more than
     /// `ratio` (latency near saturation grows by orders of magnitude).
-    pub fn auto(title: impl Into<String>, fmt: Fmt, values: impl IntoIterator<Item = f64>, ratio: f64) -> Axis {
+    pub(crate) fn auto(title: impl Into<String>, fmt: Fmt, values: impl IntoIterator<Item = f64>, ratio: f64) -> Axis {
         let (lo, hi) = finite_positive_range(values);
         let log = lo > 0.0 && hi / lo > ratio;
         Axis { title: title.into(), scale: if log { Scale::Log } else { Scale::Linear }, fmt, zero: !log }
     }
 
     /// Categories at 0, 1, 2, ...
-    pub fn categories(title: impl Into<String>, names: Vec<String>) -> Axis {
+    pub(crate) fn categories(title: impl Into<String>, names: Vec<String>) -> Axis {
         Axis { title: title.into(), scale: Scale::Categories(names), fmt: Fmt::Number, zero: false }
     }
 
     /// Cumulative probabilities on the nines scale.
-    pub fn nines(title: impl Into<String>) -> Axis {
+    pub(crate) fn nines(title: impl Into<String>) -> Axis {
         Axis { title: title.into(), scale: Scale::Nines, fmt: Fmt::Percent, zero: false }
     }
 
     /// Maps a value to the plotting coordinate; `None` when it cannot be shown
     /// (NaN, infinite, not positive on a log axis, q >= 1 on the nines scale).
-    pub fn coord(&self, v: f64) -> Option<f64> {
+    pub(crate) fn coord(&self, v: f64) -> Option<f64> {
         if !v.is_finite() {
             return None;
         }
@@ -92,7 +92,7 @@ impl Axis {
     }
 
     /// Fixes the range and ticks from the coordinates of everything drawn.
-    pub fn resolve(&self, coords: &[f64]) -> Resolved {
+    pub(crate) fn resolve(&self, coords: &[f64]) -> Resolved {
         let finite: Vec<f64> = coords.iter().copied().filter(|c| c.is_finite()).collect();
         let min = finite.iter().copied().fold(f64::INFINITY, f64::min);
         let max = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -199,7 +199,7 @@ pub(crate) struct Resolved {
 
 impl Resolved {
     /// The label of the tick at `c` (plotters asks by coordinate).
-    pub fn label(&self, c: f64) -> String {
+    pub(crate) fn label(&self, c: f64) -> String {
         self.ticks
             .iter()
             .position(|t| (t - c).abs() <= 1e-9 * (1.0 + t.abs()))

@@ -38,7 +38,7 @@ pub(crate) struct View<'a> {
 }
 
 impl<'a> View<'a> {
-    pub fn new(results: &'a ExperimentResults) -> View<'a> {
+    pub(crate) fn new(results: &'a ExperimentResults) -> View<'a> {
         let info = &results.experiment;
         let load_axis = info.load_axis.filter(|&i| i < info.axes.len());
         // Without a load axis the points themselves are the categories.
@@ -90,23 +90,23 @@ impl<'a> View<'a> {
     }
 
     /// The class charted at point `p`.
-    pub fn class_of<'b>(&self, p: &'b PointResult) -> Option<&'b ClassSummary> {
+    pub(crate) fn class_of<'b>(&self, p: &'b PointResult) -> Option<&'b ClassSummary> {
         let name = self.class.as_deref()?;
         p.summary.classes.iter().find(|c| c.name == name)
     }
 
     /// Whether `p` has measurements (an interrupted sweep leaves points empty).
-    pub fn has_data(&self, p: &PointResult) -> bool {
+    pub(crate) fn has_data(&self, p: &PointResult) -> bool {
         p.replications > 0 && self.class_of(p).is_some_and(|c| c.throughput_per_s.value.is_finite())
     }
 
     /// The load axis label, e.g. "offered load [requests/s]".
-    pub fn load_label(&self) -> String {
+    pub(crate) fn load_label(&self) -> String {
         self.load_axis.map(|i| self.results.experiment.axes[i].label.clone()).unwrap_or_default()
     }
 
     /// "900 requests/s" for a load, using the unit in the axis label.
-    pub fn load_text(&self, load: f64) -> String {
+    pub(crate) fn load_text(&self, load: f64) -> String {
         let label = self.load_label();
         match label.split_once('[').and_then(|(_, rest)| rest.split_once(']')) {
             Some((unit, _)) => format!("{} {unit}", compact(load)),
@@ -115,14 +115,14 @@ impl<'a> View<'a> {
     }
 
     /// The SLO latency limit \[s\] and its metric name, if the SLO has one.
-    pub fn slo_limit(&self) -> Option<(LatencyStat, f64)> {
+    pub(crate) fn slo_limit(&self) -> Option<(LatencyStat, f64)> {
         self.results.experiment.slo.as_ref().and_then(|s| s.latency).filter(|(_, v)| v.is_finite())
     }
 
     /// The point at which designs are compared: the target load if set (the
     /// nearest swept load), else the highest load where every series has
     /// data; without a load axis, the last point where every series has data.
-    pub fn focus(&self) -> Option<Focus<'a>> {
+    pub(crate) fn focus(&self) -> Option<Focus<'a>> {
         if self.series.is_empty() {
             return None;
         }

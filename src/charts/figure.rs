@@ -110,7 +110,7 @@ pub(crate) struct LegendEntry {
 }
 
 impl LegendEntry {
-    pub fn new(label: impl Into<String>, swatch: Swatch) -> LegendEntry {
+    pub(crate) fn new(label: impl Into<String>, swatch: Swatch) -> LegendEntry {
         LegendEntry { label: label.into(), swatch }
     }
 }
@@ -179,7 +179,7 @@ impl Figure {
     }
 
     /// Whether anything at all can be drawn.
-    pub fn has_data(&self) -> bool {
+    pub(crate) fn has_data(&self) -> bool {
         let (xs, ys) = self.extents();
         !xs.is_empty() && !ys.is_empty()
     }

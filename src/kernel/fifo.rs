@@ -6,7 +6,7 @@
 
 /// A FIFO of `u32` ids.
 #[derive(Debug, Default)]
-pub struct Fifo {
+pub(super) struct Fifo {
     /// Slots; the length is zero or a power of two.
     buf: Vec<u32>,
     /// Slot of the oldest id.
@@ -19,7 +19,7 @@ impl Fifo {
     /// Appends `id`.
     // `#[inline]` alone left this a call in the event loop.
     #[inline(always)]
-    pub fn push_back(&mut self, id: u32) {
+    pub(super) fn push_back(&mut self, id: u32) {
         if self.len == self.buf.len() {
             self.grow();
         }
@@ -30,7 +30,7 @@ impl Fifo {
 
     /// Removes and returns the oldest id.
     #[inline]
-    pub fn pop_front(&mut self) -> Option<u32> {
+    pub(super) fn pop_front(&mut self) -> Option<u32> {
         if self.len == 0 {
             return None;
         }
@@ -41,7 +41,7 @@ impl Fifo {
     }
 
     /// The ids, oldest first.
-    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+    pub(super) fn iter(&self) -> impl Iterator<Item = u32> + '_ {
         let mask = self.buf.len().wrapping_sub(1);
         (0..self.len).map(move |i| self.buf[(self.head + i) & mask])
     }

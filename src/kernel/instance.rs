@@ -11,7 +11,7 @@ use super::level::Level;
 
 /// Mutable state of one instance.
 #[derive(Debug)]
-pub struct Instance {
+pub(super) struct Instance {
     /// Owning service.
     pub service: u32,
     /// Threads per instance.
@@ -38,7 +38,7 @@ pub struct Instance {
 
 impl Instance {
     /// An idle instance.
-    pub fn new(service: u32, threads: u32, cores: u32, levels: usize) -> Self {
+    pub(super) fn new(service: u32, threads: u32, cores: u32, levels: usize) -> Self {
         Instance {
             service,
             threads,
@@ -56,31 +56,31 @@ impl Instance {
 
     /// Threads held.
     #[inline]
-    pub fn busy(&self) -> u32 {
+    pub(super) fn busy(&self) -> u32 {
         self.busy.get()
     }
 
     /// Jobs waiting for a thread.
     #[inline]
-    pub fn queued(&self) -> u32 {
+    pub(super) fn queued(&self) -> u32 {
         self.queued.get()
     }
 
     /// A job takes a thread at `now`.
     #[inline]
-    pub fn take_thread(&mut self, now: Time) {
+    pub(super) fn take_thread(&mut self, now: Time) {
         self.busy.up(now);
     }
 
     /// A job frees its thread at `now`.
     #[inline]
-    pub fn free_thread(&mut self, now: Time) {
+    pub(super) fn free_thread(&mut self, now: Time) {
         self.busy.down(now);
     }
 
     /// A job starts CPU work at `now`; it occupies a core if one is free.
     #[inline]
-    pub fn start_computing(&mut self, now: Time) {
+    pub(super) fn start_computing(&mut self, now: Time) {
         if self.computing < self.cores {
             self.busy_cores.up(now);
         }
@@ -89,7 +89,7 @@ impl Instance {
 
     /// A job's CPU work ends at `now`.
     #[inline]
-    pub fn stop_computing(&mut self, now: Time) {
+    pub(super) fn stop_computing(&mut self, now: Time) {
         self.computing -= 1;
         if self.computing < self.cores {
             self.busy_cores.down(now);
@@ -98,7 +98,7 @@ impl Instance {
 
     /// The instance fails at `now`: its threads and cores are idle (its
     /// queue is emptied with `dequeue` first).
-    pub fn lose_work(&mut self, now: Time) {
+    pub(super) fn lose_work(&mut self, now: Time) {
         self.busy.set(0, now);
         self.busy_cores.set(0, now);
         self.computing = 0;
@@ -106,12 +106,12 @@ impl Instance {
 
     /// Requests assigned here: in service plus waiting (for balancers).
     #[inline]
-    pub fn connections(&self) -> u32 {
+    pub(super) fn connections(&self) -> u32 {
         self.busy.get() + self.queued.get()
     }
 
     /// Starts a new observation window at `now`.
-    pub fn reset_areas(&mut self, now: Time) {
+    pub(super) fn reset_areas(&mut self, now: Time) {
         self.busy.restart(now);
         self.busy_cores.restart(now);
         self.queued.restart(now);
@@ -119,13 +119,13 @@ impl Instance {
 
     /// Time-weighted (busy threads, busy cores, queue length) areas \[ns\]
     /// from the last reset to `now`.
-    pub fn areas(&self, now: Time) -> (u128, u128, u128) {
+    pub(super) fn areas(&self, now: Time) -> (u128, u128, u128) {
         (self.busy.area(now), self.busy_cores.area(now), self.queued.area(now))
     }
 
     /// Queues a job at `level` at `now`.
     #[inline]
-    pub fn enqueue(&mut self, job: u32, level: usize, now: Time) {
+    pub(super) fn enqueue(&mut self, job: u32, level: usize, now: Time) {
         self.queues[level].push_back(job);
         self.queued.up(now);
     }
@@ -133,13 +133,13 @@ impl Instance {
     /// Whether the balancer sends work here at `now`: up, or failed so
     /// recently that the health check has not noticed.
     #[inline]
-    pub fn in_rotation(&self, now: Time) -> bool {
+    pub(super) fn in_rotation(&self, now: Time) -> bool {
         !self.down || now < self.detected_at
     }
 
     /// Takes the next waiting job at `now`: lowest level first, FIFO within a level.
     #[inline]
-    pub fn dequeue(&mut self, now: Time) -> Option<u32> {
+    pub(super) fn dequeue(&mut self, now: Time) -> Option<u32> {
         if self.queued.get() == 0 {
             return None;
         }
@@ -153,7 +153,7 @@ impl Instance {
 /// n computing jobs progresses at min(1, cores/n), so a job finishes when the
 /// instance's virtual time reaches its start value plus its work.
 #[derive(Debug, Default)]
-pub struct ProcessorSharing {
+pub(super) struct ProcessorSharing {
     /// Virtual time [ns of work per job].
     vtime: f64,
     last: Time,
@@ -173,7 +173,7 @@ impl ProcessorSharing {
 
     /// Brings virtual time up to `now`.
     #[inline]
-    pub fn advance(&mut self, now: Time, cores: u32) {
+    pub(super) fn advance(&mut self, now: Time, cores: u32) {
         let n = self.heap.len();
         if n == 0 {
             // Rebase while idle so virtual time keeps full precision.
@@ -186,13 +186,13 @@ impl ProcessorSharing {
 
     /// Adds a job with `work` ns of CPU work. Call `advance` first.
     #[inline]
-    pub fn add(&mut self, job: u32, work: f64) {
+    pub(super) fn add(&mut self, job: u32, work: f64) {
         self.heap.push(Reverse(((self.vtime + work).to_bits(), job)));
     }
 
     /// Removes a job whose work is done, if any. Call `advance` first.
     #[inline]
-    pub fn pop_done(&mut self) -> Option<u32> {
+    pub(super) fn pop_done(&mut self) -> Option<u32> {
         let &Reverse((bits, job)) = self.heap.peek()?;
         if f64::from_bits(bits) <= self.vtime + EPSILON_NS {
             self.heap.pop();
@@ -203,14 +203,14 @@ impl ProcessorSharing {
     }
 
     /// Drops every job (the instance failed); pending completions become stale.
-    pub fn clear(&mut self) {
+    pub(super) fn clear(&mut self) {
         self.heap.clear();
         self.vtime = 0.0;
         self.generation = self.generation.wrapping_add(1);
     }
 
     /// When the next job finishes if nothing changes, with a new generation.
-    pub fn next_completion(&mut self, now: Time, cores: u32) -> Option<(Time, u32)> {
+    pub(super) fn next_completion(&mut self, now: Time, cores: u32) -> Option<(Time, u32)> {
         self.generation = self.generation.wrapping_add(1);
         let &Reverse((bits, _)) = self.heap.peek()?;
         let remaining = (f64::from_bits(bits) - self.vtime).max(0.0);

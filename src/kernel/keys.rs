@@ -6,14 +6,14 @@ use rand::RngExt;
 use super::Stream;
 
 /// Chooses keys `0..keys`, uniformly or by a Zipf law (key 0 most popular).
-pub struct KeyChooser {
+pub(super) struct KeyChooser {
     keys: u32,
     zipf: Option<rand_distr::Zipf<f64>>,
 }
 
 impl KeyChooser {
     /// `zipf`: the exponent; 0 means uniform.
-    pub fn new(keys: u32, zipf: f64) -> Self {
+    pub(super) fn new(keys: u32, zipf: f64) -> Self {
         let zipf = (zipf > 0.0)
             .then(|| rand_distr::Zipf::new(f64::from(keys), zipf).expect("validated: keys >= 1, exponent > 0"));
         KeyChooser { keys, zipf }
@@ -21,7 +21,7 @@ impl KeyChooser {
 
     /// The next key.
     #[inline]
-    pub fn sample(&self, rng: &mut Stream) -> u32 {
+    pub(super) fn sample(&self, rng: &mut Stream) -> u32 {
         match &self.zipf {
             Some(z) => (rand_distr::Distribution::sample(z, rng) as u32).clamp(1, self.keys) - 1,
             None => rng.random_range(0..self.keys),

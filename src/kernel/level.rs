@@ -11,7 +11,7 @@ use super::events::Time;
 
 /// A time-weighted count.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct Level {
+pub(super) struct Level {
     count: u32,
     offset: u128,
 }
@@ -19,26 +19,26 @@ pub struct Level {
 impl Level {
     /// The count now.
     #[inline]
-    pub fn get(&self) -> u32 {
+    pub(super) fn get(&self) -> u32 {
         self.count
     }
 
     /// The count rises by one at `now`.
     #[inline]
-    pub fn up(&mut self, now: Time) {
+    pub(super) fn up(&mut self, now: Time) {
         self.count += 1;
         self.offset = self.offset.wrapping_add(u128::from(now));
     }
 
     /// The count falls by one at `now`.
     #[inline]
-    pub fn down(&mut self, now: Time) {
+    pub(super) fn down(&mut self, now: Time) {
         self.count -= 1;
         self.offset = self.offset.wrapping_sub(u128::from(now));
     }
 
     /// The count becomes `count` at `now`.
-    pub fn set(&mut self, count: u32, now: Time) {
+    pub(super) fn set(&mut self, count: u32, now: Time) {
         let area = self.area(now);
         self.count = count;
         self.offset = (u128::from(count) * u128::from(now)).wrapping_sub(area);
@@ -46,12 +46,12 @@ impl Level {
 
     /// The integral of the count \[count × ns\] from the last restart to `now`.
     #[inline]
-    pub fn area(&self, now: Time) -> u128 {
+    pub(super) fn area(&self, now: Time) -> u128 {
         (u128::from(self.count) * u128::from(now)).wrapping_sub(self.offset)
     }
 
     /// The integral starts again from zero at `now`.
-    pub fn restart(&mut self, now: Time) {
+    pub(super) fn restart(&mut self, now: Time) {
         self.offset = u128::from(self.count) * u128::from(now);
     }
 }

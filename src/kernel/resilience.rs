@@ -12,7 +12,7 @@ const BUCKETS: usize = 10;
 
 /// Where a breaker stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
+pub(super) enum Phase {
     /// Calls flow; outcomes are counted.
     Closed,
     /// Calls fail fast until `open_until`.
@@ -23,7 +23,7 @@ pub enum Phase {
 
 /// A circuit breaker: failure rate over a rolling window of `BUCKETS` slices.
 #[derive(Debug, Clone)]
-pub struct BreakerState {
+pub(super) struct BreakerState {
     /// Current phase.
     pub phase: Phase,
     open_until: Time,
@@ -41,7 +41,7 @@ pub struct BreakerState {
 
 impl BreakerState {
     /// A closed breaker.
-    pub fn new(b: &Breaker) -> Self {
+    pub(super) fn new(b: &Breaker) -> Self {
         BreakerState {
             phase: Phase::Closed,
             open_until: 0,
@@ -57,7 +57,7 @@ impl BreakerState {
 
     /// May a call go through now? An open breaker turns half-open (and lets
     /// this call through as the probe) once its time is up.
-    pub fn allow(&mut self, now: Time) -> bool {
+    pub(super) fn allow(&mut self, now: Time) -> bool {
         match self.phase {
             Phase::Closed => true,
             Phase::Open if now >= self.open_until => {
@@ -69,7 +69,7 @@ impl BreakerState {
     }
 
     /// Counts one round's outcome and moves between phases.
-    pub fn record(&mut self, now: Time, ok: bool, b: &Breaker) {
+    pub(super) fn record(&mut self, now: Time, ok: bool, b: &Breaker) {
         match self.phase {
             Phase::HalfOpen if ok => self.close(now),
             Phase::HalfOpen => self.open(now, b),
@@ -93,7 +93,7 @@ impl BreakerState {
     }
 
     /// Brings the open-time tally up to `now`.
-    pub fn touch(&mut self, now: Time) {
+    pub(super) fn touch(&mut self, now: Time) {
         if self.phase != Phase::Closed {
             self.open_ns += now - self.since;
         }
@@ -101,7 +101,7 @@ impl BreakerState {
     }
 
     /// Forgets the tallies (the warm-up ends).
-    pub fn reset_tallies(&mut self, now: Time) {
+    pub(super) fn reset_tallies(&mut self, now: Time) {
         self.touch(now);
         self.opened = 0;
         self.open_ns = 0;
@@ -139,14 +139,14 @@ impl BreakerState {
 
 /// A token bucket.
 #[derive(Debug, Clone, Copy)]
-pub struct Bucket {
+pub(super) struct Bucket {
     tokens: f64,
     last: Time,
 }
 
 impl Bucket {
     /// A full bucket.
-    pub fn full(limit: &RateLimit) -> Self {
+    pub(super) fn full(limit: &RateLimit) -> Self {
         Bucket { tokens: f64::from(limit.burst), last: 0 }
     }
 
@@ -157,7 +157,7 @@ impl Bucket {
     }
 
     /// Takes a token if there is one.
-    pub fn take(&mut self, now: Time, limit: &RateLimit) -> bool {
+    pub(super) fn take(&mut self, now: Time, limit: &RateLimit) -> bool {
         self.refill(now, limit);
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
@@ -168,14 +168,14 @@ impl Bucket {
     }
 
     /// Time until the next token (the Retry-After a 429 carries).
-    pub fn retry_after(&mut self, now: Time, limit: &RateLimit) -> Time {
+    pub(super) fn retry_after(&mut self, now: Time, limit: &RateLimit) -> Time {
         self.refill(now, limit);
         if self.tokens >= 1.0 || limit.rate <= 0.0 { 0 } else { to_time((1.0 - self.tokens) / limit.rate) }
     }
 }
 
 /// The wait before retry number `retry` (1 for the first retry).
-pub fn backoff(r: &Retry, retry: u32, rng: &mut Stream) -> Time {
+pub(super) fn backoff(r: &Retry, retry: u32, rng: &mut Stream) -> Time {
     let base = (r.backoff * r.factor.powi(retry.saturating_sub(1).min(1000) as i32)).min(r.cap);
     let wait = match r.jitter {
         Jitter::None => base,
@@ -188,7 +188,7 @@ pub fn backoff(r: &Retry, retry: u32, rng: &mut Stream) -> Time {
 /// Retry budget of a call site: each first attempt deposits `budget` tokens
 /// (up to a reserve of ten), each retry spends one.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Budget {
+pub(super) struct Budget {
     balance: f64,
 }
 
@@ -196,12 +196,12 @@ impl Budget {
     const RESERVE: f64 = 10.0;
 
     /// A first attempt was made.
-    pub fn deposit(&mut self, budget: f64) {
+    pub(super) fn deposit(&mut self, budget: f64) {
         self.balance = (self.balance + budget).min(Self::RESERVE);
     }
 
     /// Spends a token for a retry if the budget has one.
-    pub fn withdraw(&mut self) -> bool {
+    pub(super) fn withdraw(&mut self) -> bool {
         if self.balance >= 1.0 {
             self.balance -= 1.0;
             true

@@ -9,7 +9,7 @@ use super::{NS, Time};
 use crate::stats::{ClassSeries, Series, ServiceSeries, latency_histogram};
 
 /// Counters of the interval in progress.
-pub struct SeriesRecorder {
+pub(super) struct SeriesRecorder {
     interval: Time,
     completed: Vec<u64>,
     failed: Vec<u64>,
@@ -26,7 +26,7 @@ pub struct SeriesRecorder {
 
 impl SeriesRecorder {
     /// A recorder for `classes` classes, `services` services and `queues` broker queues.
-    pub fn new(interval: f64, classes: usize, services: usize, queues: usize) -> Self {
+    pub(super) fn new(interval: f64, classes: usize, services: usize, queues: usize) -> Self {
         SeriesRecorder {
             interval: super::to_time(interval).max(1),
             completed: vec![0; classes],
@@ -47,18 +47,18 @@ impl SeriesRecorder {
     }
 
     /// Time of the first row.
-    pub fn first_tick(&self) -> Time {
+    pub(super) fn first_tick(&self) -> Time {
         self.interval
     }
 
     /// Intervals recorded so far.
-    pub fn rows(&self) -> usize {
+    pub(super) fn rows(&self) -> usize {
         self.out.t_s.len()
     }
 
     /// A request of `class` finished.
     #[inline]
-    pub fn finished(&mut self, class: usize, latency: Time, ok: bool) {
+    pub(super) fn finished(&mut self, class: usize, latency: Time, ok: bool) {
         if ok {
             self.completed[class] += 1;
             self.latency[class].saturating_record(latency.max(1));
@@ -69,7 +69,7 @@ impl SeriesRecorder {
 
     /// The warm-up ended and the simulation's areas restart from zero:
     /// remember what they held.
-    pub fn carry(&mut self, service_areas: &[(u128, u128)], queue_areas: &[u128]) {
+    pub(super) fn carry(&mut self, service_areas: &[(u128, u128)], queue_areas: &[u128]) {
         for (c, a) in self.carried.iter_mut().zip(service_areas) {
             c.0 += a.0;
             c.1 += a.1;
@@ -82,7 +82,7 @@ impl SeriesRecorder {
     /// Closes the interval ending at `now` and returns the next row's time.
     /// `service_areas`: current (busy cores, queue) areas per service;
     /// `capacity`: cores per service; `instances`: active instances per service.
-    pub fn row(
+    pub(super) fn row(
         &mut self,
         now: Time,
         service_areas: &[(u128, u128)],
@@ -122,7 +122,7 @@ impl SeriesRecorder {
     }
 
     /// The recorded series.
-    pub fn finish(self) -> Series {
+    pub(super) fn finish(self) -> Series {
         self.out
     }
 }

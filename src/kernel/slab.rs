@@ -11,7 +11,7 @@ use crate::stats::ErrorCause;
 
 /// One operation execution of a request.
 #[derive(Debug, Clone, Copy)]
-pub struct Job {
+pub(super) struct Job {
     /// Operation being executed.
     pub op: u32,
     /// Calling job, or `NONE` for the request itself.
@@ -80,7 +80,7 @@ const _: () = assert!(std::mem::size_of::<Job>() <= 104);
 
 impl Job {
     /// A job about to be dispatched to `op`.
-    pub fn new(op: u32, parent: u32, class: u16, priority: u8, now: Time) -> Job {
+    pub(super) fn new(op: u32, parent: u32, class: u16, priority: u8, now: Time) -> Job {
         Job {
             op,
             parent,
@@ -116,7 +116,7 @@ impl Job {
 
 /// Where a job is on the network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transit {
+pub(super) enum Transit {
     /// Not on the network.
     None,
     /// The call is on its way to the callee.
@@ -127,7 +127,7 @@ pub enum Transit {
 
 /// Jobs by id, reusing freed slots.
 #[derive(Debug, Default)]
-pub struct Slab {
+pub(super) struct Slab {
     jobs: Vec<Job>,
     free: Vec<u32>,
 }
@@ -135,7 +135,7 @@ pub struct Slab {
 impl Slab {
     /// Stores a job and returns its id.
     #[inline]
-    pub fn insert(&mut self, job: Job) -> u32 {
+    pub(super) fn insert(&mut self, job: Job) -> u32 {
         match self.free.pop() {
             Some(id) => {
                 let slot = &mut self.jobs[id as usize];
@@ -153,7 +153,7 @@ impl Slab {
 
     /// Frees a slot, returning its job.
     #[inline]
-    pub fn remove(&mut self, id: u32) -> Job {
+    pub(super) fn remove(&mut self, id: u32) -> Job {
         let slot = &mut self.jobs[id as usize];
         slot.generation = slot.generation.wrapping_add(1);
         self.free.push(id);
@@ -162,12 +162,12 @@ impl Slab {
 
     /// Jobs alive (requests, calls and orphans).
     #[inline]
-    pub fn live(&self) -> u32 {
+    pub(super) fn live(&self) -> u32 {
         (self.jobs.len() - self.free.len()) as u32
     }
 
     /// Ids of the live jobs, in slot order (allocates: for rare censuses, not the event loop).
-    pub fn live_ids(&self) -> impl Iterator<Item = u32> + '_ {
+    pub(super) fn live_ids(&self) -> impl Iterator<Item = u32> + '_ {
         let mut free = vec![false; self.jobs.len()];
         for &id in &self.free {
             free[id as usize] = true;
@@ -177,7 +177,7 @@ impl Slab {
 
     /// The slot's current generation.
     #[inline]
-    pub fn generation(&self, id: u32) -> u32 {
+    pub(super) fn generation(&self, id: u32) -> u32 {
         self.jobs[id as usize].generation
     }
 }

@@ -9,7 +9,7 @@
 
 /// Minimum keys of `n` leaves, with their indices.
 #[derive(Debug, Default)]
-pub struct Tournament {
+pub(super) struct Tournament {
     n: u32,
     /// `nodes[n + i]`: leaf `i`; `nodes[k]` for `1 <= k < n`: the smaller of
     /// `nodes[2k]` and `nodes[2k + 1]`, so `nodes[1]` is the whole tree's. Unused: `nodes[0]`.
@@ -28,7 +28,7 @@ fn key_of(entry: u128) -> u64 {
 
 impl Tournament {
     /// `n` leaves, every key 0.
-    pub fn new(n: u32) -> Self {
+    pub(super) fn new(n: u32) -> Self {
         let mut t = Tournament { n, nodes: vec![0; 2 * n as usize] };
         t.rebuild(|_| 0);
         t
@@ -36,12 +36,12 @@ impl Tournament {
 
     /// Leaves.
     #[inline]
-    pub fn len(&self) -> u32 {
+    pub(super) fn len(&self) -> u32 {
         self.n
     }
 
     /// Sets every leaf `i` to `key(i)` at once, in O(n).
-    pub fn rebuild(&mut self, key: impl Fn(u32) -> u64) {
+    pub(super) fn rebuild(&mut self, key: impl Fn(u32) -> u64) {
         let n = self.n as usize;
         for i in 0..n {
             self.nodes[n + i] = entry(key(i as u32), i as u32);
@@ -53,7 +53,7 @@ impl Tournament {
 
     /// Sets leaf `i`'s key, in O(log n); stops climbing where a minimum holds.
     #[inline]
-    pub fn set(&mut self, i: u32, key: u64) {
+    pub(super) fn set(&mut self, i: u32, key: u64) {
         let mut k = (self.n + i) as usize;
         let e = entry(key, i);
         if self.nodes[k] == e {
@@ -93,7 +93,7 @@ impl Tournament {
     /// The leaf in `0..m` (`offset < m <= n`) with the smallest key, ties
     /// going to the first at or after `offset` cyclically: `min_from`'s pick.
     #[inline]
-    pub fn min_from(&self, offset: u32, m: u32) -> u32 {
+    pub(super) fn min_from(&self, offset: u32, m: u32) -> u32 {
         debug_assert!(offset < m && m <= self.n);
         let after = self.min_in(offset, m);
         // Before the offset: the whole tree's minimum, when it spans 0..m,
