@@ -7,16 +7,25 @@
 //! network and reports latency percentiles, throughput, errors, utilisation
 //! and cost, with confidence intervals across replications.
 //!
-//! Data flows one way, one module per arrow:
+//! Data flows one way, one module per arrow (`docs/architecture.md` is the
+//! map of every room):
 //!
 //! ```text
-//! model.toml --config--> ModelFile --model--> Network --kernel--> RunStats --run--> Summary --report--> table / JSON / CSV
+//! model.toml --config--> ModelFile --model--> Network --kernel--> RunStats --stats--> Summary --report--> table / JSON / CSV
+//! experiment.toml --experiment--> runs in parallel --aggregate--> ExperimentResults --charts/report--> PNG, SVG, report.html
 //! ```
+//!
+//! A model is text; [`model::from_str`] (or [`model::load`] for a file)
+//! validates and compiles it into a [`Network`], and [`run::run`] simulates
+//! its replications in parallel into a [`stats::Summary`] whose every mean
+//! and percentile carries a 95% confidence interval. Here an M/M/1 queue at
+//! utilisation 0.5, checked against queueing theory:
 //!
 //! ```
 //! let net = capsim::model::from_str(r#"
 //!     [simulation]
 //!     duration = "2000s"
+//!     replications = 10
 //!     seed = 7
 //!
 //!     [workload.main]
@@ -27,8 +36,26 @@
 //!     demand = "exp(1s)"
 //! "#).unwrap();
 //! let summary = capsim::run::run(&net).summary;
+//!
+//! // The utilisation law: rho = lambda x S = 0.5.
 //! let util = summary.services[0].utilisation.value;
-//! assert!((util - 0.5).abs() < 0.1, "M/M/1 at rho 0.5, got {util}");
+//! assert!((util - 0.5).abs() < 0.05, "M/M/1 at rho 0.5, got {util}");
+//!
+//! // Mean time in system: theory says S / (1 - rho) = 2 s.
+//! let theory = capsim::theory::mm1(0.5, 1.0).unwrap().mean_response;
+//! let latency = &summary.classes[0].latency_s.mean;
+//! assert!((latency.value - theory).abs() < 3.0 * latency.ci95.unwrap(), "{latency:?} against {theory}");
+//!
+//! // Every view reads the same summary: here the tidy CSV.
+//! let csv = capsim::report::render(&summary, capsim::report::Format::Csv);
+//! assert!(csv.starts_with("scope,name,metric,value,ci95"));
+//! ```
+//!
+//! Bad input never panics: errors name the file, line and key.
+//!
+//! ```
+//! let err = capsim::model::from_str("[services.api.ops.get]\ndemand = \"exp(5)\"\n").unwrap_err();
+//! assert!(err.to_string().contains("demand"), "{err}");
 //! ```
 #![warn(missing_docs, unreachable_pub)]
 // Model errors carry a location, key, hint and snippet; they are built once per
