@@ -57,30 +57,42 @@ pub struct RunMetrics {
 
 /// One class in one replication. Latencies in seconds; NaN when nothing completed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[allow(missing_docs)]
 pub struct ClassMetrics {
+    /// Successful requests per second.
     pub throughput_per_s: f64,
+    /// Mean latency of successful requests \[s\].
     #[serde(with = "nan_as_null")]
     pub latency_mean_s: f64,
+    /// Median latency of successful requests \[s\].
     #[serde(with = "nan_as_null")]
     pub latency_p50_s: f64,
+    /// 90th percentile latency \[s\].
     #[serde(with = "nan_as_null")]
     pub latency_p90_s: f64,
+    /// 95th percentile latency \[s\].
     #[serde(with = "nan_as_null")]
     pub latency_p95_s: f64,
+    /// 99th percentile latency \[s\].
     #[serde(with = "nan_as_null")]
     pub latency_p99_s: f64,
+    /// 99.9th percentile latency \[s\].
     #[serde(with = "nan_as_null")]
     pub latency_p999_s: f64,
+    /// Largest latency of a successful request \[s\].
     #[serde(with = "nan_as_null")]
     pub latency_max_s: f64,
+    /// Failed requests over finished ones (0 when none finished).
     pub error_ratio: f64,
     /// Failed / finished, per [`ErrorCause`](crate::stats::ErrorCause).
     pub errors: Vec<f64>,
+    /// Time-average requests of the class in the system.
     pub mean_in_system: f64,
+    /// Mean time in the system of finished requests, failures included \[s\].
     #[serde(with = "nan_as_null")]
     pub mean_sojourn_s: f64,
+    /// Successful requests in the window.
     pub completed: u64,
+    /// Failed requests in the window, all causes.
     pub failed: u64,
     /// Reply bytes moved over the network per finished request.
     #[serde(default)]
@@ -101,14 +113,20 @@ pub struct ClassMetrics {
 
 /// One service in one replication.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[allow(missing_docs)]
 pub struct ServiceMetrics {
+    /// Time-average busy cores over the cores of the active instances.
     pub utilisation: f64,
+    /// Time-average threads held (computing or waiting for calls) over the threads of the active instances.
     pub thread_utilisation: f64,
+    /// Time-average jobs waiting for a thread, all instances (messages waiting for this consumer included).
     pub mean_queue_len: f64,
+    /// Mean wait for a thread of the jobs that got one \[s\].
     pub mean_wait_s: f64,
+    /// Time-average threads held, all instances.
     pub mean_in_service: f64,
+    /// Operations finished (threads released) per second.
     pub throughput_per_s: f64,
+    /// Jobs turned away (full queue, rate limit, shedding) per second.
     pub rejected_per_s: f64,
     /// Time-average active instances.
     #[serde(default)]
@@ -144,65 +162,90 @@ pub struct ServiceMetrics {
 
 /// One pool in one replication.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[allow(missing_docs)]
 pub struct PoolMetrics {
+    /// Mean wait for a connection of the requests granted one \[s\].
     pub mean_wait_s: f64,
+    /// Waits for a connection that timed out, per second.
     pub timeouts_per_s: f64,
+    /// Time-average connections held over `size` × pool instances (for a pool per
+    /// service instance, as many as the service's maximum instances).
     pub utilisation: f64,
+    /// Fraction of time a pool instance had every connection held, averaged over the instances.
     pub exhausted: f64,
 }
 
 /// One cache in one replication.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[allow(missing_docs)]
 pub struct CacheMetrics {
+    /// Reads that found a live entry, over all reads.
     pub hit_ratio: f64,
+    /// Hits on an entry older than the key's latest write, over all reads.
     pub stale_ratio: f64,
+    /// Reads (lookups) per second.
     pub reads_per_s: f64,
+    /// Reads that missed, per second.
     pub misses_per_s: f64,
+    /// Writes per second.
     pub writes_per_s: f64,
 }
 
 /// One replicated database in one replication.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[allow(missing_docs)]
 pub struct DatabaseMetrics {
+    /// Replica reads of a key whose latest write had not reached the replicas, over all reads.
     pub stale_ratio: f64,
+    /// Reads sent to replicas per second.
     pub reads_per_s: f64,
+    /// Writes committed on the primary per second.
     pub writes_per_s: f64,
 }
 
 /// One guarded call site in one replication.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[allow(missing_docs)]
 pub struct CallMetrics {
+    /// Rounds sent per second, retries included.
     pub attempts_per_s: f64,
+    /// Retries sent per second.
     pub retries_per_s: f64,
+    /// Rounds the caller gave up on (timed out), per second.
     pub timeouts_per_s: f64,
+    /// Rounds stopped by an open breaker (failed fast or served by the fallback), per second.
     pub short_circuited_per_s: f64,
+    /// Times the breaker opened in the window.
     pub breaker_opens: f64,
+    /// Fraction of the window the breaker was open or half-open.
     pub breaker_open: f64,
 }
 
 /// One message queue in one replication. Latencies in seconds; NaN when nothing was consumed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[allow(missing_docs)]
 pub struct QueueMetrics {
+    /// Messages accepted per second.
     pub published_per_s: f64,
+    /// Publishes refused by a full queue, per second.
     pub refused_per_s: f64,
+    /// Messages whose consumer op finished successfully, per second.
     pub consumed_per_s: f64,
+    /// Messages whose consumer op failed, per second.
     pub failed_per_s: f64,
+    /// Time-average messages waiting.
     pub mean_depth: f64,
+    /// Mean wait in the queue for a consumer thread, of messages processed or failed \[s\].
     #[serde(with = "nan_as_null")]
     pub mean_wait_s: f64,
+    /// Mean time from publish to processed, of consumed messages \[s\].
     #[serde(with = "nan_as_null")]
     pub latency_mean_s: f64,
+    /// Median time from publish to processed \[s\].
     #[serde(with = "nan_as_null")]
     pub latency_p50_s: f64,
+    /// 99th percentile time from publish to processed \[s\].
     #[serde(with = "nan_as_null")]
     pub latency_p99_s: f64,
+    /// Status polls sent per message that a poll saw done.
     #[serde(with = "nan_as_null")]
     pub polls_per_message: f64,
+    /// Mean time from publish until a poll saw the message done \[s\].
     #[serde(with = "nan_as_null")]
     pub seen_done_s: f64,
 }

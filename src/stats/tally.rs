@@ -372,19 +372,21 @@ impl Series {
 
 /// One class over time.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[allow(missing_docs)]
 pub struct ClassSeries {
+    /// Successful requests per second in each interval.
     pub throughput_per_s: Vec<f64>,
+    /// Failed requests per second in each interval.
     pub errors_per_s: Vec<f64>,
+    /// Median latency of the successful requests finished in each interval \[s\].
     #[serde(with = "vec_nan_as_null")]
     pub p50_s: Vec<f64>,
+    /// 99th percentile latency of the successful requests finished in each interval \[s\].
     #[serde(with = "vec_nan_as_null")]
     pub p99_s: Vec<f64>,
 }
 
 /// One service over time.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[allow(missing_docs)]
 pub struct ServiceSeries {
     /// Busy cores over the cores of the active instances.
     pub utilisation: Vec<f64>,
