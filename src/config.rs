@@ -772,6 +772,19 @@ fn no_such(keys: &[&str], depth: usize) -> String {
     format!("the model has no `{}` to override", keys[..=depth].join("."))
 }
 
+/// `no_such`, with the key of `table` that was probably meant.
+fn no_such_in<'t>(keys: &[&str], depth: usize, table: impl Iterator<Item = &'t str>) -> String {
+    let names: Vec<&str> = table.collect();
+    match crate::error::closest(keys[depth], names.iter().copied()) {
+        Some(near) => {
+            let mut meant: Vec<&str> = keys[..depth].to_vec();
+            meant.push(near);
+            format!("{}; did you mean `{}`?", no_such(keys, depth), meant.join("."))
+        }
+        None => no_such(keys, depth),
+    }
+}
+
 fn set_in_item(item: &mut toml_edit::Item, keys: &[&str], depth: usize, value: toml_edit::Value) -> Result<(), String> {
     let key = keys[depth];
     match item {
@@ -784,6 +797,9 @@ fn set_in_item(item: &mut toml_edit::Item, keys: &[&str], depth: usize, value: t
             Ok(())
         }
         toml_edit::Item::Table(t) => {
+            if !t.contains_key(key) {
+                return Err(no_such_in(keys, depth, t.iter().map(|(k, _)| k)));
+            }
             let child = t.get_mut(key).ok_or_else(|| no_such(keys, depth))?;
             set_in_item(child, keys, depth + 1, value)
         }
@@ -814,6 +830,9 @@ fn set_in_value(
             Ok(())
         }
         toml_edit::Value::InlineTable(t) => {
+            if !t.contains_key(key) {
+                return Err(no_such_in(keys, depth, t.iter().map(|(k, _)| k)));
+            }
             let child = t.get_mut(key).ok_or_else(|| no_such(keys, depth))?;
             set_in_value(child, keys, depth + 1, value)
         }

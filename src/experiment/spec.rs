@@ -245,10 +245,8 @@ impl Experiment {
             for p in &points {
                 let mut all = overrides.clone();
                 all.extend(axes.iter().zip(p).map(|(a, &v)| format!("{}={}", a.path, a.values[v])));
-                let net = model::load(&base_model, &all).map_err(|mut e| {
-                    e.message = format!("in design `{}`: {}", designs[d].name, e.message);
-                    e
-                })?;
+                let net = model::load(&base_model, &all)
+                    .map_err(|e| locate_override(&source, &designs[d].name, &overrides[..], &axes, e))?;
                 if let Some(slo) = &slo
                     && let Some(class) = &slo.class
                     && !net.classes.iter().any(|c| &c.name == class)
@@ -537,4 +535,39 @@ pub struct SloInfo {
     pub error_ratio: Option<f64>,
     /// The SLO in words, e.g. "p99 <= 300 ms and errors <= 0.1%".
     pub text: String,
+}
+
+/// An override's error, located where the user wrote the override: a
+/// design's `set` key or an axis `path` in the experiment file. Errors of
+/// the command line's own `--set` (or of the model file) are left as they are.
+fn locate_override(
+    source: &Source,
+    design: &str,
+    design_set: &[String],
+    axes: &[AxisInfo],
+    err: ModelError,
+) -> ModelError {
+    let Some(item) = err.key.as_deref().and_then(|k| k.strip_prefix("--set ")) else {
+        return prefixed(design, err);
+    };
+    let path = item.split_once('=').map_or(item, |(p, _)| p).trim();
+    let text = &source.text;
+    let (from, key) = if design_set.iter().any(|o| o == item) {
+        let header = format!("[designs.{design}]");
+        (text.find(&header).unwrap_or(0), format!("designs.{design}.set"))
+    } else if axes.iter().any(|a| a.path == path) {
+        (0, "axes.path".to_string())
+    } else {
+        return prefixed(design, err);
+    };
+    let span = text[from..].find(path).map(|i| from + i..from + i + path.len());
+    let mut located =
+        ModelError::at(&source.file, text, span, format!("in design `{design}`: {}", err.message)).with_key(key);
+    located.hint = err.hint;
+    located
+}
+
+fn prefixed(design: &str, mut err: ModelError) -> ModelError {
+    err.message = format!("in design `{design}`: {}", err.message);
+    err
 }

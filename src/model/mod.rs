@@ -704,11 +704,35 @@ pub fn compile(source: &Source) -> Result<Network, ModelError> {
     Compiler::new(source, &file).compile(&file)
 }
 
-/// Reads, overrides, parses and compiles a model file.
+/// Reads, overrides, parses and compiles a model file. An error that an
+/// override brought in names that `--set` argument, not a line of the file
+/// (the line may not even exist there: an override can add a key).
 pub fn load(path: &std::path::Path, overrides: &[String]) -> Result<Network, ModelError> {
-    let mut source = Source::read(path)?;
+    let base = Source::read(path)?;
+    let mut source = base.clone();
     source.apply_overrides(overrides)?;
-    compile(&source)
+    compile(&source).map_err(|err| blame_override(&base, overrides, err))
+}
+
+/// Names the override that caused `err`, when the file without overrides
+/// does not fail the same way: the first override after which it does.
+fn blame_override(base: &Source, overrides: &[String], err: ModelError) -> ModelError {
+    if overrides.is_empty() || compile(base).is_err_and(|e| e.message == err.message) {
+        return err;
+    }
+    for k in 1..=overrides.len() {
+        let mut partial = base.clone();
+        let fails_so = partial.apply_overrides(&overrides[..k]).is_ok()
+            && compile(&partial).is_err_and(|e| e.message == err.message);
+        if fails_so {
+            let place = err.key.as_ref().map(|key| format!("in `{key}`: ")).unwrap_or_default();
+            let mut blamed = ModelError::new(&base.file, format!("{place}{}", err.message))
+                .with_key(format!("--set {}", overrides[k - 1]));
+            blamed.hint = err.hint.map(|h| h.replace("listed above", "listed in this message"));
+            return blamed;
+        }
+    }
+    err
 }
 
 /// Parses and compiles model text (for tests and embedding).

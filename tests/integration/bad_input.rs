@@ -193,3 +193,48 @@ fn a_saturation_warning_says_what_bounds_the_queue() {
     assert!(warning("threads = 4", "threads = 4").contains("grows without bound until max_in_flight"));
     assert!(warning("threads = 4", "threads = 4\nqueue_limit = 50").contains("rejected at its queue limit of 50"));
 }
+
+/// Writes the good model to a file, for errors that need one.
+fn good_model_file(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("capsim-bad-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("api.toml");
+    std::fs::write(&path, GOOD).unwrap();
+    path
+}
+
+#[test]
+fn an_override_error_names_the_set_argument_not_a_line_the_file_lacks() {
+    let path = good_model_file("set");
+    for (item, needles) in [
+        ("services.api.instancs=4", &["`--set services.api.instancs=4`", "unknown field `instancs`"][..]),
+        ("services.apii.threads=4", &["`--set services.apii.threads=4`", "did you mean `services.api`?"][..]),
+        ("workload.main.target=api.gett", &["`--set workload.main.target=api.gett`", "did you mean \"api.get\""][..]),
+    ] {
+        let err = capsim::model::load(&path, &[item.to_string()]).expect_err("the override should be refused");
+        let shown = err.to_string();
+        assert_eq!((err.line, err.snippet.as_deref()), (None, None), "no line of the file to point at:\n{shown}");
+        for n in needles {
+            assert!(shown.contains(n), "`{n}` missing from:\n{shown}");
+        }
+    }
+    // An error the file has by itself is still the file's, at its line.
+    std::fs::write(&path, GOOD.replace("threads = 4", "threads = 0")).unwrap();
+    let err = capsim::model::load(&path, &["workload.main.rate=20/s".to_string()]).unwrap_err();
+    assert_eq!(err.line, Some(10), "{err}");
+}
+
+#[test]
+fn an_experiment_override_error_points_at_the_experiment_file() {
+    let path = good_model_file("experiment");
+    let exp = path.with_file_name("exp.toml");
+    std::fs::write(
+        &exp,
+        "[experiment]\nmodel = \"api.toml\"\nreplications = 1\n\n[designs.today]\nset = { \"services.api.threads\" = 2 }\n\n[designs.bigger]\nset = { \"services.apii.threads\" = 8 }\n",
+    )
+    .unwrap();
+    let err = capsim::experiment::spec::Experiment::load(&exp, &[]).expect_err("the typo should be refused");
+    let shown = err.to_string();
+    assert!(shown.starts_with(&format!("{}:9:10: `designs.bigger.set`", exp.display())), "{shown}");
+    assert!(shown.contains("did you mean `services.api`?"), "{shown}");
+}
