@@ -701,10 +701,29 @@ pub struct Source {
 impl Source {
     /// Reads a model file.
     pub fn read(path: &std::path::Path) -> Result<Source, ModelError> {
+        Source::read_as(path, "model file", "models shipped with capsim are in models/")
+    }
+
+    /// Reads a file of the kind `what` ("experiment file"), with `where_` as
+    /// the hint for a path that does not exist. Text that is not UTF-8 is
+    /// reported at its first bad byte.
+    pub fn read_as(path: &std::path::Path, what: &str, where_: &str) -> Result<Source, ModelError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ModelError::new(&file, format!("cannot read the model file: {e}"))
-                .with_hint("check the path; models shipped with capsim are in models/")
+        let bytes = std::fs::read(path).map_err(|e| {
+            ModelError::new(&file, format!("cannot read the {what}: {e}"))
+                .with_hint(format!("check the path; {where_}"))
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+            let byte = good.len() - good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+            let bad = e.as_bytes()[good.len()];
+            let mut err = ModelError::new(
+                &file,
+                format!("the {what} is not UTF-8 text: byte {byte} of line {line} is 0x{bad:02X}"),
+            );
+            err.line = Some(line);
+            err.with_hint("save the file as UTF-8 (most editors offer it under \"Save as\" or \"Encoding\")")
         })?;
         Ok(Source { file, text })
     }
@@ -745,7 +764,12 @@ impl Source {
         if let Some(keys) = bare.lines().rev().find_map(|l| l.strip_prefix("in `")) {
             err.key = Some(keys.trim_end_matches('`').to_string());
         }
-        if e.message().starts_with("unknown field") {
+        if e.message().starts_with("unknown field `experiment`") && err.key.is_none() {
+            err.hint = Some(format!(
+                "this is an experiment file, not a model: run it with `capsim sweep {}`, or check it with `capsim check`",
+                self.file
+            ));
+        } else if e.message().starts_with("unknown field") {
             err.hint = Some("check the spelling; the keys allowed here are listed above".into());
         }
         err

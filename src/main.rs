@@ -52,8 +52,26 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether `path` holds an experiment (an `[experiment]` table) rather than a model.
+fn is_experiment(path: &std::path::Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|t| t.lines().any(|l| l.trim() == "[experiment]"))
+}
+
 fn execute(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Check(args) if is_experiment(&args.model) => {
+            let exp = capsim::experiment::spec::Experiment::load(&args.model, &args.overrides)?;
+            println!(
+                "{}: ok (experiment `{}`: {} design(s) x {} point(s) x {} replication(s) = {} runs; every design's model compiles)",
+                args.model.display(),
+                exp.name,
+                exp.designs.len(),
+                exp.points.len(),
+                exp.replications,
+                exp.runs().len()
+            );
+            Ok(())
+        }
         Command::Check(args) => {
             let net = model::load(&args.model, &args.overrides)?;
             for w in &net.warnings {

@@ -46,13 +46,18 @@ pub fn run(net: &Network) -> Outcome {
     // the merged latency histograms as soon as it ends, so memory does not
     // grow with the replications (a histogram is about 330 kB). Rayon's
     // reduce keeps the replications' order; histogram counts add exactly.
-    let empty =
-        || Merged { runs: Vec::new(), series: Vec::new(), latency: vec![latency_histogram(); net.classes.len()] };
+    // Histograms are allocated by the first replication an accumulator
+    // folds, not by rayon's identity: it makes one per split, and on a busy
+    // machine splits can number hundreds (a peak of 170 MB was seen).
+    let empty = || Merged { runs: Vec::new(), series: Vec::new(), latency: Vec::new() };
     let merged = (0..net.settings.replications)
         .into_par_iter()
         .fold(empty, |mut acc, r| {
             let stats = kernel::simulate(net, r);
             acc.runs.push(RunMetrics::new(net, &stats));
+            if acc.latency.is_empty() {
+                acc.latency = vec![latency_histogram(); net.classes.len()];
+            }
             for (merged, class) in acc.latency.iter_mut().zip(&stats.classes) {
                 merged.add(&class.latency).expect("same bounds");
             }
@@ -62,12 +67,19 @@ pub fn run(net: &Network) -> Outcome {
         .reduce(empty, |mut a, b| {
             a.runs.extend(b.runs);
             a.series.extend(b.series);
-            for (x, y) in a.latency.iter_mut().zip(&b.latency) {
-                x.add(y).expect("same bounds");
+            if a.latency.is_empty() {
+                a.latency = b.latency;
+            } else {
+                for (x, y) in a.latency.iter_mut().zip(&b.latency) {
+                    x.add(y).expect("same bounds");
+                }
             }
             a
         });
-    let Merged { runs, series, latency } = merged;
+    let Merged { runs, series, mut latency } = merged;
+    if latency.is_empty() {
+        latency = vec![latency_histogram(); net.classes.len()];
+    }
     let mut summary = summarise(net, &runs);
     if let Some(choice) = chosen {
         if choice.unsettled {

@@ -24,7 +24,7 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Simulate a model and print its latency, throughput, utilisation and cost.
     Run(RunArgs),
-    /// Validate a model without running it (exit 0 if valid, 2 if not).
+    /// Validate a model or an experiment (with every design's model) without running it (exit 0 if valid, 2 if not).
     Check(ModelArgs),
     /// Print what queueing theory predicts for a model, instantly (no simulation).
     Theory(TheoryArgs),

@@ -134,6 +134,10 @@ impl<'a> Call<'a> {
             let word = text.split_whitespace().next().unwrap_or(text);
             return match Family::lookup(&word.to_ascii_lowercase()) {
                 Some(f) => err(format!("{}: put the arguments in parentheses, e.g. {}", f.name(), f.usage())),
+                // A bare time: the user meant a fixed (or mean) duration.
+                None if parse_duration(text).is_ok() => err(format!(
+                    "\"{text}\" is a time, not a distribution: for a fixed time write const({text}), for exponential times with that mean exp({text})"
+                )),
                 None => Err(unknown_family(word)),
             };
         };

@@ -92,6 +92,13 @@ pub fn write_data(
 /// Reads `results.json` back (for `capsim plot` and `capsim report`).
 pub fn read_results(dir: &Path) -> Result<ExperimentResults, OutputError> {
     let path = dir.join("results.json");
+    if !path.exists() {
+        return Err(OutputError::Invalid(format!(
+            "{} is not a capsim results folder (it has no results.json): make one with `capsim sweep EXPERIMENT -o {}`",
+            dir.display(),
+            dir.display()
+        )));
+    }
     let text = fs::read_to_string(&path).map_err(io(&path))?;
     serde_json::from_str(&text)
         .map_err(|e| OutputError::Invalid(format!("{}: not a capsim results file: {e}", path.display())))
@@ -115,6 +122,12 @@ pub fn read_shards(dirs: &[PathBuf]) -> Result<(ShardFile, Executed), OutputErro
     let mut shards = Vec::new();
     for dir in dirs {
         let path = dir.join("shard.json");
+        if !path.exists() {
+            return Err(OutputError::Invalid(format!(
+                "{} is not a capsim shard folder (it has no shard.json): make shards with `capsim sweep EXPERIMENT --shard I/N -o FOLDER`",
+                dir.display()
+            )));
+        }
         let text = fs::read_to_string(&path).map_err(io(&path))?;
         let shard: ShardFile = serde_json::from_str(&text)
             .map_err(|e| OutputError::Invalid(format!("{}: not a capsim shard: {e}", path.display())))?;

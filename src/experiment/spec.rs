@@ -150,10 +150,18 @@ pub struct RunId {
 impl Experiment {
     /// Reads and validates an experiment file, applying `overrides` to every design's model.
     pub fn load(path: &Path, overrides: &[String]) -> Result<Experiment, ModelError> {
-        let source = Source::read(path)?;
+        let source = Source::read_as(path, "experiment file", "experiments shipped with capsim are in experiments/")?;
         let file: ExperimentFile = toml::from_str(&source.text).map_err(|e| {
             let mut err = ModelError::at(&source.file, &source.text, e.span(), e.message().to_string());
-            if e.message().starts_with("unknown field") {
+            const MODEL_TABLES: [&str; 9] =
+                ["simulation", "workload", "services", "pools", "network", "caches", "databases", "queues", "catalog"];
+            let model_table = MODEL_TABLES.iter().any(|t| e.message().starts_with(&format!("unknown field `{t}`")));
+            if model_table && !source.text.lines().any(|l| l.trim() == "[experiment]") {
+                err.hint = Some(format!(
+                    "this is a model file, not an experiment: run it with `capsim run {}`; an experiment names its model with `model = \"...\"` under [experiment]",
+                    source.file
+                ));
+            } else if e.message().starts_with("unknown field") {
                 err.hint = Some("check the spelling; the keys allowed here are listed above".into());
             }
             err

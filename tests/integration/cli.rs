@@ -154,3 +154,65 @@ fn the_docs_list_every_csv_column() {
         "docs/output.md's column list is out of date; put this between the markers:\n{expected}"
     );
 }
+
+/// Exit status 2 and every needle in stderr.
+#[track_caller]
+fn refused_with(out: &Output, needles: &[&str]) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "`{n}` missing from:\n{err}");
+    }
+}
+
+#[test]
+fn a_file_of_the_other_kind_says_which_command_runs_it() {
+    refused_with(&capsim(&["sweep", "models/mm1.toml"]), &["this is a model file", "capsim run models/mm1.toml"]);
+    refused_with(
+        &capsim(&["run", "experiments/cache-ttl.toml"]),
+        &["this is an experiment file", "capsim sweep experiments/cache-ttl.toml"],
+    );
+    refused_with(&capsim(&["sweep", "nope/exp.toml"]), &["cannot read the experiment file", "experiments/"]);
+}
+
+#[test]
+fn check_validates_an_experiment_and_every_design_model() {
+    let ok = capsim(&["check", "experiments/cache-ttl.toml"]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("= 30 runs"), "{}", String::from_utf8_lossy(&ok.stdout));
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/experiments/cache-ttl.toml")).unwrap();
+    let model = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/cache-ttl.toml");
+    let text = text.replace("../models/cache-ttl.toml", model.to_str().unwrap());
+    let bad = temp_model(
+        "typo-exp.toml",
+        &text.replacen("[designs.", "[designs.x]\nset = { \"cachez.prices.ttl\" = \"1s\" }\n\n[designs.", 1),
+    );
+    refused_with(&capsim(&["check", bad.to_str().unwrap()]), &["`designs.x.set`", "did you mean `caches`?"]);
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_reported_at_its_first_bad_byte() {
+    let path = temp_model("latin1.toml", "");
+    std::fs::write(&path, b"[simulation]\nduration = \"10s\" # caf\xe9\n").unwrap();
+    refused_with(&capsim(&["check", path.to_str().unwrap()]), &[":2:", "not UTF-8", "byte 23 of line 2 is 0xE9"]);
+}
+
+#[test]
+fn a_bare_time_as_a_demand_suggests_const_and_exp() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/models/mm1.toml")).unwrap();
+    let path = temp_model("bare-demand.toml", &text.replace("demand = \"exp(1s)\"", "demand = \"15ms\""));
+    refused_with(
+        &capsim(&["check", path.to_str().unwrap()]),
+        &["is a time, not a distribution", "const(15ms)", "exp(15ms)"],
+    );
+}
+
+#[test]
+fn plot_report_and_merge_on_a_folder_capsim_did_not_write_say_how_to_make_one() {
+    let dir = std::env::temp_dir().join(format!("capsim-cli-{}-notresults", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let d = dir.to_str().unwrap();
+    refused_with(&capsim(&["plot", d]), &["is not a capsim results folder", "capsim sweep"]);
+    refused_with(&capsim(&["report", d]), &["is not a capsim results folder"]);
+    refused_with(&capsim(&["merge", d]), &["is not a capsim shard folder", "--shard I/N"]);
+}
