@@ -146,6 +146,31 @@ impl<'a> Compiler<'a> {
         self.src.error_at(span, msg).with_key(key)
     }
 
+    /// The span of `key`'s value among the lines of the table whose header
+    /// is at `table` (a `key = value` line of its own), else the header: errors
+    /// found after parsing then point at the value the user wrote.
+    pub(super) fn value_span(&self, table: std::ops::Range<usize>, key: &str) -> std::ops::Range<usize> {
+        let text = &self.src.text;
+        // toml spans a table by its header: its keys follow, up to the next header.
+        let Some(after) = text.get(table.start..) else { return table };
+        let mut offset = table.start;
+        for (i, line) in after.split_inclusive('\n').enumerate() {
+            if i > 0 && line.trim_start().starts_with('[') {
+                break;
+            }
+            let trimmed = line.trim_start();
+            if let Some(rest) = trimmed.strip_prefix(key)
+                && let Some(value) = rest.trim_start().strip_prefix('=')
+            {
+                let value = value.trim();
+                let start = offset + line.find(value).unwrap_or(0);
+                return start..start + value.split('#').next().unwrap_or(value).trim_end().len();
+            }
+            offset += line.len();
+        }
+        table
+    }
+
     /// The id of the op that `name` ("service.op") refers to, or an error at
     /// `name` about `key` naming the closest op.
     pub(super) fn resolve(&self, name: &Spanned<String>, key: String) -> Result<u32, ModelError> {
@@ -260,7 +285,7 @@ impl<'a> Compiler<'a> {
         let speed = svc.speed.map(|s| s.0).or(instance_type.map(|t| t.speed.0)).unwrap_or(1.0);
         if !(1.0 / speed).is_finite() {
             return Err(self.err(
-                svc_spanned.span(),
+                self.value_span(svc_spanned.span(), "speed"),
                 format!("services.{sname}.speed"),
                 format!("a speed of {speed} is too small: CPU work divided by it overflows"),
             ));
@@ -270,7 +295,7 @@ impl<'a> Compiler<'a> {
         const MAX_INSTANCES: u32 = 10_000;
         if svc.instances.0 > MAX_INSTANCES {
             return Err(self.err(
-                svc_spanned.span(),
+                self.value_span(svc_spanned.span(), "instances"),
                 format!("services.{sname}.instances"),
                 format!(
                     "at most {MAX_INSTANCES} instances per service (memory and balancing time grow with instances), got {}",

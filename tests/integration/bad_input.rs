@@ -238,3 +238,13 @@ fn an_experiment_override_error_points_at_the_experiment_file() {
     assert!(shown.starts_with(&format!("{}:9:10: `designs.bigger.set`", exp.display())), "{shown}");
     assert!(shown.contains("did you mean `services.api`?"), "{shown}");
 }
+
+#[test]
+fn a_huge_instance_count_is_reported_at_its_own_line() {
+    expect_error(
+        "threads = 4",
+        "threads = 4\ninstances = 100000000 # a typo",
+        Some(11),
+        &["at most 10000 instances", "11 | instances = 100000000", "^^^^^^^^^"],
+    );
+}
