@@ -58,22 +58,11 @@ pub fn group_thousands(v: f64, decimals: usize) -> String {
     out
 }
 
-/// A whole number grouped by thousands ("1,800"), anything else to three significant digits.
+/// A load or count: whole numbers and anything from 1,000 up grouped by
+/// thousands ("1,800", "1,988"), smaller fractions to three significant
+/// digits ("12.5").
 pub fn whole_or_sig3(x: f64) -> String {
-    if x == x.round() && x.abs() < 1e15 {
-        let whole = x.round() as u64;
-        let s = whole.to_string();
-        let mut out = String::new();
-        for (i, ch) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(ch);
-        }
-        out
-    } else {
-        sig3(x)
-    }
+    if (x == x.round() || x.abs() >= 1000.0) && x.abs() < 1e15 { group_thousands(x, 0) } else { sig3(x) }
 }
 
 /// Up to 6 significant digits, integers without a decimal point.
@@ -87,31 +76,35 @@ pub fn round_sig6(x: f64) -> String {
     format!("{r}")
 }
 
-/// Dollars for the terminal: "$12.34", "$1234" from $100 up, "-" for no value.
+/// Dollars: "$12.34", "$1,234" from $100 up, "-" for no value.
 pub fn dollars(x: f64) -> String {
     if !x.is_finite() {
         "-".into()
-    } else if x >= 100.0 {
-        format!("${x:.0}")
+    } else if x.abs() >= 100.0 {
+        format!("${}", group_thousands(x, 0))
     } else {
         format!("${x:.2}")
     }
 }
 
-/// Dollars for the HTML report: "$12.34", "$1,234" from $100 up, "—" for no value.
-pub fn dollars_grouped(v: f64) -> String {
-    if !v.is_finite() {
-        "—".to_string()
-    } else if v.abs() >= 100.0 {
-        format!("${}", group_thousands(v, 0))
-    } else {
-        format!("${v:.2}")
-    }
+/// [`dollars`] for the HTML report, where no value is an em dash.
+pub fn dollars_grouped(x: f64) -> String {
+    if x.is_finite() { dollars(x) } else { "—".to_string() }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thousands_are_grouped_the_same_everywhere() {
+        assert_eq!(whole_or_sig3(1800.0), "1,800");
+        assert_eq!(whole_or_sig3(1988.28), "1,988");
+        assert_eq!(whole_or_sig3(12.5), "12.5");
+        assert_eq!(dollars(1234.4), "$1,234");
+        assert_eq!(dollars(12.345), "$12.35");
+        assert_eq!(dollars_grouped(f64::NAN), "—");
+    }
 
     #[test]
     fn durations_format_for_people() {

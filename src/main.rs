@@ -97,7 +97,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             let net = model::load(&args.model.model, &args.model.overrides)?;
             let analysis = capsim::analysis::analyse(&net);
             let text = match args.format {
-                OutputFormat::Json => serde_json::to_string_pretty(&analysis)? + "\n",
+                OutputFormat::Json => report::tidy_json(&analysis),
                 _ => report::theory_table(&analysis),
             };
             std::io::stdout().lock().write_all(text.as_bytes())?;

@@ -83,8 +83,7 @@ pub fn write_data(
     let path = dir.join("summary.csv");
     fs::write(&path, summary_csv(results)).map_err(io(&path))?;
     let path = dir.join("results.json");
-    let mut json = serde_json::to_string_pretty(results).expect("results serialise");
-    json.push('\n');
+    let json = crate::report::tidy_json(results);
     fs::write(&path, json).map_err(io(&path))?;
     Ok(())
 }
@@ -189,9 +188,9 @@ pub fn read_shards(dirs: &[PathBuf]) -> Result<(ShardFile, Executed), OutputErro
     Ok((first, runs.into_iter().flatten().collect()))
 }
 
-/// Numbers as Rust prints them (shortest text that reads back exactly); empty for NaN.
+/// Numbers as the CSV files write them ([`crate::report::tidy`]); empty for NaN.
 fn num(x: f64) -> String {
-    if x.is_nan() { String::new() } else { x.to_string() }
+    crate::report::tidy_text(x)
 }
 
 /// `scope.name.metric` for each of a table's columns.

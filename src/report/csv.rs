@@ -1,6 +1,7 @@
 //! Tidy CSV for tools: a run's summary (one row per measurement) and its
 //! time series (one row per interval).
 
+use super::{tidy, tidy_text};
 use crate::stats::columns::{self, CACHE, CALL, CLASS, DATABASE, POOL, QUEUE, SERVICE};
 use crate::stats::{Estimate, Summary};
 
@@ -8,8 +9,8 @@ pub(super) fn csv(s: &Summary) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["scope", "name", "metric", "value", "ci95"]).expect("in-memory write");
     let mut put = |scope: &str, name: &str, metric: &str, e: &Estimate| {
-        let ci = e.ci95.map_or(String::new(), |h| h.to_string());
-        w.write_record([scope, name, metric, &e.value.to_string(), &ci]).expect("in-memory write");
+        let ci = e.ci95.map_or(String::new(), |h| tidy(h).to_string());
+        w.write_record([scope, name, metric, &tidy(e.value).to_string(), &ci]).expect("in-memory write");
     };
     // Every estimated metric of each table, in the tables' order.
     for c in &s.classes {
@@ -72,8 +73,8 @@ pub fn series_csv(s: &Summary) -> Option<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(&header).expect("in-memory write");
     for (i, t) in series.t_s.iter().enumerate() {
-        let mut row = vec![t.to_string()];
-        row.extend(columns.iter().map(|c| if c[i].is_nan() { String::new() } else { c[i].to_string() }));
+        let mut row = vec![tidy_text(*t)];
+        row.extend(columns.iter().map(|c| tidy_text(c[i])));
         w.write_record(&row).expect("in-memory write");
     }
     Some(String::from_utf8(w.into_inner().expect("in-memory flush")).expect("utf-8"))

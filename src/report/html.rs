@@ -31,6 +31,22 @@ pub fn write_report(results: &ExperimentResults, charts: &[ChartFile], dir: &Pat
     Ok(path)
 }
 
+/// Escapes text for HTML, with `code` spans (as findings and warnings write
+/// names) set in `<code>` instead of showing their backticks.
+fn inline_code(text: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in text.split('`').enumerate() {
+        if i % 2 == 1 {
+            out.push_str("<code>");
+            out.push_str(&escape(part));
+            out.push_str("</code>");
+        } else {
+            out.push_str(&escape(part));
+        }
+    }
+    out
+}
+
 /// Escapes text for HTML element content and quoted attribute values.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -177,7 +193,7 @@ fn findings(h: &mut String, results: &ExperimentResults) {
     } else {
         h.push_str("<ul class=\"findings\">\n");
         for f in &results.capacity.findings {
-            let _ = writeln!(h, "<li>{}</li>", escape(f));
+            let _ = writeln!(h, "<li>{}</li>", inline_code(f));
         }
         h.push_str("</ul>\n");
     }
@@ -192,8 +208,11 @@ fn slo(h: &mut String, results: &ExperimentResults) {
                 .class
                 .as_ref()
                 .map_or("every request class".to_string(), |c| format!("request class <code>{}</code>", escape(c)));
-            let _ =
-                writeln!(h, "<p class=\"slo\">{}</p>\n<p class=\"muted\">Applies to {class}.</p>", escape(&slo.text));
+            let _ = writeln!(
+                h,
+                "<p class=\"slo\">{}</p>\n<p class=\"muted\">Applies to {class}.</p>",
+                inline_code(&slo.text)
+            );
         }
         None => h.push_str(
             "<p class=\"muted\">No SLO was set, so no design passes or fails; the charts still compare them.</p>\n",
@@ -372,25 +391,44 @@ fn point_row(h: &mut String, view: &View, p: &PointResult, extra: Option<Latency
 
 fn warnings(h: &mut String, results: &ExperimentResults) {
     const SHOWN: usize = 30;
-    let mut seen: Vec<(String, String)> = Vec::new();
+    // Warnings that differ only in their numbers (the same tail warning at
+    // every load) make one bullet, naming the points they hold at.
+    let shape = |w: &str| -> String {
+        w.chars().map(|c| if c.is_ascii_digit() || c == ',' || c == '.' { '#' } else { c }).collect()
+    };
+    let mut groups: Vec<(String, String, Vec<String>)> = Vec::new();
     for p in &results.points {
         for w in &p.summary.warnings {
             let at = format!("{} at {}", p.design, crate::charts::point_label(p));
-            if !seen.iter().any(|(_, x)| x == w) {
-                seen.push((at, w.clone()));
+            let key = shape(w);
+            match groups.iter_mut().find(|(k, _, _)| *k == key) {
+                Some((_, _, places)) => {
+                    if !places.contains(&at) {
+                        places.push(at);
+                    }
+                }
+                None => groups.push((key, w.clone(), vec![at])),
             }
         }
     }
-    if seen.is_empty() {
+    if groups.is_empty() {
         return;
     }
     h.push_str("<section id=\"warnings\">\n<h2>Simulator warnings</h2>\n<ul>\n");
-    for (at, w) in seen.iter().take(SHOWN) {
-        let _ = writeln!(h, "<li><strong>{}:</strong> {}</li>", escape(at), escape(w));
+    for (_, w, places) in groups.iter().take(SHOWN) {
+        let at = match places.as_slice() {
+            [one] => escape(one),
+            [first, .., last] if places.len() > 4 => {
+                format!("{} points ({}, …, {})", places.len(), escape(first), escape(last))
+            }
+            many => format!("{} points ({})", many.len(), escape(&many.join(", "))),
+        };
+        let example = if places.len() > 1 { " (the numbers are the first point's)" } else { "" };
+        let _ = writeln!(h, "<li><strong>{at}:</strong> {}{example}</li>", inline_code(w));
     }
     h.push_str("</ul>\n");
-    if seen.len() > SHOWN {
-        let _ = writeln!(h, "<p class=\"muted\">… and {} more in results.json.</p>", seen.len() - SHOWN);
+    if groups.len() > SHOWN {
+        let _ = writeln!(h, "<p class=\"muted\">… and {} more in results.json.</p>", groups.len() - SHOWN);
     }
     h.push_str("</section>\n");
 }

@@ -27,11 +27,44 @@ pub enum Format {
 pub fn render(summary: &Summary, format: Format) -> String {
     match format {
         Format::Table => table::table(summary),
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(summary).expect("summary serialises");
-            s.push('\n');
-            s
-        }
+        Format::Json => tidy_json(summary),
         Format::Csv => csv::csv(summary),
     }
+}
+
+/// A number as the CSV and JSON files write it: rounded to twelve
+/// significant digits, so the last bits of float arithmetic
+/// (`1.6263999999999998`) do not show. Twelve digits are far beyond any
+/// interval capsim reports.
+pub fn tidy(x: f64) -> f64 {
+    if !x.is_finite() || x == 0.0 {
+        return x;
+    }
+    format!("{x:.11e}").parse().unwrap_or(x)
+}
+
+/// [`tidy`] as text: the shortest that reads back; empty for NaN.
+pub(crate) fn tidy_text(x: f64) -> String {
+    if x.is_nan() { String::new() } else { tidy(x).to_string() }
+}
+
+/// Pretty JSON of `value`, every number [`tidy`], ending in a newline.
+pub fn tidy_json(value: &impl serde::Serialize) -> String {
+    fn walk(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Number(n) if n.is_f64() => {
+                if let Some(tidied) = n.as_f64().map(tidy).and_then(serde_json::Number::from_f64) {
+                    *n = tidied;
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            serde_json::Value::Object(fields) => fields.values_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let mut v = serde_json::to_value(value).expect("outputs serialise");
+    walk(&mut v);
+    let mut text = serde_json::to_string_pretty(&v).expect("a JSON value serialises");
+    text.push('\n');
+    text
 }
