@@ -30,3 +30,21 @@ fn every_shipped_model_runs() {
     }
     assert!(seen >= 4, "expected at least 4 models, found {seen}");
 }
+
+#[test]
+fn shipped_models_do_not_warn_at_their_defaults() {
+    // rate-limited-api is overloaded on purpose: its lesson is what a limit
+    // does to a flood, and the saturation warning says so.
+    const OVERLOADED_ON_PURPOSE: [&str; 1] = ["rate-limited-api.toml"];
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    for entry in std::fs::read_dir(&dir).expect("models/ exists") {
+        let path = entry.expect("readable entry").path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.ends_with(".toml") || name == "catalog.toml" || OVERLOADED_ON_PURPOSE.contains(&name.as_str()) {
+            continue;
+        }
+        let net = capsim::model::load(&path, &[]).unwrap_or_else(|e| panic!("{e}"));
+        let warnings = capsim::run::run(&net).summary.warnings;
+        assert!(warnings.is_empty(), "{name} warns at its defaults: {warnings:#?}");
+    }
+}
