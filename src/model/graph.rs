@@ -128,7 +128,14 @@ pub fn offered_cpu_load(net: &Network) -> Vec<f64> {
 pub(super) fn saturation_warnings(net: &Network) -> Vec<String> {
     let mut out = Vec::new();
     for (&load, s) in offered_cpu_load(net).iter().zip(&net.services) {
-        if load >= 1.0 {
+        if load >= 1.0 && s.queue_limit == 0 {
+            // A loss system (Erlang B): turning arrivals away is its point.
+            out.push(format!(
+                "service `{}` has no queue (queue_limit = 0) and its open workload offers {:.0}% of its CPU capacity: most arrivals find every thread busy and are turned away (see rejected_per_s and the error ratio)",
+                s.name,
+                load * 100.0
+            ));
+        } else if load >= 1.0 {
             // What the excess turns into depends on what bounds the queue.
             let queue = (s.consumes != NONE).then(|| &net.queues[s.consumes as usize]);
             let fate = if s.queue_limit != u32::MAX {

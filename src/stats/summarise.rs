@@ -245,13 +245,9 @@ fn warnings(net: &Network, runs: &[RunMetrics], classes: &[ClassSummary], servic
             crate::format::format_duration(first)
         ));
     }
-    for s in services {
+    for (i, s) in services.iter().enumerate() {
         if s.utilisation.value >= 0.98 && !warnings.iter().any(|w| w.contains(&format!("`{}`", s.name))) {
-            warnings.push(format!(
-                "service `{}` ran at {:.1}% CPU utilisation: it is saturated and its queue may not have reached steady state",
-                s.name,
-                s.utilisation.value * 100.0
-            ));
+            warnings.push(saturated(net, i, s.utilisation.value));
         }
     }
 
@@ -324,4 +320,39 @@ fn growing_queue_warning(net: &Network, runs: &[RunMetrics]) -> Option<String> {
             "the requests in the system grew from {first:.1} on average in the first half of the window to {second:.1} in the second: a queue is still growing, so the run is not in steady state and its means depend on its length. Check the utilisation column (a saturated service), or use simulation.warmup = \"auto\" and a longer run"
         )
     })
+}
+
+/// What a service busy nearly all the time means, by what bounds its queue:
+/// a queue limit turns the excess away, a closed workload's users bound it
+/// (adding users adds waiting, not throughput), else it may still grow.
+fn saturated(net: &Network, service: usize, utilisation: f64) -> String {
+    let s = &net.services[service];
+    let pct = utilisation * 100.0;
+    let reached_by = |c: usize| s.ops.clone().any(|o| net.visits[c][o as usize] > 0.0);
+    let open = net
+        .classes
+        .iter()
+        .enumerate()
+        .any(|(c, class)| reached_by(c) && matches!(class.arrivals, Arrivals::Open { .. }));
+    if s.queue_limit == 0 {
+        format!(
+            "service `{}` ran at {pct:.1}% CPU utilisation with no queue (queue_limit = 0): arrivals that find every thread busy are turned away, and its rejected_per_s counts them",
+            s.name
+        )
+    } else if s.queue_limit != u32::MAX {
+        format!(
+            "service `{}` ran at {pct:.1}% CPU utilisation: it is saturated, and arrivals beyond its queue limit of {} per instance are turned away (rejected_per_s)",
+            s.name, s.queue_limit
+        )
+    } else if !open {
+        format!(
+            "service `{}` ran at {pct:.1}% CPU utilisation: it is the bottleneck of the closed workload, whose users bound its queue; more users add waiting there, not throughput",
+            s.name
+        )
+    } else {
+        format!(
+            "service `{}` ran at {pct:.1}% CPU utilisation: it is saturated and its queue may not have reached steady state",
+            s.name
+        )
+    }
 }

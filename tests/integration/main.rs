@@ -25,3 +25,4 @@ mod theory_cli;
 mod theory_networks;
 mod theory_stations;
 mod trace;
+mod warnings;

@@ -1,0 +1,63 @@
+//! Warnings say what is actually wrong: a saturated bottleneck of a closed
+//! workload is not an unbounded queue, and a loss system (no queue) turning
+//! arrivals away is doing its job, not asking for more instances.
+
+use crate::support::summary;
+
+#[test]
+fn a_saturated_closed_network_is_called_its_bottleneck_not_unsteady() {
+    // 200 users with no think time against one thread: the queue is bounded by the users.
+    let s = summary(
+        r#"
+[simulation]
+duration = "200s"
+replications = 2
+seed = 3
+
+[workload.users]
+target = "db.query"
+users = 200
+think = "exp(1ms)"
+
+[services.db]
+threads = 1
+
+[services.db.ops.query]
+demand = "exp(10ms)"
+"#,
+    );
+    let w = s.warnings.join("\n");
+    assert!(w.contains("bottleneck of the closed workload"), "{w}");
+    assert!(!w.contains("steady state"), "the users bound the queue: {w}");
+}
+
+#[test]
+fn a_loss_system_is_not_told_to_add_instances() {
+    // Erlang B: two threads, no queue, offered 2.5 erlangs.
+    let s = summary(
+        r#"
+[simulation]
+duration = "2000s"
+replications = 2
+seed = 3
+
+[workload.calls]
+target = "trunk.call"
+rate = "2.5/s"
+
+[services.trunk]
+threads = 2
+queue_limit = 0
+
+[services.trunk.ops.call]
+demand = "exp(1s)"
+"#,
+    );
+    let w = s.warnings.join("\n");
+    assert!(w.contains("no queue (queue_limit = 0)"), "{w}");
+    assert!(!w.contains("Add instances") && !w.contains("steady state"), "rejection is a loss system's point: {w}");
+    // And the number it points at is Erlang B's.
+    let blocked = s.classes[0].error_ratio.value;
+    let erlang_b = capsim::theory::erlang_b(2, 2.5);
+    assert!((blocked - erlang_b).abs() < 0.03, "blocked {blocked}, Erlang B {erlang_b}");
+}
