@@ -550,6 +550,7 @@ impl<'a> Compiler<'a> {
             warnings: Vec::new(),
         };
         network.warnings = saturation_warnings(&network);
+        network.warnings.extend(graph::deadlock_warnings(&network, &self.edges));
         Ok(network)
     }
 }

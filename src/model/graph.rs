@@ -1,8 +1,8 @@
 //! Graph analysis of the call graph: the [`Edge`]s that calls, forwards and
 //! publishes draw between operations, the expected visits and batch items per
 //! request they imply (the traffic equations), the call cycle reported when
-//! visits are unbounded, and the offered CPU load behind the saturation
-//! warnings.
+//! visits are unbounded, the offered CPU load behind the saturation
+//! warnings, and the cycles of thread-holding calls that can deadlock.
 
 use std::ops::Range;
 
@@ -20,6 +20,9 @@ pub(super) struct Edge {
     /// The caller waits for (or hands on to) the target; false for a publish,
     /// whose consumer runs after the response.
     pub(super) sync: bool,
+    /// The caller keeps its thread while the callee runs (a call or a cache
+    /// lookup; not a forward or a publish).
+    pub(super) holds: bool,
     pub(super) span: Range<usize>,
     pub(super) key: String,
 }
@@ -174,6 +177,73 @@ pub(super) fn saturation_warnings(net: &Network) -> Vec<String> {
                 ));
             }
         }
+    }
+    out
+}
+
+/// How the warning of a thread-holding call cycle begins (the run's
+/// summary looks for it to call a stalled run a deadlock).
+pub(crate) const DEADLOCK_WARNING: &str = "calls that hold a thread form a cycle";
+
+/// Calls that hold a thread and come back to a service already holding one:
+/// a -> b -> a. When every thread of the services in such a cycle waits on
+/// a call into the others, nothing completes: a deadlock, at the first such
+/// call with one thread each, under load with more. One warning per cycle.
+pub(super) fn deadlock_warnings(net: &Network, edges: &[Edge]) -> Vec<String> {
+    let n = net.services.len();
+    let service_of = |op: u32| net.ops[op as usize].service as usize;
+    let mut next: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for e in edges.iter().filter(|e| e.holds && e.weight > 0.0) {
+        let (a, b) = (service_of(e.from), service_of(e.to));
+        if !next[a].contains(&b) {
+            next[a].push(b);
+        }
+    }
+    // The shortest path back to each service, breadth first.
+    let mut seen_cycles: Vec<Vec<usize>> = Vec::new();
+    let mut out = Vec::new();
+    for start in 0..n {
+        let mut parent = vec![usize::MAX; n];
+        let mut queue = std::collections::VecDeque::from([start]);
+        let mut closing = None;
+        while let Some(s) = queue.pop_front() {
+            for &t in &next[s] {
+                if t == start {
+                    closing = Some(s);
+                    break;
+                }
+                if parent[t] == usize::MAX {
+                    parent[t] = s;
+                    queue.push_back(t);
+                }
+            }
+            if closing.is_some() {
+                break;
+            }
+        }
+        let Some(mut at) = closing else { continue };
+        let mut cycle = vec![start];
+        let mut back = Vec::new();
+        while at != start {
+            back.push(at);
+            at = parent[at];
+        }
+        cycle.extend(back.into_iter().rev());
+        let mut key = cycle.clone();
+        key.sort_unstable();
+        if seen_cycles.contains(&key) {
+            continue;
+        }
+        seen_cycles.push(key);
+        let names: Vec<String> = cycle
+            .iter()
+            .chain(std::iter::once(&start))
+            .map(|&s| format!("`{}` ({} thread(s))", net.services[s].name, net.services[s].threads))
+            .collect();
+        out.push(format!(
+            "{DEADLOCK_WARNING}: {}. When every thread of these services waits on a call into the others, nothing completes (a deadlock, not saturation). Give the services more threads than the cycle can hold, put a timeout on one of the calls, or forward instead of call",
+            names.join(" calls ")
+        ));
     }
     out
 }

@@ -36,6 +36,7 @@ mod steps;
 mod workload;
 
 use compile::Compiler;
+pub(crate) use graph::DEADLOCK_WARNING;
 pub use graph::offered_cpu_load;
 
 /// No parent: the job is the request itself.

@@ -227,6 +227,7 @@ impl Compiler<'_> {
             weight: 1.0,
             items: 1.0,
             sync: true,
+            holds: true,
             span: name.span(),
             key: format!("{key}.cache"),
         });
@@ -272,6 +273,7 @@ impl Compiler<'_> {
             weight: 1.0,
             items: 1.0,
             sync: false,
+            holds: false,
             span: name.span(),
             key: format!("{key}.publish"),
         });
@@ -314,6 +316,7 @@ impl Compiler<'_> {
             weight: p,
             items: 1.0,
             sync: true,
+            holds: false,
             span: target.span(),
             key: format!("{key}.forward"),
         });
@@ -408,6 +411,7 @@ impl Compiler<'_> {
             span: ctx.span.clone(),
             items: f64::from(spec.batch.map_or(1, |b| b.0)),
             sync: true,
+            holds: true,
             key: format!("{}.call", ctx.key),
         });
         let latency = spec.latency.as_ref().map(|d| &d.0).or(self.network.latency.as_ref()).filter(|d| d.mean() > 0.0);

@@ -7,7 +7,7 @@ use super::summary::{
     QueueSummary, ServiceSummary, Summary,
 };
 use super::{ErrorCause, Estimate, RunMetrics};
-use crate::model::{self, Arrivals, Network};
+use crate::model::{self, Arrivals, DEADLOCK_WARNING, Network};
 
 fn est(runs: &[RunMetrics], f: impl Fn(&RunMetrics) -> f64) -> Estimate {
     let samples: Vec<f64> = runs.iter().map(f).collect();
@@ -256,6 +256,22 @@ fn warnings(net: &Network, runs: &[RunMetrics], classes: &[ClassSummary], servic
             warnings
                 .push(format!("replication {r} stopped early: {reason}; its numbers cover only the time simulated"));
         }
+    }
+    // Threads all held while the CPU idles, in a model whose calls can
+    // cycle: a deadlock. Then the growing queue and the missing tail are
+    // its symptoms, not saturation or a short run.
+    let stuck: Vec<String> = services
+        .iter()
+        .filter(|s| s.thread_utilisation.value >= 0.99 && s.utilisation.value < 0.05)
+        .map(|s| format!("`{}`", s.name))
+        .collect();
+    let may_deadlock = net.warnings.iter().any(|w| w.starts_with(DEADLOCK_WARNING));
+    if may_deadlock && !stuck.is_empty() {
+        warnings.push(format!(
+            "deadlocked: every thread of {} was held waiting on calls while the CPU stayed idle, so requests pile up and almost none complete. This is the call cycle above, not a saturated service",
+            stuck.join(" and ")
+        ));
+        return warnings;
     }
     warnings.extend(growing_queue_warning(net, runs));
     for (class, c) in net.classes.iter().zip(classes) {

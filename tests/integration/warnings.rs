@@ -61,3 +61,51 @@ demand = "exp(1s)"
     let erlang_b = capsim::theory::erlang_b(2, 2.5);
     assert!((blocked - erlang_b).abs() < 0.03, "blocked {blocked}, Erlang B {erlang_b}");
 }
+
+/// `a` calls `b`, which calls `a` back half the time; `threads` each.
+fn call_cycle(threads: u32, rate: &str) -> String {
+    format!(
+        r#"
+[simulation]
+duration = "100s"
+replications = 2
+seed = 1
+
+[workload.main]
+target = "a.x"
+rate = "{rate}"
+
+[services.a]
+threads = {threads}
+
+[services.a.ops.x]
+demand = "exp(10ms)"
+steps = [{{ call = "b.y" }}]
+
+[services.b]
+threads = {threads}
+
+[services.b.ops.y]
+demand = "exp(10ms)"
+steps = [{{ branch = [{{ p = 0.5, call = "a.x" }}, {{ p = 0.5 }}] }}]
+"#
+    )
+}
+
+#[test]
+fn a_cycle_of_thread_holding_calls_is_called_a_deadlock_not_saturation() {
+    let s = summary(&call_cycle(1, "5/s"));
+    let w = s.warnings.join("\n");
+    assert!(w.contains("form a cycle: `a` (1 thread(s)) calls `b` (1 thread(s)) calls `a`"), "{w}");
+    assert!(w.contains("deadlocked: every thread of `a` and `b`"), "{w}");
+    assert!(!w.contains("Check the utilisation column") && !w.contains("rough estimate"), "symptoms, not causes: {w}");
+}
+
+#[test]
+fn a_call_cycle_with_threads_to_spare_is_a_risk_not_a_deadlock() {
+    let s = summary(&call_cycle(64, "5/s"));
+    let w = s.warnings.join("\n");
+    assert!(w.contains("form a cycle"), "the risk is still named: {w}");
+    assert!(!w.contains("deadlocked"), "it ran: {w}");
+    assert!(s.classes[0].throughput_per_s.value > 4.5, "{:?}", s.classes[0].throughput_per_s);
+}
