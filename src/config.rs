@@ -415,10 +415,18 @@ pub struct RateLimitConfig {
     pub per: LimitScope,
 }
 
+fn yes() -> bool {
+    true
+}
+
 /// `[services.NAME]`: a service with identical instances.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceConfig {
+    /// `false` switches the service off (a design without a cache or
+    /// replicas): it costs nothing, and nothing may reach it.
+    #[serde(default = "yes")]
+    pub enabled: bool,
     /// Identical instances behind the balancer.
     #[serde(default = "one")]
     pub instances: Positive<u32>,

@@ -74,6 +74,8 @@ pub(super) struct Compiler<'a> {
     pub(super) ops: Vec<Op>,
     pub(super) steps: Vec<Step>,
     pub(super) arms: Vec<Arm>,
+    /// Services switched off (`enabled = false`), with the span of that key.
+    switched_off: Vec<(u32, std::ops::Range<usize>)>,
 }
 
 impl<'a> Compiler<'a> {
@@ -108,6 +110,7 @@ impl<'a> Compiler<'a> {
             ops: Vec::new(),
             steps: Vec::new(),
             arms: Vec::new(),
+            switched_off: Vec::new(),
         }
     }
 
@@ -303,7 +306,12 @@ impl<'a> Compiler<'a> {
                 ),
             ));
         }
-        let cost_per_hour = svc.cost_per_hour.map(|c| c.0).or(instance_type.map(|t| t.price_per_hour.0)).unwrap_or(0.0);
+        let mut cost_per_hour =
+            svc.cost_per_hour.map(|c| c.0).or(instance_type.map(|t| t.price_per_hour.0)).unwrap_or(0.0);
+        if !svc.enabled {
+            cost_per_hour = 0.0;
+            self.switched_off.push((service_id, self.value_span(svc_spanned.span(), "enabled")));
+        }
         let first_op = self.ops.len() as u32;
         for (oname, op) in &svc.ops {
             self.op(sname, oname, op.get_ref(), service_id, speed)?;
@@ -505,6 +513,7 @@ impl<'a> Compiler<'a> {
     /// that never ends), names the guarded call sites and assembles the
     /// network with its warnings.
     fn finish(mut self, settings: Settings, inputs: Vec<String>, classes: Vec<Class>) -> Result<Network, ModelError> {
+        let (src, switched_off) = (self.src, std::mem::take(&mut self.switched_off));
         let mut visits = Vec::with_capacity(classes.len());
         let mut item_visits = Vec::with_capacity(classes.len());
         let mut sync_visits = Vec::with_capacity(classes.len());
@@ -551,8 +560,48 @@ impl<'a> Compiler<'a> {
         };
         network.warnings = saturation_warnings(&network);
         network.warnings.extend(graph::deadlock_warnings(&network, &self.edges));
+        check_reached(src, &switched_off, &mut network)?;
         Ok(network)
     }
+}
+
+/// A switched-off service must not be reached; a service nothing reaches is
+/// named, since it is still billed.
+fn check_reached(
+    src: &Source,
+    switched_off: &[(u32, std::ops::Range<usize>)],
+    network: &mut Network,
+) -> Result<(), ModelError> {
+    let reached = |s: &Service| network.visits.iter().any(|v| s.ops.clone().any(|o| v[o as usize] > 0.0));
+    for (id, span) in switched_off {
+        let s = &network.services[*id as usize];
+        if reached(s) {
+            let message = format!(
+                "service `{}` is switched off, but requests still reach it: remove the calls to it too, or switch it on",
+                s.name
+            );
+            return Err(src.error_at(span.clone(), message).with_key(format!("services.{}.enabled", s.name)));
+        }
+    }
+    let unreached: Vec<String> = network
+        .services
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| !reached(s) && !switched_off.iter().any(|(id, _)| *id as usize == *i))
+        .map(|(_, s)| {
+            let billed = if s.cost_per_hour > 0.0 {
+                format!(", yet its {} instance(s) are billed at ${:.2} per hour each", s.instances, s.cost_per_hour)
+            } else {
+                String::new()
+            };
+            format!(
+                "service `{}` is never reached: no workload's requests call, forward or publish to it{billed}. Remove it, or switch it off with `enabled = false` (a design can: set = {{ \"services.{}.enabled\" = false }})",
+                s.name, s.name
+            )
+        })
+        .collect();
+    network.warnings.extend(unreached);
+    Ok(())
 }
 
 /// Names guarded call sites "caller -> callee", numbering repeats.

@@ -109,3 +109,48 @@ fn a_call_cycle_with_threads_to_spare_is_a_risk_not_a_deadlock() {
     assert!(!w.contains("deadlocked"), "it ran: {w}");
     assert!(s.classes[0].throughput_per_s.value > 4.5, "{:?}", s.classes[0].throughput_per_s);
 }
+
+const WITH_A_SPARE_CACHE: &str = r#"
+[simulation]
+duration = "20s"
+replications = 2
+
+[workload.main]
+target = "api.get"
+rate = "10/s"
+
+[services.api]
+cost_per_hour = 0.1
+
+[services.api.ops.get]
+demand = "exp(5ms)"
+
+[services.cache]
+instances = 3
+cost_per_hour = 0.5
+
+[services.cache.ops.get]
+demand = "exp(1ms)"
+"#;
+
+#[test]
+fn a_service_nothing_reaches_is_named_with_its_bill() {
+    let s = summary(WITH_A_SPARE_CACHE);
+    let w = s.warnings.join("\n");
+    assert!(w.contains("service `cache` is never reached"), "{w}");
+    assert!(w.contains("3 instance(s) are billed at $0.50 per hour each"), "{w}");
+    assert!((s.cost.per_hour - 1.6).abs() < 1e-9, "still billed: {}", s.cost.per_hour);
+}
+
+#[test]
+fn a_switched_off_service_costs_nothing_and_must_not_be_reached() {
+    let off = WITH_A_SPARE_CACHE.replace("[services.cache]\n", "[services.cache]\nenabled = false\n");
+    let s = summary(&off);
+    assert!(!s.warnings.iter().any(|w| w.contains("cache")), "{:?}", s.warnings);
+    assert!((s.cost.per_hour - 0.1).abs() < 1e-9, "only the api is billed: {}", s.cost.per_hour);
+    let reached = off.replace("demand = \"exp(5ms)\"", "demand = \"exp(5ms)\"\nsteps = [{ call = \"cache.get\" }]");
+    let err = capsim::model::from_str(&reached).expect_err("a switched-off service cannot be called");
+    let shown = err.to_string();
+    assert!(shown.contains("`services.cache.enabled`: service `cache` is switched off"), "{shown}");
+    assert_eq!(err.line, Some(reached.lines().position(|l| l == "enabled = false").unwrap() + 1), "{shown}");
+}
