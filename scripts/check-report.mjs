@@ -60,6 +60,13 @@ try {
       .map((img) => img.alt || img.src.slice(0, 60)),
   );
   for (const alt of broken) problems.push(`broken image: ${alt}`);
+
+  // A 1280 px window shows the page without scrolling sideways: wide tables
+  // scroll inside their own box.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (overflow > 0) problems.push(`the page is ${overflow}px wider than a 1280px window`);
+  await page.setViewportSize({ width: 1366, height: 900 });
   const facts = await page.evaluate(() => ({
     title: document.title,
     images: document.images.length,
