@@ -92,7 +92,7 @@ struct SloConfig {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CapacityConfig {
-    target_load: Option<toml::Value>,
+    target_load: Option<Spanned<toml::Value>>,
     #[serde(default)]
     bisect: u32,
 }
@@ -220,10 +220,14 @@ impl Experiment {
             None => axes.iter().position(|a| a.path.ends_with(".rate") || a.path.ends_with(".users")),
         };
         let target_load = match file.capacity.as_ref().and_then(|c| c.target_load.as_ref()) {
-            Some(v) => Some(
-                numeric(&value_text(v))
-                    .map_err(|m| ModelError::new(&source.file, m).with_key("capacity.target_load"))?,
-            ),
+            Some(v) => Some(numeric(&value_text(v.get_ref())).map_err(|m| {
+                let hint = v.get_ref().is_array().then_some("one load only, e.g. target_load = \"1800/s\"");
+                let err = source.error_at(v.span(), m).with_key("capacity.target_load");
+                match hint {
+                    Some(h) => err.with_hint(h),
+                    None => err,
+                }
+            })?),
             None => None,
         };
         // The target load is simulated even when the grid misses it.

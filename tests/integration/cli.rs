@@ -216,3 +216,19 @@ fn plot_report_and_merge_on_a_folder_capsim_did_not_write_say_how_to_make_one() 
     refused_with(&capsim(&["report", d]), &["is not a capsim results folder"]);
     refused_with(&capsim(&["merge", d]), &["is not a capsim shard folder", "--shard I/N"]);
 }
+
+#[test]
+fn a_list_of_target_loads_is_located_at_its_line() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/experiments/scaling-showdown.toml")).unwrap();
+    let model = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/showdown.toml");
+    let text = text
+        .replace("../models/showdown.toml", model.to_str().unwrap())
+        .replace("target_load = \"1800/s\"", "target_load = [\"1200/s\", \"1800/s\"]");
+    let line = text.lines().position(|l| l.starts_with("target_load")).unwrap() + 1;
+    let path = temp_model("target-list.toml", &text);
+    refused_with(
+        &capsim(&["check", path.to_str().unwrap()]),
+        &[&format!(":{line}:15: `capacity.target_load`"), "one load only"],
+    );
+}
