@@ -4,23 +4,38 @@
 use std::fmt::Write as _;
 
 use crate::format::{dollars, format_duration, sig3};
-use crate::stats::{ClassKind, Estimate, Summary};
+use crate::stats::{ClassKind, ClassSummary, Estimate, Latency, PoolSummary, QueueSummary, ServiceSummary, Summary};
 
-/// Picks one unit for a duration and its interval: "19.8 ± 0.6 s".
-fn duration_est(e: &Estimate) -> String {
-    if !e.value.is_finite() {
-        return "-".into();
-    }
-    let text = format_duration(e.value);
-    let Some(h) = e.ci95 else { return text };
-    let (scale, unit) = match text.rsplit_once(' ') {
+/// One column of durations in one unit, the unit of its largest value:
+/// "12.3 ± 0.4 ms" above "0.850 ± 0.02 ms", not above "850 µs".
+fn duration_column<T>(items: &[&T], get: impl Fn(&T) -> Estimate) -> Vec<String> {
+    let largest = items.iter().map(|&i| get(i).value.abs()).filter(|v| v.is_finite()).fold(0.0, f64::max);
+    let (scale, unit) = match format_duration(largest).rsplit_once(' ') {
         Some((_, "µs")) => (1e6, "µs"),
         Some((_, "ms")) => (1e3, "ms"),
         Some((_, "min")) => (1.0 / 60.0, "min"),
         Some((_, "h")) => (1.0 / 3600.0, "h"),
         _ => (1.0, "s"),
     };
-    format!("{} ± {} {unit}", sig3(e.value * scale), sig3(h * scale))
+    // Three significant digits, however small the value is in this unit.
+    let digits = |x: f64| {
+        if x == 0.0 || x.abs() >= 1.0 {
+            sig3(x)
+        } else {
+            format!("{x:.*}", (2 - x.abs().log10().floor() as i32).max(0) as usize)
+        }
+    };
+    items
+        .iter()
+        .map(|&i| {
+            let e = get(i);
+            match (e.value.is_finite(), e.ci95) {
+                (false, _) => "-".into(),
+                (true, Some(h)) => format!("{} ± {} {unit}", digits(e.value * scale), digits(h * scale)),
+                (true, None) => format!("{} {unit}", digits(e.value * scale)),
+            }
+        })
+        .collect()
 }
 
 fn number_est(e: &Estimate, suffix: &str) -> String {
@@ -115,19 +130,22 @@ fn classes(out: &mut String, s: &Summary) {
     let mut rows =
         vec![["class", "throughput", "mean", "p50", "p90", "p99", "p99.9", "max", "errors"].map(String::from).to_vec()];
     // Status polls nobody sent (a publish step that never ran) make an empty row.
-    for c in s.classes.iter().filter(|c| c.kind != ClassKind::Poll || c.completed + c.failed > 0) {
-        let l = &c.latency_s;
-        rows.push(vec![
-            c.name.clone(),
-            number_est(&c.throughput_per_s, "/s"),
-            duration_est(&l.mean),
-            duration_est(&l.p50),
-            duration_est(&l.p90),
-            duration_est(&l.p99),
-            duration_est(&l.p999),
-            duration_est(&Estimate { value: l.max.value, ci95: None }),
-            percent_est(&c.error_ratio),
-        ]);
+    let shown: Vec<&ClassSummary> =
+        s.classes.iter().filter(|c| c.kind != ClassKind::Poll || c.completed + c.failed > 0).collect();
+    let column = |get: fn(&Latency) -> Estimate| duration_column(&shown, |c| get(&c.latency_s));
+    let times = [
+        column(|l| l.mean),
+        column(|l| l.p50),
+        column(|l| l.p90),
+        column(|l| l.p99),
+        column(|l| l.p999),
+        column(|l| Estimate { value: l.max.value, ci95: None }),
+    ];
+    for (i, c) in shown.iter().enumerate() {
+        let mut row = vec![c.name.clone(), number_est(&c.throughput_per_s, "/s")];
+        row.extend(times.iter().map(|t| t[i].clone()));
+        row.push(percent_est(&c.error_ratio));
+        rows.push(row);
     }
     out.push_str(&aligned(&rows));
     out.push('\n');
@@ -151,7 +169,9 @@ fn services(out: &mut String, s: &Summary) {
         .map(String::from)
         .to_vec(),
     ];
-    for v in &s.services {
+    let services: Vec<&ServiceSummary> = s.services.iter().collect();
+    let waits = duration_column(&services, |v| v.mean_wait_s);
+    for (i, v) in services.iter().enumerate() {
         // An autoscaled service shows its time-average fleet.
         let instances = if (v.mean_instances.value - f64::from(v.instances)).abs() > 1e-9 {
             format!("{} avg", number_est(&v.mean_instances, ""))
@@ -166,7 +186,7 @@ fn services(out: &mut String, s: &Summary) {
             percent_est(&v.utilisation),
             percent_est(&v.thread_utilisation),
             number_est(&v.mean_queue_len, ""),
-            duration_est(&v.mean_wait_s),
+            waits[i].clone(),
             number_est(&v.mean_in_service, ""),
             dollars(v.cost_per_hour),
         ]);
@@ -180,14 +200,16 @@ fn components(out: &mut String, s: &Summary) {
         out.push('\n');
         let mut rows =
             vec![["pool", "size", "instances", "in use", "exhausted", "wait", "timeouts"].map(String::from).to_vec()];
-        for p in &s.pools {
+        let pools: Vec<&PoolSummary> = s.pools.iter().collect();
+        let waits = duration_column(&pools, |p| p.mean_wait_s);
+        for (i, p) in pools.iter().enumerate() {
             rows.push(vec![
                 p.name.clone(),
                 p.size.to_string(),
                 p.instances.to_string(),
                 percent_est(&p.utilisation),
                 percent_est(&p.exhausted),
-                duration_est(&p.mean_wait_s),
+                waits[i].clone(),
                 number_est(&p.timeouts_per_s, "/s"),
             ]);
         }
@@ -217,17 +239,22 @@ fn components(out: &mut String, s: &Summary) {
                 .map(String::from)
                 .to_vec(),
         ];
-        for q in &s.queues {
+        let queues: Vec<&QueueSummary> = s.queues.iter().collect();
+        let lag = duration_column(&queues, |q| q.mean_wait_s);
+        let mean = duration_column(&queues, |q| q.latency_mean_s);
+        let p99 = duration_column(&queues, |q| q.latency_p99_s);
+        let seen = duration_column(&queues, |q| q.seen_done_s);
+        for (i, q) in queues.iter().enumerate() {
             rows.push(vec![
                 q.name.clone(),
                 number_est(&q.published_per_s, "/s"),
                 number_est(&q.consumed_per_s, "/s"),
                 number_est(&q.mean_depth, ""),
-                duration_est(&q.mean_wait_s),
-                duration_est(&q.latency_mean_s),
-                duration_est(&q.latency_p99_s),
+                lag[i].clone(),
+                mean[i].clone(),
+                p99[i].clone(),
                 number_est(&q.polls_per_message, ""),
-                duration_est(&q.seen_done_s),
+                seen[i].clone(),
             ]);
         }
         out.push_str(&aligned(&rows));
@@ -412,4 +439,17 @@ pub fn comparison_table(a: &crate::analysis::Analysis, s: &Summary) -> String {
         let _ = writeln!(out, "no estimate for {m}");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_column_of_durations_shares_one_unit() {
+        let waits = [Estimate { value: 0.0123, ci95: Some(0.0004) }, Estimate { value: 0.00085, ci95: None }];
+        let items: Vec<&Estimate> = waits.iter().collect();
+        let column = duration_column(&items, |e| *e);
+        assert_eq!(column, ["12.3 ± 0.400 ms", "0.850 ms"]);
+    }
 }
