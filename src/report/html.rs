@@ -462,6 +462,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn backticks_become_code_and_the_rest_is_escaped() {
+        assert_eq!(inline_code("class `web` <= 100 ms"), "class <code>web</code> &lt;= 100 ms");
+        assert_eq!(inline_code("no code"), "no code");
+    }
+
+    #[test]
     fn escape_neutralises_markup_and_quotes() {
         assert_eq!(
             escape(r#"<script>alert("x") & 'y'</script>"#),

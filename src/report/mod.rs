@@ -68,3 +68,19 @@ pub fn tidy_json(value: &impl serde::Serialize) -> String {
     text.push('\n');
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_show_no_float_noise() {
+        assert_eq!(tidy(1.6263999999999998).to_string(), "1.6264");
+        assert_eq!(tidy(0.1 + 0.2).to_string(), "0.3");
+        assert_eq!(tidy(0.025307981000000004).to_string(), "0.025307981");
+        assert_eq!(tidy(123456.789012345).to_string(), "123456.789012");
+        assert!(tidy(f64::NAN).is_nan());
+        let json = tidy_json(&serde_json::json!({ "z": 2.5999999999999996, "a": [0.30000000000000004], "n": 7 }));
+        assert_eq!(json, "{\n  \"z\": 2.6,\n  \"a\": [\n    0.3\n  ],\n  \"n\": 7\n}\n", "keys keep their order");
+    }
+}
