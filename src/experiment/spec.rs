@@ -219,17 +219,8 @@ impl Experiment {
             // By default the load is the first axis that varies a rate or a user count.
             None => axes.iter().position(|a| a.path.ends_with(".rate") || a.path.ends_with(".users")),
         };
-        let target_load = match file.capacity.as_ref().and_then(|c| c.target_load.as_ref()) {
-            Some(v) => Some(numeric(&value_text(v.get_ref())).map_err(|m| {
-                let hint = v.get_ref().is_array().then_some("one load only, e.g. target_load = \"1800/s\"");
-                let err = source.error_at(v.span(), m).with_key("capacity.target_load");
-                match hint {
-                    Some(h) => err.with_hint(h),
-                    None => err,
-                }
-            })?),
-            None => None,
-        };
+        let target_load = file.capacity.as_ref().and_then(|c| c.target_load.as_ref());
+        let target_load = target_load.map(|v| target_load_value(&source, v)).transpose()?;
         // The target load is simulated even when the grid misses it.
         if let (Some(t), Some(l)) = (target_load, load_axis) {
             let axis = &mut axes[l];
@@ -547,6 +538,14 @@ pub struct SloInfo {
     pub error_ratio: Option<f64>,
     /// The SLO in words, e.g. "p99 <= 300 ms and errors <= 0.1%".
     pub text: String,
+}
+
+/// `[capacity] target_load` as a number, or an error at its place.
+fn target_load_value(source: &Source, v: &Spanned<toml::Value>) -> Result<f64, ModelError> {
+    numeric(&value_text(v.get_ref())).map_err(|m| {
+        let err = source.error_at(v.span(), m).with_key("capacity.target_load");
+        if v.get_ref().is_array() { err.with_hint("one load only, e.g. target_load = \"1800/s\"") } else { err }
+    })
 }
 
 /// An override's error, located where the user wrote the override: a
