@@ -54,7 +54,7 @@ fn main() -> ExitCode {
 
 /// Whether `path` holds an experiment (an `[experiment]` table) rather than a model.
 fn is_experiment(path: &std::path::Path) -> bool {
-    std::fs::read_to_string(path).is_ok_and(|t| t.lines().any(|l| l.trim() == "[experiment]"))
+    std::fs::read_to_string(path).is_ok_and(|t| capsim::experiment::spec::is_experiment_text(&t))
 }
 
 fn execute(cli: Cli) -> anyhow::Result<()> {

@@ -230,8 +230,7 @@ fn progress_bar(len: usize, show: bool, unit: &str) -> ProgressBar {
 
 /// Refines the capacity answers by bisection, when the experiment asks for it.
 fn refine_capacity(exp: &Experiment, results: &mut ExperimentResults, quiet: bool, stop: &AtomicBool) {
-    let bisections = results.capacity.designs.iter().filter(|d| d.max_load.is_some() && d.fails_at.is_some()).count();
-    let total = bisections * exp.bisect as usize * exp.replications as usize;
+    let total = capacity::bisection_runs(exp, results);
     let bar = progress_bar(total, !quiet && total > 0, "bisection runs");
     for note in capacity::refine(exp, results, &|| bar.inc(1), stop) {
         eprintln!("warning: {note}");

@@ -126,6 +126,17 @@ fn answer(
     Capacity { designs, target_load: exp.target_load, cheapest_at_target, findings }
 }
 
+/// A design's (highest passing, lowest failing) loads, when it has both: what bisection refines.
+fn bracket(d: &DesignCapacity) -> Option<(f64, f64)> {
+    d.max_load.zip(d.fails_at)
+}
+
+/// How many simulations [`refine`] runs at most (for a progress bar).
+pub fn bisection_runs(exp: &Experiment, results: &ExperimentResults) -> usize {
+    let refinable = results.capacity.designs.iter().filter(|d| bracket(d).is_some()).count();
+    refinable * exp.bisect as usize * exp.replications as usize
+}
+
 /// Refines each design's (max_load, fails_at) bracket by simulating
 /// midpoints, `exp.bisect` steps, and answers again. The simulations run
 /// through the same executor as the sweep's runs: in parallel over designs
@@ -145,7 +156,7 @@ pub fn refine(
     let points = &results.points;
     let groups = groups(exp, points);
     let mut designs = results.capacity.designs.clone();
-    let mut brackets: Vec<Option<(f64, f64)>> = designs.iter().map(|d| d.max_load.zip(d.fails_at)).collect();
+    let mut brackets: Vec<Option<(f64, f64)>> = designs.iter().map(bracket).collect();
     let mut notes = Vec::new();
     let replications = exp.replications as usize;
     for _ in 0..exp.bisect {

@@ -156,7 +156,7 @@ impl Experiment {
             const MODEL_TABLES: [&str; 9] =
                 ["simulation", "workload", "services", "pools", "network", "caches", "databases", "queues", "catalog"];
             let model_table = MODEL_TABLES.iter().any(|t| e.message().starts_with(&format!("unknown field `{t}`")));
-            if model_table && !source.text.lines().any(|l| l.trim() == "[experiment]") {
+            if model_table && !is_experiment_text(&source.text) {
                 err.hint = Some(format!(
                     "this is a model file, not an experiment: run it with `capsim run {}`; an experiment names its model with `model = \"...\"` under [experiment]",
                     source.file
@@ -538,6 +538,11 @@ pub struct SloInfo {
     pub error_ratio: Option<f64>,
     /// The SLO in words, e.g. "p99 <= 300 ms and errors <= 0.1%".
     pub text: String,
+}
+
+/// Whether TOML text is an experiment (it has an `[experiment]` table) rather than a model.
+pub fn is_experiment_text(text: &str) -> bool {
+    text.lines().any(|l| l.trim() == "[experiment]")
 }
 
 /// `[capacity] target_load` as a number, or an error at its place.
