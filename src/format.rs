@@ -65,6 +65,16 @@ pub fn whole_or_sig3(x: f64) -> String {
     if (x == x.round() || x.abs() >= 1000.0) && x.abs() < 1e15 { group_thousands(x, 0) } else { sig3(x) }
 }
 
+/// `x` rounded up to two significant digits ("206000" becomes "210000"),
+/// for a suggested setting that should be enough, not an exact figure.
+pub fn round_up_sig2(x: f64) -> String {
+    if !(x.is_finite() && x > 0.0) {
+        return format!("{x}");
+    }
+    let step = 10f64.powi(x.log10().floor() as i32 - 1);
+    round_sig6((x / step).ceil() * step)
+}
+
 /// Up to 6 significant digits, integers without a decimal point.
 pub fn round_sig6(x: f64) -> String {
     if x == x.trunc() && x.abs() < 1e15 {

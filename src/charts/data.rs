@@ -206,7 +206,7 @@ pub(crate) fn pareto(points: &[(f64, f64)]) -> Vec<usize> {
 pub(crate) fn total_throughput(s: &Summary) -> Estimate {
     let value = s.classes.iter().map(|c| c.throughput_per_s.value).sum();
     let ci = s.classes.iter().map(|c| c.throughput_per_s.ci95.map(|h| h * h)).sum::<Option<f64>>().map(f64::sqrt);
-    Estimate { value, ci95: ci }
+    Estimate { value, ci95: ci, ..Estimate::default() }
 }
 
 /// Offered requests per second of the open classes (`None`: a closed class).

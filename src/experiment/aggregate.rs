@@ -7,7 +7,7 @@ use crate::experiment::execute::{RunFailure, RunRecord};
 use crate::experiment::results::{ClassCdf, ExperimentInfo, ExperimentResults, PointResult};
 use crate::experiment::spec::Experiment;
 use crate::stats::summarise;
-use crate::stats::{CDF_LEVELS, RunMetrics};
+use crate::stats::{CDF_LEVELS, Pooled, RunMetrics};
 
 /// Builds the results from finished runs (in run order). Capacity answers
 /// come from the grid; [`capacity::refine`] sharpens them by bisection.
@@ -27,14 +27,14 @@ pub fn assemble(exp: &Experiment, records: &[RunRecord], failures: &[RunFailure]
                 .classes
                 .iter()
                 .enumerate()
-                .map(|(c, class)| ClassCdf {
-                    class: class.name.clone(),
-                    levels: CDF_LEVELS.to_vec(),
-                    latency_s: (0..CDF_LEVELS.len())
-                        .map(|q| {
-                            metrics.iter().map(|m| m.classes[c].quantiles_s[q]).sum::<f64>() / metrics.len() as f64
-                        })
-                        .collect(),
+                .map(|(c, class)| {
+                    // Pooled over replications, as the summary's percentiles are.
+                    let pooled = Pooled::new(metrics.iter().map(|m| &m.classes[c].latency_sketch).collect());
+                    ClassCdf {
+                        class: class.name.clone(),
+                        levels: CDF_LEVELS.to_vec(),
+                        latency_s: CDF_LEVELS.iter().map(|&q| pooled.quantile(q)).collect(),
+                    }
                 })
                 .collect();
             let axis_numeric: Vec<f64> = exp.axes.iter().zip(axis_index).map(|(a, &v)| a.numeric[v]).collect();

@@ -21,7 +21,7 @@ pub(super) fn csv(s: &Summary) -> String {
     }
     for v in &s.services {
         columns::estimates(SERVICE, v, false).into_iter().for_each(|(m, e)| put("service", &v.name, m, e));
-        put("service", &v.name, "cost_per_hour", &Estimate { value: v.cost_per_hour, ci95: None });
+        put("service", &v.name, "cost_per_hour", &Estimate::exact(v.cost_per_hour));
     }
     for c in &s.caches {
         columns::estimates(CACHE, c, false).into_iter().for_each(|(m, e)| put("cache", &c.name, m, e));
@@ -38,7 +38,7 @@ pub(super) fn csv(s: &Summary) -> String {
     for p in &s.pools {
         columns::estimates(POOL, p, false).into_iter().for_each(|(m, e)| put("pool", &p.name, m, e));
     }
-    put("model", "cost", "per_hour", &Estimate { value: s.cost.per_hour, ci95: None });
+    put("model", "cost", "per_hour", &Estimate::exact(s.cost.per_hour));
     put("model", "cost", "per_million_requests", &s.cost.per_million_requests);
     String::from_utf8(w.into_inner().expect("in-memory flush")).expect("csv is utf-8")
 }

@@ -31,6 +31,13 @@ fn duration_column<T>(items: &[&T], get: impl Fn(&T) -> Estimate) -> Vec<String>
             let e = get(i);
             match (e.value.is_finite(), e.ci95) {
                 (false, _) => "-".into(),
+                // A percentile's interval is asymmetric: its ends, not a ±.
+                (true, Some(_)) if e.is_asymmetric() => format!(
+                    "{} ({}–{}) {unit}",
+                    digits(e.value * scale),
+                    digits(e.low() * scale),
+                    digits(e.high() * scale)
+                ),
                 (true, Some(h)) => format!("{} ± {} {unit}", digits(e.value * scale), digits(h * scale)),
                 (true, None) => format!("{} {unit}", digits(e.value * scale)),
             }
@@ -139,7 +146,7 @@ fn classes(out: &mut String, s: &Summary) {
         column(|l| l.p90),
         column(|l| l.p99),
         column(|l| l.p999),
-        column(|l| Estimate { value: l.max.value, ci95: None }),
+        column(|l| Estimate::exact(l.max.value)),
     ];
     for (i, c) in shown.iter().enumerate() {
         let mut row = vec![c.name.clone(), number_est(&c.throughput_per_s, "/s")];
@@ -447,7 +454,7 @@ mod tests {
 
     #[test]
     fn a_column_of_durations_shares_one_unit() {
-        let waits = [Estimate { value: 0.0123, ci95: Some(0.0004) }, Estimate { value: 0.00085, ci95: None }];
+        let waits = [Estimate { value: 0.0123, ci95: Some(0.0004), ..Estimate::default() }, Estimate::exact(0.00085)];
         let items: Vec<&Estimate> = waits.iter().collect();
         let column = duration_column(&items, |e| *e);
         assert_eq!(column, ["12.3 ± 0.400 ms", "0.850 ms"]);

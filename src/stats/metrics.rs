@@ -5,6 +5,7 @@ use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
 use super::serde_nan::{nan_as_null, vec_nan_as_null};
+use super::sketch::LatencySketch;
 use super::tally::RunStats;
 
 /// Latency quantile levels kept per run for percentile (CDF) curves.
@@ -109,6 +110,9 @@ pub struct ClassMetrics {
     /// Requests in the system when the window closed.
     #[serde(default)]
     pub in_flight_end: u64,
+    /// Successful latencies, counted for pooled percentiles across replications.
+    #[serde(default)]
+    pub latency_sketch: LatencySketch,
 }
 
 /// One service in one replication.
@@ -295,6 +299,7 @@ impl RunMetrics {
                     arrived: c.arrivals,
                     in_flight_start: c.in_flight_start,
                     in_flight_end: c.in_flight_end,
+                    latency_sketch: LatencySketch::from_histogram(h),
                 }
             })
             .collect();

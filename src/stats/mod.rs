@@ -4,7 +4,8 @@
 //!   histograms, and the causes of failure;
 //! - `metrics`: the scalars one replication measured ([`RunMetrics`]),
 //!   which sweeps keep and shards store;
-//! - `estimate`: a mean with its 95% interval across replications ([`Estimate`]);
+//! - `estimate`: a value with its 95% interval across replications ([`Estimate`]);
+//! - `sketch`: percentiles pooled over replications, with their intervals;
 //! - `summary`: the output schema ([`Summary`]) that every view reads, and
 //!   `summarise`, which builds it from replications;
 //! - `columns`: every metric that becomes a CSV column, defined once;
@@ -14,6 +15,7 @@ pub mod columns;
 mod estimate;
 mod metrics;
 mod serde_nan;
+mod sketch;
 mod summarise;
 mod summary;
 mod tally;
@@ -23,7 +25,8 @@ pub use metrics::{
     CDF_LEVELS, CacheMetrics, CallMetrics, ClassMetrics, DatabaseMetrics, PoolMetrics, QueueMetrics, RunMetrics,
     ServiceMetrics,
 };
-pub use summarise::{TAIL_SAMPLES, percentile_warning, summarise};
+pub use sketch::{LatencySketch, Pooled, PooledPercentile};
+pub use summarise::{EFFECTIVE_TAIL_SAMPLES, RAW_TAIL_SAMPLES, summarise};
 pub use summary::{
     CacheSummary, CallSummary, ClassKind, ClassSummary, CostSummary, DatabaseSummary, Latency, LatencyStat,
     PoolSummary, QueueSummary, ServiceSummary, Summary,

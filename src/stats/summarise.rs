@@ -6,7 +6,7 @@ use super::summary::{
     CacheSummary, CallSummary, ClassKind, ClassSummary, CostSummary, DatabaseSummary, Latency, PoolSummary,
     QueueSummary, ServiceSummary, Summary,
 };
-use super::{ErrorCause, Estimate, RunMetrics};
+use super::{ErrorCause, Estimate, Pooled, RunMetrics};
 use crate::model::{self, Arrivals, DEADLOCK_WARNING, Network};
 
 fn est(runs: &[RunMetrics], f: impl Fn(&RunMetrics) -> f64) -> Estimate {
@@ -60,15 +60,7 @@ fn classes(net: &Network, runs: &[RunMetrics]) -> Vec<ClassSummary> {
                 offered_per_s: offered,
                 users,
                 throughput_per_s: m(|x| x.throughput_per_s),
-                latency_s: Latency {
-                    mean: m(|x| x.latency_mean_s),
-                    p50: m(|x| x.latency_p50_s),
-                    p90: m(|x| x.latency_p90_s),
-                    p95: m(|x| x.latency_p95_s),
-                    p99: m(|x| x.latency_p99_s),
-                    p999: m(|x| x.latency_p999_s),
-                    max: m(|x| x.latency_max_s),
-                },
+                latency_s: latency(runs, c).0,
                 error_ratio: m(|x| x.error_ratio),
                 errors: ErrorCause::ALL
                     .iter()
@@ -85,6 +77,26 @@ fn classes(net: &Network, runs: &[RunMetrics]) -> Vec<ClassSummary> {
             }
         })
         .collect()
+}
+
+/// A class's successful latencies: the mean averaged over replications, the
+/// largest of them all, the percentiles pooled (see `sketch`); and the independent
+/// requests the replications are worth beyond the p99.
+fn latency(runs: &[RunMetrics], c: usize) -> (Latency, Option<f64>) {
+    let pooled = Pooled::new(runs.iter().map(|r| &r.classes[c].latency_sketch).collect());
+    let p99 = pooled.percentile(0.99);
+    let latency = Latency {
+        mean: est(runs, |r| r.classes[c].latency_mean_s),
+        p50: pooled.percentile(0.5).estimate,
+        p90: pooled.percentile(0.9).estimate,
+        p95: pooled.percentile(0.95).estimate,
+        p99: p99.estimate,
+        p999: pooled.percentile(0.999).estimate,
+        max: Estimate::exact(
+            runs.iter().map(|r| r.classes[c].latency_max_s).filter(|x| !x.is_nan()).fold(f64::NAN, f64::max),
+        ),
+    };
+    (latency, p99.effective_samples.map(|n| n * (1.0 - 0.99)))
 }
 
 /// Per service.
@@ -274,14 +286,9 @@ fn warnings(net: &Network, runs: &[RunMetrics], classes: &[ClassSummary], servic
         return warnings;
     }
     warnings.extend(growing_queue_warning(net, runs));
-    for (class, c) in net.classes.iter().zip(classes) {
+    for (i, (class, c)) in net.classes.iter().zip(classes).enumerate() {
         if !class.polling
-            && let Some(w) = percentile_warning(
-                &c.name,
-                0.99,
-                c.completed as f64 / runs.len().max(1) as f64,
-                c.throughput_per_s.value,
-            )
+            && let Some(w) = tail_warning(c, latency(runs, i).1, runs.len(), net.settings.duration)
         {
             warnings.push(w);
         }
@@ -289,30 +296,68 @@ fn warnings(net: &Network, runs: &[RunMetrics], classes: &[ClassSummary], servic
     warnings
 }
 
-/// Successful requests beyond a percentile, per replication, below which it is called rough.
-pub const TAIL_SAMPLES: f64 = 100.0;
+/// Independent requests' worth beyond the p99 below which it is called
+/// rough, when replications measure that worth: the p99's 95% interval is
+/// then wider than about +-13%, and with only a few its coverage suffers too
+/// (M/M/1 at utilisation 0.95 with 5 replications of 20,000 s: about 2, and
+/// 84% coverage). See docs/output.md.
+pub const EFFECTIVE_TAIL_SAMPLES: f64 = 25.0;
 
-/// A warning when `per_replication` successful requests leave fewer than
-/// [`TAIL_SAMPLES`] beyond percentile `q` (0.99 for p99), saying how long a
-/// run at `throughput_per_s` would be enough.
-pub fn percentile_warning(class: &str, q: f64, per_replication: f64, throughput_per_s: f64) -> Option<String> {
-    let beyond = per_replication * (1.0 - q);
-    if per_replication <= 0.0 || beyond >= TAIL_SAMPLES {
+/// Requests beyond the p99 below which it is called rough with one
+/// replication, which cannot measure their correlation.
+pub const RAW_TAIL_SAMPLES: f64 = 100.0;
+
+/// A warning when the p99 of `class` rests on too few requests beyond it:
+/// with replications the effective number `beyond` (from how much they
+/// disagree, see `sketch`), in which correlated requests count for less,
+/// which is what makes a short run's tail at high utilisation
+/// untrustworthy however many requests it saw; with one replication the raw
+/// count. It names the observation time that would be enough (the
+/// effective count grows in proportion to it).
+fn tail_warning(
+    class: &ClassSummary,
+    beyond: Option<f64>,
+    replications: usize,
+    duration: Option<f64>,
+) -> Option<String> {
+    let p99 = &class.latency_s.p99;
+    let per_replication = class.completed as f64 / replications.max(1) as f64;
+    if per_replication <= 0.0 {
         return None;
     }
-    let needed = TAIL_SAMPLES / (1.0 - q);
-    let label = format!("p{}", (q * 1000.0).round() / 10.0);
-    let enough = if throughput_per_s > 0.0 && throughput_per_s.is_finite() {
-        format!(
-            "; at {} requests/s a replication needs at least {} observed (simulation.duration)",
-            crate::format::sig3(throughput_per_s),
-            crate::format::format_duration(needed / throughput_per_s)
-        )
+    let (beyond, enough, basis) = match beyond {
+        Some(b) => {
+            (b, EFFECTIVE_TAIL_SAMPLES, "independent requests' worth (judged by how much the replications disagree)")
+        }
+        None if replications > 1 => return None,
+        None => (
+            per_replication * 0.01,
+            RAW_TAIL_SAMPLES,
+            "requests (one replication: run 2 or more to measure their correlation and the interval)",
+        ),
+    };
+    if beyond >= enough {
+        return None;
+    }
+    let factor = enough / beyond.max(1e-9);
+    let fmt = crate::format::format_duration;
+    let interval = if p99.is_asymmetric() {
+        format!(", 95% interval {} to {}", fmt(p99.low()), fmt(p99.high()))
     } else {
         String::new()
     };
+    let times = crate::format::sig3(factor);
+    let longer = match duration {
+        Some(d) => format!(
+            "simulation.duration = \"{}s\" (or {times}x the replications)",
+            crate::format::round_up_sig2(d * factor)
+        ),
+        None => format!("{times}x the replications"),
+    };
     Some(format!(
-        "class `{class}`: about {per_replication:.0} successful requests per replication leave about {beyond:.1} beyond its {label} (fewer than {TAIL_SAMPLES:.0}), so the {label} is a rough estimate; it needs about {needed:.0} requests per replication{enough}"
+        "class `{}`: its p99 ({}{interval}) rests on about {beyond:.0} {basis} beyond it, fewer than {enough:.0}: a rough estimate, which may still sit below the truth. About {times}x the observed time would be enough: {longer}",
+        class.name,
+        fmt(p99.value),
     ))
 }
 

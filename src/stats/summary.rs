@@ -97,7 +97,9 @@ pub struct ClassSummary {
     pub in_flight_at_end: u64,
 }
 
-/// Latency statistics \[s\].
+/// Latency statistics \[s\]: the mean with a Student-t interval over
+/// replications; percentiles pooled over replications with asymmetric
+/// intervals (`ci95_low`, `ci95_high`; see `stats::sketch`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Latency {
     /// Mean.
@@ -112,7 +114,7 @@ pub struct Latency {
     pub p99: Estimate,
     /// 99.9th percentile.
     pub p999: Estimate,
-    /// Largest (mean over replications of each one's maximum).
+    /// Largest, over all replications (no interval).
     pub max: Estimate,
 }
 
@@ -366,5 +368,5 @@ pub struct CostSummary {
 
 /// Zero with no interval: the default of fields older files lack.
 fn zero_estimate() -> Estimate {
-    Estimate { value: 0.0, ci95: None }
+    Estimate::exact(0.0)
 }

@@ -103,14 +103,14 @@ impl Default for LatencyCounts {
 impl LatencyCounts {
     /// The bucket of `value` (HdrHistogram's `index_for`).
     #[inline(always)]
-    fn index(value: u64) -> usize {
+    pub(super) fn index(value: u64) -> usize {
         let bucket = 64 - SUB_BUCKET_MAGNITUDE - (value | SUB_BUCKET_MASK).leading_zeros();
         let sub_bucket = (value >> bucket) as usize;
         ((bucket as usize + 1) << SUB_BUCKET_HALF_MAGNITUDE) + sub_bucket - (1 << SUB_BUCKET_HALF_MAGNITUDE)
     }
 
     /// The smallest value of bucket `index` (HdrHistogram's `value_for`).
-    fn value(index: usize) -> u64 {
+    pub(super) fn value(index: usize) -> u64 {
         let half = 1usize << SUB_BUCKET_HALF_MAGNITUDE;
         let bucket = (index >> SUB_BUCKET_HALF_MAGNITUDE) as i32 - 1;
         let sub_bucket = (index & (half - 1)) + half;

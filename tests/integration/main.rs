@@ -15,6 +15,7 @@ mod fuzz;
 mod lessons;
 mod models;
 mod output_safety;
+mod percentiles;
 mod properties;
 mod reliability;
 mod reproducibility;

@@ -34,17 +34,27 @@ fn every_shipped_model_runs() {
 #[test]
 fn shipped_models_do_not_warn_at_their_defaults() {
     // rate-limited-api is overloaded on purpose: its lesson is what a limit
-    // does to a flood, and the saturation warning says so.
-    const OVERLOADED_ON_PURPOSE: [&str; 1] = ["rate-limited-api.toml"];
+    // does to a flood, and the saturation warning says so. mm1 (utilisation
+    // 0.9) and the synchronous async-image-processing have tails that move in
+    // long excursions: their p99's interval is wide, and the tail warning
+    // saying so is part of their lesson.
+    const WARN_ON_PURPOSE: [(&str, &str); 3] =
+        [("rate-limited-api.toml", "ran at"), ("mm1.toml", "its p99"), ("async-image-processing.toml", "its p99")];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
     for entry in std::fs::read_dir(&dir).expect("models/ exists") {
         let path = entry.expect("readable entry").path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if !name.ends_with(".toml") || name == "catalog.toml" || OVERLOADED_ON_PURPOSE.contains(&name.as_str()) {
+        if !name.ends_with(".toml") || name == "catalog.toml" {
             continue;
         }
         let net = capsim::model::load(&path, &[]).unwrap_or_else(|e| panic!("{e}"));
         let warnings = capsim::run::run(&net).summary.warnings;
-        assert!(warnings.is_empty(), "{name} warns at its defaults: {warnings:#?}");
+        match WARN_ON_PURPOSE.iter().find(|(n, _)| *n == name) {
+            Some((_, what)) => assert!(
+                !warnings.is_empty() && warnings.iter().all(|w| w.contains(what)),
+                "{name} should warn only with `{what}`: {warnings:#?}"
+            ),
+            None => assert!(warnings.is_empty(), "{name} warns at its defaults: {warnings:#?}"),
+        }
     }
 }
