@@ -14,6 +14,24 @@ use crate::model::{Action, Arrivals, Network, Step};
 use crate::policy::{Balance, Discipline};
 use crate::theory::{self, StationMetrics};
 
+/// Percentiles of a wait or a response time \[s\].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Percentiles {
+    /// Median.
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+}
+
+impl Percentiles {
+    /// The percentiles `quantile` gives, if it gives them all.
+    fn from(quantile: impl Fn(f64) -> Option<f64>) -> Option<Percentiles> {
+        Some(Percentiles { p50: quantile(0.5)?, p95: quantile(0.95)?, p99: quantile(0.99)? })
+    }
+}
+
 /// The analytic view of one service.
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceTheory {
@@ -31,6 +49,12 @@ pub struct ServiceTheory {
     pub blocking: Option<f64>,
     /// Why no estimate (or what the approximation assumes).
     pub note: String,
+    /// Percentiles of the wait for a thread, where theory has them.
+    pub wait_percentiles: Option<Percentiles>,
+    /// Percentiles of the time at the station (wait and service).
+    pub response_percentiles: Option<Percentiles>,
+    /// Whether those percentiles are exact (M/M/c) or approximate (M/G/c: see `theory::tails`).
+    pub percentiles_exact: bool,
 }
 
 /// The analytic view of one request class.
@@ -44,6 +68,10 @@ pub struct ClassTheory {
     pub throughput: Option<f64>,
     /// How it was obtained, or why not.
     pub note: String,
+    /// Percentiles of the response time, for a class that visits one station once.
+    pub response_percentiles: Option<Percentiles>,
+    /// Whether they are exact.
+    pub percentiles_exact: bool,
 }
 
 /// The utilisation law's answer: how far the workload can grow.
@@ -214,6 +242,9 @@ fn none(service: &str, utilisation: f64, note: impl Into<String>) -> ServiceTheo
         metrics: None,
         blocking: None,
         note: note.into(),
+        wait_percentiles: None,
+        response_percentiles: None,
+        percentiles_exact: false,
     }
 }
 
@@ -295,6 +326,9 @@ fn service_theory(net: &Network, s: usize, utilisation: f64, closed: bool) -> Se
             metrics: m.map(scale),
             blocking,
             note: [split_note.clone(), note].into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>().join("; "),
+            wait_percentiles: None,
+            response_percentiles: None,
+            percentiles_exact: false,
         };
 
     if svc.threads > svc.cores {
@@ -351,18 +385,34 @@ fn service_theory(net: &Network, s: usize, utilisation: f64, closed: bool) -> Se
         return none(name, utilisation, "a queue limit with non-exponential service (M/G/c/K): no closed form");
     }
     if v.exponential {
-        return with(format!("M/M/{c}"), true, theory::mmc(lambda, 1.0 / v.mean, c), None, String::new());
+        let mu = 1.0 / v.mean;
+        return ServiceTheory {
+            wait_percentiles: Percentiles::from(|q| theory::mmc_wait_quantile(lambda, mu, c, q)),
+            response_percentiles: Percentiles::from(|q| theory::mmc_response_quantile(lambda, mu, c, q)),
+            percentiles_exact: split_exact,
+            ..with(format!("M/M/{c}"), true, theory::mmc(lambda, mu, c), None, String::new())
+        };
     }
-    if c == 1 {
-        return with("M/G/1".into(), true, theory::mg1(lambda, v.mean, scv), None, "Pollaczek-Khinchine".into());
+    let st = if c == 1 {
+        with("M/G/1".into(), true, theory::mg1(lambda, v.mean, scv), None, "Pollaczek-Khinchine".into())
+    } else {
+        with(
+            format!("M/G/{c}"),
+            false,
+            theory::mgc_approx(lambda, v.mean, scv, c),
+            None,
+            "Allen-Cunneen approximation: the M/M/c wait scaled by (1 + cv^2)/2".into(),
+        )
+    };
+    // Percentiles by the two-moment approximation (theory::tails): the
+    // chance of waiting is rho for M/G/1 and Erlang C for M/G/c.
+    let prob_wait = if c == 1 { Some(lambda * v.mean) } else { theory::erlang_c(c, lambda * v.mean) };
+    let (Some(p), Some(m)) = (prob_wait, st.metrics) else { return st };
+    ServiceTheory {
+        wait_percentiles: Percentiles::from(|q| theory::wait_quantile_approx(p, m.mean_wait, q)),
+        response_percentiles: Percentiles::from(|q| theory::response_quantile_approx(p, m.mean_wait, v.mean, scv, q)),
+        ..st
     }
-    with(
-        format!("M/G/{c}"),
-        false,
-        theory::mgc_approx(lambda, v.mean, scv, c),
-        None,
-        "Allen-Cunneen approximation: the M/M/c wait scaled by (1 + cv^2)/2".into(),
-    )
 }
 
 /// A class's estimate, and for a closed class the stations and MVA result behind it.
@@ -396,6 +446,8 @@ fn class_theory(
                             mean_response: None,
                             throughput: class.open_rate(),
                             note,
+                            response_percentiles: None,
+                            percentiles_exact: false,
                         },
                         None,
                     );
@@ -414,12 +466,28 @@ fn class_theory(
             } else {
                 "sum of station response times weighted by visits (approximation)".to_string()
             };
+            // One visit to a station whose traffic all runs the same
+            // operation: the class's response is the station's.
+            let single = match visited[..] {
+                [s] => {
+                    let used: Vec<usize> = net.services[s]
+                        .ops
+                        .clone()
+                        .map(|o| o as usize)
+                        .filter(|&o| net.visits.iter().any(|v| v[o] > 0.0))
+                        .collect();
+                    (used.len() == 1 && (visits[used[0]] - 1.0).abs() < 1e-12).then_some(&services[s])
+                }
+                _ => None,
+            };
             (
                 ClassTheory {
                     class: class.name.clone(),
                     mean_response: Some(total),
                     throughput: class.open_rate(),
                     note,
+                    response_percentiles: single.and_then(|st| st.response_percentiles),
+                    percentiles_exact: single.is_some_and(|st| st.percentiles_exact),
                 },
                 None,
             )
@@ -436,7 +504,14 @@ fn class_theory(
                         svc.name
                     );
                     return (
-                        ClassTheory { class: class.name.clone(), mean_response: None, throughput: None, note },
+                        ClassTheory {
+                            class: class.name.clone(),
+                            mean_response: None,
+                            throughput: None,
+                            note,
+                            response_percentiles: None,
+                            percentiles_exact: false,
+                        },
                         None,
                     );
                 }
@@ -451,6 +526,8 @@ fn class_theory(
                 class: class.name.clone(),
                 mean_response: Some(r.response),
                 throughput: Some(r.throughput),
+                response_percentiles: None,
+                percentiles_exact: false,
                 note: if exact {
                     "exact Mean Value Analysis (product form: exponential or processor-sharing stations)".into()
                 } else {

@@ -336,8 +336,15 @@ fn notes(out: &mut String, s: &Summary) {
 /// `capsim theory`: the analytic view of a model as tables.
 pub fn theory_table(a: &crate::analysis::Analysis) -> String {
     let mut out = String::new();
-    let mut rows =
-        vec![["service", "model", "", "utilisation", "wait", "response", "queue", "note"].map(String::from).to_vec()];
+    // Approximate percentiles (theory::tails) carry a "≈".
+    let p99 = |p: Option<crate::analysis::Percentiles>, exact: bool| {
+        p.map_or("-".into(), |p| format!("{}{}", if exact { "" } else { "≈" }, format_duration(p.p99)))
+    };
+    let mut rows = vec![
+        ["service", "model", "", "utilisation", "wait", "wait p99", "response", "response p99", "queue", "note"]
+            .map(String::from)
+            .to_vec(),
+    ];
     for s in &a.services {
         let m = s.metrics;
         rows.push(vec![
@@ -352,7 +359,9 @@ pub fn theory_table(a: &crate::analysis::Analysis) -> String {
             },
             format!("{:.1}%", s.utilisation * 100.0),
             m.map_or("-".into(), |m| format_duration(m.mean_wait)),
+            p99(s.wait_percentiles, s.percentiles_exact),
             m.map_or("-".into(), |m| format_duration(m.mean_response)),
+            p99(s.response_percentiles, s.percentiles_exact),
             m.map_or("-".into(), |m| sig3(m.mean_queue_len)),
             s.blocking.map_or(s.note.clone(), |b| {
                 format!(
@@ -365,11 +374,19 @@ pub fn theory_table(a: &crate::analysis::Analysis) -> String {
     }
     out.push_str(&aligned(&rows));
     out.push('\n');
-    let mut rows = vec![["class", "response", "throughput", "method"].map(String::from).to_vec()];
+    let mut rows = vec![["class", "response", "p50", "p95", "p99", "throughput", "method"].map(String::from).to_vec()];
     for c in &a.classes {
+        let pct = |get: fn(&crate::analysis::Percentiles) -> f64| {
+            c.response_percentiles.map_or("-".into(), |p| {
+                format!("{}{}", if c.percentiles_exact { "" } else { "≈" }, format_duration(get(&p)))
+            })
+        };
         rows.push(vec![
             c.class.clone(),
             c.mean_response.map_or("-".into(), format_duration),
+            pct(|p| p.p50),
+            pct(|p| p.p95),
+            pct(|p| p.p99),
             c.throughput.map_or("-".into(), |x| format!("{}/s", sig3(x))),
             c.note.clone(),
         ]);
@@ -409,6 +426,9 @@ pub fn comparison_table(a: &crate::analysis::Analysis, s: &Summary) -> String {
             None => "(needs 2+ replications)".into(),
         };
         let shown = match sim.ci95 {
+            Some(_) if sim.is_asymmetric() => {
+                format!("{} ({} to {})", text(sim.value), text(sim.low()), text(sim.high()))
+            }
             Some(h) => format!("{} ± {}", text(sim.value), text(h)),
             None => text(sim.value),
         };
@@ -425,6 +445,16 @@ pub fn comparison_table(a: &crate::analysis::Analysis, s: &Summary) -> String {
     for (ct, cs) in a.classes.iter().zip(&s.classes) {
         if let Some(r) = ct.mean_response {
             push(format!("{} mean response", ct.class), &cs.latency_s.mean, r, format_duration);
+        }
+        if let Some(p) = ct.response_percentiles {
+            let approx = if ct.percentiles_exact { "" } else { " (approx.)" };
+            for (name, sim, theory) in [
+                ("p50", &cs.latency_s.p50, p.p50),
+                ("p95", &cs.latency_s.p95, p.p95),
+                ("p99", &cs.latency_s.p99, p.p99),
+            ] {
+                push(format!("{} {name} response{approx}", ct.class), sim, theory, format_duration);
+            }
         }
         // Open classes' throughput is their offered rate: only closed ones are predicted.
         if let Some(x) = ct.throughput

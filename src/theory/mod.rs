@@ -29,6 +29,7 @@
 //! | `stations.rs` | Markovian stations: [`mm1`], [`mm1_response_quantile`], [`erlang_b`], [`erlang_c`], [`mmc`], [`mmc_wait_quantile`], [`mmc_response_tail`], [`mmc_response_quantile`], [`mmck`] |
 //! | `general.rs` | general service or arrivals: [`mg1`] (Pollaczek–Khinchine), [`gg1_kingman`], [`ggc_allen_cunneen`], [`mgc_approx`], [`ps_response`], [`mg1_nonpreemptive_priority`] (Cobham), [`mg1_preemptive_priority`] |
 //! | `balancing.rs` | `k` single-server queues behind a balancer: [`round_robin_sigma`], [`round_robin_mm1`], [`random_split_mm1`] |
+//! | `tails.rs` | percentiles of general-service stations, approximately: [`wait_quantile_approx`], [`response_quantile_approx`] |
 //! | `networks.rs` | closed networks ([`mva`], [`utilisation_law_max_throughput`], [`asymptotic_bounds`]) and open Jackson networks ([`jackson_open`]) with their linear solver |
 //!
 //! A new formula goes in the file of its kind, checks its inputs with the
@@ -41,6 +42,7 @@ mod balancing;
 mod general;
 mod networks;
 mod stations;
+mod tails;
 
 pub use balancing::{random_split_mm1, round_robin_mm1, round_robin_sigma};
 pub use general::{
@@ -55,6 +57,7 @@ pub use stations::{
     MmckMetrics, erlang_b, erlang_c, mm1, mm1_response_quantile, mmc, mmc_response_quantile, mmc_response_tail,
     mmc_wait_quantile, mmck,
 };
+pub use tails::{response_quantile_approx, wait_quantile_approx};
 
 /// Steady-state metrics of one station.
 ///

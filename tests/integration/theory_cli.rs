@@ -75,3 +75,27 @@ fn run_with_theory_puts_theory_inside_the_interval() {
         assert!(line.trim_end().ends_with("yes"), "{line}");
     }
 }
+
+#[test]
+fn theory_gives_response_and_wait_percentiles_where_it_has_them() {
+    // M/M/1 at 0.9: the response is Exp(0.1/s), so its p99 is 10 ln(100) s.
+    let v = theory_json("models/mm1.toml", &[]);
+    let class = &v["classes"][0];
+    assert!(close(class["response_percentiles"]["p99"].as_f64().unwrap(), 10.0 * 100f64.ln()));
+    assert_eq!(class["percentiles_exact"], true);
+    let wait_p99 = v["services"][0]["wait_percentiles"]["p99"].as_f64().unwrap();
+    assert!(close(wait_p99, theory::mmc_wait_quantile(0.9, 1.0, 1, 0.99).unwrap()));
+    // M/G/1 (gamma service): approximate, and flagged so in the table.
+    let out =
+        capsim(&["theory", "models/mm1.toml", "--set", "services.server.ops.handle.demand=gamma(mean=1s, cv=0.5)"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("M/G/1") && text.contains('≈'), "{text}");
+    // `run --theory` compares the simulated percentiles, inside their intervals.
+    let out = capsim(&["run", "models/mm1.toml", "--set", "workload.main.rate=0.5/s", "--theory"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for p in ["p50", "p95", "p99"] {
+        let row =
+            text.lines().find(|l| l.starts_with(&format!("main {p} response"))).unwrap_or_else(|| panic!("{text}"));
+        assert!(row.trim_end().ends_with("yes"), "{row}");
+    }
+}
