@@ -29,19 +29,8 @@ impl Outcome {
 
 /// Simulates every replication of `net` (in parallel) and summarises them.
 pub fn run(net: &Network) -> Outcome {
-    // An automatic warm-up is chosen from pilots of every replication, then
-    // applied to all of them alike.
-    let (auto, chosen) = if net.settings.warmup_auto {
-        let replications: Vec<u32> = (0..net.settings.replications).collect();
-        let choice = crate::warmup::choose(net, &replications);
-        let mut n = net.clone();
-        n.settings.warmup = choice.truncation_s;
-        n.settings.warmup_auto = false;
-        (Some(n), Some(choice))
-    } else {
-        (None, None)
-    };
-    let net = auto.as_ref().unwrap_or(net);
+    // An automatic warm-up is chosen by each replication from a pilot of its
+    // own, as a sweep's runs choose it, so `run` and `sweep` agree.
     // Each replication is reduced to its metrics, its series and its share of
     // the merged latency histograms as soon as it ends, so memory does not
     // grow with the replications (a histogram is about 330 kB). Rayon's
@@ -49,11 +38,12 @@ pub fn run(net: &Network) -> Outcome {
     // Histograms are allocated by the first replication an accumulator
     // folds, not by rayon's identity: it makes one per split, and on a busy
     // machine splits can number hundreds (a peak of 170 MB was seen).
-    let empty = || Merged { runs: Vec::new(), series: Vec::new(), latency: Vec::new() };
+    let empty = || Merged { runs: Vec::new(), series: Vec::new(), latency: Vec::new(), choices: Vec::new() };
     let merged = (0..net.settings.replications)
         .into_par_iter()
         .fold(empty, |mut acc, r| {
-            let stats = kernel::simulate(net, r);
+            let (stats, choice) = simulate_choosing(net, r);
+            acc.choices.extend(choice);
             acc.runs.push(RunMetrics::new(net, &stats));
             if acc.latency.is_empty() {
                 acc.latency = vec![latency_histogram(); net.classes.len()];
@@ -67,6 +57,7 @@ pub fn run(net: &Network) -> Outcome {
         .reduce(empty, |mut a, b| {
             a.runs.extend(b.runs);
             a.series.extend(b.series);
+            a.choices.extend(b.choices);
             if a.latency.is_empty() {
                 a.latency = b.latency;
             } else {
@@ -76,12 +67,13 @@ pub fn run(net: &Network) -> Outcome {
             }
             a
         });
-    let Merged { runs, series, mut latency } = merged;
+    let Merged { runs, series, mut latency, choices } = merged;
     if latency.is_empty() {
         latency = vec![latency_histogram(); net.classes.len()];
     }
     let mut summary = summarise(net, &runs);
-    if let Some(choice) = chosen {
+    if let Some(choice) = crate::warmup::WarmupChoice::combine(&choices) {
+        summary.warmup_s = choice.truncation_s;
         if choice.unsettled {
             summary.warnings.push(format!(
                 "the automatic warm-up found no point where the response times settle ({} found its smallest standard error in the second half of the pilot run): the run looks non-stationary, so its means depend on its length. Check the utilisation column, or run longer",
@@ -100,18 +92,29 @@ struct Merged {
     runs: Vec<RunMetrics>,
     series: Vec<Series>,
     latency: Vec<Histogram<u64>>,
+    choices: Vec<crate::warmup::WarmupChoice>,
 }
 
 /// Simulates replication `replication` of `net` alone, choosing its own
-/// automatic warm-up when the model asks for one (sweeps run replications
-/// one by one; `run` chooses one warm-up for all replications instead).
+/// automatic warm-up when the model asks for one (see [`simulate_choosing`]).
 pub fn simulate_replication(net: &Network, replication: u32) -> crate::stats::RunStats {
+    simulate_choosing(net, replication).0
+}
+
+/// Simulates replication `replication` of `net`; with `simulation.warmup =
+/// "auto"`, after choosing its warm-up from a pilot of its own, returned
+/// too. `run` and `sweep` both go through here, so the same model and seed
+/// give the same numbers through either.
+pub fn simulate_choosing(
+    net: &Network,
+    replication: u32,
+) -> (crate::stats::RunStats, Option<crate::warmup::WarmupChoice>) {
     if !net.settings.warmup_auto {
-        return kernel::simulate(net, replication);
+        return (kernel::simulate(net, replication), None);
     }
     let choice = crate::warmup::choose(net, &[replication]);
     let mut n = net.clone();
     n.settings.warmup = choice.truncation_s;
     n.settings.warmup_auto = false;
-    kernel::simulate(&n, replication)
+    (kernel::simulate(&n, replication), Some(choice))
 }

@@ -41,6 +41,25 @@ pub struct WarmupChoice {
     pub unsettled: bool,
 }
 
+impl WarmupChoice {
+    /// The replications' choices as one: truncations and truncated batches
+    /// averaged, the pilots' batches at their fewest, unsettled if any
+    /// replication's was. `None` when no replication chose.
+    pub fn combine(choices: &[WarmupChoice]) -> Option<WarmupChoice> {
+        let first = choices.first()?;
+        let n = choices.len();
+        Some(WarmupChoice {
+            method: first.method.clone(),
+            truncation_s: choices.iter().map(|c| c.truncation_s).sum::<f64>() / n as f64,
+            truncated_batches: (choices.iter().map(|c| c.truncated_batches).sum::<usize>() as f64 / n as f64).round()
+                as usize,
+            batches: choices.iter().map(|c| c.batches).min().unwrap_or(0),
+            batch_size: first.batch_size,
+            unsettled: choices.iter().any(|c| c.unsettled),
+        })
+    }
+}
+
 /// Batch means of successful response times, in completion order.
 #[derive(Debug, Default)]
 pub struct BatchMeans {

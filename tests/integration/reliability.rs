@@ -218,3 +218,31 @@ fn a_failed_run_in_a_sweep_is_named_and_the_others_finish() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("1 of 8 runs failed, 3 skipped (--fail-fast)"), "{err}");
 }
+
+#[test]
+fn auto_warmup_gives_the_same_numbers_through_run_and_sweep() {
+    let dir = std::env::temp_dir().join(format!("capsim-warmup-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("mm1.toml"), mm1("900/s", "20s", "auto", 3)).unwrap();
+    std::fs::write(
+        dir.join("exp.toml"),
+        "[experiment]\nname = \"warm\"\nmodel = \"mm1.toml\"\nreplications = 3\nseed = 11\n\n[[axes]]\npath = \"workload.main.rate\"\nvalues = [\"900/s\"]\n",
+    )
+    .unwrap();
+    let run = capsim(&["run", dir.join("mm1.toml").to_str().unwrap(), "--format", "json"]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let out = dir.join("out");
+    let sweep = capsim(&["sweep", dir.join("exp.toml").to_str().unwrap(), "-q", "-o", out.to_str().unwrap()]);
+    assert!(sweep.status.success(), "{}", String::from_utf8_lossy(&sweep.stderr));
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    let swept = &results["points"][0]["summary"]["classes"][0]["latency_s"];
+    let ran = &run["classes"][0]["latency_s"];
+    for stat in ["mean", "p50", "p99"] {
+        assert_eq!(swept[stat]["value"], ran[stat]["value"], "{stat}: sweep {swept} against run {ran}");
+    }
+    assert!(run["warmup_s"].as_f64().unwrap() > 0.0, "the warm-up was chosen: {}", run["warmup_s"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
