@@ -8,6 +8,8 @@
 //! - `summary`: the output schema ([`Summary`]) that every view reads, and
 //!   `summarise`, which builds it from replications;
 //! - `columns`: every metric that becomes a CSV column, defined once;
+//! - `utilisation`: what a service's utilisation means, and its busiest
+//!   service, defined once;
 //! - `serde_nan`: NaN written to JSON as `null`.
 
 pub mod columns;
@@ -17,6 +19,7 @@ mod serde_nan;
 mod summarise;
 mod summary;
 mod tally;
+pub mod utilisation;
 
 pub use estimate::{Estimate, student_t_quantile};
 pub use metrics::{
