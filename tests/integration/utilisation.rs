@@ -86,6 +86,14 @@ fn a_single_threaded_service_on_two_cores_is_busy_on_the_core_it_can_use() {
 }
 
 #[test]
+fn a_single_thread_near_saturation_is_warned_about() {
+    // 99.5% of its one usable core (49.8% of its two paid ones): saturated.
+    let s = summary(&redis_model(1990.0, 4, ""));
+    let w = s.warnings.iter().find(|w| w.contains("`redis`")).unwrap_or_else(|| panic!("{:?}", s.warnings));
+    assert!(w.starts_with("service `redis` ran at 9") && w.contains("saturated"), "{w}");
+}
+
+#[test]
 fn the_time_series_reads_the_tables_utilisation_interval_by_interval() {
     let dir = scratch("series-util");
     let model = dir.join("redis.toml");
