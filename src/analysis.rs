@@ -41,7 +41,8 @@ pub struct ServiceTheory {
     pub model: String,
     /// True for an exact result, false for an approximation.
     pub exact: bool,
-    /// Utilisation law: fraction of CPU capacity the open workload offers (always available).
+    /// Utilisation law: the fraction of its usable cores (`min(threads, cores)`
+    /// per instance, as the simulated utilisation) the open workload keeps busy (always available).
     pub utilisation: f64,
     /// Station metrics over all instances (queue lengths summed), when a model applies.
     pub metrics: Option<StationMetrics>,
@@ -77,7 +78,7 @@ pub struct ClassTheory {
 /// The utilisation law's answer: how far the workload can grow.
 #[derive(Debug, Clone, Serialize)]
 pub struct Bottleneck {
-    /// Services by offered CPU utilisation, busiest first: (name, utilisation).
+    /// Services by offered utilisation of their usable cores, busiest first: (name, utilisation).
     pub services: Vec<(String, f64)>,
     /// Factor by which the open workload can grow before the busiest service saturates.
     pub headroom: Option<f64>,

@@ -267,7 +267,7 @@ pub(crate) fn breakdown(s: &Summary) -> Option<Breakdown> {
             // Utilisation is of the instances serving (autoscaled, or some down).
             // Results written before `mean_instances` existed read it as 0.
             let n = if svc.mean_instances.value > 0.0 { svc.mean_instances.value } else { f64::from(svc.instances) };
-            let busy_cores = svc.utilisation.value * f64::from(svc.cores) * n;
+            let busy_cores = svc.utilisation.value * f64::from(svc.usable_cores()) * n;
             let cpu = busy_cores / rate;
             (svc.name.clone(), finite_or_zero(wait), finite_or_zero(cpu))
         })

@@ -76,12 +76,7 @@ fn utilisation(summary: &Summary) -> Option<Planned> {
     if names.is_empty() {
         return None;
     }
-    let busiest = summary
-        .services
-        .iter()
-        .filter(|s| s.utilisation.value.is_finite())
-        .max_by(|a, b| a.utilisation.value.total_cmp(&b.utilisation.value))
-        .map(|s| s.name.clone());
+    let busiest = crate::stats::utilisation::busiest(&summary.services).map(|s| s.name.clone());
     let (cpu, threads) = (palette::design(0), palette::design(1));
     let mut marks = vec![Mark::Rule {
         horizontal: true,
@@ -116,14 +111,14 @@ fn utilisation(summary: &Summary) -> Option<Planned> {
         }
     }
     let legend = vec![
-        LegendEntry::new("CPU cores busy", Swatch::Fill { colour: cpu, alpha: 1.0 }),
+        LegendEntry::new("usable CPU busy", Swatch::Fill { colour: cpu, alpha: 1.0 }),
         LegendEntry::new("threads held", Swatch::Fill { colour: threads, alpha: 1.0 }),
         LegendEntry::new("outlined: bottleneck", Swatch::Note),
     ];
     Some(Planned {
         name: "utilisation",
         title: "Utilisation per service".into(),
-        caption: "The fraction of each service's CPU cores busy and of its threads held; the outlined bar is the bottleneck, and threads held far above CPU busy means requests wait on calls while holding a thread.".into(),
+        caption: "The fraction of each service's usable CPU busy (min(threads, cores) per instance) and of its threads held; the outlined bar is the bottleneck, and threads held far above CPU busy means requests wait on calls while holding a thread.".into(),
         figure: Figure {
             title: "Utilisation per service".into(),
             subtitle: "time-average over all instances and replications".into(),

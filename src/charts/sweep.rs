@@ -487,13 +487,7 @@ fn utilisation_at_focus(view: &View) -> Option<Planned> {
     for (j, (s, p)) in view.series.iter().zip(&focus.points).enumerate() {
         let Some(p) = p else { continue };
         let c = palette::design(s.design);
-        let busiest = p
-            .summary
-            .services
-            .iter()
-            .filter(|x| x.utilisation.value.is_finite())
-            .max_by(|a, b| a.utilisation.value.total_cmp(&b.utilisation.value))
-            .map(|x| x.name.clone());
+        let busiest = crate::stats::utilisation::busiest(&p.summary.services).map(|x| x.name.clone());
         for (i, name) in names.iter().enumerate() {
             let Some(svc) = p.summary.services.iter().find(|x| &x.name == name) else { continue };
             let u = svc.utilisation.value;
@@ -532,7 +526,7 @@ fn utilisation_at_focus(view: &View) -> Option<Planned> {
         name: "utilisation",
         title: "CPU utilisation per service".into(),
         caption: format!(
-            "The fraction of each service's CPU cores busy {}; the outlined bar with a percentage is each design's busiest service, the first to run out of CPU as load grows.",
+            "The fraction of each service's usable CPU busy (min(threads, cores) per instance) {}; the outlined bar with a percentage is each design's busiest service, the first to run out of CPU as load grows.",
             focus.label
         ),
         figure: Figure {

@@ -133,7 +133,7 @@ pub(crate) fn plan(summary: &Summary) -> Vec<Planned> {
         series,
         "timeline-utilisation",
         "Utilisation over time",
-        "The fraction of each service's CPU busy in each interval, over the instances up at the time.".into(),
+        "The fraction of each service's usable CPU busy in each interval (min(threads, cores) per instance up, time-weighted within the interval), as in the table.".into(),
         Axis::linear("CPU utilisation", Fmt::Percent, true),
         lines,
     ));

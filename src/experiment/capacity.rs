@@ -12,6 +12,7 @@ use crate::experiment::spec::SloInfo;
 use crate::format::{format_duration, whole_or_sig3};
 use crate::run;
 use crate::stats::RunMetrics;
+use crate::stats::utilisation::busiest;
 use crate::stats::{Summary, summarise};
 
 /// Whether a summary meets the SLO; `None` when a needed value is missing.
@@ -34,12 +35,9 @@ pub fn meets(slo: &SloInfo, s: &Summary) -> Option<bool> {
     Some(ok)
 }
 
-/// The busiest service (by CPU utilisation) and its utilisation.
+/// The busiest service (by utilisation of its usable cores) and its utilisation.
 fn bottleneck(s: &Summary) -> Option<(String, f64)> {
-    s.services
-        .iter()
-        .max_by(|a, b| a.utilisation.value.total_cmp(&b.utilisation.value))
-        .map(|v| (v.name.clone(), v.utilisation.value))
+    busiest(&s.services).map(|v| (v.name.clone(), v.utilisation.value))
 }
 
 /// Groups points of one design that differ only in the load axis.

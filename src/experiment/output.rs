@@ -42,8 +42,10 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     move |error| OutputError::Io { path: path.to_path_buf(), error }
 }
 
-/// Format tag of shard files.
-const SHARD_FORMAT: &str = "capsim-shard-1";
+/// Format tag of shard files. 2: a service's `utilisation` is of its usable
+/// cores, no longer of all its cores (#20), so older shards would merge
+/// into numbers of two meanings.
+const SHARD_FORMAT: &str = "capsim-shard-2";
 
 /// What a shard folder holds.
 #[derive(Debug, Serialize, Deserialize)]
@@ -131,7 +133,11 @@ pub fn read_shards(dirs: &[PathBuf]) -> Result<(ShardFile, Executed), OutputErro
         let shard: ShardFile = serde_json::from_str(&text)
             .map_err(|e| OutputError::Invalid(format!("{}: not a capsim shard: {e}", path.display())))?;
         if shard.format != SHARD_FORMAT {
-            return Err(OutputError::Invalid(format!("{}: unknown shard format {}", path.display(), shard.format)));
+            return Err(OutputError::Invalid(format!(
+                "{}: shard format {} is not this capsim's ({SHARD_FORMAT}): run the shards again with this capsim",
+                path.display(),
+                shard.format
+            )));
         }
         shards.push(shard);
     }

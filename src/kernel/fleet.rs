@@ -2,6 +2,7 @@
 //! decisions, the series ticks that sample every fleet, and the
 //! time-weighted counts of active, billed and failed instances.
 
+use super::series::ServiceAreas;
 use super::{EventKind, Observer, Sim, Time, to_time};
 
 /// How many instances a service runs, and their time-weighted counts.
@@ -35,15 +36,22 @@ impl Fleet {
 }
 
 impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
-    /// Areas per service (busy cores, queue) and per broker queue, as they stand.
-    pub(super) fn series_areas(&mut self) -> (Vec<(u128, u128)>, Vec<u128>) {
+    /// Areas per service and per broker queue, as they stand.
+    pub(super) fn series_areas(&mut self) -> (Vec<ServiceAreas>, Vec<u128>) {
         let now = self.now;
-        let mut areas = vec![(0u128, 0u128); self.net.services.len()];
+        let mut areas: Vec<ServiceAreas> = self
+            .fleets
+            .iter_mut()
+            .map(|f| {
+                f.touch(now);
+                ServiceAreas { up: f.area_active, ..ServiceAreas::default() }
+            })
+            .collect();
         for inst in &mut self.instances {
             let (_, cores, queue) = inst.areas(now);
             let a = &mut areas[inst.service as usize];
-            a.0 += cores;
-            a.1 += queue;
+            a.busy_cores += cores;
+            a.queue += queue;
         }
         let queue_areas = self
             .queue_states
@@ -77,7 +85,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
         // Down instances do no work: the metric is per instance that is up.
         let up = f64::from((fleet.active - fleet.down).max(1));
         let metric = match a.metric {
-            crate::policy::ScaleMetric::Utilisation => delta.0 / window / (up * f64::from(s.cores.min(s.threads))),
+            crate::policy::ScaleMetric::Utilisation => delta.0 / window / (up * f64::from(s.usable_cores())),
             crate::policy::ScaleMetric::Queue => delta.1 / window / up,
         };
         // Kubernetes' rule: enough instances to bring the metric to the target.
@@ -107,17 +115,9 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
 
     pub(super) fn on_tick(&mut self) {
         let (areas, queue_areas) = self.series_areas();
-        let capacity: Vec<f64> = self
-            .net
-            .services
-            .iter()
-            .zip(&self.fleets)
-            .map(|(s, f)| f64::from(f.active - f.down) * f64::from(s.cores.min(s.threads)))
-            .collect();
         let instances: Vec<u32> = self.fleets.iter().map(|f| f.active - f.down).collect();
         let now = self.now;
-        let next =
-            self.series.as_mut().expect("ticks need a series").row(now, &areas, &capacity, &instances, &queue_areas);
+        let next = self.series.as_mut().expect("ticks need a series").row(now, &areas, &instances, &queue_areas);
         // Stop ticking when nothing else is left to happen, or (a run of
         // unknown length) the series is as long as a series may be.
         let rows = self.series.as_ref().map_or(0, |s| s.rows());

@@ -6,7 +6,25 @@
 use hdrhistogram::Histogram;
 
 use super::{NS, Time};
-use crate::stats::{ClassSeries, Series, ServiceSeries, latency_histogram};
+use crate::stats::{ClassSeries, Series, ServiceSeries, latency_histogram, utilisation};
+
+/// Cumulative time-weighted areas of one service \[ns\]: the measures its
+/// series rows are differences of.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct ServiceAreas {
+    /// Busy cores, all instances.
+    pub(super) busy_cores: u128,
+    /// Jobs waiting for a thread, all instances.
+    pub(super) queue: u128,
+    /// Active instances up (the table's `mean_instances`).
+    pub(super) up: u128,
+}
+
+impl ServiceAreas {
+    fn plus(self, o: ServiceAreas) -> ServiceAreas {
+        ServiceAreas { busy_cores: self.busy_cores + o.busy_cores, queue: self.queue + o.queue, up: self.up + o.up }
+    }
+}
 
 /// Counters of the interval in progress.
 pub(super) struct SeriesRecorder {
@@ -14,10 +32,12 @@ pub(super) struct SeriesRecorder {
     completed: Vec<u64>,
     failed: Vec<u64>,
     latency: Vec<Histogram<u64>>,
-    /// Cumulative (busy cores, queue) areas per service at the last row.
-    last_areas: Vec<(u128, u128)>,
+    /// Usable cores per instance, per service.
+    usable_cores: Vec<u32>,
+    /// Cumulative areas per service at the last row.
+    last_areas: Vec<ServiceAreas>,
     /// Areas the warm-up reset took away, added back so deltas stay whole.
-    carried: Vec<(u128, u128)>,
+    carried: Vec<ServiceAreas>,
     /// Cumulative broker-queue areas at the last row.
     last_queue_areas: Vec<u128>,
     queue_carried: Vec<u128>,
@@ -25,15 +45,18 @@ pub(super) struct SeriesRecorder {
 }
 
 impl SeriesRecorder {
-    /// A recorder for `classes` classes, `services` services and `queues` broker queues.
-    pub(super) fn new(interval: f64, classes: usize, services: usize, queues: usize) -> Self {
+    /// A recorder for `classes` classes, services of `usable_cores` per
+    /// instance, and `queues` broker queues.
+    pub(super) fn new(interval: f64, classes: usize, usable_cores: Vec<u32>, queues: usize) -> Self {
+        let services = usable_cores.len();
         SeriesRecorder {
             interval: super::to_time(interval).max(1),
             completed: vec![0; classes],
             failed: vec![0; classes],
             latency: (0..classes).map(|_| latency_histogram()).collect(),
-            last_areas: vec![(0, 0); services],
-            carried: vec![(0, 0); services],
+            usable_cores,
+            last_areas: vec![ServiceAreas::default(); services],
+            carried: vec![ServiceAreas::default(); services],
             last_queue_areas: vec![0; queues],
             queue_carried: vec![0; queues],
             out: Series {
@@ -69,10 +92,9 @@ impl SeriesRecorder {
 
     /// The warm-up ended and the simulation's areas restart from zero:
     /// remember what they held.
-    pub(super) fn carry(&mut self, service_areas: &[(u128, u128)], queue_areas: &[u128]) {
+    pub(super) fn carry(&mut self, service_areas: &[ServiceAreas], queue_areas: &[u128]) {
         for (c, a) in self.carried.iter_mut().zip(service_areas) {
-            c.0 += a.0;
-            c.1 += a.1;
+            *c = c.plus(*a);
         }
         for (c, a) in self.queue_carried.iter_mut().zip(queue_areas) {
             *c += a;
@@ -80,13 +102,12 @@ impl SeriesRecorder {
     }
 
     /// Closes the interval ending at `now` and returns the next row's time.
-    /// `service_areas`: current (busy cores, queue) areas per service;
-    /// `capacity`: cores per service; `instances`: active instances per service.
+    /// `service_areas`: current areas per service; `instances`: active
+    /// instances up per service, now.
     pub(super) fn row(
         &mut self,
         now: Time,
-        service_areas: &[(u128, u128)],
-        capacity: &[f64],
+        service_areas: &[ServiceAreas],
         instances: &[u32],
         queue_areas: &[u128],
     ) -> Time {
@@ -106,11 +127,14 @@ impl SeriesRecorder {
             self.failed[c] = 0;
         }
         for (i, s) in self.out.services.iter_mut().enumerate() {
-            let now_areas = (service_areas[i].0 + self.carried[i].0, service_areas[i].1 + self.carried[i].1);
-            let (cores, queue) = (now_areas.0 - self.last_areas[i].0, now_areas.1 - self.last_areas[i].1);
-            self.last_areas[i] = now_areas;
-            s.utilisation.push(cores as f64 / dt / capacity[i].max(1e-300));
-            s.queue.push(queue as f64 / dt);
+            let now_areas = service_areas[i].plus(self.carried[i]);
+            let last = std::mem::replace(&mut self.last_areas[i], now_areas);
+            // The interval's busy cores over its time-weighted instances up,
+            // as the table's utilisation is over the window's.
+            let busy = (now_areas.busy_cores - last.busy_cores) as f64;
+            let up = (now_areas.up - last.up) as f64;
+            s.utilisation.push(utilisation::utilisation(busy, up, self.usable_cores[i]));
+            s.queue.push((now_areas.queue - last.queue) as f64 / dt);
             s.instances.push(f64::from(instances[i]));
         }
         for (i, d) in self.out.queue_depth.iter_mut().enumerate() {
@@ -124,5 +148,25 @@ impl SeriesRecorder {
     /// The recorded series.
     pub(super) fn finish(self) -> Series {
         self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interval_weighs_the_instances_up_by_time_as_the_table_does() {
+        // 1 s intervals of a service with 2 usable cores per instance.
+        let mut r = SeriesRecorder::new(1.0, 0, vec![2], 0);
+        let s = 1_000_000_000u128;
+        // Two instances up for half the second, one for the other half
+        // (1.5 instance-seconds), 1.5 cores busy on average; one up at the end.
+        let areas = ServiceAreas { busy_cores: 3 * s / 2, queue: 0, up: 3 * s / 2 };
+        r.row(1_000_000_000, &[areas], &[1], &[]);
+        let out = r.finish();
+        // 1.5 over 1.5 instances x 2 cores, not over the 1 up at the end.
+        assert_eq!(out.services[0].utilisation, [0.5]);
+        assert_eq!(out.services[0].instances, [1.0]);
     }
 }

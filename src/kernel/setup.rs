@@ -93,10 +93,10 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             trees,
             trees_live: false,
             trace_pos: vec![0; net.classes.len()],
-            series: net
-                .settings
-                .series
-                .map(|i| SeriesRecorder::new(i, net.classes.len(), net.services.len(), net.queues.len())),
+            series: net.settings.series.map(|i| {
+                let usable = net.services.iter().map(crate::model::Service::usable_cores).collect();
+                SeriesRecorder::new(i, net.classes.len(), usable, net.queues.len())
+            }),
             in_flight: 0,
             observing: false,
             observe_from: warmup,

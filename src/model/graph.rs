@@ -112,7 +112,9 @@ fn find_cycle(edges: &[Edge], reach: &[u32]) -> Vec<u32> {
     reach.to_vec()
 }
 
-/// Offered CPU load per service from open classes, as a fraction of its cores.
+/// Offered CPU load per service from open classes, as a fraction of its
+/// usable cores ([`Service::usable_cores`](super::Service::usable_cores) per
+/// instance, at its largest fleet): the utilisation law's utilisation.
 pub fn offered_cpu_load(net: &Network) -> Vec<f64> {
     let mut load = vec![0.0; net.services.len()];
     for c in 0..net.classes.len() {
@@ -123,7 +125,7 @@ pub fn offered_cpu_load(net: &Network) -> Vec<f64> {
     }
     // An autoscaled service is saturated only if even its largest fleet is.
     for (l, s) in load.iter_mut().zip(&net.services) {
-        *l /= f64::from(s.max_instances()) * f64::from(s.threads.min(s.cores));
+        *l /= f64::from(s.max_instances()) * f64::from(s.usable_cores());
     }
     load
 }
@@ -158,7 +160,7 @@ pub(super) fn saturation_warnings(net: &Network) -> Vec<String> {
                 s.name,
                 load * 100.0,
                 s.max_instances(),
-                s.threads.min(s.cores)
+                s.usable_cores()
             ));
         } else if let Some(f) = &s.failures {
             let n = s.max_instances();

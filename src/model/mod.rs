@@ -306,6 +306,20 @@ impl Service {
     pub fn dedicated_cores(&self) -> bool {
         self.threads <= self.cores
     }
+
+    /// Cores per instance its threads can keep busy: see [`usable_cores`].
+    pub fn usable_cores(&self) -> u32 {
+        usable_cores(self.threads, self.cores)
+    }
+}
+
+/// Cores per instance that `threads` threads (or an event loop's in-flight
+/// requests) can keep busy at once: `min(threads, cores)`. A single-threaded
+/// server on two cores can use one. Utilisation everywhere (the kernel's
+/// series and autoscaler, per-run metrics, theory) is busy time over this
+/// capacity; the share of all paid cores is reported apart, for cost.
+pub fn usable_cores(threads: u32, cores: u32) -> u32 {
+    threads.min(cores)
 }
 
 /// An operation: CPU demand, then steps.

@@ -364,12 +364,7 @@ fn point_row(h: &mut String, view: &View, p: &PointResult, extra: Option<Latency
         .map(|c| c.error_ratio.value)
         .filter(|v| v.is_finite() && has)
         .map_or("—".to_string(), |v| if v == 0.0 { "0".to_string() } else { format!("{:.2}%", v * 100.0) });
-    let busiest = p
-        .summary
-        .services
-        .iter()
-        .filter(|s| s.utilisation.value.is_finite())
-        .max_by(|a, b| a.utilisation.value.total_cmp(&b.utilisation.value))
+    let busiest = crate::stats::utilisation::busiest(&p.summary.services)
         .filter(|_| has)
         .map_or("—".to_string(), |s| format!("<code>{}</code> {:.0}%", escape(&s.name), s.utilisation.value * 100.0));
     let slo = match p.meets_slo {

@@ -158,25 +158,16 @@ fn classes(out: &mut String, s: &Summary) {
     out.push('\n');
 }
 
-/// Utilisation, queues and cost per service.
+/// Utilisation, queues and cost per service. "cpu util" is of the cores
+/// the threads can use; when some service has fewer threads than cores,
+/// "paid cores" beside it shows the share of every core paid for.
 fn services(out: &mut String, s: &Summary) {
-    let mut rows = vec![
-        [
-            "service",
-            "instances",
-            "threads",
-            "cores",
-            "cpu util",
-            "thread util",
-            "queue",
-            "wait",
-            "in service",
-            "cost/h",
-        ]
-        .map(String::from)
-        .to_vec(),
-    ];
     let services: Vec<&ServiceSummary> = s.services.iter().collect();
+    let paid = services.iter().any(|v| v.usable_cores() < v.cores);
+    let mut header = vec!["service", "instances", "threads", "cores", "cpu util"];
+    header.extend(paid.then_some("paid cores"));
+    header.extend(["thread util", "queue", "wait", "in service", "cost/h"]);
+    let mut rows = vec![header.into_iter().map(String::from).collect::<Vec<_>>()];
     let waits = duration_column(&services, |v| v.mean_wait_s);
     for (i, v) in services.iter().enumerate() {
         // An autoscaled service shows its time-average fleet.
@@ -185,18 +176,17 @@ fn services(out: &mut String, s: &Summary) {
         } else {
             v.instances.to_string()
         };
-        rows.push(vec![
-            v.name.clone(),
-            instances,
-            v.threads.to_string(),
-            v.cores.to_string(),
-            percent_est(&v.utilisation),
+        let mut row =
+            vec![v.name.clone(), instances, v.threads.to_string(), v.cores.to_string(), percent_est(&v.utilisation)];
+        row.extend(paid.then(|| percent_est(&v.paid_core_utilisation)));
+        row.extend([
             percent_est(&v.thread_utilisation),
             number_est(&v.mean_queue_len, ""),
             waits[i].clone(),
             number_est(&v.mean_in_service, ""),
             dollars(v.cost_per_hour),
         ]);
+        rows.push(row);
     }
     out.push_str(&aligned(&rows));
 }

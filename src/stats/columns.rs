@@ -78,7 +78,20 @@ pub(crate) const CLASS: &[Metric<ClassMetrics, ClassSummary>] = &[
 
 /// A service, over all its instances.
 pub(crate) const SERVICE: &[Metric<ServiceMetrics, ServiceSummary>] = &[
-    metric!("utilisation", "busy share of the cores the threads can use", |s| s.utilisation, |s| &s.utilisation, true),
+    metric!(
+        "utilisation",
+        "busy share of the usable cores: min(threads, cores) per instance up",
+        |s| s.utilisation,
+        |s| &s.utilisation,
+        true
+    ),
+    metric!(
+        "paid_core_utilisation",
+        "busy share of all the cores paid for (cores per billed instance), for cost",
+        |s| s.paid_core_utilisation,
+        |s| &s.paid_core_utilisation,
+        true
+    ),
     metric!(
         "thread_utilisation",
         "share of threads held (computing or waiting for calls)",

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::serde_nan::{nan_as_null, vec_nan_as_null};
 use super::sketch::LatencySketch;
 use super::tally::RunStats;
+use super::utilisation;
 
 /// Latency quantile levels kept per run for percentile (CDF) curves.
 pub const CDF_LEVELS: [f64; 17] =
@@ -118,8 +119,12 @@ pub struct ClassMetrics {
 /// One service in one replication.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ServiceMetrics {
-    /// Time-average busy cores over the cores of the active instances.
+    /// Time-average busy cores over the usable cores (`min(threads, cores)`)
+    /// of the active instances: see [`super::utilisation`].
     pub utilisation: f64,
+    /// Time-average busy cores over all the cores of the billed instances.
+    #[serde(default)]
+    pub paid_core_utilisation: f64,
     /// Time-average threads held (computing or waiting for calls) over the threads of the active instances.
     pub thread_utilisation: f64,
     /// Time-average jobs waiting for a thread, all instances (messages waiting for this consumer included).
@@ -310,12 +315,14 @@ impl RunMetrics {
             .map(|(s, svc)| {
                 // A window too short to weigh the fleet counts its starting size.
                 let n = if s.mean_instances > 0.0 { s.mean_instances } else { f64::from(svc.instances) };
+                let billed = if s.mean_billed > 0.0 { s.mean_billed } else { f64::from(svc.instances) };
                 ServiceMetrics {
                     mean_instances: n,
                     mean_billed: s.mean_billed,
                     mean_down: s.mean_down,
                     failures_per_hour: s.failures as f64 / run.observed * 3600.0,
-                    utilisation: s.mean_busy_cores / (n * f64::from(svc.cores)),
+                    utilisation: utilisation::utilisation(s.mean_busy_cores, n, svc.usable_cores()),
+                    paid_core_utilisation: utilisation::paid_core_utilisation(s.mean_busy_cores, billed, svc.cores),
                     thread_utilisation: s.mean_busy_threads / (n * f64::from(svc.threads)),
                     mean_queue_len: s.mean_queue_len,
                     mean_wait_s: if s.started == 0 { 0.0 } else { s.wait_sum / s.started as f64 },

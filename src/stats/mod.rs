@@ -9,6 +9,8 @@
 //! - `summary`: the output schema ([`Summary`]) that every view reads, and
 //!   `summarise`, which builds it from replications;
 //! - `columns`: every metric that becomes a CSV column, defined once;
+//! - `utilisation`: what a service's utilisation means, and its busiest
+//!   service, defined once;
 //! - `serde_nan`: NaN written to JSON as `null`.
 
 pub mod columns;
@@ -19,6 +21,7 @@ mod sketch;
 mod summarise;
 mod summary;
 mod tally;
+pub mod utilisation;
 
 pub use estimate::{Estimate, student_t_quantile};
 pub use metrics::{

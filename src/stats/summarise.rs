@@ -114,6 +114,7 @@ fn services(net: &Network, runs: &[RunMetrics]) -> Vec<ServiceSummary> {
                 cores: svc.cores,
                 speed: svc.speed,
                 utilisation: m(|x| x.utilisation),
+                paid_core_utilisation: m(|x| x.paid_core_utilisation),
                 thread_utilisation: m(|x| x.thread_utilisation),
                 mean_queue_len: m(|x| x.mean_queue_len),
                 mean_wait_s: m(|x| x.mean_wait_s),

@@ -209,8 +209,12 @@ pub struct ServiceSummary {
     pub cores: u32,
     /// Speed factor.
     pub speed: f64,
-    /// Fraction of the cores busy.
+    /// Fraction of the usable cores (`min(threads, cores)` per active
+    /// instance) busy: see [`super::utilisation`].
     pub utilisation: Estimate,
+    /// Fraction of all the cores paid for (`cores` per billed instance) busy, for cost.
+    #[serde(default)]
+    pub paid_core_utilisation: Estimate,
     /// Fraction of the threads held.
     pub thread_utilisation: Estimate,
     /// Time-average requests waiting for a thread, all instances.
@@ -258,6 +262,13 @@ pub struct ServiceSummary {
     /// (arrived + in_flight_at_start = completed + rejected + lost + in_flight_at_end).
     #[serde(default)]
     pub in_flight_at_end: u64,
+}
+
+impl ServiceSummary {
+    /// Cores per instance its threads can use, the unit of its utilisation.
+    pub fn usable_cores(&self) -> u32 {
+        crate::model::usable_cores(self.threads, self.cores)
+    }
 }
 
 /// One connection pool, over all its instances.

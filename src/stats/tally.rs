@@ -388,7 +388,8 @@ pub struct ClassSeries {
 /// One service over time.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ServiceSeries {
-    /// Busy cores over the cores of the active instances.
+    /// Utilisation in each interval, as the summary's (see [`super::utilisation`]):
+    /// busy cores over the usable cores of the instances up, time-weighted within the interval.
     pub utilisation: Vec<f64>,
     /// Mean requests waiting for a thread, all instances.
     pub queue: Vec<f64>,

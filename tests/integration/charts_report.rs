@@ -104,10 +104,7 @@ fn build_fixture() -> ExperimentResults {
             max_load: max_load.as_ref().map(|m| m.0),
             fails_at,
             bottleneck: at_max.and_then(|s| {
-                s.services
-                    .iter()
-                    .max_by(|a, b| a.utilisation.value.total_cmp(&b.utilisation.value))
-                    .map(|b| (b.name.clone(), b.utilisation.value))
+                capsim::stats::utilisation::busiest(&s.services).map(|b| (b.name.clone(), b.utilisation.value))
             }),
             cost_per_hour: cost + 0.40,
             cost_per_million_at_max: at_max.map(|s| s.cost.per_million_requests.value),

@@ -324,6 +324,7 @@ fn invariants(net: &Network, m: &RunMetrics) -> Result<(), String> {
     for (svc, s) in net.services.iter().zip(&m.services) {
         let name = svc.name.as_str();
         fraction("utilisation", name, s.utilisation)?;
+        fraction("paid-core utilisation", name, s.paid_core_utilisation)?;
         fraction("thread utilisation", name, s.thread_utilisation)?;
         non_negative("mean queue length", name, s.mean_queue_len)?;
         non_negative("mean wait", name, s.mean_wait_s)?;

@@ -26,4 +26,5 @@ mod theory_cli;
 mod theory_networks;
 mod theory_stations;
 mod trace;
+mod utilisation;
 mod warnings;

@@ -397,6 +397,7 @@ fn well_formed(json: &Value, path: &str) -> Result<(), String> {
             let fraction = matches!(
                 key,
                 "utilisation"
+                    | "paid_core_utilisation"
                     | "thread_utilisation"
                     | "error_ratio"
                     | "hit_ratio"
