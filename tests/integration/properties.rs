@@ -454,14 +454,14 @@ fn check(net: &Network) -> Result<(), String> {
     conservation(&json)?;
     well_formed(&json, "")?;
     latencies_present(&json, &outcome.runs)?;
-    // Exact identities, replication by replication (the warm-up the run chose).
-    let mut fixed = net.clone();
-    if let Some(w) = &outcome.summary.warmup_auto {
-        fixed.settings.warmup = w.truncation_s;
-        fixed.settings.warmup_auto = false;
-    }
+    // Exact identities, replication by replication (each with the warm-up it chose).
     for r in 0..net.settings.replications {
-        let stats = capsim::kernel::simulate(&fixed, r);
+        let (stats, choice) = capsim::run::simulate_choosing(net, r);
+        let mut fixed = net.clone();
+        if let Some(w) = choice {
+            fixed.settings.warmup = w.truncation_s;
+            fixed.settings.warmup_auto = false;
+        }
         littles_law(&fixed, &stats).map_err(|e| format!("replication {r}: {e}"))?;
         // (Compared as JSON: NaN, a statistic with nothing measured, is not equal to itself.)
         let json = |m: &RunMetrics| serde_json::to_string(m).expect("metrics serialise");
