@@ -22,7 +22,7 @@ use crate::model::Network;
 use crate::policy::{Discipline, LimitScope};
 use crate::rng;
 use crate::stats::{
-    CacheRun, ClassRun, DatabaseRun, ErrorCause, GuardRun, LatencyCounts, PoolRun, QueueRun, ServiceRun,
+    CacheRun, ClassRun, DatabaseRun, ErrorCause, GuardRun, LatencyCounts, LatencySketch, PoolRun, QueueRun, ServiceRun,
     latency_histogram,
 };
 
@@ -186,6 +186,7 @@ impl ClassState {
                 completed: 0,
                 errors: [0; ErrorCause::COUNT],
                 latency: latency_histogram(),
+                latency_sketch: LatencySketch::default(),
                 latency_sum: 0.0,
                 sojourn_sum: 0.0,
                 bytes: 0.0,

@@ -96,6 +96,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             .map(|mut c| {
                 c.stats.mean_in_system = c.in_system.area(now) as f64 / observed_ns as f64;
                 c.latency.add_to(&mut c.stats.latency);
+                c.stats.latency_sketch = c.latency.sketch();
                 c.stats
             })
             .collect();

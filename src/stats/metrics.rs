@@ -304,7 +304,7 @@ impl RunMetrics {
                     arrived: c.arrivals,
                     in_flight_start: c.in_flight_start,
                     in_flight_end: c.in_flight_end,
-                    latency_sketch: LatencySketch::from_histogram(h),
+                    latency_sketch: c.latency_sketch.clone(),
                 }
             })
             .collect();

@@ -22,7 +22,6 @@
 //! size has to be chosen. `F(1 - F) / se^2` is the effective sample size:
 //! how many independent latencies the replications are worth.
 
-use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
 use super::estimate::{Estimate, student_t_quantile};
@@ -30,7 +29,7 @@ use super::tally::LatencyCounts;
 
 /// Fine HdrHistogram buckets merged into one sketch bucket: 2^3 = 8, so a
 /// bucket spans 0.4% to 0.8% of its value (128 to 256 per doubling).
-const MERGE_BITS: u32 = 3;
+pub(super) const MERGE_BITS: u32 = 3;
 
 /// One replication's successful latencies, counted in log-spaced buckets
 /// (index, count), ascending. Sketches add exactly, in any order.
@@ -41,16 +40,9 @@ pub struct LatencySketch {
 }
 
 impl LatencySketch {
-    /// The sketch of a [`latency_histogram`](super::latency_histogram) \[ns\].
-    pub fn from_histogram(h: &Histogram<u64>) -> LatencySketch {
-        let mut buckets: Vec<(u32, u64)> = Vec::new();
-        for v in h.iter_recorded() {
-            let index = (LatencyCounts::index(v.value_iterated_to()) >> MERGE_BITS) as u32;
-            match buckets.last_mut() {
-                Some((last, n)) if *last == index => *n += v.count_at_value(),
-                _ => buckets.push((index, v.count_at_value())),
-            }
-        }
+    /// A sketch from its buckets, ascending by index.
+    pub(super) fn from_buckets(buckets: Vec<(u32, u64)>) -> LatencySketch {
+        debug_assert!(buckets.is_sorted_by_key(|b| b.0));
         LatencySketch { buckets }
     }
 
@@ -101,15 +93,14 @@ pub struct PooledPercentile {
 impl<'a> Pooled<'a> {
     /// Adds up the replications' sketches.
     pub fn new(runs: Vec<&'a LatencySketch>) -> Pooled<'a> {
-        let mut all: Vec<(u32, u64)> = runs.iter().flat_map(|s| s.buckets.iter().copied()).collect();
-        all.sort_unstable_by_key(|b| b.0);
-        let mut buckets: Vec<(u32, u64)> = Vec::with_capacity(all.len());
-        for (i, n) in all {
-            match buckets.last_mut() {
-                Some((last, m)) if *last == i => *m += n,
-                _ => buckets.push((i, n)),
-            }
+        // Added densely (a few thousand buckets at most), then kept sparse.
+        let len = runs.iter().filter_map(|s| s.buckets.last()).map(|b| b.0 as usize + 1).max().unwrap_or(0);
+        let mut dense = vec![0u64; len];
+        for &(i, n) in runs.iter().flat_map(|s| s.buckets.iter()) {
+            dense[i as usize] += n;
         }
+        let buckets: Vec<(u32, u64)> =
+            dense.into_iter().enumerate().filter(|b| b.1 > 0).map(|(i, n)| (i as u32, n)).collect();
         let total = buckets.iter().map(|b| b.1).sum();
         Pooled { runs, buckets, total }
     }
@@ -171,14 +162,35 @@ impl<'a> Pooled<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::latency_histogram;
+    use crate::stats::{LatencyCounts, latency_histogram};
 
     fn sketch(latencies_ms: impl IntoIterator<Item = u64>) -> LatencySketch {
-        let mut h = latency_histogram();
+        let mut counts = LatencyCounts::default();
         for ms in latencies_ms {
-            h.record(ms * 1_000_000).unwrap();
+            counts.record(ms * 1_000_000);
         }
-        LatencySketch::from_histogram(&h)
+        counts.sketch()
+    }
+
+    #[test]
+    fn a_sketch_reads_the_percentiles_of_the_histogram_it_summarises() {
+        let mut counts = LatencyCounts::default();
+        let mut h = latency_histogram();
+        for i in 1..=100_000u64 {
+            let ns = i * i % 7_919_993 + 1;
+            counts.record(ns);
+            h.record(ns).unwrap();
+        }
+        let pooled_sketch = counts.sketch();
+        let pooled = Pooled::new(vec![&pooled_sketch]);
+        for q in [0.5, 0.9, 0.99, 0.999] {
+            let exact = h.value_at_quantile(q) as f64 / 1e9;
+            assert!(
+                (pooled.quantile(q) - exact).abs() <= 0.004 * exact,
+                "q {q}: {} against {exact}",
+                pooled.quantile(q)
+            );
+        }
     }
 
     #[test]

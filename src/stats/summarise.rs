@@ -16,11 +16,13 @@ fn est(runs: &[RunMetrics], f: impl Fn(&RunMetrics) -> f64) -> Estimate {
 
 /// Combines replications into a summary.
 pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
-    let classes = classes(net, runs);
+    let latencies: Vec<(Latency, Option<f64>)> = (0..net.classes.len()).map(|c| latency(runs, c)).collect();
+    let classes = classes(net, runs, &latencies);
     let services = services(net, runs);
     let per_hour = services.iter().map(|s| s.cost_per_hour).sum();
     let cost = CostSummary { per_hour, per_million_requests: est(runs, |r| r.cost_per_million) };
-    let warnings = warnings(net, runs, &classes, &services);
+    let tails: Vec<Option<f64>> = latencies.iter().map(|l| l.1).collect();
+    let warnings = warnings(net, runs, &classes, &services, &tails);
     Summary {
         capsim_version: env!("CARGO_PKG_VERSION").to_string(),
         model: net.file.clone(),
@@ -43,7 +45,7 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
 }
 
 /// Per request class.
-fn classes(net: &Network, runs: &[RunMetrics]) -> Vec<ClassSummary> {
+fn classes(net: &Network, runs: &[RunMetrics], latencies: &[(Latency, Option<f64>)]) -> Vec<ClassSummary> {
     net.classes
         .iter()
         .enumerate()
@@ -60,7 +62,7 @@ fn classes(net: &Network, runs: &[RunMetrics]) -> Vec<ClassSummary> {
                 offered_per_s: offered,
                 users,
                 throughput_per_s: m(|x| x.throughput_per_s),
-                latency_s: latency(runs, c).0,
+                latency_s: latencies[c].0.clone(),
                 error_ratio: m(|x| x.error_ratio),
                 errors: ErrorCause::ALL
                     .iter()
@@ -246,7 +248,13 @@ fn queues(net: &Network, runs: &[RunMetrics]) -> Vec<QueueSummary> {
 /// The model's warnings, and what the runs show: a cap reached, a saturated
 /// service, a replication stopped early, a queue still growing, a tail too
 /// rare to estimate.
-fn warnings(net: &Network, runs: &[RunMetrics], classes: &[ClassSummary], services: &[ServiceSummary]) -> Vec<String> {
+fn warnings(
+    net: &Network,
+    runs: &[RunMetrics],
+    classes: &[ClassSummary],
+    services: &[ServiceSummary],
+    tails: &[Option<f64>],
+) -> Vec<String> {
     let mut warnings = net.warnings.clone();
     let capped: Vec<f64> = runs.iter().filter_map(|r| r.cap_hit_at_s).collect();
     if let Some(first) = capped.iter().copied().reduce(f64::min) {
@@ -289,7 +297,7 @@ fn warnings(net: &Network, runs: &[RunMetrics], classes: &[ClassSummary], servic
     warnings.extend(growing_queue_warning(net, runs));
     for (i, (class, c)) in net.classes.iter().zip(classes).enumerate() {
         if !class.polling
-            && let Some(w) = tail_warning(c, latency(runs, i).1, runs.len(), net.settings.duration)
+            && let Some(w) = tail_warning(c, tails[i], runs.len(), net.settings.duration)
         {
             warnings.push(w);
         }

@@ -3,6 +3,8 @@
 //! ([`RunStats`]), latency histograms, and the causes of failure.
 
 use hdrhistogram::Histogram;
+
+use super::sketch::{LatencySketch, MERGE_BITS as SKETCH_MERGE_BITS};
 use serde::{Deserialize, Serialize};
 
 use super::serde_nan::vec_nan_as_null;
@@ -128,6 +130,19 @@ impl LatencyCounts {
         }
     }
 
+    /// The counts as a [`LatencySketch`]: its buckets are these, eight at a
+    /// time (one pass, empty runs of eight skipped as in `add_to`).
+    pub fn sketch(&self) -> LatencySketch {
+        LatencySketch::from_buckets(
+            self.counts
+                .chunks(1 << SKETCH_MERGE_BITS)
+                .enumerate()
+                .map(|(i, chunk)| (i as u32, chunk.iter().sum::<u64>()))
+                .filter(|b| b.1 > 0)
+                .collect(),
+        )
+    }
+
     /// Adds the counted latencies to `h`, a [`latency_histogram`].
     pub fn add_to(&self, h: &mut Histogram<u64>) {
         // Most buckets are empty: skip them eight at a time.
@@ -153,6 +168,8 @@ pub struct ClassRun {
     pub errors: [u64; ErrorCause::COUNT],
     /// Latencies of successful requests \[ns\].
     pub latency: Histogram<u64>,
+    /// The same latencies as a sketch, for percentiles pooled over replications.
+    pub latency_sketch: LatencySketch,
     /// Sum of successful latencies \[s\] (exact mean, unlike the histogram).
     pub latency_sum: f64,
     /// Sum of time in system of all finished requests, failed ones included \[s\].
