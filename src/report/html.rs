@@ -304,6 +304,13 @@ fn capacity(h: &mut String, results: &ExperimentResults, view: &View) {
 fn latency_cell(e: Option<&Estimate>) -> String {
     match e {
         Some(e) if e.value.is_finite() => match e.ci95 {
+            // A percentile's interval is asymmetric: both sides, in percent.
+            Some(_) if e.value > 0.0 && e.is_asymmetric() => format!(
+                "{} <span class=\"ci\">+{:.0}% / −{:.0}%</span>",
+                format_duration(e.value),
+                ((e.high() - e.value) / e.value * 100.0).max(1.0),
+                ((e.value - e.low()) / e.value * 100.0).max(1.0)
+            ),
             Some(ci) if e.value > 0.0 => {
                 format!(
                     "{} <span class=\"ci\">±{:.0}%</span>",
