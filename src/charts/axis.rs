@@ -43,12 +43,14 @@ pub(crate) struct Axis {
     pub fmt: Fmt,
     /// Whether a linear axis starts at zero (bars and counts do).
     pub zero: bool,
+    /// Where a log axis starts exactly: the base of its bars.
+    pub start: Option<f64>,
 }
 
 impl Axis {
     /// A linear axis.
     pub(crate) fn linear(title: impl Into<String>, fmt: Fmt, zero: bool) -> Axis {
-        Axis { title: title.into(), scale: Scale::Linear, fmt, zero }
+        Axis { title: title.into(), scale: Scale::Linear, fmt, zero, start: None }
     }
 
     /// A linear axis, or a log axis when the positive values span more than
@@ -56,17 +58,23 @@ impl Axis {
     pub(crate) fn auto(title: impl Into<String>, fmt: Fmt, values: impl IntoIterator<Item = f64>, ratio: f64) -> Axis {
         let (lo, hi) = finite_positive_range(values);
         let log = lo > 0.0 && hi / lo > ratio;
-        Axis { title: title.into(), scale: if log { Scale::Log } else { Scale::Linear }, fmt, zero: !log }
+        Axis { title: title.into(), scale: if log { Scale::Log } else { Scale::Linear }, fmt, zero: !log, start: None }
+    }
+
+    /// The same axis, starting at `base` when it is logarithmic (bars on a
+    /// log axis need a base; a linear one starts at zero).
+    pub(crate) fn starting_at(self, base: f64) -> Axis {
+        Axis { start: (self.scale == Scale::Log && base > 0.0).then_some(base), ..self }
     }
 
     /// Categories at 0, 1, 2, ...
     pub(crate) fn categories(title: impl Into<String>, names: Vec<String>) -> Axis {
-        Axis { title: title.into(), scale: Scale::Categories(names), fmt: Fmt::Number, zero: false }
+        Axis { title: title.into(), scale: Scale::Categories(names), fmt: Fmt::Number, zero: false, start: None }
     }
 
     /// Cumulative probabilities on the nines scale.
     pub(crate) fn nines(title: impl Into<String>) -> Axis {
-        Axis { title: title.into(), scale: Scale::Nines, fmt: Fmt::Percent, zero: false }
+        Axis { title: title.into(), scale: Scale::Nines, fmt: Fmt::Percent, zero: false, start: None }
     }
 
     /// Maps a value to the plotting coordinate; `None` when it cannot be shown
@@ -151,7 +159,10 @@ impl Axis {
         let (lo, hi) = if min.is_finite() { (min, max) } else { (0.0, 1.0) };
         let span = (hi - lo).max(0.3);
         let mid = (hi + lo) / 2.0;
-        let (lo, hi) = (mid - span * 0.55, mid + span * 0.55);
+        let (lo, hi) = match self.start {
+            Some(base) => (base.log10(), hi.max(base.log10() + 0.3) + span * 0.05),
+            None => (mid - span * 0.55, mid + span * 0.55),
+        };
         let mut ticks = Vec::new();
         for mantissas in [
             &[1.0][..],
@@ -317,6 +328,26 @@ mod tests {
         assert_eq!(r.labels.first().map(String::as_str), Some("0"));
         assert!(r.labels.contains(&"2,000".to_string()), "{:?}", r.labels);
         assert!((4..=8).contains(&r.ticks.len()), "{:?}", r.ticks);
+    }
+
+    #[test]
+    fn a_load_axis_spans_the_loads_not_zero() {
+        let r = Axis::linear("load", Fmt::Number, false).resolve(&[1200.0, 1500.0, 1800.0]);
+        assert!((1170.0..1200.0).contains(&r.lo) && r.hi > 1800.0 && r.hi < 1850.0, "{} to {}", r.lo, r.hi);
+        assert_eq!(r.labels.first().map(String::as_str), Some("1,200"));
+        assert_eq!(r.labels.last().map(String::as_str), Some("1,800"));
+    }
+
+    #[test]
+    fn a_log_axis_for_bars_starts_at_their_base() {
+        let axis = Axis::auto("time", Fmt::Seconds, [0.01, 8.0], 30.0).starting_at(0.001);
+        assert_eq!(axis.scale, Scale::Log);
+        let r = axis.resolve(&[-3.0, 0.01f64.log10(), 8f64.log10()]);
+        assert_eq!(r.lo, -3.0);
+        assert_eq!(r.labels.first().map(String::as_str), Some("1 ms"));
+        // Within 30x the axis stays linear, from zero.
+        let linear = Axis::auto("time", Fmt::Seconds, [0.01, 0.29], 30.0).starting_at(0.001);
+        assert_eq!((linear.scale, linear.zero, linear.start), (Scale::Linear, true, None));
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! A chart as data ([`Figure`]: axes, marks, legend) and the one renderer
 //! that draws it on any plotters backend at any scale.
 //!
-//! Chart builders only decide *what* to show; layout, fonts, dashes and the
-//! legend live here, so every chart looks the same. Plotters draws the axes,
-//! ticks and grid; marks are drawn in pixels (mapped through the chart's
-//! coordinates) so PNG and SVG come out identical.
+//! Chart builders only decide *what* to show; layout, fonts and label
+//! placement live here (the legend in [`super::legend`], pixel drawing in
+//! [`super::pixels`]), so every chart looks the same. Plotters draws the
+//! axes, ticks and grid; marks are drawn in pixels (mapped through the
+//! chart's coordinates) so PNG and SVG come out identical.
 
 use std::ops::Range;
 
@@ -14,10 +15,26 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::{Axis, Resolved, Scale};
-use super::palette::{GRID, INK, MUTED, Marker, Rgb};
+use super::legend::{self, LegendEntry, Place};
+use super::palette::{Dash, Face, GRID, INK, MUTED, Marker, Rgb};
+use super::pixels::{colour, draw_marker, fit, font, hatch, polyline, runs, text_box};
 
-/// Width and height of a chart at scale 1 [px]; the PNG is drawn at scale 2.
+/// Width and height of a chart at scale 1 [px], unless a legend under the
+/// plot makes it taller; the PNG is drawn at scale 2.
 pub(crate) const BASE: (u32, u32) = (800, 500);
+
+/// The size of `fig` at scale 1 [px]: [`BASE`], taller by a legend under the plot.
+pub(crate) fn size(fig: &Figure) -> (u32, u32) {
+    match legend::place(fig, header_height(fig)) {
+        Place::Below { height, .. } => (BASE.0, BASE.1 + height.ceil() as u32),
+        Place::None | Place::Right => BASE,
+    }
+}
+
+/// The height of the title and subtitle [px at scale 1].
+fn header_height(fig: &Figure) -> f64 {
+    if fig.subtitle.is_empty() { 48.0 } else { 70.0 }
+}
 
 /// A linear plotting coordinate with the ticks chosen in [`super::axis`].
 struct Ticked {
@@ -51,17 +68,6 @@ impl Ranged for Ticked {
     }
 }
 
-/// Line pattern.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Dash {
-    /// Continuous.
-    Solid,
-    /// Long dashes.
-    Dashed,
-    /// Dots.
-    Dotted,
-}
-
 /// Something drawn in data coordinates.
 #[derive(Debug, Clone)]
 pub(crate) enum Mark {
@@ -70,13 +76,13 @@ pub(crate) enum Mark {
     /// A shaded band between `lower` and `upper` (both ordered along x).
     Band { lower: Vec<(f64, f64)>, upper: Vec<(f64, f64)>, colour: Rgb },
     /// One marker.
-    Point { at: (f64, f64), colour: Rgb, marker: Marker, size: f64, filled: bool },
+    Point { at: (f64, f64), colour: Rgb, marker: Marker, size: f64, face: Face },
     /// A reference line across the plot at `at` on the y axis (`horizontal`) or
     /// x axis, with an optional label (at the left end, or at the top left
     /// of a vertical line, `label_row` lines down so labels do not collide).
     Rule { horizontal: bool, at: f64, colour: Rgb, dash: Dash, width: f64, label: Option<String>, label_row: u8 },
-    /// A filled rectangle.
-    Rect { x: (f64, f64), y: (f64, f64), fill: Rgb, outline: Option<Rgb> },
+    /// A filled rectangle, `hatched` with white lines to flag it.
+    Rect { x: (f64, f64), y: (f64, f64), fill: Rgb, outline: Option<Rgb>, hatched: bool },
     /// A vertical interval with caps.
     ErrorBar { x: f64, y: (f64, f64), colour: Rgb },
     /// Nothing drawn: keeps room in the axis ranges (e.g. for a label).
@@ -85,34 +91,6 @@ pub(crate) enum Mark {
     /// `flexible` label may be mirrored to another corner of its point, or
     /// left out, so it covers no other label or point.
     Label { at: (f64, f64), text: String, colour: Rgb, anchor: Anchor, offset: (f64, f64), bold: bool, flexible: bool },
-}
-
-/// What a legend entry shows beside its text.
-#[derive(Debug, Clone)]
-pub(crate) enum Swatch {
-    /// A line sample.
-    Line { colour: Rgb, dash: Dash, width: f64, marker: Option<Marker> },
-    /// A filled box.
-    Fill { colour: Rgb, alpha: f64 },
-    /// A marker alone.
-    Marker { colour: Rgb, marker: Marker, filled: bool },
-    /// No swatch: a note in smaller text.
-    Note,
-}
-
-/// One legend row.
-#[derive(Debug, Clone)]
-pub(crate) struct LegendEntry {
-    /// Text.
-    pub label: String,
-    /// Sample.
-    pub swatch: Swatch,
-}
-
-impl LegendEntry {
-    pub(crate) fn new(label: impl Into<String>, swatch: Swatch) -> LegendEntry {
-        LegendEntry { label: label.into(), swatch }
-    }
 }
 
 /// Where a label's position is on its text.
@@ -140,6 +118,10 @@ pub(crate) struct Figure {
     pub marks: Vec<Mark>,
     /// Legend rows, drawn beside the plot so they never hide data.
     pub legend: Vec<LegendEntry>,
+    /// The legend goes under the plot, the image growing to fit (charts
+    /// with more than [`legend::MANY_SERIES`] series); a right-hand legend too tall
+    /// for the image goes there too.
+    pub legend_below: bool,
 }
 
 impl Figure {
@@ -185,34 +167,6 @@ impl Figure {
     }
 }
 
-fn colour(c: Rgb) -> RGBColor {
-    RGBColor(c.0, c.1, c.2)
-}
-
-fn font(size: f64, bold: bool, c: Rgb) -> TextStyle<'static> {
-    let style = if bold { FontStyle::Bold } else { FontStyle::Normal };
-    // Built with the style, not `.style(..)` afterwards: plotters 0.3.7's
-    // `FontDesc::style` keeps the regular face's glyphs.
-    FontDesc::new(FontFamily::SansSerif, size, style).color(&colour(c))
-}
-
-/// Shortens `text` with an ellipsis until it fits in `max` pixels.
-fn fit<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str, style: &TextStyle, max: f64) -> String {
-    let width = |t: &str| area.estimate_text_size(t, style).map(|(w, _)| f64::from(w)).unwrap_or(0.0);
-    if width(text) <= max {
-        return text.to_string();
-    }
-    let mut chars: Vec<char> = text.chars().collect();
-    while !chars.is_empty() {
-        chars.pop();
-        let candidate: String = chars.iter().collect::<String>().trim_end().to_string() + "…";
-        if width(&candidate) <= max {
-            return candidate;
-        }
-    }
-    String::new()
-}
-
 /// Draws `fig` filling `root`, with every length multiplied by `s`.
 pub(crate) fn render<DB: DrawingBackend>(fig: &Figure, root: &DrawingArea<DB, Shift>, s: f64) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
@@ -225,31 +179,16 @@ pub(crate) fn render<DB: DrawingBackend>(fig: &Figure, root: &DrawingArea<DB, Sh
     let sub_font = font(15.0 * s, false, MUTED);
     let title = fit(root, &fig.title, &title_font, w - 32.0 * s);
     root.draw(&Text::new(title, (px(16.0), px(12.0)), title_font.pos(Pos::new(HPos::Left, VPos::Top)))).map_err(err)?;
-    let mut header = 48.0;
     if !fig.subtitle.is_empty() {
         let subtitle = fit(root, &fig.subtitle, &sub_font, w - 32.0 * s);
         root.draw(&Text::new(subtitle, (px(16.0), px(44.0)), sub_font.pos(Pos::new(HPos::Left, VPos::Top))))
             .map_err(err)?;
-        header = 70.0;
     }
+    let header = header_height(fig);
 
-    // Legend column on the right.
-    let legend_font = font(15.0 * s, false, INK);
-    let note_font = font(13.0 * s, false, MUTED);
-    let legend_w = if fig.legend.is_empty() {
-        0.0
-    } else {
-        let widest = fig
-            .legend
-            .iter()
-            .map(|e| {
-                let f = if matches!(e.swatch, Swatch::Note) { &note_font } else { &legend_font };
-                let indent = if matches!(e.swatch, Swatch::Note) { 0.0 } else { 40.0 * s };
-                root.estimate_text_size(&e.label, f).map(|(w, _)| f64::from(w)).unwrap_or(0.0) + indent
-            })
-            .fold(0.0, f64::max);
-        (widest + 24.0 * s).clamp(130.0 * s, 270.0 * s)
-    };
+    // The legend: a column on the right, or rows under the plot.
+    let place = legend::place(fig, header);
+    let legend_w = if place == Place::Right { legend::right_width(fig, root, s) } else { 0.0 };
 
     let (xs, ys) = fig.extents();
     let xr = fig.x.resolve(&xs);
@@ -264,7 +203,11 @@ pub(crate) fn render<DB: DrawingBackend>(fig: &Figure, root: &DrawingArea<DB, Sh
 
     let plot_w = w - legend_w;
     let chart_area = root.margin(px(header), 0, 0, 0);
-    let (chart_area, legend_area) = chart_area.split_horizontally(plot_w.round() as i32);
+    let (chart_area, legend_area) = match place {
+        Place::Below { .. } => chart_area.split_vertically(px(f64::from(BASE.1) - header)),
+        Place::None | Place::Right => chart_area.split_horizontally(plot_w.round() as i32),
+    };
+    let areas = (&chart_area, &legend_area, place);
 
     // Category labels longer than their slot are shortened.
     let mut xr = xr;
@@ -274,19 +217,19 @@ pub(crate) fn render<DB: DrawingBackend>(fig: &Figure, root: &DrawingArea<DB, Sh
     }
     let mut yr = yr;
     if let Scale::Categories(names) = &fig.y.scale {
-        yr.labels = names.iter().map(|n| fit(root, n, &tick_font, 200.0 * s)).collect();
+        // Room for "design, axis=value (saturated)"; longer names are shortened.
+        yr.labels = names.iter().map(|n| fit(root, n, &tick_font, 280.0 * s)).collect();
         let widest = yr.labels.iter().map(|l| text_w(l)).fold(0.0, f64::max);
-        return draw_chart(fig, root, &chart_area, &legend_area, (&xr, &yr), (widest + 20.0 * s, x_label_area), s);
+        return draw_chart(fig, root, areas, (&xr, &yr), (widest + 20.0 * s, x_label_area), s);
     }
-    draw_chart(fig, root, &chart_area, &legend_area, (&xr, &yr), (y_label_area, x_label_area), s)
+    draw_chart(fig, root, areas, (&xr, &yr), (y_label_area, x_label_area), s)
 }
 
 /// Axes, marks and legend.
 fn draw_chart<DB: DrawingBackend>(
     fig: &Figure,
     root: &DrawingArea<DB, Shift>,
-    chart_area: &DrawingArea<DB, Shift>,
-    legend_area: &DrawingArea<DB, Shift>,
+    (chart_area, legend_area, place): (&DrawingArea<DB, Shift>, &DrawingArea<DB, Shift>, Place),
     (xr, yr): (&Resolved, &Resolved),
     (y_label_area, x_label_area): (f64, f64),
     s: f64,
@@ -374,9 +317,9 @@ fn draw_chart<DB: DrawingBackend>(
                     root.draw(&Polygon::new(poly, colour(*c).mix(0.18).filled())).map_err(err)?;
                 }
             }
-            Mark::Point { at, colour: c, marker, size, filled } => {
+            Mark::Point { at, colour: c, marker, size, face } => {
                 if let Some(p) = map(at.0, at.1) {
-                    draw_marker(root, p, *marker, size * s, *c, *filled, s).map_err(err)?;
+                    draw_marker(root, p, *marker, size * s, *c, *face, s).map_err(err)?;
                 }
             }
             Mark::Rule { horizontal, at, colour: c, dash, width, label, label_row } => {
@@ -404,9 +347,12 @@ fn draw_chart<DB: DrawingBackend>(
                     }
                 }
             }
-            Mark::Rect { x, y, fill, outline } => {
+            Mark::Rect { x, y, fill, outline, hatched } => {
                 if let (Some(a), Some(b)) = (map(x.0, y.0), map(x.1, y.1)) {
                     root.draw(&Rectangle::new([a, b], colour(*fill).filled())).map_err(err)?;
+                    if *hatched {
+                        hatch(root, a, b, (255, 255, 255), 7.0 * s, s).map_err(err)?;
+                    }
                     if let Some(o) = outline {
                         root.draw(&Rectangle::new([a, b], colour(*o).stroke_width(px(2.0) as u32))).map_err(err)?;
                     }
@@ -430,10 +376,10 @@ fn draw_chart<DB: DrawingBackend>(
         draw_mark(mark, &mut line_markers)?;
     }
     for &(p, m, c) in &line_markers {
-        draw_marker(root, p, m, 5.5 * s, c, false, s).map_err(err)?;
+        draw_marker(root, p, m, 5.5 * s, c, Face::Hollow, s).map_err(err)?;
     }
-    draw_rule_labels(root, rule_labels.take(), plot_x.start, s)?;
-    let mut taken: Vec<[i32; 4]> = Vec::new();
+    // Point labels keep clear of the reference lines' labels.
+    let mut taken: Vec<[i32; 4]> = draw_rule_labels(root, rule_labels.take(), plot_x.start, s)?;
     for mark in &front {
         draw_mark(mark, &mut line_markers)?;
         if let Mark::Point { at, size, .. } = mark
@@ -445,19 +391,21 @@ fn draw_chart<DB: DrawingBackend>(
     }
     draw_labels(root, fig, &map, &mut taken, (&plot_x, &plot_y), s)?;
 
-    draw_legend(fig, legend_area, plot_y.start, s).map_err(err)
+    legend::draw(fig, place, legend_area, plot_y.start, s).map_err(err)
 }
 
 /// A reference line's label: text, position, anchor, colour, and whether the line is vertical.
 type RuleLabel = (String, (i32, i32), Pos, Rgb, bool);
 
-/// Reference labels over the data, on a white box so lines do not cross the text.
+/// Reference labels over the data, on a white box so lines do not cross the
+/// text; returns the boxes.
 fn draw_rule_labels<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     labels: Vec<RuleLabel>,
     plot_left: i32,
     s: f64,
-) -> Result<(), String> {
+) -> Result<Vec<[i32; 4]>, String> {
+    let mut boxes = Vec::new();
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let px = |v: f64| (v * s).round() as i32;
     for (text, mut pos, mut anchor, c, vertical) in labels {
@@ -470,11 +418,13 @@ fn draw_rule_labels<DB: DrawingBackend>(
             b = text_box(pos, anchor, (tw, th));
         }
         let pad = px(3.0);
-        root.draw(&Rectangle::new([(b[0] - pad, b[1] - pad), (b[2] + pad, b[3] + pad)], WHITE.mix(0.85).filled()))
+        let padded = [b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad];
+        root.draw(&Rectangle::new([(padded[0], padded[1]), (padded[2], padded[3])], WHITE.mix(0.85).filled()))
             .map_err(err)?;
         root.draw(&Text::new(text, pos, font(14.0 * s, true, c).pos(anchor))).map_err(err)?;
+        boxes.push(padded);
     }
-    Ok(())
+    Ok(boxes)
 }
 
 /// Text labels at data points, each at the first of its candidate places
@@ -514,6 +464,9 @@ fn draw_labels<DB: DrawingBackend>(
             candidates.push((mirror_h(anchor.0), anchor.1, -offset.0, offset.1));
             candidates.push((anchor.0, mirror_v(anchor.1), offset.0, -offset.1));
             candidates.push((mirror_h(anchor.0), mirror_v(anchor.1), -offset.0, -offset.1));
+            // Last, centred above or below the point.
+            candidates.push((HPos::Center, VPos::Bottom, 0.0, -offset.0.abs()));
+            candidates.push((HPos::Center, VPos::Top, 0.0, offset.0.abs()));
         }
         let inside =
             |b: &[i32; 4]| b[0] >= plot_x.start && b[2] <= plot_x.end && b[1] >= plot_y.start && b[3] <= plot_y.end;
@@ -541,174 +494,11 @@ fn draw_labels<DB: DrawingBackend>(
     Ok(())
 }
 
-fn draw_legend<DB: DrawingBackend>(
-    fig: &Figure,
-    area: &DrawingArea<DB, Shift>,
-    top: i32,
-    s: f64,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    if fig.legend.is_empty() {
-        return Ok(());
-    }
-    let px = |v: f64| (v * s).round() as i32;
-    // The legend area has its own origin; `top` is in the root's pixels.
-    let x0 = 0;
-    let top = top - area.get_base_pixel().1;
-    let (w, _) = area.dim_in_pixel();
-    let text_font = font(15.0 * s, false, INK);
-    let note_font = font(13.0 * s, false, MUTED);
-    let mut y = top + px(10.0);
-    for entry in &fig.legend {
-        let sx = x0 + px(4.0);
-        let mid = y;
-        match &entry.swatch {
-            Swatch::Line { colour: c, dash, width, marker } => {
-                polyline(area, &[(sx, mid), (sx + px(30.0), mid)], *c, width * s, *dash, s)?;
-                if let Some(m) = marker {
-                    draw_marker(area, (sx + px(15.0), mid), *m, 5.5 * s, *c, false, s)?;
-                }
-            }
-            Swatch::Fill { colour: c, alpha } => {
-                area.draw(&Rectangle::new(
-                    [(sx, mid - px(7.0)), (sx + px(30.0), mid + px(7.0))],
-                    colour(*c).mix(*alpha).filled(),
-                ))?;
-            }
-            Swatch::Marker { colour: c, marker, filled } => {
-                draw_marker(area, (sx + px(15.0), mid), *marker, 6.0 * s, *c, *filled, s)?;
-            }
-            Swatch::Note => {}
-        }
-        let (f, tx) = match entry.swatch {
-            Swatch::Note => (&note_font, sx),
-            _ => (&text_font, sx + px(40.0)),
-        };
-        let max = f64::from(w) - f64::from(tx - x0) - 6.0 * s;
-        let text = fit(area, &entry.label, f, max);
-        area.draw(&Text::new(text, (tx, mid), f.clone().pos(Pos::new(HPos::Left, VPos::Center))))?;
-        y += px(if matches!(entry.swatch, Swatch::Note) { 20.0 } else { 26.0 });
-    }
-    Ok(())
-}
-
-/// The pixel box [x0, y0, x1, y1] of text of `size` drawn at `pos` from `anchor`.
-fn text_box(pos: (i32, i32), anchor: Pos, (w, h): (u32, u32)) -> [i32; 4] {
-    let (w, h) = (w as i32, h as i32);
-    let x0 = match anchor.h_pos {
-        HPos::Left => pos.0,
-        HPos::Center => pos.0 - w / 2,
-        HPos::Right => pos.0 - w,
-    };
-    let y0 = match anchor.v_pos {
-        VPos::Top => pos.1,
-        VPos::Center => pos.1 - h / 2,
-        VPos::Bottom => pos.1 - h,
-    };
-    [x0, y0, x0 + w, y0 + h]
-}
-
-/// Contiguous runs of drawable points.
-fn runs<T>(items: impl Iterator<Item = Option<T>>) -> Vec<Vec<T>> {
-    let mut out = vec![Vec::new()];
-    for item in items {
-        match item {
-            Some(p) => out.last_mut().expect("never empty").push(p),
-            None if out.last().is_some_and(|r| !r.is_empty()) => out.push(Vec::new()),
-            None => {}
-        }
-    }
-    out.retain(|r| !r.is_empty());
-    out
-}
-
-/// A polyline in pixels, dashed by hand so PNG and SVG agree.
-fn polyline<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    points: &[(i32, i32)],
-    c: Rgb,
-    width: f64,
-    dash: Dash,
-    s: f64,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let style = colour(c).stroke_width(width.round().max(1.0) as u32);
-    let (on, off) = match dash {
-        Dash::Solid => {
-            if points.len() == 1 {
-                return Ok(());
-            }
-            return area.draw(&PathElement::new(points.to_vec(), style));
-        }
-        Dash::Dashed => (10.0 * s, 6.0 * s),
-        Dash::Dotted => (2.5 * s, 4.5 * s),
-    };
-    let (mut drawing, mut left) = (true, on);
-    for pair in points.windows(2) {
-        let (a, b) = ((f64::from(pair[0].0), f64::from(pair[0].1)), (f64::from(pair[1].0), f64::from(pair[1].1)));
-        let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
-        let mut t = 0.0;
-        while t < len {
-            let step = left.min(len - t);
-            if drawing {
-                let p = |u: f64| {
-                    ((a.0 + (b.0 - a.0) * u / len).round() as i32, (a.1 + (b.1 - a.1) * u / len).round() as i32)
-                };
-                area.draw(&PathElement::new(vec![p(t), p(t + step)], style))?;
-            }
-            t += step;
-            left -= step;
-            if left <= 1e-9 {
-                drawing = !drawing;
-                left = if drawing { on } else { off };
-            }
-        }
-    }
-    Ok(())
-}
-
-fn draw_marker<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    (x, y): (i32, i32),
-    marker: Marker,
-    r: f64,
-    c: Rgb,
-    filled: bool,
-    s: f64,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let ri = r.round() as i32;
-    let fill = colour(c).filled();
-    let stroke = colour(c).stroke_width((2.0 * s).round() as u32);
-    let shape: Vec<(i32, i32)> = match marker {
-        Marker::Circle => {
-            if filled {
-                area.draw(&Circle::new((x, y), ri, fill))?;
-            }
-            return area.draw(&Circle::new((x, y), ri, stroke));
-        }
-        Marker::Square => {
-            let h = (r * 0.9).round() as i32;
-            vec![(x - h, y - h), (x + h, y - h), (x + h, y + h), (x - h, y + h)]
-        }
-        Marker::Triangle => {
-            let h = (r * 1.2).round() as i32;
-            vec![(x, y - h), (x + h, y + (r * 0.75).round() as i32), (x - h, y + (r * 0.75).round() as i32)]
-        }
-        Marker::Diamond => {
-            let h = (r * 1.3).round() as i32;
-            vec![(x, y - h), (x + h, y), (x, y + h), (x - h, y)]
-        }
-    };
-    if filled {
-        area.draw(&Polygon::new(shape.clone(), fill))?;
-    }
-    let mut outline = shape.clone();
-    outline.push(shape[0]);
-    area.draw(&PathElement::new(outline, stroke))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::charts::axis::Fmt;
+    use crate::charts::legend::Swatch;
     use crate::charts::palette;
 
     fn draw(fig: &Figure) -> Vec<u8> {
@@ -765,6 +555,7 @@ mod tests {
                 "a",
                 Swatch::Line { colour: blue, dash: Dash::Solid, width: 3.0, marker: None },
             )],
+            legend_below: false,
         };
         let buf = draw(&fig);
         assert!(count(&buf, blue) > 200, "the drawable part of the line is drawn");
@@ -797,6 +588,7 @@ mod tests {
             y: Axis::linear("y", Fmt::Percent, true),
             marks: Vec::new(),
             legend: Vec::new(),
+            legend_below: false,
         };
         assert!(!fig.has_data());
         let buf = draw(&fig);

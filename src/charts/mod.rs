@@ -23,9 +23,13 @@
 //! ```
 
 mod axis;
+mod breakdown;
+mod by_point;
 mod data;
 mod figure;
+mod legend;
 pub(crate) mod palette;
+mod pixels;
 mod single;
 mod sweep;
 mod timeline;
@@ -41,9 +45,10 @@ use crate::stats::Summary;
 
 pub(crate) use data::{View, point_label, total_throughput};
 
-/// Pixel size of every PNG chart (twice [`SVG_SIZE`]).
+/// Pixel size of a PNG chart (twice [`SVG_SIZE`]); taller when a long
+/// legend goes under the plot (see [`ChartFile::size`]).
 pub const PNG_SIZE: (u32, u32) = (figure::BASE.0 * 2, figure::BASE.1 * 2);
-/// Size of every SVG chart, in pixels.
+/// Size of an SVG chart, in pixels; taller when a long legend goes under the plot.
 pub const SVG_SIZE: (u32, u32) = figure::BASE;
 
 /// One chart written to disk, as PNG and SVG.
@@ -59,6 +64,9 @@ pub struct ChartFile {
     pub png: PathBuf,
     /// The SVG ([`SVG_SIZE`]).
     pub svg: PathBuf,
+    /// The SVG's size in pixels (the PNG's is twice this): [`SVG_SIZE`], or
+    /// taller when a legend of many series goes under the plot.
+    pub size: (u32, u32),
 }
 
 /// Why charts or the report could not be written.
@@ -142,6 +150,7 @@ pub(crate) fn register_fonts() -> Result<(), ChartError> {
 /// Writes one chart; each file appears complete or not at all (temporary
 /// file, then rename).
 fn write_chart(plan: &Planned, dir: &Path) -> Result<ChartFile, ChartError> {
+    let size = figure::size(&plan.figure);
     let png = dir.join(format!("{}.png", plan.name));
     let svg = dir.join(format!("{}.svg", plan.name));
     let draw_err = |format: &'static str| {
@@ -151,7 +160,7 @@ fn write_chart(plan: &Planned, dir: &Path) -> Result<ChartFile, ChartError> {
     // The encoder picks the format from the extension, so the temporary name ends in .png.
     let tmp_png = dir.join(format!(".{}.tmp{}.png", plan.name, std::process::id()));
     {
-        let root = BitMapBackend::new(&tmp_png, PNG_SIZE).into_drawing_area();
+        let root = BitMapBackend::new(&tmp_png, (size.0 * 2, size.1 * 2)).into_drawing_area();
         figure::render(&plan.figure, &root, 2.0).map_err(draw_err("PNG"))?;
         root.present().map_err(|e| draw_err("PNG")(e.to_string()))?;
     }
@@ -159,12 +168,19 @@ fn write_chart(plan: &Planned, dir: &Path) -> Result<ChartFile, ChartError> {
 
     let mut text = String::new();
     {
-        let root = SVGBackend::with_string(&mut text, SVG_SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
         figure::render(&plan.figure, &root, 1.0).map_err(draw_err("SVG"))?;
         root.present().map_err(|e| draw_err("SVG")(e.to_string()))?;
     }
     write_atomically(&svg, text.as_bytes())?;
-    Ok(ChartFile { name: plan.name.to_string(), title: plan.title.clone(), caption: plan.caption.clone(), png, svg })
+    Ok(ChartFile {
+        name: plan.name.to_string(),
+        title: plan.title.clone(),
+        caption: plan.caption.clone(),
+        png,
+        svg,
+        size,
+    })
 }
 
 fn rename(from: &Path, to: &Path) -> Result<(), ChartError> {

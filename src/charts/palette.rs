@@ -1,7 +1,9 @@
-//! Colours and marker shapes. Designs take the Okabe–Ito palette (safe for
-//! the common colour-vision deficiencies) in file order, so a design has the
-//! same colour in every chart and in the report's tables; services take Paul
-//! Tol's "muted" palette so they are not mistaken for designs.
+//! Colours, marker shapes and line patterns. Designs take the Okabe–Ito
+//! palette (safe for the common colour-vision deficiencies) in file order, so
+//! a design has the same colour in every chart and in the report's tables;
+//! services take Paul Tol's "muted" palette so they are not mistaken for
+//! designs. The series of one design (a grid's other axes) share its colour
+//! and differ by marker and line pattern.
 
 /// An sRGB colour.
 pub(crate) type Rgb = (u8, u8, u8);
@@ -73,9 +75,67 @@ pub(crate) enum Marker {
     Triangle,
     /// ◆
     Diamond,
+    /// ▼
+    TriangleDown,
+    /// ★
+    Star,
+    /// ✚
+    Plus,
+    /// ⧗
+    Hourglass,
 }
 
-/// The marker of series `i`; with the colour it stays unique past eight series.
+/// Every marker, in the order series take them.
+const MARKERS: [Marker; 8] = [
+    Marker::Circle,
+    Marker::Square,
+    Marker::Triangle,
+    Marker::Diamond,
+    Marker::TriangleDown,
+    Marker::Star,
+    Marker::Plus,
+    Marker::Hourglass,
+];
+
+/// How a marker is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Face {
+    /// Filled with its colour.
+    Filled,
+    /// Outline only.
+    Hollow,
+    /// Outline with a × through it: the point fails the SLO.
+    Crossed,
+}
+
+/// Line pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dash {
+    /// Continuous.
+    Solid,
+    /// Long dashes.
+    Dashed,
+    /// Dots.
+    Dotted,
+    /// A dash then a dot: a chain line.
+    Chain,
+}
+
+/// The marker of design `i`; with the colour it stays unique past eight designs.
+fn design_marker(i: usize) -> usize {
+    (i + i / DESIGNS.len()) % 4
+}
+
+/// The marker and line pattern of the `k`-th series of design `design`: its
+/// first series takes the design's own marker and a solid line, the others
+/// the next markers (eight in all) and patterns (four), so no two series of
+/// a design look alike below nine.
+pub(crate) fn series_style(design: usize, k: usize) -> (Marker, Dash) {
+    let dashes = [Dash::Solid, Dash::Dashed, Dash::Dotted, Dash::Chain];
+    (MARKERS[(design_marker(design) + k) % MARKERS.len()], dashes[k % dashes.len()])
+}
+
+/// The marker of series `i` when each is its own design (request classes).
 pub(crate) fn marker(i: usize) -> Marker {
-    [Marker::Circle, Marker::Square, Marker::Triangle, Marker::Diamond][(i + i / DESIGNS.len()) % 4]
+    MARKERS[design_marker(i)]
 }

@@ -9,10 +9,11 @@ use crate::stats::Summary;
 
 use super::Planned;
 use super::axis::{Axis, Fmt};
+use super::breakdown::stacked_rows;
 use super::data;
-use super::figure::{Anchor, Dash, Figure, LegendEntry, Mark, Swatch};
-use super::palette::{self, INK, OTHER, tint};
-use super::sweep::stacked_rows;
+use super::figure::{Anchor, Figure, Mark};
+use super::legend::{LegendEntry, Swatch};
+use super::palette::{self, Dash, INK, OTHER, tint};
 
 /// Levels drawn on a percentile curve, as deep into the tail as the samples allow.
 const LEVELS: [f64; 20] = [
@@ -67,6 +68,7 @@ fn percentiles(summary: &Summary, latency: &[Histogram<u64>]) -> Option<Planned>
             y: Axis::auto("latency", Fmt::Seconds, all, 20.0),
             marks,
             legend,
+            legend_below: false,
         },
     })
 }
@@ -98,7 +100,7 @@ fn utilisation(summary: &Summary) -> Option<Planned> {
             let x0 = i as f64 - 0.4 + j as f64 * 0.4;
             let x = (x0 + 0.03, x0 + 0.37);
             let outline = (top && j == 0).then_some(INK);
-            marks.push(Mark::Rect { x, y: (0.0, value), fill: c, outline });
+            marks.push(Mark::Rect { x, y: (0.0, value), fill: c, outline, hatched: false });
             marks.push(Mark::Label {
                 at: ((x.0 + x.1) / 2.0, value),
                 text: format!("{:.0}%", value * 100.0),
@@ -126,6 +128,7 @@ fn utilisation(summary: &Summary) -> Option<Planned> {
             y: Axis::linear("utilisation", Fmt::Percent, true),
             marks,
             legend,
+            legend_below: false,
         },
     })
 }
@@ -145,7 +148,11 @@ fn breakdown(summary: &Summary) -> Option<Planned> {
     }
     rows.reverse();
     labels.reverse();
-    let (marks, _) = stacked_rows(rows.iter(), &b.services.iter().map(|s| s.0.clone()).collect::<Vec<_>>());
+    let (marks, _) = stacked_rows(
+        rows.iter().map(|r| (r, false)),
+        &b.services.iter().map(|s| s.0.clone()).collect::<Vec<_>>(),
+        None,
+    );
     let mut legend = vec![
         LegendEntry::new("on the CPU", Swatch::Fill { colour: palette::service(0), alpha: 1.0 }),
         LegendEntry::new("waiting for a thread", Swatch::Fill { colour: tint(palette::service(0), 0.6), alpha: 1.0 }),
@@ -168,6 +175,7 @@ fn breakdown(summary: &Summary) -> Option<Planned> {
             y: Axis::categories("service", labels),
             marks,
             legend,
+            legend_below: false,
         },
     })
 }

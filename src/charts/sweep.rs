@@ -1,5 +1,8 @@
 //! The charts of a sweep: what is plotted against what, for which class and
 //! at which load. Each function returns `None` when it has nothing to show.
+//! The charts of a sweep without a load axis are in [`super::by_point`],
+//! where the time goes in [`super::breakdown`]; the helpers they share with
+//! these (SLO line, crossed markers, legend placement) are here.
 
 use plotters::style::text_anchor::{HPos, VPos};
 
@@ -7,11 +10,12 @@ use crate::experiment::results::{ExperimentResults, PointResult};
 use crate::format::format_duration;
 use crate::stats::Estimate;
 
-use super::Planned;
 use super::axis::{Axis, Fmt, compact};
-use super::data::{self, Series, View, pareto, point_label};
-use super::figure::{Anchor, Dash, Figure, LegendEntry, Mark, Swatch};
-use super::palette::{self, INK, OTHER, tint};
+use super::data::{self, Series, View, pareto};
+use super::figure::{Anchor, Figure, Mark};
+use super::legend::{LegendEntry, MANY_SERIES, Swatch};
+use super::palette::{self, Dash, Face, INK, Marker, tint};
+use super::{Planned, breakdown, by_point};
 use crate::stats::LatencyStat;
 
 /// Every chart the results support, in reading order.
@@ -23,35 +27,55 @@ pub(crate) fn plan(results: &ExperimentResults) -> Vec<Planned> {
         out.extend(throughput_vs_load(&view));
         out.extend(cost_vs_load(&view));
     } else {
-        out.extend(latency_by_point(&view));
-        out.extend(throughput_by_point(&view));
-        out.extend(cost_by_point(&view));
+        out.extend(by_point::latency(&view));
+        out.extend(by_point::throughput(&view));
+        out.extend(by_point::cost(&view));
     }
     out.extend(cost_vs_latency(&view));
     out.extend(percentiles_at_focus(&view));
     out.extend(utilisation_at_focus(&view));
-    out.extend(breakdown_at_focus(&view));
+    out.extend(breakdown::at_focus(&view));
     out.retain(|p| p.figure.has_data());
     out
 }
 
-fn class_text(view: &View) -> String {
+pub(super) fn class_text(view: &View) -> String {
     match &view.class {
         Some(c) => format!("class {c}"),
         None => "no request class".to_string(),
     }
 }
 
-fn series_entry(i: usize, s: &Series) -> LegendEntry {
+fn series_entry(s: &Series) -> LegendEntry {
     LegendEntry::new(
         s.label.clone(),
-        Swatch::Line {
-            colour: palette::design(s.design),
-            dash: Dash::Solid,
-            width: 3.0,
-            marker: Some(palette::marker(i)),
-        },
+        Swatch::Line { colour: palette::design(s.design), dash: s.dash, width: 3.0, marker: Some(s.marker) },
     )
+}
+
+/// Every series' legend entry.
+fn series_entries(view: &View) -> Vec<LegendEntry> {
+    view.series.iter().map(series_entry).collect()
+}
+
+/// Whether the legend goes under the plot: more than [`MANY_SERIES`] series.
+pub(super) fn many(view: &View) -> bool {
+    view.series.len() > MANY_SERIES
+}
+
+/// The offered load along x, fitted to the swept loads (not from 0).
+fn load_axis(view: &View) -> Axis {
+    Axis::linear(view.load_label(), Fmt::Number, false)
+}
+
+/// A crossed marker over a point that fails the SLO.
+pub(super) fn crossed(at: (f64, f64), colour: palette::Rgb, marker: Marker) -> Mark {
+    Mark::Point { at, colour, marker, size: 5.5, face: Face::Crossed }
+}
+
+/// The legend entry that says what a crossed marker means.
+pub(super) fn crossed_entry() -> LegendEntry {
+    LegendEntry::new("fails the SLO", Swatch::Marker { colour: INK, marker: Marker::Circle, face: Face::Crossed })
 }
 
 fn slo_text(view: &View) -> Option<String> {
@@ -59,7 +83,7 @@ fn slo_text(view: &View) -> Option<String> {
 }
 
 /// The dashed horizontal SLO line, labelled with the objective.
-fn slo_rule(view: &View, limit: f64) -> Mark {
+pub(super) fn slo_rule(view: &View, limit: f64) -> Mark {
     Mark::Rule {
         horizontal: true,
         at: limit,
@@ -77,19 +101,26 @@ fn latency_vs_load(view: &View) -> Option<Planned> {
     // p99 thick with markers, p50 thin; an SLO on another percentile dashed.
     let main = view.metric;
     let thin = if main == LatencyStat::P50 { LatencyStat::P99 } else { LatencyStat::P50 };
-    let metrics = [(main, Dash::Solid, 3.0), (thin, Dash::Solid, 1.5)];
+    let metrics = [(main, 3.0), (thin, 1.5)];
     let mut marks = Vec::new();
+    let mut failing = Vec::new();
     let mut all = Vec::new();
-    for (i, s) in view.series.iter().enumerate() {
+    for s in &view.series {
         let c = palette::design(s.design);
-        for &(metric, dash, width) in &metrics {
+        for &(metric, width) in &metrics {
             let est: Vec<(f64, Estimate)> = s
                 .points
                 .iter()
                 .filter(|p| view.has_data(p))
-                .filter_map(|p| Some((p.load?, *metric.of(&view.class_of(p)?.latency_s))))
+                .filter_map(|p| Some((p.load?, view.latency(p, metric)?)))
                 .collect();
             all.extend(est.iter().map(|(_, e)| e.value));
+            if metric == main {
+                let fails = s.points.iter().filter(|p| view.has_data(p) && view.fails_slo(p));
+                failing.extend(
+                    fails.filter_map(|p| Some(crossed((p.load?, view.latency(p, metric)?.value), c, s.marker))),
+                );
+            }
             if metric == main && est.iter().any(|(_, e)| e.ci95.is_some()) {
                 marks.push(Mark::Band {
                     lower: est.iter().map(|(x, e)| (*x, e.low())).collect(),
@@ -101,11 +132,13 @@ fn latency_vs_load(view: &View) -> Option<Planned> {
                 points: est.iter().map(|(x, e)| (*x, e.value)).collect(),
                 colour: c,
                 width,
-                dash,
-                marker: (metric == main).then(|| palette::marker(i)),
+                dash: s.dash,
+                marker: (metric == main).then_some(s.marker),
             });
         }
     }
+    let any_failing = !failing.is_empty();
+    marks.extend(failing);
     if let Some((_, limit)) = view.slo_limit() {
         all.push(limit);
         marks.push(slo_rule(view, limit));
@@ -134,13 +167,16 @@ fn latency_vs_load(view: &View) -> Option<Planned> {
     let figure = Figure {
         title: "Latency against load".into(),
         subtitle: format!("{}; shaded: 95% confidence interval of {main}", class_text(view)),
-        x: Axis::linear(view.load_label(), Fmt::Number, true),
+        x: load_axis(view),
         y: Axis::auto("latency", Fmt::Seconds, all, 15.0),
         marks,
         legend: {
-            let mut l: Vec<LegendEntry> = view.series.iter().enumerate().map(|(i, s)| series_entry(i, s)).collect();
-            for &(metric, dash, width) in &metrics {
-                l.push(LegendEntry::new(metric.name(), Swatch::Line { colour: INK, dash, width, marker: None }));
+            let mut l = series_entries(view);
+            for &(metric, width) in &metrics {
+                l.push(LegendEntry::new(
+                    metric.name(),
+                    Swatch::Line { colour: INK, dash: Dash::Solid, width, marker: None },
+                ));
             }
             if view.slo_limit().is_some() {
                 l.push(LegendEntry::new(
@@ -154,15 +190,20 @@ fn latency_vs_load(view: &View) -> Option<Planned> {
                     Swatch::Line { colour: INK, dash: Dash::Dotted, width: 2.5, marker: None },
                 ));
             }
+            if any_failing {
+                l.push(crossed_entry());
+            }
             l
         },
+        legend_below: many(view),
     };
     Some(Planned {
         name: "latency-vs-load",
         title: "Latency against offered load".into(),
         caption: format!(
-            "The {main} (thick) and {thin} (thin) latency of {} as load grows; where a thick line crosses the dashed SLO line is the most load that design can take, and the dotted line marks the highest load that met the SLO.",
-            class_text(view)
+            "The {main} (thick) and {thin} (thin) latency of {} as load grows; where a thick line crosses the dashed SLO line is the most load that design can take, and the dotted line marks the highest load that met the SLO{}.",
+            class_text(view),
+            if any_failing { "; crossed markers fail the SLO" } else { "" }
         ),
         figure,
     })
@@ -172,7 +213,7 @@ fn latency_vs_load(view: &View) -> Option<Planned> {
 /// design that keeps up stays on it; where it bends away, it is saturated.
 fn throughput_vs_load(view: &View) -> Option<Planned> {
     let mut marks = Vec::new();
-    for (i, s) in view.series.iter().enumerate() {
+    for s in &view.series {
         let c = palette::design(s.design);
         let est: Vec<(f64, Estimate)> = s
             .points
@@ -189,8 +230,8 @@ fn throughput_vs_load(view: &View) -> Option<Planned> {
             points: est.iter().map(|(x, e)| (*x, e.value)).collect(),
             colour: c,
             width: 3.0,
-            dash: Dash::Solid,
-            marker: Some(palette::marker(i)),
+            dash: s.dash,
+            marker: Some(s.marker),
         });
     }
     // The offered rate at each load, from the first series that has one everywhere.
@@ -201,7 +242,7 @@ fn throughput_vs_load(view: &View) -> Option<Planned> {
             .map(|p| Some((p.load?, data::total_offered(&p.summary)?)))
             .collect()
     });
-    let mut legend: Vec<LegendEntry> = view.series.iter().enumerate().map(|(i, s)| series_entry(i, s)).collect();
+    let mut legend = series_entries(view);
     if let Some(offered) = offered.filter(|o| !o.is_empty()) {
         let identity = offered.iter().all(|(x, y)| (x - y).abs() <= 1e-6 * x.abs().max(1.0));
         // On top: where a design keeps up, its line runs under the dashes.
@@ -219,10 +260,11 @@ fn throughput_vs_load(view: &View) -> Option<Planned> {
         figure: Figure {
             title: "Throughput against load".into(),
             subtitle: "successful requests per second, all classes".into(),
-            x: Axis::linear(view.load_label(), Fmt::Number, true),
+            x: load_axis(view),
             y: Axis::linear("throughput [requests/s]", Fmt::Number, true),
             marks,
             legend,
+            legend_below: many(view),
         },
     })
 }
@@ -230,16 +272,17 @@ fn throughput_vs_load(view: &View) -> Option<Planned> {
 /// Cost per million successful requests against load.
 fn cost_vs_load(view: &View) -> Option<Planned> {
     let mut marks = Vec::new();
+    let mut failing = Vec::new();
     let mut all = Vec::new();
-    for (i, s) in view.series.iter().enumerate() {
+    for s in &view.series {
         let c = palette::design(s.design);
-        let est: Vec<(f64, Estimate)> = s
-            .points
-            .iter()
-            .filter(|p| view.has_data(p))
-            .filter_map(|p| Some((p.load?, p.summary.cost.per_million_requests)))
-            .filter(|(_, e)| e.value.is_finite() && e.value > 0.0)
-            .collect();
+        let cost = |p: &PointResult| {
+            Some(p.summary.cost.per_million_requests).filter(|e| e.value.is_finite() && e.value > 0.0)
+        };
+        let est: Vec<(f64, Estimate)> =
+            s.points.iter().filter(|p| view.has_data(p)).filter_map(|p| Some((p.load?, cost(p)?))).collect();
+        let fails = s.points.iter().filter(|p| view.has_data(p) && view.fails_slo(p));
+        failing.extend(fails.filter_map(|p| Some(crossed((p.load?, cost(p)?.value), c, s.marker))));
         all.extend(est.iter().map(|(_, e)| e.value));
         for (x, e) in &est {
             if e.ci95.is_some() {
@@ -250,48 +293,69 @@ fn cost_vs_load(view: &View) -> Option<Planned> {
             points: est.iter().map(|(x, e)| (*x, e.value)).collect(),
             colour: c,
             width: 3.0,
-            dash: Dash::Solid,
-            marker: Some(palette::marker(i)),
+            dash: s.dash,
+            marker: Some(s.marker),
         });
     }
     if all.is_empty() {
         return None;
     }
-    let mut legend: Vec<LegendEntry> = view.series.iter().enumerate().map(|(i, s)| series_entry(i, s)).collect();
+    let any_failing = !failing.is_empty();
+    marks.extend(failing);
+    let mut legend = series_entries(view);
+    if any_failing {
+        legend.push(crossed_entry());
+    }
     legend.push(LegendEntry::new("error bars: 95% CI", Swatch::Note));
     Some(Planned {
         name: "cost-vs-load",
         title: "Cost per million requests against offered load".into(),
-        caption: "What a million successful requests cost at each load: idle capacity makes low loads expensive, and the cheapest design is the lowest line at the load you expect.".into(),
+        caption: format!(
+            "What a million successful requests cost at each load: idle capacity makes low loads expensive, and the cheapest design is the lowest line at the load you expect{}.",
+            if any_failing { " among those not crossed (crossed: fails the SLO)" } else { "" }
+        ),
         figure: Figure {
             title: "Cost per million requests against load".into(),
             subtitle: "deployment cost per hour / successful requests per hour".into(),
-            x: Axis::linear(view.load_label(), Fmt::Number, true),
+            x: load_axis(view),
             y: Axis::auto("cost [$ per million requests]", Fmt::Dollars, all, 15.0),
             marks,
             legend,
+            legend_below: many(view),
         },
     })
 }
 
 /// Cost per hour against the SLO percentile at the comparison load, with
-/// the Pareto frontier: the designs for which nothing is both cheaper and faster.
+/// the Pareto frontier: the designs that meet the SLO and for which no other
+/// such design is both cheaper and faster. Designs that fail it are crossed.
 fn cost_vs_latency(view: &View) -> Option<Planned> {
     let focus = view.focus()?;
     let pts: Vec<(f64, f64)> = focus
         .points
         .iter()
         .map(|p| match p {
-            Some(p) => {
-                (view.class_of(p).map_or(f64::NAN, |c| view.metric.of(&c.latency_s).value), p.summary.cost.per_hour)
-            }
+            Some(p) => (view.latency(p, view.metric).map_or(f64::NAN, |e| e.value), p.summary.cost.per_hour),
             None => (f64::NAN, f64::NAN),
         })
         .collect();
     if !pts.iter().any(|(x, y)| x.is_finite() && *x > 0.0 && y.is_finite() && *y > 0.0) {
         return None;
     }
-    let front = pareto(&pts);
+    let fails: Vec<bool> = focus.points.iter().map(|p| p.is_some_and(|p| view.fails_slo(p))).collect();
+    // A design that fails the SLO is no answer, however cheap: off the frontier.
+    let candidates: Vec<(f64, f64)> =
+        pts.iter().zip(&fails).map(|(&p, &f)| if f { (f64::NAN, f64::NAN) } else { p }).collect();
+    let front = pareto(&candidates);
+    let face = |i: usize| {
+        if fails[i] {
+            Face::Crossed
+        } else if front.contains(&i) {
+            Face::Filled
+        } else {
+            Face::Hollow
+        }
+    };
     let mut marks = Vec::new();
     let mut line: Vec<(f64, f64)> = front.iter().map(|&i| pts[i]).collect();
     line.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -318,8 +382,7 @@ fn cost_vs_latency(view: &View) -> Option<Planned> {
     }
     for (i, (s, &(x, y))) in view.series.iter().zip(&pts).enumerate() {
         let c = palette::design(s.design);
-        let on_front = front.contains(&i);
-        marks.push(Mark::Point { at: (x, y), colour: c, marker: palette::marker(i), size: 8.0, filled: on_front });
+        marks.push(Mark::Point { at: (x, y), colour: c, marker: s.marker, size: 8.0, face: face(i) });
         // Below left of a point is empty on the frontier (nothing there is
         // both cheaper and faster); near the left edge, below right.
         let left_edge = x_axis.coord(x).is_some_and(|cx| hi > lo && cx < lo + 0.25 * (hi - lo));
@@ -338,14 +401,8 @@ fn cost_vs_latency(view: &View) -> Option<Planned> {
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            LegendEntry::new(
-                s.label.clone(),
-                Swatch::Marker {
-                    colour: palette::design(s.design),
-                    marker: palette::marker(i),
-                    filled: front.contains(&i),
-                },
-            )
+            let swatch = Swatch::Marker { colour: palette::design(s.design), marker: s.marker, face: face(i) };
+            LegendEntry::new(s.label.clone(), swatch)
         })
         .collect();
     legend.push(LegendEntry::new(
@@ -354,12 +411,19 @@ fn cost_vs_latency(view: &View) -> Option<Planned> {
     ));
     legend.push(LegendEntry::new("filled: on the frontier", Swatch::Note));
     legend.push(LegendEntry::new("hollow: dominated", Swatch::Note));
+    let any_failing = fails.iter().any(|&f| f);
+    if any_failing {
+        legend.push(LegendEntry::new("crossed: fails the SLO", Swatch::Note));
+    }
     Some(Planned {
         name: "cost-vs-latency",
         title: format!("Cost against {} latency", view.metric),
         caption: format!(
-            "Each design's cost per hour against its {} latency {}: filled designs are on the Pareto frontier (no other design is both cheaper and faster); hollow ones are dominated.",
-            view.metric, focus.label
+            "Each design's cost per hour against its {} latency {}: filled designs are on the Pareto frontier (no other design{} is both cheaper and faster); hollow ones are dominated{}.",
+            view.metric,
+            focus.label,
+            if view.results.experiment.slo.is_some() { " that meets the SLO" } else { "" },
+            if any_failing { "; crossed ones fail the SLO and are left off the frontier" } else { "" }
         ),
         figure: Figure {
             title: format!("Cost against {} latency", view.metric),
@@ -368,6 +432,7 @@ fn cost_vs_latency(view: &View) -> Option<Planned> {
             y: Axis::linear("cost [$ per hour]", Fmt::Dollars, true),
             marks,
             legend,
+            legend_below: many(view),
         },
     })
 }
@@ -378,7 +443,7 @@ fn percentiles_at_focus(view: &View) -> Option<Planned> {
     let class = view.class.clone()?;
     let mut marks = Vec::new();
     let mut all = Vec::new();
-    for (i, (s, p)) in view.series.iter().zip(&focus.points).enumerate() {
+    for (s, p) in view.series.iter().zip(&focus.points) {
         let Some(p) = p else { continue };
         let curve = curve_of(view, p, &class);
         all.extend(curve.iter().map(|c| c.1));
@@ -386,8 +451,8 @@ fn percentiles_at_focus(view: &View) -> Option<Planned> {
             points: curve,
             colour: palette::design(s.design),
             width: 3.0,
-            dash: Dash::Solid,
-            marker: Some(palette::marker(i)),
+            dash: s.dash,
+            marker: Some(s.marker),
         });
     }
     if let Some((metric, limit)) = view.slo_limit() {
@@ -405,7 +470,7 @@ fn percentiles_at_focus(view: &View) -> Option<Planned> {
             });
         }
     }
-    let mut legend: Vec<LegendEntry> = view.series.iter().enumerate().map(|(i, s)| series_entry(i, s)).collect();
+    let mut legend = series_entries(view);
     if view.slo_limit().is_some() {
         legend
             .push(LegendEntry::new("SLO", Swatch::Line { colour: INK, dash: Dash::Dashed, width: 2.0, marker: None }));
@@ -425,6 +490,7 @@ fn percentiles_at_focus(view: &View) -> Option<Planned> {
             y: Axis::auto("latency", Fmt::Seconds, all, 20.0),
             marks,
             legend,
+            legend_below: many(view),
         },
     })
 }
@@ -444,16 +510,15 @@ fn curve_of(view: &View, p: &PointResult, class: &str) -> Vec<(f64, f64)> {
             return pts;
         }
     }
-    let Some(l) = view.class_of(p).map(|c| &c.latency_s) else { return Vec::new() };
-    [(0.5, l.p50), (0.9, l.p90), (0.95, l.p95), (0.99, l.p99), (0.999, l.p999)]
+    [LatencyStat::P50, LatencyStat::P90, LatencyStat::P95, LatencyStat::P99, LatencyStat::P999]
         .into_iter()
-        .map(|(q, e)| (q, e.value))
+        .filter_map(|stat| Some((stat.level()?, view.latency(p, stat)?.value)))
         .filter(|(_, v)| v.is_finite())
         .collect()
 }
 
 /// Service names in the order they first appear.
-fn service_names<'a>(points: impl Iterator<Item = &'a PointResult>) -> Vec<String> {
+pub(super) fn service_names<'a>(points: impl Iterator<Item = &'a PointResult>) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for p in points {
         for s in &p.summary.services {
@@ -469,7 +534,18 @@ fn service_names<'a>(points: impl Iterator<Item = &'a PointResult>) -> Vec<Strin
 /// service, each design's busiest service outlined and labelled.
 fn utilisation_at_focus(view: &View) -> Option<Planned> {
     let focus = view.focus()?;
-    let names = service_names(focus.points.iter().flatten().copied());
+    // A service that did nothing in any design (switched off) has no bars.
+    let idle = |name: &String| {
+        focus
+            .points
+            .iter()
+            .flatten()
+            .flat_map(|p| &p.summary.services)
+            .filter(|s| &s.name == name)
+            .all(|s| s.arrived == 0 && s.utilisation.value.max(0.0) == 0.0)
+    };
+    let names: Vec<String> =
+        service_names(focus.points.iter().flatten().copied()).into_iter().filter(|n| !idle(n)).collect();
     if names.is_empty() {
         return None;
     }
@@ -502,6 +578,7 @@ fn utilisation_at_focus(view: &View) -> Option<Planned> {
                 y: (0.0, u),
                 fill: if top { c } else { tint(c, 0.55) },
                 outline: top.then_some(INK),
+                hatched: false,
             });
             if top {
                 marks.push(Mark::Label {
@@ -516,18 +593,31 @@ fn utilisation_at_focus(view: &View) -> Option<Planned> {
             }
         }
     }
-    let mut legend: Vec<LegendEntry> = view
-        .series
-        .iter()
-        .map(|s| LegendEntry::new(s.label.clone(), Swatch::Fill { colour: palette::design(s.design), alpha: 1.0 }))
-        .collect();
+    // Bars of one colour cannot be told apart by a legend: with several
+    // series per design, name the designs and say how their bars are ordered.
+    let shared = view.series.iter().enumerate().any(|(i, s)| view.series[..i].iter().any(|t| t.design == s.design));
+    let mut legend: Vec<LegendEntry> = Vec::new();
+    for (i, s) in view.series.iter().enumerate() {
+        let label = if shared { view.design_name(s.design) } else { s.label.clone() };
+        if !(shared && view.series[..i].iter().any(|t| t.design == s.design)) {
+            legend.push(LegendEntry::new(label, Swatch::Fill { colour: palette::design(s.design), alpha: 1.0 }));
+        }
+    }
+    if shared {
+        legend.push(LegendEntry::new("bars: its series, in order", Swatch::Note));
+    }
     legend.push(LegendEntry::new("outlined: bottleneck", Swatch::Note));
     Some(Planned {
         name: "utilisation",
         title: "CPU utilisation per service".into(),
         caption: format!(
-            "The fraction of each service's usable CPU busy (min(threads, cores) per instance) {}; the outlined bar with a percentage is each design's busiest service, the first to run out of CPU as load grows.",
-            focus.label
+            "The fraction of each service's usable CPU busy (min(threads, cores) per instance) {}; the outlined bar with a percentage is each design's busiest service, the first to run out of CPU as load grows.{}",
+            focus.label,
+            if shared {
+                " A design's bars are its series, left to right in the order of the other charts' legends."
+            } else {
+                ""
+            }
         ),
         figure: Figure {
             title: "CPU utilisation per service".into(),
@@ -536,247 +626,7 @@ fn utilisation_at_focus(view: &View) -> Option<Planned> {
             y: Axis::linear("CPU utilisation", Fmt::Percent, true),
             marks,
             legend,
-        },
-    })
-}
-
-/// Where the mean time of a request goes, per design, at the comparison load.
-fn breakdown_at_focus(view: &View) -> Option<Planned> {
-    let focus = view.focus()?;
-    let names = service_names(focus.points.iter().flatten().copied());
-    let rows: Vec<(usize, &Series, data::Breakdown)> = view
-        .series
-        .iter()
-        .zip(&focus.points)
-        .enumerate()
-        .filter_map(|(i, (s, p))| Some((i, s, data::breakdown(&(*p)?.summary)?)))
-        .collect();
-    if rows.is_empty() {
-        return None;
-    }
-    // The first design at the top.
-    let labels: Vec<String> = rows.iter().rev().map(|(_, s, _)| s.label.clone()).collect();
-    let multi_class = focus.points.iter().flatten().any(|p| p.summary.classes.len() > 1);
-    let (marks, any_other) = stacked_rows(rows.iter().rev().map(|(_, _, b)| b), &names);
-    // Colours follow every service (as in the utilisation chart); the legend
-    // names only those with a segment (work behind a queue has none).
-    let drawn = |n: &String| rows.iter().any(|(_, _, b)| b.services.iter().any(|s| &s.0 == n && s.1 + s.2 > 0.0));
-    let mut legend: Vec<LegendEntry> = names
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| drawn(n))
-        .map(|(i, n)| LegendEntry::new(n.clone(), Swatch::Fill { colour: palette::service(i), alpha: 1.0 }))
-        .collect();
-    if any_other {
-        legend.push(LegendEntry::new("CPU shared", Swatch::Fill { colour: OTHER, alpha: 1.0 }));
-    }
-    legend.push(LegendEntry::new("dark: on the CPU", Swatch::Note));
-    legend.push(LegendEntry::new("light: waiting for a thread", Swatch::Note));
-    let pooled = if multi_class { " All classes are pooled by their request rates." } else { "" };
-    Some(Planned {
-        name: "latency-breakdown",
-        title: "Where the time goes".into(),
-        caption: format!(
-            "The mean time of a request split by service {}, from Little's law: the dark part is CPU work and the light part waiting for a free thread{}.{pooled}",
-            focus.label,
-            if any_other { "; grey is time computing on cores shared with other requests" } else { "" }
-        ),
-        figure: Figure {
-            title: "Where the time goes".into(),
-            subtitle: format!("mean time per request by service, {}", focus.label),
-            x: Axis::linear("mean time per request", Fmt::Seconds, true),
-            y: Axis::categories("design", labels),
-            marks,
-            legend,
-        },
-    })
-}
-
-/// Horizontal stacked bars, one row per breakdown (row 0 at the bottom):
-/// per service its wait (light) then CPU (dark), then the shared-CPU rest.
-pub(crate) fn stacked_rows<'b>(rows: impl Iterator<Item = &'b data::Breakdown>, names: &[String]) -> (Vec<Mark>, bool) {
-    let mut marks = Vec::new();
-    let mut any_other = false;
-    for (r, b) in rows.enumerate() {
-        let y = (r as f64 - 0.32, r as f64 + 0.32);
-        let mut at = 0.0;
-        for (name, wait, cpu) in &b.services {
-            let k = names.iter().position(|n| n == name).unwrap_or(0);
-            let c = palette::service(k);
-            for (len, fill) in [(*wait, tint(c, 0.6)), (*cpu, c)] {
-                if len > 0.0 {
-                    marks.push(Mark::Rect { x: (at, at + len), y, fill, outline: None });
-                    at += len;
-                }
-            }
-        }
-        if b.other_s > 0.0 {
-            any_other = true;
-            marks.push(Mark::Rect { x: (at, at + b.other_s), y, fill: OTHER, outline: None });
-            at += b.other_s;
-        }
-        marks.push(Mark::Label {
-            at: (at, r as f64),
-            text: format_duration(b.total_s.max(at)),
-            colour: INK,
-            anchor: Anchor(HPos::Left, VPos::Center),
-            offset: (8.0, 0.0),
-            bold: true,
-            flexible: false,
-        });
-        marks.push(Mark::Reserve { at: (at * 1.2, r as f64) });
-    }
-    (marks, any_other)
-}
-
-/// One value per series per point (sweeps without a load axis), with 95%
-/// error bars: bars from zero on a linear axis, or, when the values span
-/// more than `log_ratio` (latency of a saturated design), dots on a log axis,
-/// where bars would mislead.
-fn by_point(
-    view: &View,
-    title: &str,
-    fmt: Fmt,
-    log_ratio: f64,
-    value: impl Fn(&PointResult) -> Option<Estimate>,
-) -> (Vec<String>, Axis, Vec<Mark>, bool) {
-    let n_points = view.series.iter().map(|s| s.points.len()).max().unwrap_or(0);
-    let labels: Vec<String> = (0..n_points)
-        .map(|i| view.series.iter().find_map(|s| s.points.get(i)).map(|p| point_label(p)).unwrap_or_default())
-        .collect();
-    let values: Vec<Vec<Option<Estimate>>> = view
-        .series
-        .iter()
-        .map(|s| s.points.iter().map(|p| value(p).filter(|e| view.has_data(p) && e.value.is_finite())).collect())
-        .collect();
-    let axis = Axis::auto(title, fmt, values.iter().flatten().flatten().map(|e| e.value), log_ratio);
-    let dots = axis.scale == super::axis::Scale::Log;
-    let width = 0.8 / view.series.len().max(1) as f64;
-    let mut marks = Vec::new();
-    for (j, (s, vals)) in view.series.iter().zip(&values).enumerate() {
-        let c = palette::design(s.design);
-        for (i, e) in vals.iter().enumerate() {
-            let Some(e) = e else { continue };
-            let x0 = i as f64 - 0.4 + j as f64 * width;
-            let x = (x0 + 0.08 * width, x0 + 0.92 * width);
-            let mid = (x.0 + x.1) / 2.0;
-            if !dots {
-                marks.push(Mark::Rect { x, y: (0.0, e.value), fill: c, outline: None });
-            }
-            if e.ci95.is_some() {
-                let low = if dots { e.low().max(e.value * 0.01) } else { e.low() };
-                marks.push(Mark::ErrorBar { x: mid, y: (low, e.high()), colour: if dots { c } else { INK } });
-            }
-            if dots {
-                marks.push(Mark::Point {
-                    at: (mid, e.value),
-                    colour: c,
-                    marker: palette::marker(j),
-                    size: 7.0,
-                    filled: true,
-                });
-            }
-        }
-    }
-    (labels, axis, marks, dots)
-}
-
-fn axis_title(view: &View) -> String {
-    view.results.experiment.axes.iter().map(|a| a.label.clone()).collect::<Vec<_>>().join(", ")
-}
-
-fn by_point_legend(view: &View, dots: bool) -> Vec<LegendEntry> {
-    let mut l: Vec<LegendEntry> = view
-        .series
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let colour = palette::design(s.design);
-            let swatch = if dots {
-                Swatch::Marker { colour, marker: palette::marker(i), filled: true }
-            } else {
-                Swatch::Fill { colour, alpha: 1.0 }
-            };
-            LegendEntry::new(s.label.clone(), swatch)
-        })
-        .collect();
-    l.push(LegendEntry::new("error bars: 95% CI", Swatch::Note));
-    l
-}
-
-fn latency_by_point(view: &View) -> Option<Planned> {
-    let metric = view.metric;
-    let title = format!("{metric} latency");
-    let (labels, axis, mut marks, dots) =
-        by_point(view, &title, Fmt::Seconds, 20.0, |p| view.class_of(p).map(|c| *metric.of(&c.latency_s)));
-    if let Some((_, limit)) = view.slo_limit() {
-        marks.push(slo_rule(view, limit));
-    }
-    let mut legend = by_point_legend(view, dots);
-    if view.slo_limit().is_some() {
-        legend
-            .push(LegendEntry::new("SLO", Swatch::Line { colour: INK, dash: Dash::Dashed, width: 2.0, marker: None }));
-    }
-    Some(Planned {
-        name: "latency-by-point",
-        title: format!("{} latency by {}", view.metric, axis_title(view)),
-        caption: format!(
-            "The {} latency of {} for each design at each point of the sweep; lower is better{}.",
-            view.metric,
-            class_text(view),
-            if view.slo_limit().is_some() { ", and values above the SLO line miss it" } else { "" }
-        ),
-        figure: Figure {
-            title: format!("{} latency by {}", view.metric, axis_title(view)),
-            subtitle: class_text(view),
-            x: Axis::categories(axis_title(view), labels),
-            y: axis,
-            marks,
-            legend,
-        },
-    })
-}
-
-fn throughput_by_point(view: &View) -> Option<Planned> {
-    let (labels, axis, marks, dots) = by_point(view, "throughput [requests/s]", Fmt::Number, f64::INFINITY, |p| {
-        Some(data::total_throughput(&p.summary))
-    });
-    Some(Planned {
-        name: "throughput-by-point",
-        title: format!("Throughput by {}", axis_title(view)),
-        caption: "Successful requests per second of each design at each point of the sweep, all classes together."
-            .into(),
-        figure: Figure {
-            title: format!("Throughput by {}", axis_title(view)),
-            subtitle: "successful requests per second, all classes".into(),
-            x: Axis::categories(axis_title(view), labels),
-            y: axis,
-            marks,
-            legend: by_point_legend(view, dots),
-        },
-    })
-}
-
-fn cost_by_point(view: &View) -> Option<Planned> {
-    let (labels, axis, marks, dots) = by_point(view, "cost [$ per million requests]", Fmt::Dollars, 20.0, |p| {
-        Some(p.summary.cost.per_million_requests).filter(|e| e.value > 0.0)
-    });
-    if marks.is_empty() {
-        return None;
-    }
-    Some(Planned {
-        name: "cost-by-point",
-        title: format!("Cost per million requests by {}", axis_title(view)),
-        caption:
-            "What a million successful requests cost for each design at each point of the sweep; lower is cheaper."
-                .into(),
-        figure: Figure {
-            title: format!("Cost per million requests by {}", axis_title(view)),
-            subtitle: "deployment cost per hour / successful requests per hour".into(),
-            x: Axis::categories(axis_title(view), labels),
-            y: axis,
-            marks,
-            legend: by_point_legend(view, dots),
+            legend_below: false,
         },
     })
 }

@@ -7,8 +7,9 @@ use crate::stats::Summary;
 
 use super::Planned;
 use super::axis::{Axis, Fmt};
-use super::figure::{Dash, Figure, LegendEntry, Mark, Swatch};
-use super::palette;
+use super::figure::{Figure, Mark};
+use super::legend::{LegendEntry, Swatch};
+use super::palette::{self, Dash};
 
 /// One line of a timeline chart.
 struct Line {
@@ -57,6 +58,7 @@ fn chart(series: &Series, name: &'static str, title: &str, caption: String, y: A
             y,
             marks,
             legend,
+            legend_below: false,
         },
     }
 }

@@ -166,8 +166,8 @@ fn render(results: &ExperimentResults, charts: &[ChartFile], images: &[String]) 
             h,
             "<figure id=\"chart-{}\">\n<img src=\"data:image/png;base64,{b64}\" width=\"{}\" height=\"{}\" alt=\"{}\">\n<figcaption><strong>{}.</strong> {}</figcaption>\n</figure>\n",
             escape(&chart.name),
-            crate::charts::SVG_SIZE.0,
-            crate::charts::SVG_SIZE.1,
+            chart.size.0,
+            chart.size.1,
             escape(&chart.title),
             escape(&chart.title),
             escape(&chart.caption)

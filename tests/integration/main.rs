@@ -6,6 +6,7 @@ mod bad_input;
 mod balancing;
 mod calibration;
 mod charts_report;
+mod charts_review;
 mod cli;
 mod clock;
 mod dynamics;
