@@ -14,8 +14,10 @@ use super::figure::{Anchor, Dash, Figure, LegendEntry, Mark, Swatch};
 use super::palette::{self, INK, OTHER, tint};
 use crate::stats::LatencyStat;
 
-/// Every chart the results support, in reading order.
-pub(crate) fn plan(results: &ExperimentResults) -> Vec<Planned> {
+/// Every chart the results support, in reading order, with its file stem.
+/// The charts at the comparison load come once per target load, their
+/// stems ending in "-at-LOAD" when there are several targets.
+pub(crate) fn plan(results: &ExperimentResults) -> Vec<(String, Planned)> {
     let view = View::new(results);
     let mut out = Vec::new();
     if view.load_axis.is_some() {
@@ -27,12 +29,26 @@ pub(crate) fn plan(results: &ExperimentResults) -> Vec<Planned> {
         out.extend(throughput_by_point(&view));
         out.extend(cost_by_point(&view));
     }
-    out.extend(cost_vs_latency(&view));
-    out.extend(percentiles_at_focus(&view));
-    out.extend(utilisation_at_focus(&view));
-    out.extend(breakdown_at_focus(&view));
-    out.retain(|p| p.figure.has_data());
-    out
+    let mut named: Vec<(String, Planned)> = out.into_iter().map(|p| (p.name.to_string(), p)).collect();
+    let targets = match results.capacity.target_loads() {
+        loads if view.load_axis.is_some() && !loads.is_empty() => loads.into_iter().map(Some).collect(),
+        _ => vec![None],
+    };
+    for &target in &targets {
+        let view = View::new(results).aimed_at(target);
+        let suffix = match target {
+            Some(t) if targets.len() > 1 => format!("-at-{}", crate::format::round_sig6(t)),
+            _ => String::new(),
+        };
+        let mut at = Vec::new();
+        at.extend(cost_vs_latency(&view));
+        at.extend(percentiles_at_focus(&view));
+        at.extend(utilisation_at_focus(&view));
+        at.extend(breakdown_at_focus(&view));
+        named.extend(at.into_iter().map(|p| (format!("{}{suffix}", p.name), p)));
+    }
+    named.retain(|(_, p)| p.figure.has_data());
+    named
 }
 
 fn class_text(view: &View) -> String {
