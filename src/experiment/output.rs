@@ -103,8 +103,24 @@ pub fn read_results(dir: &Path) -> Result<ExperimentResults, OutputError> {
         )));
     }
     let text = fs::read_to_string(&path).map_err(io(&path))?;
-    serde_json::from_str(&text)
-        .map_err(|e| OutputError::Invalid(format!("{}: not a capsim results file: {e}", path.display())))
+    let invalid =
+        |e: serde_json::Error| OutputError::Invalid(format!("{}: not a capsim results file: {e}", path.display()));
+    let mut json: serde_json::Value = serde_json::from_str(&text).map_err(invalid)?;
+    with_point_ranges(&mut json);
+    serde_json::from_value(json).map_err(invalid)
+}
+
+/// Results written before capacity ranges existed have only the point
+/// estimates: their range is `max_load` to `fails_at`, as they said then.
+fn with_point_ranges(json: &mut serde_json::Value) {
+    let designs = json.pointer_mut("/capacity/designs").and_then(serde_json::Value::as_array_mut);
+    for d in designs.into_iter().flatten().filter_map(serde_json::Value::as_object_mut) {
+        if !d.contains_key("max_load_low") && !d.contains_key("max_load_high") {
+            let (low, high) = (d.get("max_load").cloned(), d.get("fails_at").cloned());
+            d.insert("max_load_low".into(), low.unwrap_or_default());
+            d.insert("max_load_high".into(), high.unwrap_or_default());
+        }
+    }
 }
 
 /// Writes one shard's runs into `dir/shard.json`, atomically; `force`

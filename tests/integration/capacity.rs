@@ -211,3 +211,27 @@ fn each_target_load_gets_its_answer_and_its_charts() {
         assert!(html.contains(&format!("<p>Target load: {load} requests/s; ")), "the report answers at {load}/s");
     }
 }
+
+#[test]
+fn results_written_before_ranges_are_reported_with_the_range_of_their_estimates() {
+    let dir = scratch("old-results");
+    let exp = small_experiment(&dir, "");
+    let out = dir.join("results");
+    ok(&run(&["sweep", exp.to_str().unwrap(), "-q", "--no-charts", "-o", out.to_str().unwrap()]));
+    let mut results = json(&out);
+    for d in results["capacity"]["designs"].as_array_mut().unwrap() {
+        let d = d.as_object_mut().unwrap();
+        d.remove("max_load_low");
+        d.remove("max_load_high");
+        // Before ranges, eight's answer was "up to 70, fails at 120".
+        if d["design"] == "eight" {
+            assert_eq!((d["max_load"].as_f64(), d["fails_at"].as_f64()), (Some(70.0), Some(120.0)));
+        }
+    }
+    std::fs::write(out.join("results.json"), serde_json::to_string(&results).unwrap()).unwrap();
+    ok(&run(&["report", out.to_str().unwrap()]));
+    let html = read(&out, "report.html");
+    assert!(html.contains("<td class=\"num\">70–120 requests/s</td>"), "eight's range is its estimates'");
+    assert!(html.contains("≥ 120 requests/s (every load tried)"), "twelve met the SLO everywhere");
+    assert!(!html.contains("undecided"));
+}
