@@ -315,8 +315,9 @@ pub struct Refined {
     pub runs: Vec<BisectionRun>,
 }
 
-/// Narrows each design's bracket by simulating loads inside it (see
-/// [`next_load`]), `exp.bisect` steps, and answers again. The simulations
+/// Narrows each design's bracket by simulating loads inside it, `exp.bisect`
+/// steps, and answers again: each step halves the wider gap between an end
+/// and the undecided loads (docs/experiments.md). The simulations
 /// run through the same executor as the sweep's runs: in parallel over
 /// designs and replications, a panic or a limit caught, `stop` (Ctrl-C)
 /// honoured. The runs are returned for runs.csv and counted in
