@@ -92,6 +92,19 @@ impl<'a> View<'a> {
         View { results, series, class, metric, load_axis, target }
     }
 
+    /// The loads designs are compared at, each with the suffix of its
+    /// charts' file stems: every target load ("-at-1800" when there are
+    /// several), else the default load (`None`).
+    pub(crate) fn comparison_loads(&self) -> Vec<(Option<f64>, String)> {
+        let targets = self.results.capacity.target_loads();
+        if self.load_axis.is_none() || targets.is_empty() {
+            return vec![(None, String::new())];
+        }
+        let many = targets.len() > 1;
+        let suffix = |t: f64| if many { format!("-at-{}", crate::format::round_sig6(t)) } else { String::new() };
+        targets.into_iter().map(|t| (Some(t), suffix(t))).collect()
+    }
+
     /// This view, comparing designs at `target` (`None`: the default load).
     pub(crate) fn aimed_at(self, target: Option<f64>) -> View<'a> {
         View { target, ..self }

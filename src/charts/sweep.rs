@@ -30,22 +30,15 @@ pub(crate) fn plan(results: &ExperimentResults) -> Vec<(String, Planned)> {
         out.extend(cost_by_point(&view));
     }
     let mut named: Vec<(String, Planned)> = out.into_iter().map(|p| (p.name.to_string(), p)).collect();
-    let targets = match results.capacity.target_loads() {
-        loads if view.load_axis.is_some() && !loads.is_empty() => loads.into_iter().map(Some).collect(),
-        _ => vec![None],
-    };
-    for &target in &targets {
+    for (target, suffix) in view.comparison_loads() {
         let view = View::new(results).aimed_at(target);
-        let suffix = match target {
-            Some(t) if targets.len() > 1 => format!("-at-{}", crate::format::round_sig6(t)),
-            _ => String::new(),
-        };
-        let mut at = Vec::new();
-        at.extend(cost_vs_latency(&view));
-        at.extend(percentiles_at_focus(&view));
-        at.extend(utilisation_at_focus(&view));
-        at.extend(breakdown_at_focus(&view));
-        named.extend(at.into_iter().map(|p| (format!("{}{suffix}", p.name), p)));
+        let at = [
+            cost_vs_latency(&view),
+            percentiles_at_focus(&view),
+            utilisation_at_focus(&view),
+            breakdown_at_focus(&view),
+        ];
+        named.extend(at.into_iter().flatten().map(|p| (format!("{}{suffix}", p.name), p)));
     }
     named.retain(|(_, p)| p.figure.has_data());
     named
