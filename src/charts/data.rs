@@ -41,6 +41,8 @@ pub(crate) struct View<'a> {
     pub metric: LatencyStat,
     /// The load axis, if any.
     pub load_axis: Option<usize>,
+    /// The target load designs are compared at (default: the first one asked).
+    pub target: Option<f64>,
 }
 
 impl<'a> View<'a> {
@@ -102,7 +104,26 @@ impl<'a> View<'a> {
             .and_then(|slo| slo.class.clone())
             .or_else(|| results.points.iter().find_map(|p| p.summary.classes.first().map(|c| c.name.clone())));
         let metric = info.slo.as_ref().and_then(|slo| slo.latency).map_or(LatencyStat::P99, |(stat, _)| stat);
-        View { results, series, class, metric, load_axis }
+        let target = results.capacity.target_loads().first().copied();
+        View { results, series, class, metric, load_axis, target }
+    }
+
+    /// The loads designs are compared at, each with the suffix of its
+    /// charts' file stems: every target load ("-at-1800" when there are
+    /// several), else the default load (`None`).
+    pub(crate) fn comparison_loads(&self) -> Vec<(Option<f64>, String)> {
+        let targets = self.results.capacity.target_loads();
+        if self.load_axis.is_none() || targets.is_empty() {
+            return vec![(None, String::new())];
+        }
+        let many = targets.len() > 1;
+        let suffix = |t: f64| if many { format!("-at-{}", crate::format::round_sig6(t)) } else { String::new() };
+        targets.into_iter().map(|t| (Some(t), suffix(t))).collect()
+    }
+
+    /// This view, comparing designs at `target` (`None`: the default load).
+    pub(crate) fn aimed_at(self, target: Option<f64>) -> View<'a> {
+        View { target, ..self }
     }
 
     /// The class charted at point `p`.
@@ -147,6 +168,16 @@ impl<'a> View<'a> {
         }
     }
 
+    /// "1,750–1,900 requests/s" for a range of loads.
+    pub(crate) fn load_range_text(&self, low: f64, high: f64) -> String {
+        let label = self.load_label();
+        let range = format!("{}–{}", compact(low), compact(high));
+        match label.split_once('[').and_then(|(_, rest)| rest.split_once(']')) {
+            Some((unit, _)) => format!("{range} {unit}"),
+            None => format!("{label} = {range}"),
+        }
+    }
+
     /// The SLO latency limit \[s\] and its metric name, if the SLO has one.
     pub(crate) fn slo_limit(&self) -> Option<(LatencyStat, f64)> {
         self.results.experiment.slo.as_ref().and_then(|s| s.latency).filter(|(_, v)| v.is_finite())
@@ -168,7 +199,7 @@ impl<'a> View<'a> {
                 .collect();
             loads.sort_by(f64::total_cmp);
             loads.dedup_by(|a, b| same(*a, *b));
-            let target = self.results.capacity.target_load.filter(|t| t.is_finite());
+            let target = self.target.filter(|t| t.is_finite());
             let at = |load: f64| -> Vec<Option<&'a PointResult>> {
                 self.series
                     .iter()
@@ -492,6 +523,7 @@ mod tests {
                 complete: true,
                 runs_total: 0,
                 runs_done: 0,
+                bisection_runs: 0,
                 failed_runs: Vec::new(),
                 designs: designs
                     .iter()
@@ -546,6 +578,8 @@ mod tests {
             design: "a @ services.app.threads=4".into(),
             max_load: Some(20.0),
             fails_at: None,
+            max_load_low: Some(20.0),
+            max_load_high: None,
             bottleneck: None,
             cost_per_hour: 1.0,
             cost_per_million_at_max: None,

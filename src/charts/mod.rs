@@ -117,8 +117,9 @@ pub(crate) struct Planned {
 /// against load; without one, the same as bars per point. Then, at the
 /// comparison load (the target load, else the highest load where every
 /// design has data): cost against latency with the Pareto frontier, latency
-/// percentile curves, CPU utilisation per service and where the time goes.
-/// Charts with nothing to show (no cost set, no data) are left out.
+/// percentile curves, CPU utilisation per service and where the time goes;
+/// these four once per target load, named `NAME-at-LOAD` when there are
+/// several. Charts with nothing to show (no cost set, no data) are left out.
 pub fn sweep_charts(results: &ExperimentResults, dir: &Path) -> Result<Vec<ChartFile>, ChartError> {
     write_all(sweep::plan(results), dir)
 }
@@ -128,13 +129,14 @@ pub fn sweep_charts(results: &ExperimentResults, dir: &Path) -> Result<Vec<Chart
 /// where the time goes; with a time series, also latency, throughput,
 /// utilisation and (when they change) instances over time.
 pub fn run_charts(summary: &Summary, latency: &[Histogram<u64>], dir: &Path) -> Result<Vec<ChartFile>, ChartError> {
-    write_all(single::plan(summary, latency), dir)
+    write_all(single::plan(summary, latency).into_iter().map(|p| (p.name.to_string(), p)).collect(), dir)
 }
 
-fn write_all(plans: Vec<Planned>, dir: &Path) -> Result<Vec<ChartFile>, ChartError> {
+/// Writes each chart under its file stem.
+fn write_all(plans: Vec<(String, Planned)>, dir: &Path) -> Result<Vec<ChartFile>, ChartError> {
     register_fonts()?;
     std::fs::create_dir_all(dir).map_err(|error| ChartError::Io { path: dir.to_path_buf(), error })?;
-    plans.into_iter().map(|p| write_chart(&p, dir)).collect()
+    plans.iter().map(|(stem, p)| write_chart(stem, p, dir)).collect()
 }
 
 /// Registers the embedded font as "sans-serif" (normal and bold), once.
@@ -149,16 +151,15 @@ pub(crate) fn register_fonts() -> Result<(), ChartError> {
 
 /// Writes one chart; each file appears complete or not at all (temporary
 /// file, then rename).
-fn write_chart(plan: &Planned, dir: &Path) -> Result<ChartFile, ChartError> {
+fn write_chart(stem: &str, plan: &Planned, dir: &Path) -> Result<ChartFile, ChartError> {
     let size = figure::size(&plan.figure);
-    let png = dir.join(format!("{}.png", plan.name));
-    let svg = dir.join(format!("{}.svg", plan.name));
-    let draw_err = |format: &'static str| {
-        move |message: String| ChartError::Draw { chart: plan.name.to_string(), format, message }
-    };
+    let png = dir.join(format!("{stem}.png"));
+    let svg = dir.join(format!("{stem}.svg"));
+    let draw_err =
+        |format: &'static str| move |message: String| ChartError::Draw { chart: stem.to_string(), format, message };
 
     // The encoder picks the format from the extension, so the temporary name ends in .png.
-    let tmp_png = dir.join(format!(".{}.tmp{}.png", plan.name, std::process::id()));
+    let tmp_png = dir.join(format!(".{stem}.tmp{}.png", std::process::id()));
     {
         let root = BitMapBackend::new(&tmp_png, (size.0 * 2, size.1 * 2)).into_drawing_area();
         figure::render(&plan.figure, &root, 2.0).map_err(draw_err("PNG"))?;
@@ -173,14 +174,7 @@ fn write_chart(plan: &Planned, dir: &Path) -> Result<ChartFile, ChartError> {
         root.present().map_err(|e| draw_err("SVG")(e.to_string()))?;
     }
     write_atomically(&svg, text.as_bytes())?;
-    Ok(ChartFile {
-        name: plan.name.to_string(),
-        title: plan.title.clone(),
-        caption: plan.caption.clone(),
-        png,
-        svg,
-        size,
-    })
+    Ok(ChartFile { name: stem.to_string(), title: plan.title.clone(), caption: plan.caption.clone(), png, svg, size })
 }
 
 fn rename(from: &Path, to: &Path) -> Result<(), ChartError> {

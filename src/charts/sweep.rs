@@ -18,8 +18,10 @@ use super::palette::{self, Dash, Face, INK, Marker, tint};
 use super::{Planned, breakdown, by_point};
 use crate::stats::LatencyStat;
 
-/// Every chart the results support, in reading order.
-pub(crate) fn plan(results: &ExperimentResults) -> Vec<Planned> {
+/// Every chart the results support, in reading order, with its file stem.
+/// The charts at the comparison load come once per target load, their
+/// stems ending in "-at-LOAD" when there are several targets.
+pub(crate) fn plan(results: &ExperimentResults) -> Vec<(String, Planned)> {
     let view = View::new(results);
     let mut out = Vec::new();
     if view.load_axis.is_some() {
@@ -31,12 +33,19 @@ pub(crate) fn plan(results: &ExperimentResults) -> Vec<Planned> {
         out.extend(by_point::throughput(&view));
         out.extend(by_point::cost(&view));
     }
-    out.extend(cost_vs_latency(&view));
-    out.extend(percentiles_at_focus(&view));
-    out.extend(utilisation_at_focus(&view));
-    out.extend(breakdown::at_focus(&view));
-    out.retain(|p| p.figure.has_data());
-    out
+    let mut named: Vec<(String, Planned)> = out.into_iter().map(|p| (p.name.to_string(), p)).collect();
+    for (target, suffix) in view.comparison_loads() {
+        let view = View::new(results).aimed_at(target);
+        let at = [
+            cost_vs_latency(&view),
+            percentiles_at_focus(&view),
+            utilisation_at_focus(&view),
+            breakdown::at_focus(&view),
+        ];
+        named.extend(at.into_iter().flatten().map(|p| (format!("{}{suffix}", p.name), p)));
+    }
+    named.retain(|(_, p)| p.figure.has_data());
+    named
 }
 
 pub(super) fn class_text(view: &View) -> String {

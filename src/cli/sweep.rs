@@ -10,7 +10,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use capsim::experiment::aggregate::assemble;
-use capsim::experiment::capacity;
+use capsim::experiment::capacity::{self, BisectionRun};
 use capsim::experiment::execute::{Executed, execute};
 use capsim::experiment::output::{self, ShardFile};
 use capsim::experiment::results::ExperimentResults;
@@ -101,8 +101,13 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     let all = exp.runs();
     let runs: Vec<_> = all.iter().copied().filter(|r| shard.is_none_or(|s| s.contains(r.index))).collect();
     if !quiet {
+        // Shards do not bisect: the merge does, once every point is known.
+        let bisection = match capacity::max_bisection_runs(&exp) {
+            n if n > 0 && shard.is_none() => format!(", then up to {n} bisection runs"),
+            _ => String::new(),
+        };
         eprintln!(
-            "{}: {} design(s) x {} point(s) x {} replication(s) = {} runs{}",
+            "{}: {} design(s) x {} point(s) x {} replication(s) = {} runs{}{bisection}",
             exp.name,
             exp.designs.len(),
             exp.points.len(),
@@ -158,11 +163,16 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     }
 
     let mut results = assemble(&exp, &records, &failures, &command);
-    refine_capacity(&exp, &mut results, quiet, &stop);
-    write_folder(&dir, &exp, &results, &records, charts, force)?;
+    let bisection = refine_capacity(&exp, &mut results, quiet, &stop);
+    write_folder(&dir, &exp, &results, &records, &bisection, charts, force)?;
     print_findings(&results, &dir, charts);
     if !quiet {
-        eprintln!("{} runs in {:.1} s", records.len(), started.elapsed().as_secs_f64());
+        let split = if bisection.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} on the grid, {} bisection)", records.len(), bisection.len())
+        };
+        eprintln!("{} runs{split} in {:.1} s", records.len() + bisection.len(), started.elapsed().as_secs_f64());
     }
     if failed > 0 {
         return Err(runs_failed(failed, runs.len(), records.len(), fail_fast, &dir.display().to_string()));
@@ -202,8 +212,8 @@ pub fn merge(shards: &[PathBuf], out: Option<PathBuf>, charts: bool, force: bool
     files::check_destination(&dir, Destination::Results, &inputs, force)?;
     let mut results = assemble(&exp, &records, &failures, &first.command);
     // Bisection needs every point, so it runs here, not in the shards.
-    refine_capacity(&exp, &mut results, false, &stop_on_ctrl_c());
-    write_folder(&dir, &exp, &results, &records, charts, force)?;
+    let bisection = refine_capacity(&exp, &mut results, false, &stop_on_ctrl_c());
+    write_folder(&dir, &exp, &results, &records, &bisection, charts, force)?;
     print_findings(&results, &dir, charts);
     // A failed run fails the same way again: the shards keep it, and the
     // merge reports it as the sweep would have.
@@ -228,14 +238,22 @@ fn progress_bar(len: usize, show: bool, unit: &str) -> ProgressBar {
     bar
 }
 
-/// Refines the capacity answers by bisection, when the experiment asks for it.
-fn refine_capacity(exp: &Experiment, results: &mut ExperimentResults, quiet: bool, stop: &AtomicBool) {
+/// Refines the capacity answers by bisection, when the experiment asks for
+/// it, and returns the bisection's runs.
+fn refine_capacity(
+    exp: &Experiment,
+    results: &mut ExperimentResults,
+    quiet: bool,
+    stop: &AtomicBool,
+) -> Vec<BisectionRun> {
     let total = capacity::bisection_runs(exp, results);
     let bar = progress_bar(total, !quiet && total > 0, "bisection runs");
-    for note in capacity::refine(exp, results, &|| bar.inc(1), stop) {
+    let refined = capacity::refine(exp, results, &|| bar.inc(1), stop);
+    bar.finish_and_clear();
+    for note in &refined.notes {
         eprintln!("warning: {note}");
     }
-    bar.finish_and_clear();
+    refined.runs
 }
 
 fn write_folder(
@@ -243,11 +261,12 @@ fn write_folder(
     exp: &Experiment,
     results: &ExperimentResults,
     records: &[capsim::experiment::execute::RunRecord],
+    bisection: &[BisectionRun],
     charts: bool,
     force: bool,
 ) -> anyhow::Result<()> {
     files::write_dir_atomically(dir, Destination::Results, force, |tmp| {
-        output::write_data(tmp, exp, results, records)?;
+        output::write_data(tmp, exp, results, records, bisection)?;
         if charts {
             draw(tmp, results).map_err(|e| output::OutputError::Invalid(format!("{e:#}")))?;
         }

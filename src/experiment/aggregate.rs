@@ -67,6 +67,7 @@ pub fn assemble(exp: &Experiment, records: &[RunRecord], failures: &[RunFailure]
             complete: records.len() == runs_total,
             runs_total,
             runs_done: records.len(),
+            bisection_runs: 0,
             failed_runs: failures.to_vec(),
             designs: exp.designs.clone(),
             axes: exp.axes.clone(),

@@ -1,6 +1,7 @@
 //! Results folders and shards on disk.
 //!
-//! A results folder holds `runs.csv` (one row per run), `summary.csv` (one
+//! A results folder holds `runs.csv` (one row per run, the bisection's
+//! runs after the grid's, flagged by their `bisection_step`), `summary.csv` (one
 //! row per design and point, with 95% intervals), `results.json` (everything,
 //! with provenance), charts and `report.html`. It is written through
 //! [`crate::files::write_dir_atomically`], so a reader never sees half a
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::experiment::capacity::BisectionRun;
 use crate::experiment::execute::{Executed, RunFailure, RunRecord, Shard};
 use crate::experiment::results::ExperimentResults;
 use crate::experiment::spec::Experiment;
@@ -73,15 +75,17 @@ pub struct ShardFile {
     pub failures: Vec<RunFailure>,
 }
 
-/// Writes the data files of a results folder (CSV and JSON) into `dir`.
+/// Writes the data files of a results folder (CSV and JSON) into `dir`:
+/// `records` are the grid's runs, `bisection` the capacity bisection's.
 pub fn write_data(
     dir: &Path,
     exp: &Experiment,
     results: &ExperimentResults,
     records: &[RunRecord],
+    bisection: &[BisectionRun],
 ) -> Result<(), OutputError> {
     let path = dir.join("runs.csv");
-    fs::write(&path, runs_csv(exp, records)).map_err(io(&path))?;
+    fs::write(&path, runs_csv(exp, records, bisection)).map_err(io(&path))?;
     let path = dir.join("summary.csv");
     fs::write(&path, summary_csv(results)).map_err(io(&path))?;
     let path = dir.join("results.json");
@@ -101,8 +105,24 @@ pub fn read_results(dir: &Path) -> Result<ExperimentResults, OutputError> {
         )));
     }
     let text = fs::read_to_string(&path).map_err(io(&path))?;
-    serde_json::from_str(&text)
-        .map_err(|e| OutputError::Invalid(format!("{}: not a capsim results file: {e}", path.display())))
+    let invalid =
+        |e: serde_json::Error| OutputError::Invalid(format!("{}: not a capsim results file: {e}", path.display()));
+    let mut json: serde_json::Value = serde_json::from_str(&text).map_err(invalid)?;
+    with_point_ranges(&mut json);
+    serde_json::from_value(json).map_err(invalid)
+}
+
+/// Results written before capacity ranges existed have only the point
+/// estimates: their range is `max_load` to `fails_at`, as they said then.
+fn with_point_ranges(json: &mut serde_json::Value) {
+    let designs = json.pointer_mut("/capacity/designs").and_then(serde_json::Value::as_array_mut);
+    for d in designs.into_iter().flatten().filter_map(serde_json::Value::as_object_mut) {
+        if !d.contains_key("max_load_low") && !d.contains_key("max_load_high") {
+            let (low, high) = (d.get("max_load").cloned(), d.get("fails_at").cloned());
+            d.insert("max_load_low".into(), low.unwrap_or_default());
+            d.insert("max_load_high".into(), high.unwrap_or_default());
+        }
+    }
 }
 
 /// Writes one shard's runs into `dir/shard.json`, atomically; `force`
@@ -204,7 +224,9 @@ fn names<R, S>(table: &[columns::Metric<R, S>], scope: &str, name: &str) -> Vec<
     columns::run_names(table).map(|m| format!("{scope}.{name}.{m}")).collect()
 }
 
-fn runs_csv(exp: &Experiment, records: &[RunRecord]) -> String {
+/// One row per run: the grid's, then the bisection's (their load between
+/// the grid's, their `bisection_step` set; empty for the grid's).
+fn runs_csv(exp: &Experiment, records: &[RunRecord], bisection: &[BisectionRun]) -> String {
     let net = &exp.networks[0][0];
     let mut header: Vec<String> = ["run", "design"].map(String::from).to_vec();
     header.extend(exp.axes.iter().map(|a| a.path.clone()));
@@ -232,13 +254,18 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord]) -> String {
     for q in &net.queues {
         header.extend(names(QUEUE, "queue", &q.name));
     }
-    header.extend(["cost_per_hour", "cost_per_million"].map(String::from));
+    header.extend(["cost_per_hour", "cost_per_million", "bisection_step"].map(String::from));
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(&header).expect("in-memory write");
-    for r in records {
+    let grid = records.iter().map(|r| {
+        let values = exp.axes.iter().zip(&exp.points[r.point]).map(|(a, &v)| a.values[v].clone());
+        (r, values.collect::<Vec<_>>(), String::new())
+    });
+    let bisection = bisection.iter().map(|b| (&b.record, b.axis_values.clone(), b.step.to_string()));
+    for (r, axis_values, step) in grid.chain(bisection) {
         let m = &r.metrics;
         let mut row = vec![r.index.to_string(), exp.designs[r.design].name.clone()];
-        row.extend(exp.axes.iter().zip(&exp.points[r.point]).map(|(a, &v)| a.values[v].clone()));
+        row.extend(axis_values);
         row.extend([r.replication.to_string(), r.seed.to_string(), num(m.observed_s), m.events.to_string()]);
         let mut put = |columns: &[(&str, f64)]| row.extend(columns.iter().map(|&(_, v)| num(v)));
         for c in &m.classes {
@@ -252,6 +279,7 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord]) -> String {
         m.calls.iter().for_each(|c| put(&columns::run_values(CALL, c)));
         m.queues.iter().for_each(|q| put(&columns::run_values(QUEUE, q)));
         put(&[("", m.cost_per_hour), ("", m.cost_per_million)]);
+        row.push(step);
         w.write_record(&row).expect("in-memory write");
     }
     String::from_utf8(w.into_inner().expect("in-memory flush")).expect("utf-8")

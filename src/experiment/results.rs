@@ -46,6 +46,10 @@ pub struct ExperimentInfo {
     pub runs_total: usize,
     /// Runs finished.
     pub runs_done: usize,
+    /// Bisection runs finished (beyond `runs_total`: they refine the capacity
+    /// answers and are the rows of runs.csv with a `bisection_step`).
+    #[serde(default)]
+    pub bisection_runs: usize,
     /// Runs that failed (a limit reached, or a bug), in run order; each
     /// names its design, point and replication.
     #[serde(default)]
@@ -101,23 +105,80 @@ pub struct ClassCdf {
 pub struct Capacity {
     /// Per design (and per combination of the other axes, if any).
     pub designs: Vec<DesignCapacity>,
-    /// The load at which designs are compared on cost, if set.
+    /// The first target load, if any (kept for compatibility: `targets` has every one).
     pub target_load: Option<f64>,
-    /// The cheapest design that meets the SLO at the target load.
+    /// The design named at the first target load: the cheapest that meets
+    /// the SLO, on a tie the one of them with the lowest SLO latency
+    /// (kept for compatibility: `targets` names the tie).
     pub cheapest_at_target: Option<String>,
+    /// The cheapest-design answer at each target load, in the order written.
+    #[serde(default)]
+    pub targets: Vec<TargetAnswer>,
     /// The findings in sentences, for people.
     pub findings: Vec<String>,
 }
 
-/// How much load one design holds under the SLO.
+impl Capacity {
+    /// The answer at each target load; from results written before
+    /// `targets` existed, the one that `target_load` and `cheapest_at_target` give.
+    pub fn target_answers(&self) -> Vec<TargetAnswer> {
+        if !self.targets.is_empty() {
+            return self.targets.clone();
+        }
+        let answer = |load| TargetAnswer {
+            load,
+            cheapest: self.cheapest_at_target.iter().cloned().collect(),
+            cost_per_hour: None,
+            lowest_latency: self.cheapest_at_target.clone(),
+        };
+        self.target_load.map(answer).into_iter().collect()
+    }
+
+    /// The target loads asked about, in the order written.
+    pub fn target_loads(&self) -> Vec<f64> {
+        self.target_answers().iter().map(|t| t.load).collect()
+    }
+}
+
+/// Which designs are cheapest at one target load.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TargetAnswer {
+    /// The load \[requests/s, or the load axis's unit\].
+    pub load: f64,
+    /// The designs that meet the SLO there at the lowest cost per hour
+    /// (costs equal to the cent count as equal), in file order; more than
+    /// one is a tie. Empty when no design meets the SLO there.
+    pub cheapest: Vec<String>,
+    /// Their cost per hour.
+    pub cost_per_hour: Option<f64>,
+    /// Of `cheapest`, the one with the lowest value of the SLO's latency
+    /// statistic (the tie-break, said as such in the findings).
+    pub lowest_latency: Option<String>,
+}
+
+/// How much load one design holds under the SLO: a bracket from the highest
+/// load that clearly met the SLO (the 95% interval of every statistic the
+/// SLO limits inside its limit) to the lowest that clearly missed it (an
+/// interval wholly beyond a limit), and a point estimate inside it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DesignCapacity {
     /// Design name (with other axis values appended when the grid has more axes).
     pub design: String,
-    /// Highest load that met the SLO (`None`: not even the lowest).
+    /// The point estimate: the highest load, from the bracket's low end up,
+    /// whose estimates met the SLO below the first whose estimates missed it
+    /// (`None`: not even the lowest).
     pub max_load: Option<f64>,
-    /// Lowest load above it that failed (`None`: none failed).
+    /// The next load tried above `max_load`, whose estimates missed the SLO
+    /// (`None`: none did).
     pub fails_at: Option<f64>,
+    /// Low end of the bracket: the highest load that clearly met the SLO,
+    /// below `max_load_high` (`None`: no load tried clearly met it).
+    #[serde(default)]
+    pub max_load_low: Option<f64>,
+    /// High end of the bracket: the lowest load that clearly missed the SLO
+    /// (`None`: no load tried clearly missed it).
+    #[serde(default)]
+    pub max_load_high: Option<f64>,
     /// The busiest service at `max_load` and its CPU utilisation.
     pub bottleneck: Option<(String, f64)>,
     /// Cost of the deployment per hour.

@@ -120,8 +120,8 @@ pub struct Experiment {
     pub load_axis: Option<usize>,
     /// The SLO, if any.
     pub slo: Option<SloInfo>,
-    /// Load for the cheapest-design question.
-    pub target_load: Option<f64>,
+    /// Loads for the cheapest-design question, as written (one or a list).
+    pub target_loads: Vec<f64>,
     /// Bisection rounds refining each design's capacity.
     pub bisect: u32,
     /// Compiled networks, `networks[design][point]`.
@@ -219,16 +219,20 @@ impl Experiment {
             // By default the load is the first axis that varies a rate or a user count.
             None => axes.iter().position(|a| a.path.ends_with(".rate") || a.path.ends_with(".users")),
         };
-        let target_load = file.capacity.as_ref().and_then(|c| c.target_load.as_ref());
-        let target_load = target_load.map(|v| target_load_value(&source, v)).transpose()?;
-        // The target load is simulated even when the grid misses it.
-        if let (Some(t), Some(l)) = (target_load, load_axis) {
+        let target_loads = match file.capacity.as_ref().and_then(|c| c.target_load.as_ref()) {
+            Some(v) => target_load_values(&source, v)?,
+            None => Vec::new(),
+        };
+        // Every target load is simulated even when the grid misses it.
+        if let Some(l) = load_axis {
             let axis = &mut axes[l];
-            if !axis.numeric.iter().any(|&x| (x - t).abs() <= 1e-9 * t.abs().max(1.0)) {
-                let template = axis.values.first().cloned().unwrap_or_default();
-                let pos = axis.numeric.iter().position(|&x| x > t).unwrap_or(axis.numeric.len());
-                axis.values.insert(pos, with_number(&template, t));
-                axis.numeric.insert(pos, t);
+            for &t in &target_loads {
+                if !axis.numeric.iter().any(|&x| (x - t).abs() <= 1e-9 * t.abs().max(1.0)) {
+                    let template = axis.values.first().cloned().unwrap_or_default();
+                    let pos = axis.numeric.iter().position(|&x| x > t).unwrap_or(axis.numeric.len());
+                    axis.values.insert(pos, with_number(&template, t));
+                    axis.numeric.insert(pos, t);
+                }
             }
         }
         let slo = file.slo.as_ref().map(|s| slo(s, &source)).transpose()?;
@@ -283,7 +287,7 @@ impl Experiment {
             axes,
             load_axis,
             slo,
-            target_load,
+            target_loads,
             bisect: file.capacity.as_ref().map_or(0, |c| c.bisect),
             networks,
             points,
@@ -313,13 +317,18 @@ impl Experiment {
 
     /// A design's model at an arbitrary value of the load axis (for bisection).
     pub fn network_at_load(&self, design: usize, point: usize, load: f64) -> Result<Network, ModelError> {
-        let l = self.load_axis.expect("bisection needs a load axis");
         let mut all = self.design_overrides[design].clone();
-        for (i, (a, &v)) in self.axes.iter().zip(&self.points[point]).enumerate() {
-            let value = if i == l { with_number(&a.values[v], load) } else { a.values[v].clone() };
-            all.push(format!("{}={value}", a.path));
-        }
+        let values = self.axis_values_at_load(point, load);
+        all.extend(self.axes.iter().zip(values).map(|(a, value)| format!("{}={value}", a.path)));
         model::load(&self.base_model, &all)
+    }
+
+    /// The axis values of `point` as written, with the load axis set to
+    /// `load` in the axis's own unit ("1912.5/s"): where a bisection run sits.
+    pub fn axis_values_at_load(&self, point: usize, load: f64) -> Vec<String> {
+        let l = self.load_axis.expect("bisection needs a load axis");
+        let values = self.axes.iter().zip(&self.points[point]).map(|(a, &v)| &a.values[v]);
+        values.enumerate().map(|(i, v)| if i == l { with_number(v, load) } else { v.clone() }).collect()
     }
 }
 
@@ -545,12 +554,28 @@ pub fn is_experiment_text(text: &str) -> bool {
     text.lines().any(|l| l.trim() == "[experiment]")
 }
 
-/// `[capacity] target_load` as a number, or an error at its place.
-fn target_load_value(source: &Source, v: &Spanned<toml::Value>) -> Result<f64, ModelError> {
-    numeric(&value_text(v.get_ref())).map_err(|m| {
-        let err = source.error_at(v.span(), m).with_key("capacity.target_load");
-        if v.get_ref().is_array() { err.with_hint("one load only, e.g. target_load = \"1800/s\"") } else { err }
-    })
+/// `[capacity] target_load` as numbers: one load, or a list of them in the
+/// order written; an error at its place otherwise.
+fn target_load_values(source: &Source, v: &Spanned<toml::Value>) -> Result<Vec<f64>, ModelError> {
+    let error = |m: String| {
+        source.error_at(v.span(), m).with_key("capacity.target_load").with_hint(
+            "one load, e.g. target_load = \"1800/s\", or a list, e.g. target_load = [\"1200/s\", \"1800/s\"]",
+        )
+    };
+    let items = match v.get_ref() {
+        toml::Value::Array(items) if items.is_empty() => return Err(error("the list of target loads is empty".into())),
+        toml::Value::Array(items) => items.iter().collect(),
+        one => vec![one],
+    };
+    let mut loads: Vec<f64> = Vec::new();
+    for item in items {
+        let load = numeric(&value_text(item)).map_err(error)?;
+        if loads.iter().any(|&l| (l - load).abs() <= 1e-9 * load.abs().max(1.0)) {
+            return Err(error(format!("the target load {} is given twice", value_text(item))));
+        }
+        loads.push(load);
+    }
+    Ok(loads)
 }
 
 /// An override's error, located where the user wrote the override: a

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 
 use crate::charts::{ChartError, ChartFile, View, palette, write_atomically};
-use crate::experiment::results::{ExperimentResults, PointResult};
+use crate::experiment::results::{ExperimentResults, PointResult, TargetAnswer};
 use crate::format::{dollars_grouped, format_duration, group_thousands};
 use crate::stats::Estimate;
 use crate::stats::LatencyStat;
@@ -218,15 +218,33 @@ fn slo(h: &mut String, results: &ExperimentResults) {
             "<p class=\"muted\">No SLO was set, so no design passes or fails; the charts still compare them.</p>\n",
         ),
     }
-    if let Some(target) = results.capacity.target_load {
-        let view = View::new(results);
-        let cheapest = match &results.capacity.cheapest_at_target {
-            Some(d) => format!("the cheapest design that meets the SLO there is <strong>{}</strong>", escape(d)),
-            None => "no design meets the SLO there".to_string(),
-        };
-        let _ = writeln!(h, "<p>Target load: {}; {cheapest}.</p>", escape(&view.load_text(target)));
+    let view = View::new(results);
+    for t in results.capacity.target_answers() {
+        let _ = writeln!(h, "<p>Target load: {}; {}.</p>", escape(&view.load_text(t.load)), cheapest_text(results, &t));
     }
     h.push_str("</section>\n");
+}
+
+/// Who is cheapest at a target load, a tie named as one.
+fn cheapest_text(results: &ExperimentResults, t: &TargetAnswer) -> String {
+    let strong = |d: &String| format!("<strong>{}</strong>", escape(d));
+    let names: Vec<String> = t.cheapest.iter().map(strong).collect();
+    let listed = match names.as_slice() {
+        [rest @ .., last] if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.concat(),
+    };
+    let stat = results.experiment.slo.as_ref().and_then(|s| s.latency).map_or(LatencyStat::P99, |(stat, _)| stat);
+    match (t.cheapest.len(), t.cost_per_hour, &t.lowest_latency) {
+        _ if results.experiment.slo.is_none() => "the charts below compare the designs there".to_string(),
+        (0, _, _) => "no design meets the SLO there".to_string(),
+        (_, Some(cost), _) if cost <= 0.0 => format!("{listed} meet the SLO there (the model has no prices)"),
+        (1, _, _) => format!("the cheapest design that meets the SLO there is {listed}"),
+        (_, cost, lowest) => format!(
+            "{listed} tie as the cheapest designs that meet the SLO there{}; of them, {} has the lowest {stat}",
+            cost.map(|c| format!(" ({} per hour)", dollars_grouped(c))).unwrap_or_default(),
+            lowest.as_ref().map(strong).unwrap_or_default()
+        ),
+    }
 }
 
 fn swatch(design: usize) -> String {
@@ -273,32 +291,37 @@ fn capacity(h: &mut String, results: &ExperimentResults, view: &View) {
     if results.capacity.designs.is_empty() {
         return;
     }
-    h.push_str("<section id=\"capacity\">\n<h2>Capacity per design</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>Design</th><th class=\"num\">Max load in SLO</th><th class=\"num\">Fails at</th><th>Bottleneck at max load</th><th class=\"num\">Cost per hour</th><th class=\"num\">Cost per million requests</th></tr></thead>\n<tbody>\n");
+    h.push_str("<section id=\"capacity\">\n<h2>Capacity per design</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>Design</th><th class=\"num\">Max load in SLO</th><th class=\"num\">Estimate</th><th>Bottleneck at the estimate</th><th class=\"num\">Cost per hour</th><th class=\"num\">Cost per million requests</th></tr></thead>\n<tbody>\n");
     for c in &results.capacity.designs {
         let sw = design_index(results, &c.design).map(swatch).unwrap_or_default();
-        let max = match c.max_load {
-            Some(l) => escape(&view.load_text(l)),
-            None if results.experiment.slo.is_some() => "below the lowest load".to_string(),
-            None => "—".to_string(),
+        let range = match (c.max_load_low, c.max_load_high) {
+            _ if results.experiment.slo.is_none() => "—".to_string(),
+            (Some(lo), Some(hi)) => escape(&view.load_range_text(lo, hi)),
+            (Some(lo), None) if c.max_load == Some(lo) && c.fails_at.is_none() => {
+                format!("≥ {} (every load tried)", escape(&view.load_text(lo)))
+            }
+            (Some(lo), None) => format!("≥ {}", escape(&view.load_text(lo))),
+            (None, Some(hi)) if c.max_load.is_none() && c.fails_at == Some(hi) => {
+                format!("&lt; {} (the lowest load tried)", escape(&view.load_text(hi)))
+            }
+            (None, Some(hi)) => format!("&lt; {}", escape(&view.load_text(hi))),
+            (None, None) if c.max_load.is_none() && c.fails_at.is_none() => "—".to_string(),
+            (None, None) => "undecided".to_string(),
         };
-        let fails = match c.fails_at {
-            Some(l) => escape(&view.load_text(l)),
-            None if c.max_load.is_some() => "not within the sweep".to_string(),
-            None => "—".to_string(),
-        };
+        let estimate = c.max_load.map_or("—".to_string(), |l| escape(&view.load_text(l)));
         let bottleneck = match &c.bottleneck {
             Some((s, u)) => format!("<code>{}</code> ({:.0}% CPU)", escape(s), u * 100.0),
             None => "—".to_string(),
         };
         let _ = writeln!(
             h,
-            "<tr><td class=\"name\">{sw}<strong>{}</strong></td><td class=\"num\">{max}</td><td class=\"num\">{fails}</td><td>{bottleneck}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            "<tr><td class=\"name\">{sw}<strong>{}</strong></td><td class=\"num\">{range}</td><td class=\"num\">{estimate}</td><td>{bottleneck}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             escape(&c.design),
             dollars_grouped(c.cost_per_hour),
             c.cost_per_million_at_max.map_or("—".to_string(), dollars_grouped)
         );
     }
-    h.push_str("</tbody></table></div>\n<p class=\"muted\">Max load in SLO: the highest load at which the design met the SLO; fails at: the lowest higher load at which it did not. Cost per million requests is at the max load.</p>\n</section>\n");
+    h.push_str("</tbody></table></div>\n<p class=\"muted\">Max load in SLO: from the highest load that clearly met the SLO (the 95% interval of every statistic it limits inside the limit) to the lowest that clearly missed it (an interval wholly beyond a limit); loads in between were too close to call. ≥: no load tried clearly missed it; &lt;: no load tried clearly met it. Estimate: the highest load whose point estimates met the SLO, from the range's low end up. The bottleneck and the cost per million requests are at the estimate.</p>\n</section>\n");
 }
 
 fn latency_cell(e: Option<&Estimate>) -> String {

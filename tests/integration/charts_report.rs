@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use capsim::charts::{self, ChartFile, PNG_SIZE, SVG_SIZE};
-use capsim::experiment::results::{Capacity, ClassCdf, DesignCapacity, ExperimentInfo, ExperimentResults, PointResult};
+use capsim::experiment::results::{
+    Capacity, ClassCdf, DesignCapacity, ExperimentInfo, ExperimentResults, PointResult, TargetAnswer,
+};
 use capsim::experiment::spec::{AxisInfo, DesignInfo, SloInfo};
 
 const RATES: [f64; 6] = [40.0, 80.0, 120.0, 160.0, 200.0, 240.0];
@@ -103,6 +105,8 @@ fn build_fixture() -> ExperimentResults {
             design: name.to_string(),
             max_load: max_load.as_ref().map(|m| m.0),
             fails_at,
+            max_load_low: max_load.as_ref().map(|m| m.0),
+            max_load_high: fails_at,
             bottleneck: at_max.and_then(|s| {
                 capsim::stats::utilisation::busiest(&s.services).map(|b| (b.name.clone(), b.utilisation.value))
             }),
@@ -137,6 +141,7 @@ fn build_fixture() -> ExperimentResults {
             complete: true,
             runs_total: runs,
             runs_done: runs,
+            bisection_runs: 0,
             failed_runs: Vec::new(),
             designs: designs
                 .iter()
@@ -168,6 +173,12 @@ fn build_fixture() -> ExperimentResults {
             designs: capacity,
             target_load: Some(120.0),
             cheapest_at_target: Some("small".into()),
+            targets: vec![TargetAnswer {
+                load: 120.0,
+                cheapest: vec!["small".into()],
+                cost_per_hour: Some(0.5),
+                lowest_latency: Some("small".into()),
+            }],
             findings,
         },
     }
@@ -266,6 +277,7 @@ fn an_interrupted_sweep_with_missing_points_still_charts_and_warns() {
     results.experiment.complete = false;
     results.experiment.runs_done = 20;
     results.capacity.target_load = None;
+    results.capacity.targets.clear();
     // The last loads never ran: no replications, nothing measured.
     for p in results.points.iter_mut().filter(|p| p.point_index >= 4) {
         p.replications = 0;

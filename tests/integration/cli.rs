@@ -218,17 +218,25 @@ fn plot_report_and_merge_on_a_folder_capsim_did_not_write_say_how_to_make_one() 
 }
 
 #[test]
-fn a_list_of_target_loads_is_located_at_its_line() {
+fn a_list_of_target_loads_is_checked_and_a_bad_one_located_at_its_line() {
     let text =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/experiments/scaling-showdown.toml")).unwrap();
     let model = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/showdown.toml");
-    let text = text
-        .replace("../models/showdown.toml", model.to_str().unwrap())
-        .replace("target_load = \"1800/s\"", "target_load = [\"1200/s\", \"1800/s\"]");
+    let text = text.replace("../models/showdown.toml", model.to_str().unwrap());
     let line = text.lines().position(|l| l.starts_with("target_load")).unwrap() + 1;
-    let path = temp_model("target-list.toml", &text);
-    refused_with(
-        &capsim(&["check", path.to_str().unwrap()]),
-        &[&format!(":{line}:15: `capacity.target_load`"), "one load only"],
-    );
+    let with = |list: &str| text.replace("target_load = \"1800/s\"", &format!("target_load = {list}"));
+    let good = temp_model("target-list.toml", &with("[\"1200/s\", 1800]"));
+    let out = capsim(&["check", good.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for (list, message) in [
+        ("[]", "the list of target loads is empty"),
+        ("[\"1200/s\", \"1.2/ms\"]", "the target load 1.2/ms is given twice"),
+        ("[\"1200/s\", \"lots\"]", "`lots` is not a number"),
+    ] {
+        let bad = temp_model("target-list-bad.toml", &with(list));
+        refused_with(
+            &capsim(&["check", bad.to_str().unwrap()]),
+            &[&format!(":{line}:15: `capacity.target_load`"), message, "or a list"],
+        );
+    }
 }

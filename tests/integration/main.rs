@@ -5,6 +5,7 @@ mod async_queues;
 mod bad_input;
 mod balancing;
 mod calibration;
+mod capacity;
 mod charts_report;
 mod charts_review;
 mod cli;
