@@ -20,7 +20,10 @@
 //! asymmetric, as a tail's uncertainty is. Autocorrelation within a
 //! replication widens `se` through the replications' spread, so no batch
 //! size has to be chosen. `F(1 - F) / se^2` is the effective sample size:
-//! how many independent latencies the replications are worth.
+//! how many independent latencies the replications are worth. Where the
+//! replications' own percentiles disagree more than that interval allows
+//! (a tail of few excursions), it is widened to sectioning's
+//! ([`widened_by_sections`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -157,6 +160,23 @@ impl<'a> Pooled<'a> {
             effective_samples: effective,
         }
     }
+}
+
+/// `estimate`'s interval widened, where it is narrower, to sectioning's:
+/// the pooled value plus or minus Student's t times the standard error of
+/// the replications' own percentiles (`per_replication`, NaN where one
+/// measured nothing). With few independent excursions in the tail, the
+/// replications' fractions can agree by chance and Woodruff's interval
+/// comes out too narrow; their percentiles then still disagree, and the
+/// union of the two intervals keeps its coverage.
+pub(super) fn widened_by_sections(estimate: Estimate, per_replication: &[f64]) -> Estimate {
+    let seen: Vec<f64> = per_replication.iter().copied().filter(|x| x.is_finite()).collect();
+    if !estimate.is_asymmetric() || seen.len() < 2 {
+        return estimate;
+    }
+    let half = Estimate::from_samples(&seen).ci95.unwrap_or(0.0);
+    let value = estimate.value;
+    Estimate::interval(value, estimate.low().min(value - half).max(0.0), estimate.high().max(value + half))
 }
 
 #[cfg(test)]

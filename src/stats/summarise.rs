@@ -2,6 +2,7 @@
 //! costs, and the warnings a reader needs (a tail too rare to estimate, a
 //! queue still growing).
 
+use super::sketch::widened_by_sections;
 use super::summary::{
     CacheSummary, CallSummary, ClassKind, ClassSummary, CostSummary, DatabaseSummary, Latency, PoolSummary,
     QueueSummary, ServiceSummary, Summary,
@@ -87,13 +88,17 @@ fn classes(net: &Network, runs: &[RunMetrics], latencies: &[(Latency, Option<f64
 fn latency(runs: &[RunMetrics], c: usize) -> (Latency, Option<f64>) {
     let pooled = Pooled::new(runs.iter().map(|r| &r.classes[c].latency_sketch).collect());
     let p99 = pooled.percentile(0.99);
+    let at = |q: f64, estimate: Option<Estimate>, f: fn(&crate::stats::ClassMetrics) -> f64| {
+        let per_replication: Vec<f64> = runs.iter().map(|r| f(&r.classes[c])).collect();
+        widened_by_sections(estimate.unwrap_or_else(|| pooled.percentile(q).estimate), &per_replication)
+    };
     let latency = Latency {
         mean: est(runs, |r| r.classes[c].latency_mean_s),
-        p50: pooled.percentile(0.5).estimate,
-        p90: pooled.percentile(0.9).estimate,
-        p95: pooled.percentile(0.95).estimate,
-        p99: p99.estimate,
-        p999: pooled.percentile(0.999).estimate,
+        p50: at(0.5, None, |x| x.latency_p50_s),
+        p90: at(0.9, None, |x| x.latency_p90_s),
+        p95: at(0.95, None, |x| x.latency_p95_s),
+        p99: at(0.99, Some(p99.estimate), |x| x.latency_p99_s),
+        p999: at(0.999, None, |x| x.latency_p999_s),
         max: Estimate::exact(
             runs.iter().map(|r| r.classes[c].latency_max_s).filter(|x| !x.is_nan()).fold(f64::NAN, f64::max),
         ),
