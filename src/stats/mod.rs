@@ -20,15 +20,15 @@ mod tally;
 
 pub use estimate::{Estimate, student_t_quantile};
 pub use metrics::{
-    CDF_LEVELS, CacheMetrics, CallMetrics, ClassMetrics, DatabaseMetrics, PoolMetrics, QueueMetrics, RunMetrics,
-    ServiceMetrics,
+    CDF_LEVELS, CacheMetrics, CallMetrics, ClassMetrics, DatabaseMetrics, LatencyMetrics, PoolMetrics, QueueMetrics,
+    RunMetrics, ServiceMetrics,
 };
 pub use summarise::{TAIL_SAMPLES, percentile_warning, summarise};
 pub use summary::{
-    CacheSummary, CallSummary, ClassKind, ClassSummary, CostSummary, DatabaseSummary, Latency, LatencyStat,
-    PoolSummary, QueueSummary, ServiceSummary, Summary,
+    CacheSummary, CallSummary, ClassKind, ClassSummary, CostSummary, DatabaseSummary, Latency, LatencyKind,
+    LatencyStat, Measure, PoolSummary, QueueSummary, ServiceSummary, Summary,
 };
 pub use tally::{
-    CacheRun, ClassRun, ClassSeries, DatabaseRun, ErrorCause, GuardRun, LatencyCounts, PoolRun, QueueRun, RunStats,
-    Series, ServiceRun, ServiceSeries, latency_histogram,
+    CacheRun, ClassRun, ClassSeries, DatabaseRun, ErrorCause, GuardRun, LatencyCounts, LatencyTally, PoolRun, QueueRun,
+    RunStats, Series, ServiceRun, ServiceSeries, latency_histogram,
 };
