@@ -12,7 +12,7 @@ use super::axis::{Axis, Fmt, compact};
 use super::data::{self, Series, View, pareto, point_label};
 use super::figure::{Anchor, Dash, Figure, LegendEntry, Mark, Swatch};
 use super::palette::{self, INK, OTHER, tint};
-use crate::stats::LatencyStat;
+use crate::stats::{LatencyKind, LatencyStat};
 
 /// Every chart the results support, in reading order.
 pub(crate) fn plan(results: &ExperimentResults) -> Vec<Planned> {
@@ -76,7 +76,7 @@ fn slo_rule(view: &View, limit: f64) -> Mark {
 fn latency_vs_load(view: &View) -> Option<Planned> {
     // p99 thick with markers, p50 thin; an SLO on another percentile dashed.
     let main = view.metric;
-    let thin = if main == LatencyStat::P50 { LatencyStat::P99 } else { LatencyStat::P50 };
+    let thin = main.with(if main.stat == LatencyStat::P50 { LatencyStat::P99 } else { LatencyStat::P50 });
     let metrics = [(main, Dash::Solid, 3.0), (thin, Dash::Solid, 1.5)];
     let mut marks = Vec::new();
     let mut all = Vec::new();
@@ -87,7 +87,7 @@ fn latency_vs_load(view: &View) -> Option<Planned> {
                 .points
                 .iter()
                 .filter(|p| view.has_data(p))
-                .filter_map(|p| Some((p.load?, *metric.of(&view.class_of(p)?.latency_s))))
+                .filter_map(|p| Some((p.load?, *metric.of(view.class_of(p)?))))
                 .collect();
             all.extend(est.iter().map(|(_, e)| e.value));
             if metric == main && est.iter().any(|(_, e)| e.ci95.is_some()) {
@@ -135,12 +135,12 @@ fn latency_vs_load(view: &View) -> Option<Planned> {
         title: "Latency against load".into(),
         subtitle: format!("{}; shaded: 95% confidence interval of {main}", class_text(view)),
         x: Axis::linear(view.load_label(), Fmt::Number, true),
-        y: Axis::auto("latency", Fmt::Seconds, all, 15.0),
+        y: Axis::auto(view.latency_title(), Fmt::Seconds, all, 15.0),
         marks,
         legend: {
             let mut l: Vec<LegendEntry> = view.series.iter().enumerate().map(|(i, s)| series_entry(i, s)).collect();
             for &(metric, dash, width) in &metrics {
-                l.push(LegendEntry::new(metric.name(), Swatch::Line { colour: INK, dash, width, marker: None }));
+                l.push(LegendEntry::new(metric.to_string(), Swatch::Line { colour: INK, dash, width, marker: None }));
             }
             if view.slo_limit().is_some() {
                 l.push(LegendEntry::new(
@@ -282,9 +282,7 @@ fn cost_vs_latency(view: &View) -> Option<Planned> {
         .points
         .iter()
         .map(|p| match p {
-            Some(p) => {
-                (view.class_of(p).map_or(f64::NAN, |c| view.metric.of(&c.latency_s).value), p.summary.cost.per_hour)
-            }
+            Some(p) => (view.class_of(p).map_or(f64::NAN, |c| view.metric.of(c).value), p.summary.cost.per_hour),
             None => (f64::NAN, f64::NAN),
         })
         .collect();
@@ -393,7 +391,7 @@ fn percentiles_at_focus(view: &View) -> Option<Planned> {
     if let Some((metric, limit)) = view.slo_limit() {
         all.push(limit);
         marks.push(slo_rule(view, limit));
-        if let Some(q) = metric.level() {
+        if let Some(q) = metric.stat.level() {
             marks.push(Mark::Rule {
                 horizontal: false,
                 at: q,
@@ -422,7 +420,7 @@ fn percentiles_at_focus(view: &View) -> Option<Planned> {
             title: "Latency percentiles".into(),
             subtitle: format!("{}, {}", class_text(view), focus.label),
             x: Axis::nines("percentile"),
-            y: Axis::auto("latency", Fmt::Seconds, all, 20.0),
+            y: Axis::auto(view.latency_title(), Fmt::Seconds, all, 20.0),
             marks,
             legend,
         },
@@ -430,9 +428,11 @@ fn percentiles_at_focus(view: &View) -> Option<Planned> {
 }
 
 /// (level, latency) of the class at a point: the CDF quantiles if the sweep
-/// kept them, else the summary's percentiles.
+/// kept them (they are the reply's: a class that does not publish completes
+/// when it replies), else the summary's percentiles.
 fn curve_of(view: &View, p: &PointResult, class: &str) -> Vec<(f64, f64)> {
-    if let Some(cdf) = p.cdf.iter().find(|c| c.class == class) {
+    let reply = view.metric.kind == LatencyKind::Reply || view.class_of(p).is_some_and(|c| c.completion_s.is_none());
+    if let Some(cdf) = p.cdf.iter().find(|c| c.class == class).filter(|_| reply) {
         let pts: Vec<(f64, f64)> = cdf
             .levels
             .iter()
@@ -444,7 +444,7 @@ fn curve_of(view: &View, p: &PointResult, class: &str) -> Vec<(f64, f64)> {
             return pts;
         }
     }
-    let Some(l) = view.class_of(p).map(|c| &c.latency_s) else { return Vec::new() };
+    let Some(l) = view.class_of(p).map(|c| view.metric.kind.of(c)) else { return Vec::new() };
     [(0.5, l.p50), (0.9, l.p90), (0.95, l.p95), (0.99, l.p99), (0.999, l.p999)]
         .into_iter()
         .map(|(q, e)| (q, e.value))
@@ -714,7 +714,7 @@ fn latency_by_point(view: &View) -> Option<Planned> {
     let metric = view.metric;
     let title = format!("{metric} latency");
     let (labels, axis, mut marks, dots) =
-        by_point(view, &title, Fmt::Seconds, 20.0, |p| view.class_of(p).map(|c| *metric.of(&c.latency_s)));
+        by_point(view, &title, Fmt::Seconds, 20.0, |p| view.class_of(p).map(|c| *metric.of(c)));
     if let Some((_, limit)) = view.slo_limit() {
         marks.push(slo_rule(view, limit));
     }

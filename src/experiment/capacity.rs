@@ -12,19 +12,22 @@ use crate::experiment::spec::SloInfo;
 use crate::format::{format_duration, whole_or_sig3};
 use crate::run;
 use crate::stats::RunMetrics;
-use crate::stats::{Summary, summarise};
+use crate::stats::{LatencyKind, LatencyStat, Measure, Summary, summarise};
 
 /// Whether a summary meets the SLO; `None` when a needed value is missing.
+/// Each latency the SLO names (reply, completion) must be within its limit,
+/// and no message queue's backlog may grow through the window: work that
+/// piles up is never done, however fast the replies.
 pub fn meets(slo: &SloInfo, s: &Summary) -> Option<bool> {
-    let mut ok = true;
+    let mut ok = !s.queues.iter().any(|q| q.backlog_growing);
     for c in s.classes.iter().filter(|c| slo.class.as_ref().is_none_or(|n| n == &c.name)) {
-        if let Some((stat, limit)) = &slo.latency {
-            let v = stat.of(&c.latency_s).value;
+        for (measure, limit) in slo.limits() {
+            let v = measure.of(c).value;
             if v.is_nan() {
                 // Nothing completed: certainly not meeting a latency SLO.
                 ok = false;
             } else {
-                ok &= v <= *limit;
+                ok &= v <= limit;
             }
         }
         if let Some(limit) = slo.error_ratio {
@@ -32,6 +35,11 @@ pub fn meets(slo: &SloInfo, s: &Summary) -> Option<bool> {
         }
     }
     Some(ok)
+}
+
+/// The latency capacity answers quote: the one the SLO charts (p99 of the reply without one).
+fn quoted(slo: &SloInfo) -> Measure {
+    slo.charted().map_or(Measure { kind: LatencyKind::Reply, stat: LatencyStat::P99 }, |(m, _)| m)
 }
 
 /// The busiest service (by CPU utilisation) and its utilisation.
@@ -116,7 +124,9 @@ fn answer(
             .filter(|p| p.meets_slo == Some(true))
             .min_by(|a, b| {
                 // Equal prices: the design with the lower tail latency wins.
-                let p99 = |p: &PointResult| p.summary.classes.first().map_or(f64::INFINITY, |c| c.latency_s.p99.value);
+                let p99 = |p: &PointResult| {
+                    p.summary.classes.first().map_or(f64::INFINITY, |c| quoted(slo).with(LatencyStat::P99).of(c).value)
+                };
                 a.summary.cost.per_hour.total_cmp(&b.summary.cost.per_hour).then(p99(a).total_cmp(&p99(b)))
             })
             .map(|p| p.design.clone());
@@ -294,13 +304,10 @@ fn findings(
                     .find(|p| p.design == name && p.load.is_some_and(|l| (l - target).abs() <= 1e-9 * target.max(1.0)));
                 let detail = p
                     .map(|p| {
-                        let p99 = p
-                            .summary
-                            .classes
-                            .first()
-                            .map(|c| format_duration(c.latency_s.p99.value))
-                            .unwrap_or_default();
-                        format!(" (${:.2} per hour, p99 {p99})", p.summary.cost.per_hour)
+                        let p99 = quoted(slo).with(LatencyStat::P99);
+                        let value =
+                            p.summary.classes.first().map(|c| format_duration(p99.of(c).value)).unwrap_or_default();
+                        format!(" (${:.2} per hour, {p99} {value})", p.summary.cost.per_hour)
                     })
                     .unwrap_or_default();
                 out.push(format!(

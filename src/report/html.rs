@@ -14,7 +14,7 @@ use crate::charts::{ChartError, ChartFile, View, palette, write_atomically};
 use crate::experiment::results::{ExperimentResults, PointResult};
 use crate::format::{dollars_grouped, format_duration, group_thousands};
 use crate::stats::Estimate;
-use crate::stats::LatencyStat;
+use crate::stats::{LatencyKind, LatencyStat};
 
 /// Writes `dir/report.html` (atomically: a temporary file, then rename) and
 /// returns its path. `charts` are read from disk and inlined in order.
@@ -322,11 +322,15 @@ fn points(h: &mut String, results: &ExperimentResults, view: &View) {
     if results.points.is_empty() {
         return;
     }
-    let extra = (![LatencyStat::P50, LatencyStat::P99].contains(&view.metric)).then_some(view.metric);
+    let extra = (![LatencyStat::P50, LatencyStat::P99].contains(&view.metric.stat)).then_some(view.metric.stat);
     let class = view.class.as_deref().map(|c| format!(" of class <code>{}</code>", escape(c))).unwrap_or_default();
+    let latency = match view.metric.kind {
+        LatencyKind::Reply => "Latency",
+        LatencyKind::Completion => "Completion latency (until the work the request published was done)",
+    };
     let _ = write!(
         h,
-        "<section id=\"points\">\n<h2>Every point</h2>\n<p class=\"muted\">Latency{class}; ± is the 95% confidence interval over replications, relative to the value. Runs: replications finished. Busiest service: the highest CPU utilisation.</p>\n<div class=\"scroll\"><table>\n<thead><tr><th>{}</th><th class=\"num\">Runs</th><th class=\"num\">Throughput [req/s]</th><th class=\"num\">p50</th><th class=\"num\">p99</th>{}<th class=\"num\">Errors</th><th>Busiest service</th><th class=\"num\">$ per million</th><th>SLO</th></tr></thead>\n<tbody>\n",
+        "<section id=\"points\">\n<h2>Every point</h2>\n<p class=\"muted\">{latency}{class}; ± is the 95% confidence interval over replications, relative to the value. Runs: replications finished. Busiest service: the highest CPU utilisation.</p>\n<div class=\"scroll\"><table>\n<thead><tr><th>{}</th><th class=\"num\">Runs</th><th class=\"num\">Throughput [req/s]</th><th class=\"num\">p50</th><th class=\"num\">p99</th>{}<th class=\"num\">Errors</th><th>Busiest service</th><th class=\"num\">$ per million</th><th>SLO</th></tr></thead>\n<tbody>\n",
         escape(&axes_title(results)),
         extra.map(|m| format!("<th class=\"num\">{}</th>", escape(m.name()))).unwrap_or_default()
     );
@@ -352,7 +356,7 @@ fn axes_title(results: &ExperimentResults) -> String {
 
 fn point_row(h: &mut String, view: &View, p: &PointResult, extra: Option<LatencyStat>) {
     let class = view.class_of(p);
-    let lat = |m: LatencyStat| class.map(|c| m.of(&c.latency_s));
+    let lat = |m: LatencyStat| class.map(|c| m.of(view.metric.kind.of(c)));
     let has = view.has_data(p);
     let throughput = if has {
         let t = crate::charts::total_throughput(&p.summary);
