@@ -147,7 +147,9 @@ fn the_event_driven_design_fails_a_completion_slo_when_its_consumers_are_too_few
     let chart = read(&out, "charts/latency-vs-load.svg");
     assert!(chart.contains("completion latency") && chart.contains("SLO: p99 completion ≤ 150 ms"), "{chart}");
     assert!(read(&out, "charts/cost-vs-latency.svg").contains("p99 completion latency"));
-    assert!(read(&out, "report.html").contains("Completion latency"));
+    // The report's table of points: the completion latency, and the 202's beside it.
+    let report = read(&out, "report.html");
+    assert!(report.contains("Completion latency") && report.contains(">reply p99</th>"));
     // Both CSVs carry the completion columns, empty where the class publishes nothing.
     let summary = read(&out, "summary.csv");
     let header: Vec<&str> = summary.lines().next().unwrap().split(',').collect();
