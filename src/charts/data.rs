@@ -5,7 +5,7 @@
 
 use crate::experiment::results::{DesignCapacity, ExperimentResults, PointResult};
 use crate::stats::Estimate;
-use crate::stats::{ClassSummary, LatencyStat, Summary};
+use crate::stats::{ClassSummary, LatencyKind, LatencyStat, Measure, Summary};
 
 use super::axis::compact;
 use super::palette::{self, Dash, Marker};
@@ -37,8 +37,9 @@ pub(crate) struct View<'a> {
     pub series: Vec<Series<'a>>,
     /// The class whose latency is charted.
     pub class: Option<String>,
-    /// Latency statistic of the SLO (p99 by default).
-    pub metric: LatencyStat,
+    /// The latency the SLO names (the p99 of the reply by default):
+    /// completion when the SLO constrains it.
+    pub metric: Measure,
     /// The load axis, if any.
     pub load_axis: Option<usize>,
     /// The target load designs are compared at (default: the first one asked).
@@ -103,7 +104,11 @@ impl<'a> View<'a> {
             .as_ref()
             .and_then(|slo| slo.class.clone())
             .or_else(|| results.points.iter().find_map(|p| p.summary.classes.first().map(|c| c.name.clone())));
-        let metric = info.slo.as_ref().and_then(|slo| slo.latency).map_or(LatencyStat::P99, |(stat, _)| stat);
+        let metric = info
+            .slo
+            .as_ref()
+            .and_then(|slo| slo.charted())
+            .map_or(Measure { kind: LatencyKind::Reply, stat: LatencyStat::P99 }, |(m, _)| m);
         let target = results.capacity.target_loads().first().copied();
         View { results, series, class, metric, load_axis, target }
     }
@@ -137,10 +142,10 @@ impl<'a> View<'a> {
         self.results.experiment.designs.get(i).map_or_else(|| format!("design {}", i + 1), |d| d.name.clone())
     }
 
-    /// The latency statistic `stat` of the charted class at `p` \[s\]: the
+    /// The latency `measure` (reply or completion) of the charted class at `p` \[s\]: the
     /// one place where a chart reads a class's latency.
-    pub(crate) fn latency(&self, p: &PointResult, stat: LatencyStat) -> Option<Estimate> {
-        self.class_of(p).map(|c| *stat.of(&c.latency_s))
+    pub(crate) fn latency(&self, p: &PointResult, measure: Measure) -> Option<Estimate> {
+        self.class_of(p).map(|c| *measure.of(c))
     }
 
     /// Whether `p` was judged against the SLO and failed it (drawn crossed,
@@ -178,9 +183,17 @@ impl<'a> View<'a> {
         }
     }
 
-    /// The SLO latency limit \[s\] and its metric name, if the SLO has one.
-    pub(crate) fn slo_limit(&self) -> Option<(LatencyStat, f64)> {
-        self.results.experiment.slo.as_ref().and_then(|s| s.latency).filter(|(_, v)| v.is_finite())
+    /// The SLO's limit \[s\] on the charted latency, and its measure, if the SLO has one.
+    pub(crate) fn slo_limit(&self) -> Option<(Measure, f64)> {
+        self.results.experiment.slo.as_ref().and_then(|s| s.charted()).filter(|(_, v)| v.is_finite())
+    }
+
+    /// The latency axes' title: which latency the charts draw.
+    pub(crate) fn latency_title(&self) -> &'static str {
+        match self.metric.kind {
+            LatencyKind::Reply => "latency",
+            LatencyKind::Completion => "completion latency",
+        }
     }
 
     /// The point at which designs are compared: the target load if set (the

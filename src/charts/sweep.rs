@@ -16,7 +16,7 @@ use super::figure::{Anchor, Figure, Mark};
 use super::legend::{LegendEntry, MANY_SERIES, Swatch};
 use super::palette::{self, Dash, Face, INK, Marker, tint};
 use super::{Planned, breakdown, by_point};
-use crate::stats::LatencyStat;
+use crate::stats::{LatencyKind, LatencyStat};
 
 /// Every chart the results support, in reading order, with its file stem.
 /// The charts at the comparison load come once per target load, their
@@ -109,7 +109,7 @@ pub(super) fn slo_rule(view: &View, limit: f64) -> Mark {
 fn latency_vs_load(view: &View) -> Option<Planned> {
     // p99 thick with markers, p50 thin; an SLO on another percentile dashed.
     let main = view.metric;
-    let thin = if main == LatencyStat::P50 { LatencyStat::P99 } else { LatencyStat::P50 };
+    let thin = main.with(if main.stat == LatencyStat::P50 { LatencyStat::P99 } else { LatencyStat::P50 });
     let metrics = [(main, 3.0), (thin, 1.5)];
     let mut marks = Vec::new();
     let mut failing = Vec::new();
@@ -177,13 +177,13 @@ fn latency_vs_load(view: &View) -> Option<Planned> {
         title: "Latency against load".into(),
         subtitle: format!("{}; shaded: 95% confidence interval of {main}", class_text(view)),
         x: load_axis(view),
-        y: Axis::auto("latency", Fmt::Seconds, all, 15.0),
+        y: Axis::auto(view.latency_title(), Fmt::Seconds, all, 15.0),
         marks,
         legend: {
             let mut l = series_entries(view);
             for &(metric, width) in &metrics {
                 l.push(LegendEntry::new(
-                    metric.name(),
+                    metric.to_string(),
                     Swatch::Line { colour: INK, dash: Dash::Solid, width, marker: None },
                 ));
             }
@@ -467,7 +467,7 @@ fn percentiles_at_focus(view: &View) -> Option<Planned> {
     if let Some((metric, limit)) = view.slo_limit() {
         all.push(limit);
         marks.push(slo_rule(view, limit));
-        if let Some(q) = metric.level() {
+        if let Some(q) = metric.stat.level() {
             marks.push(Mark::Rule {
                 horizontal: false,
                 at: q,
@@ -496,7 +496,7 @@ fn percentiles_at_focus(view: &View) -> Option<Planned> {
             title: "Latency percentiles".into(),
             subtitle: format!("{}, {}", class_text(view), focus.label),
             x: Axis::nines("percentile"),
-            y: Axis::auto("latency", Fmt::Seconds, all, 20.0),
+            y: Axis::auto(view.latency_title(), Fmt::Seconds, all, 20.0),
             marks,
             legend,
             legend_below: many(view),
@@ -505,9 +505,11 @@ fn percentiles_at_focus(view: &View) -> Option<Planned> {
 }
 
 /// (level, latency) of the class at a point: the CDF quantiles if the sweep
-/// kept them, else the summary's percentiles.
+/// kept them (they are the reply's: a class that does not publish completes
+/// when it replies), else the summary's percentiles.
 fn curve_of(view: &View, p: &PointResult, class: &str) -> Vec<(f64, f64)> {
-    if let Some(cdf) = p.cdf.iter().find(|c| c.class == class) {
+    let reply = view.metric.kind == LatencyKind::Reply || view.class_of(p).is_some_and(|c| c.completion_s.is_none());
+    if let Some(cdf) = p.cdf.iter().find(|c| c.class == class).filter(|_| reply) {
         let pts: Vec<(f64, f64)> = cdf
             .levels
             .iter()
@@ -521,7 +523,7 @@ fn curve_of(view: &View, p: &PointResult, class: &str) -> Vec<(f64, f64)> {
     }
     [LatencyStat::P50, LatencyStat::P90, LatencyStat::P95, LatencyStat::P99, LatencyStat::P999]
         .into_iter()
-        .filter_map(|stat| Some((stat.level()?, view.latency(p, stat)?.value)))
+        .filter_map(|stat| Some((stat.level()?, view.latency(p, view.metric.with(stat))?.value)))
         .filter(|(_, v)| v.is_finite())
         .collect()
 }

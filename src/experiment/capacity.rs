@@ -13,21 +13,24 @@ use crate::experiment::spec::Experiment;
 use crate::experiment::spec::SloInfo;
 use crate::format::whole_or_sig3;
 use crate::stats::utilisation::busiest;
-use crate::stats::{Estimate, LatencyStat, RunMetrics};
+use crate::stats::{Estimate, LatencyKind, LatencyStat, Measure, RunMetrics};
 use crate::stats::{Summary, summarise};
 use crate::{rng, run};
 
 /// Whether a summary meets the SLO; `None` when a needed value is missing.
+/// Each latency the SLO names (reply, completion) must be within its limit,
+/// and no message queue's backlog may grow through the window: work that
+/// piles up is never done, however fast the replies.
 pub fn meets(slo: &SloInfo, s: &Summary) -> Option<bool> {
-    let mut ok = true;
+    let mut ok = !s.queues.iter().any(|q| q.backlog_growing);
     for c in s.classes.iter().filter(|c| slo.class.as_ref().is_none_or(|n| n == &c.name)) {
-        if let Some((stat, limit)) = &slo.latency {
-            let v = stat.of(&c.latency_s).value;
+        for (measure, limit) in slo.limits() {
+            let v = measure.of(c).value;
             if v.is_nan() {
                 // Nothing completed: certainly not meeting a latency SLO.
                 ok = false;
             } else {
-                ok &= v <= *limit;
+                ok &= v <= limit;
             }
         }
         if let Some(limit) = slo.error_ratio {
@@ -35,6 +38,11 @@ pub fn meets(slo: &SloInfo, s: &Summary) -> Option<bool> {
         }
     }
     Some(ok)
+}
+
+/// The latency capacity answers quote: the one the SLO charts (p99 of the reply without one).
+pub(crate) fn quoted(slo: &SloInfo) -> Measure {
+    slo.charted().map_or(Measure { kind: LatencyKind::Reply, stat: LatencyStat::P99 }, |(m, _)| m)
 }
 
 /// The busiest service (by utilisation of its usable cores) and its utilisation.
@@ -68,18 +76,18 @@ pub fn verdict(slo: &SloInfo, s: &Summary) -> Verdict {
     }
 }
 
-/// `s` with every estimate an SLO can limit (each class's latency
-/// statistics and error ratio) moved to `end` of its interval. Every limit
+/// `s` with every estimate an SLO can limit (each class's reply and
+/// completion latency statistics and error ratio) moved to `end` of its interval. Every limit
 /// is an upper bound, so the high end is the unfavourable one. A quantity
 /// that an SLO learns to limit must be moved here too.
 fn at_interval_end(s: &Summary, end: fn(&Estimate) -> f64) -> Summary {
     let mut s = s.clone();
     for c in &mut s.classes {
-        let l = &mut c.latency_s;
-        for e in
-            [&mut l.mean, &mut l.p50, &mut l.p90, &mut l.p95, &mut l.p99, &mut l.p999, &mut l.max, &mut c.error_ratio]
-        {
-            e.value = end(e);
+        c.error_ratio.value = end(&c.error_ratio);
+        for l in std::iter::once(&mut c.latency_s).chain(c.completion_s.as_mut()) {
+            for e in [&mut l.mean, &mut l.p50, &mut l.p90, &mut l.p95, &mut l.p99, &mut l.p999, &mut l.max] {
+                e.value = end(e);
+            }
         }
     }
     s
@@ -226,15 +234,15 @@ fn cents(per_hour: f64) -> f64 {
     (per_hour * 100.0).round()
 }
 
-/// The SLO's latency statistic (p99 when it limits none) of the SLO's class
-/// (else the first class) at a point: what breaks a tie on price.
-pub(crate) fn slo_latency(slo: &SloInfo, s: &Summary) -> (LatencyStat, f64) {
-    let stat = slo.latency.map_or(LatencyStat::P99, |(stat, _)| stat);
+/// The SLO's latency (reply or completion; its p99 when it limits none) of
+/// the SLO's class (else the first class) at a point: what breaks a tie on price.
+pub(crate) fn slo_latency(slo: &SloInfo, s: &Summary) -> (Measure, f64) {
+    let measure = quoted(slo);
     let class = match &slo.class {
         Some(name) => s.classes.iter().find(|c| &c.name == name),
         None => s.classes.first(),
     };
-    (stat, class.map_or(f64::NAN, |c| stat.of(&c.latency_s).value))
+    (measure, class.map_or(f64::NAN, |c| measure.of(c).value))
 }
 
 /// The designs that meet the SLO at `load` for the least money per hour,

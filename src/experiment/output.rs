@@ -231,10 +231,16 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord], bisection: &[BisectionRun])
     let mut header: Vec<String> = ["run", "design"].map(String::from).to_vec();
     header.extend(exp.axes.iter().map(|a| a.path.clone()));
     header.extend(["replication", "seed", "observed_s", "events"].map(String::from));
+    // A class has completion (seen-done) columns when it publishes (polls) in some design.
+    let nets = || exp.networks.iter().flatten();
+    let tables: Vec<Vec<_>> = (0..net.classes.len())
+        .map(|c| columns::async_tables(nets().any(|n| n.publishes(c)), nets().any(|n| n.polls_for(c))).collect())
+        .collect();
     // Column names come from the section lists, read off empty metrics.
-    for c in &net.classes {
+    for (c, extra) in net.classes.iter().zip(&tables) {
         header.extend(names(CLASS, "class", &c.name));
         header.extend(ErrorCause::ALL.iter().map(|e| format!("class.{}.errors_{}", c.name, e.name())));
+        extra.iter().for_each(|t| header.extend(names(t, "class", &c.name)));
     }
     for s in &net.services {
         header.extend(names(SERVICE, "service", &s.name));
@@ -268,9 +274,10 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord], bisection: &[BisectionRun])
         row.extend(axis_values);
         row.extend([r.replication.to_string(), r.seed.to_string(), num(m.observed_s), m.events.to_string()]);
         let mut put = |columns: &[(&str, f64)]| row.extend(columns.iter().map(|&(_, v)| num(v)));
-        for c in &m.classes {
+        for (c, extra) in m.classes.iter().zip(&tables) {
             put(&columns::run_values(CLASS, c));
             put(&c.errors.iter().map(|&e| ("", e)).collect::<Vec<_>>());
+            extra.iter().for_each(|t| put(&columns::run_values(t, c)));
         }
         m.services.iter().for_each(|s| put(&columns::run_values(SERVICE, s)));
         m.pools.iter().for_each(|p| put(&columns::run_values(POOL, p)));
@@ -285,13 +292,19 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord], bisection: &[BisectionRun])
     String::from_utf8(w.into_inner().expect("in-memory flush")).expect("utf-8")
 }
 
-/// A point's estimates, section by section, as (column, estimate) pairs.
-fn summary_columns(s: &crate::stats::Summary) -> Vec<(String, &Estimate)> {
+/// A point's estimates, section by section, as (column, estimate) pairs;
+/// `latencies` says which classes have completion and seen-done columns.
+fn summary_columns<'s>(s: &'s crate::stats::Summary, latencies: &[(bool, bool)]) -> Vec<(String, &'s Estimate)> {
     fn add<'s>(out: &mut Vec<(String, &'s Estimate)>, scope: &str, name: &str, columns: Vec<(&str, &'s Estimate)>) {
         out.extend(columns.iter().map(|(m, e)| (format!("{scope}.{name}.{m}"), *e)));
     }
     let mut out = Vec::new();
-    s.classes.iter().for_each(|c| add(&mut out, "class", &c.name, columns::estimates(CLASS, c, true)));
+    for (c, &(publishes, polls)) in s.classes.iter().zip(latencies) {
+        add(&mut out, "class", &c.name, columns::estimates(CLASS, c, true));
+        for table in columns::async_tables(publishes, polls) {
+            add(&mut out, "class", &c.name, columns::estimates(table, c, true));
+        }
+    }
     s.services.iter().for_each(|v| add(&mut out, "service", &v.name, columns::estimates(SERVICE, v, true)));
     s.pools.iter().for_each(|p| add(&mut out, "pool", &p.name, columns::estimates(POOL, p, true)));
     s.caches.iter().for_each(|c| add(&mut out, "cache", &c.name, columns::estimates(CACHE, c, true)));
@@ -308,10 +321,19 @@ fn summary_csv(results: &ExperimentResults) -> String {
     let Some(first) = results.points.first() else {
         return "design\n".into();
     };
+    // A class has completion (seen-done) columns when some point measured them.
+    let latencies: Vec<(bool, bool)> = (0..first.summary.classes.len())
+        .map(|c| {
+            let any = |has: fn(&crate::stats::ClassSummary) -> bool| {
+                results.points.iter().any(|p| p.summary.classes.get(c).is_some_and(has))
+            };
+            (any(|c| c.completion_s.is_some()), any(|c| c.seen_done_s.is_some()))
+        })
+        .collect();
     let mut header: Vec<String> = vec!["design".into()];
     header.extend(e.axes.iter().map(|a| a.path.clone()));
     header.extend(["replications", "meets_slo"].map(String::from));
-    for (name, _) in summary_columns(&first.summary) {
+    for (name, _) in summary_columns(&first.summary, &latencies) {
         header.push(format!("{name}_ci95"));
         header.insert(header.len() - 1, name);
     }
@@ -322,7 +344,7 @@ fn summary_csv(results: &ExperimentResults) -> String {
         row.extend(p.axis_values.iter().cloned());
         row.push(p.replications.to_string());
         row.push(p.meets_slo.map_or(String::new(), |m| m.to_string()));
-        for (_, e) in summary_columns(&p.summary) {
+        for (_, e) in summary_columns(&p.summary, &latencies) {
             row.push(num(e.value));
             row.push(e.ci95.map_or(String::new(), num));
         }

@@ -13,7 +13,7 @@ use toml::Spanned;
 use crate::config::{Positive, Source};
 use crate::error::ModelError;
 use crate::model::{self, Network};
-use crate::stats::LatencyStat;
+use crate::stats::{LatencyKind, LatencyStat, Measure};
 use crate::units;
 
 /// The experiment file as written.
@@ -80,13 +80,21 @@ struct AxisConfig {
 #[serde(deny_unknown_fields)]
 struct SloConfig {
     class: Option<String>,
-    mean: Option<String>,
-    p50: Option<String>,
-    p90: Option<String>,
-    p95: Option<String>,
-    p99: Option<String>,
-    p999: Option<String>,
-    error_ratio: Option<f64>,
+    /// A statistic of the reply latency.
+    mean: Option<Spanned<String>>,
+    p50: Option<Spanned<String>>,
+    p90: Option<Spanned<String>>,
+    p95: Option<Spanned<String>>,
+    p99: Option<Spanned<String>>,
+    p999: Option<Spanned<String>>,
+    /// A statistic of the completion latency.
+    completion_mean: Option<Spanned<String>>,
+    completion_p50: Option<Spanned<String>>,
+    completion_p90: Option<Spanned<String>>,
+    completion_p95: Option<Spanned<String>>,
+    completion_p99: Option<Spanned<String>>,
+    completion_p999: Option<Spanned<String>>,
+    error_ratio: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -420,50 +428,95 @@ fn axis(a: &AxisConfig) -> Result<AxisInfo, String> {
 }
 
 fn slo(s: &SloConfig, source: &Source) -> Result<SloInfo, ModelError> {
-    let given: Vec<(LatencyStat, &String)> = [
-        (LatencyStat::Mean, &s.mean),
-        (LatencyStat::P50, &s.p50),
-        (LatencyStat::P90, &s.p90),
-        (LatencyStat::P95, &s.p95),
-        (LatencyStat::P99, &s.p99),
-        (LatencyStat::P999, &s.p999),
-    ]
-    .into_iter()
-    .filter_map(|(n, v)| v.as_ref().map(|v| (n, v)))
-    .collect();
-    if given.len() > 1 {
-        return Err(ModelError::new(&source.file, "an SLO names one latency statistic").with_key("slo"));
-    }
-    let latency = match given.first() {
-        Some((n, v)) => Some((
-            *n,
-            units::parse_duration(v).map_err(|e| ModelError::new(&source.file, e.0).with_key(format!("slo.{n}")))?,
-        )),
-        None => None,
-    };
-    if latency.is_none() && s.error_ratio.is_none() {
+    let reply = slo_latency(
+        source,
+        LatencyKind::Reply,
+        [&s.mean, &s.p50, &s.p90, &s.p95, &s.p99, &s.p999],
+        "a reply latency limit",
+    )?;
+    let completion = slo_latency(
+        source,
+        LatencyKind::Completion,
+        [
+            &s.completion_mean,
+            &s.completion_p50,
+            &s.completion_p90,
+            &s.completion_p95,
+            &s.completion_p99,
+            &s.completion_p999,
+        ],
+        "a completion latency limit",
+    )?;
+    let error_ratio = s.error_ratio.as_ref().map(|e| (*e.get_ref(), e.span()));
+    if reply.is_none() && completion.is_none() && error_ratio.is_none() {
         return Err(ModelError::new(&source.file, "the SLO sets no limit")
             .with_key("slo")
-            .with_hint("add e.g. p99 = \"300ms\" and/or error_ratio = 0.001"));
+            .with_hint("add e.g. p99 = \"300ms\", completion_p99 = \"5s\" and/or error_ratio = 0.001"));
     }
-    if let Some(e) = s.error_ratio
-        && !(0.0..=1.0).contains(&e)
+    if let Some((e, span)) = &error_ratio
+        && !(0.0..=1.0).contains(e)
     {
-        return Err(ModelError::new(&source.file, "error_ratio is a fraction in [0, 1], e.g. 0.001 for 0.1%")
+        return Err(source
+            .error_at(span.clone(), "error_ratio is a fraction in [0, 1], e.g. 0.001 for 0.1%")
             .with_key("slo.error_ratio"));
     }
     let mut parts = Vec::new();
-    if let Some((n, v)) = &latency {
-        parts.push(format!("{n} <= {}", crate::format::format_duration(*v)));
+    for (measure, v) in reply.iter().chain(&completion) {
+        parts.push(format!("{measure} <= {}", crate::format::format_duration(*v)));
     }
-    if let Some(e) = s.error_ratio {
+    if let Some((e, _)) = error_ratio {
         parts.push(format!("errors <= {}%", crate::format::round_sig6(e * 100.0)));
     }
     let mut text = parts.join(" and ");
     if let Some(c) = &s.class {
         text = format!("{text} for `{c}`");
     }
-    Ok(SloInfo { class: s.class.clone(), latency, error_ratio: s.error_ratio, text })
+    Ok(SloInfo {
+        class: s.class.clone(),
+        latency: reply.map(|(m, v)| (m.stat, v)),
+        completion: completion.map(|(m, v)| (m.stat, v)),
+        error_ratio: error_ratio.map(|(e, _)| e),
+        text,
+    })
+}
+
+/// The one limit an SLO sets on latency `kind` (its keys, in `LatencyStat`
+/// order from the mean to p999), or an error at the offending key.
+fn slo_latency(
+    source: &Source,
+    kind: LatencyKind,
+    keys: [&Option<Spanned<String>>; 6],
+    what: &str,
+) -> Result<Option<(Measure, f64)>, ModelError> {
+    let stats =
+        [LatencyStat::Mean, LatencyStat::P50, LatencyStat::P90, LatencyStat::P95, LatencyStat::P99, LatencyStat::P999];
+    let key = |stat: LatencyStat| match kind {
+        LatencyKind::Reply => format!("slo.{stat}"),
+        LatencyKind::Completion => format!("slo.completion_{stat}"),
+    };
+    let mut given: Vec<(LatencyStat, &Spanned<String>)> =
+        stats.into_iter().zip(keys).filter_map(|(stat, v)| v.as_ref().map(|v| (stat, v))).collect();
+    // The second key as written is the one to point at.
+    given.sort_by_key(|(_, v)| v.span().start);
+    if let [(first, _), (second, v), ..] = given.as_slice() {
+        return Err(source
+            .error_at(
+                v.span(),
+                format!("the SLO sets {what} twice (`{}` and `{}`): keep one", key(*first), key(*second)),
+            )
+            .with_key(key(*second))
+            .with_hint(
+                "an SLO names one reply statistic (p99 = ...) and one completion statistic (completion_p99 = ...)",
+            ));
+    }
+    given
+        .first()
+        .map(|&(stat, v)| {
+            let limit =
+                units::parse_duration(v.get_ref()).map_err(|e| source.error_at(v.span(), e.0).with_key(key(stat)))?;
+            Ok((Measure { kind, stat }, limit))
+        })
+        .transpose()
 }
 
 #[cfg(test)]
@@ -541,12 +594,33 @@ pub struct AxisInfo {
 pub struct SloInfo {
     /// The class it applies to; `None`: every class.
     pub class: Option<String>,
-    /// Latency percentile name ("p99", "p50", "mean", ...) and its limit \[s\].
+    /// Reply latency statistic ("p99", "p50", "mean", ...) and its limit \[s\].
     pub latency: Option<(LatencyStat, f64)>,
+    /// Completion latency statistic and its limit \[s\]: until the work a
+    /// request published is done (its reply latency, for a class that does
+    /// not publish).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completion: Option<(LatencyStat, f64)>,
     /// Highest error ratio allowed.
     pub error_ratio: Option<f64>,
     /// The SLO in words, e.g. "p99 <= 300 ms and errors <= 0.1%".
     pub text: String,
+}
+
+impl SloInfo {
+    /// Each latency limit the SLO sets (reply, then completion) \[s\].
+    pub fn limits(&self) -> impl Iterator<Item = (Measure, f64)> + '_ {
+        let reply = self.latency.map(|(stat, v)| (Measure { kind: LatencyKind::Reply, stat }, v));
+        let completion = self.completion.map(|(stat, v)| (Measure { kind: LatencyKind::Completion, stat }, v));
+        reply.into_iter().chain(completion)
+    }
+
+    /// The latency that charts draw and answers quote, with the SLO's limit
+    /// on it: the completion statistic when the SLO constrains completion
+    /// (the work is what the SLO is about), else its reply statistic.
+    pub fn charted(&self) -> Option<(Measure, f64)> {
+        self.limits().last()
+    }
 }
 
 /// Whether TOML text is an experiment (it has an `[experiment]` table) rather than a model.

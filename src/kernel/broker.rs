@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use super::{EventKind, NS, Observer, Ready, Sim, Time, to_seconds, to_time};
+use super::{EventKind, NONE, NS, Observer, Ready, Sim, Time, to_seconds, to_time};
 
 /// Messages waiting in one broker queue.
 pub(super) struct QueueState {
@@ -16,8 +16,13 @@ pub(super) struct QueueState {
 impl QueueState {
     #[inline]
     pub(super) fn touch(&mut self, now: Time) {
-        self.area += u128::from(now - self.last) * self.waiting.len() as u128;
+        self.area = self.area_at(now);
         self.last = now;
+    }
+
+    /// Messages waiting x time, from the window's opening until `now`.
+    pub(super) fn area_at(&self, now: Time) -> u128 {
+        self.area + u128::from(now - self.last) * self.waiting.len() as u128
     }
 }
 
@@ -30,6 +35,8 @@ pub(super) struct Poller {
     pub(super) poll: u32,
     pub(super) wait: Time,
     pub(super) published: Time,
+    /// The completion tracker of the message's request (`NONE`: none).
+    pub(super) tracker: u32,
 }
 
 impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
@@ -87,6 +94,9 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
     /// A message's consumer op ended.
     pub(super) fn finish_message(&mut self, id: u32) {
         let job = self.jobs.remove(id);
+        if job.parent_gen != 0 {
+            self.work_done(job.parent_gen, job.failure.is_some());
+        }
         if self.observing {
             let stats = &mut self.queues[job.parent_token as usize];
             match job.failure {
@@ -102,9 +112,10 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
     }
 
     /// The client of a new message starts polling for it.
-    pub(super) fn start_poller(&mut self, message: u32, queue: u32, poll: u32) {
+    pub(super) fn start_poller(&mut self, message: u32, queue: u32, poll: u32, tracker: u32) {
         let wait = to_time(self.net.polls[poll as usize].first);
-        let p = Poller { message, generation: self.jobs.generation(message), queue, poll, wait, published: self.now };
+        let generation = self.jobs.generation(message);
+        let p = Poller { message, generation, queue, poll, wait, published: self.now, tracker };
         let id = match self.free_pollers.pop() {
             Some(id) => {
                 self.pollers[id as usize] = p;
@@ -132,7 +143,11 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             }
         }
         if done {
+            let tracker = p.tracker;
             self.free_pollers.push(poller);
+            if tracker != NONE {
+                self.work_seen(tracker);
+            }
             return;
         }
         let poll = &self.net.polls[p.poll as usize];

@@ -17,13 +17,15 @@
 //! and CPU, and the end of a run. Each other mechanism is an `impl Sim`
 //! block in its own room: `balance` (which instance), `steps` (the step
 //! interpreter, calls and rounds), `pools` (connection pools), `broker`
-//! (message queues and pollers), `fleet` (autoscaling and series ticks),
+//! (message queues and pollers), `completion` (when a request's published
+//! work is done), `fleet` (autoscaling and series ticks),
 //! `failures`, `resilience` (retries, breakers, rate limits, shedding) and
 //! `census` (counts at the window's edges).
 
 mod balance;
 mod broker;
 mod census;
+mod completion;
 mod events;
 mod failures;
 mod fifo;
@@ -45,6 +47,7 @@ use rand::RngExt;
 
 use balance::BalanceTree;
 use broker::{Poller, QueueState};
+use completion::Tracker;
 pub use events::{EventKind, EventQueue, NS, Time, to_seconds, to_time};
 use fleet::Fleet;
 use instance::Instance;
@@ -198,6 +201,10 @@ struct ClassState {
     stats: ClassRun,
     /// Latencies of the observed successes; `stats.latency` at the end.
     latency: LatencyCounts,
+    /// Completion latencies, for a class that publishes; `stats.completion` at the end.
+    completion: Option<LatencyCounts>,
+    /// Seen-done latencies, for a class whose publishes poll; `stats.seen_done` at the end.
+    seen_done: Option<LatencyCounts>,
     /// Requests in the system.
     in_system: Level,
 }
@@ -240,6 +247,9 @@ struct Sim<'n, O: Observer, const BASIC: bool> {
     queues: Vec<QueueRun>,
     pollers: Vec<Poller>,
     free_pollers: Vec<u32>,
+    /// The outstanding asynchronous work of requests that published.
+    trackers: Vec<Tracker>,
+    free_trackers: Vec<u32>,
     /// Whether each class is in a burst.
     bursting: Vec<bool>,
     /// Next trace entry of each class.
@@ -267,6 +277,8 @@ struct Sim<'n, O: Observer, const BASIC: bool> {
     mid_at: Time,
     /// Time-weighted requests in the system from the opening to the midpoint \[ns\].
     mid_area: Option<u128>,
+    /// Time-weighted messages waiting in each queue from the opening to the midpoint \[ns\].
+    mid_queue_areas: Vec<u128>,
 }
 
 impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
@@ -338,7 +350,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
                 }
                 if ev.time >= self.mid_at {
                     let mid = std::mem::replace(&mut self.mid_at, Time::MAX);
-                    self.mid_area = Some(self.area_in_system(mid));
+                    self.mark_midpoint(mid);
                 }
                 next_mark = mark(self);
             }
@@ -720,6 +732,10 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             self.finished_observed += 1;
         }
         self.schedule_next_user(class_id);
+        // A request that published: its reply is one part of its work.
+        if !BASIC && job.parent_gen != 0 {
+            self.work_done(job.parent_gen, job.failure.is_some());
+        }
         if !BASIC && job.parent_token != 0 && self.net.classes[class_id as usize].polling {
             self.poll_answered(job.parent_token - 1);
         }

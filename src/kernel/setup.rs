@@ -22,8 +22,8 @@ use crate::model::Network;
 use crate::policy::{Discipline, LimitScope};
 use crate::rng;
 use crate::stats::{
-    CacheRun, ClassRun, DatabaseRun, ErrorCause, GuardRun, LatencyCounts, LatencySketch, PoolRun, QueueRun, ServiceRun,
-    latency_histogram,
+    CacheRun, ClassRun, DatabaseRun, ErrorCause, GuardRun, LatencyCounts, LatencySketch, LatencyTally, PoolRun,
+    QueueRun, ServiceRun, latency_histogram,
 };
 
 impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
@@ -47,7 +47,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             first_instance,
             round_robin: vec![0; net.services.len()],
             streams,
-            classes: net.classes.iter().map(|_| ClassState::new()).collect(),
+            classes: (0..net.classes.len()).map(|c| ClassState::new(net.publishes(c), net.polls_for(c))).collect(),
             services: vec![ServiceRun::default(); net.services.len()],
             pool_states,
             pool_first,
@@ -84,6 +84,8 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             queues: net.queues.iter().map(|_| QueueRun::default()).collect(),
             pollers: Vec::new(),
             free_pollers: Vec::new(),
+            trackers: Vec::new(),
+            free_trackers: Vec::new(),
             bursting: vec![false; net.classes.len()],
             periodic: usize::from(net.settings.series.is_some())
                 + net.services.iter().filter(|s| s.autoscale.is_some()).count()
@@ -108,6 +110,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             stopped: None,
             mid_at: net.settings.duration.map_or(Time::MAX, |d| warmup.saturating_add(to_time(d) / 2)),
             mid_area: None,
+            mid_queue_areas: vec![0; net.queues.len()],
         }
     }
 }
@@ -179,7 +182,9 @@ fn buckets(net: &Network) -> (Vec<Bucket>, Vec<u32>, Vec<u32>) {
 }
 
 impl ClassState {
-    fn new() -> Self {
+    /// A class's tallies; completion and seen-done latencies only for a
+    /// class that `publishes` and whose publishes are `polled`.
+    fn new(publishes: bool, polled: bool) -> Self {
         ClassState {
             stats: ClassRun {
                 arrivals: 0,
@@ -195,9 +200,13 @@ impl ClassState {
                 in_flight_end: 0,
                 sojourn_carried_in: 0.0,
                 sojourn_carried_out: 0.0,
+                completion: publishes.then(LatencyTally::default),
+                seen_done: polled.then(LatencyTally::default),
             },
             in_system: Level::default(),
             latency: LatencyCounts::default(),
+            completion: publishes.then(LatencyCounts::default),
+            seen_done: polled.then(LatencyCounts::default),
         }
     }
 }

@@ -29,7 +29,9 @@ pub(super) struct Job {
     /// Bumped whenever the job stops waiting (a round ends, a pool wait ends),
     /// so late replies and stale timeouts are recognised and ignored.
     pub token: u32,
-    /// The parent's slot generation at the call, to detect a parent that is gone.
+    /// The parent's slot generation at the call, to detect a parent that is
+    /// gone. A request or message has no parent; there it holds 1 + the
+    /// completion tracker of the work it belongs to (0: none).
     pub parent_gen: u32,
     /// The parent's token at the call. A request or message has no parent;
     /// there it holds, for a status poll, 1 + its poller, and for a message its queue.

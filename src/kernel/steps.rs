@@ -106,9 +106,11 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
                         self.jobs[id].failure = Some(cause);
                         continue;
                     }
+                    let tracker = self.track_publish(id, poll != NONE);
                     let p = &self.jobs[id];
                     let mut message = Job::new(q.consumer, MESSAGE, p.class, p.priority, now);
                     message.parent_token = queue;
+                    message.parent_gen = if tracker == NONE { 0 } else { tracker + 1 };
                     message.client = p.client;
                     let m = self.jobs.insert(message);
                     if self.observing {
@@ -116,7 +118,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
                     }
                     self.obs.publish(now, id, queue);
                     if poll != NONE {
-                        self.start_poller(m, queue, poll);
+                        self.start_poller(m, queue, poll, tracker);
                     }
                     self.offer_message(m, queue);
                     self.jobs[id].pc += 1;

@@ -42,19 +42,30 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
         self.census_at_start();
     }
 
+    /// The window's midpoint has come: keeps the areas so far, to compare
+    /// the two halves at the end.
+    pub(super) fn mark_midpoint(&mut self, mid: Time) {
+        self.mid_area = Some(self.area_in_system(mid));
+        for (area, state) in self.mid_queue_areas.iter_mut().zip(&self.queue_states) {
+            *area = state.area_at(mid);
+        }
+    }
+
     pub(super) fn finish(mut self) -> RunStats {
         let now = self.now;
         self.census_at_end();
         // The first and second half of the window, when the run reached its end.
         let mid = self.observe_from + self.stop_at.saturating_sub(self.observe_from) / 2;
-        let halves_in_system = match self.mid_area {
-            Some(first) if self.stopped.is_none() && now == self.stop_at && mid > self.observe_from => {
-                let total = self.area_in_system(now);
+        let halves_of = match self.mid_area {
+            Some(_) if self.stopped.is_none() && now == self.stop_at && mid > self.observe_from => {
                 let half = |area: u128, ns: Time| area as f64 / ns.max(1) as f64;
-                Some((half(first, mid - self.observe_from), half(total - first, now - mid)))
+                let (first_ns, second_ns) = (mid - self.observe_from, now - mid);
+                Some(move |first: u128, total: u128| (half(first, first_ns), half(total - first, second_ns)))
             }
             _ => None,
         };
+        let halves_in_system =
+            halves_of.zip(self.mid_area).map(|(halves, first)| halves(first, self.area_in_system(now)));
         let observed_ns = now.saturating_sub(self.observe_from).max(1);
         let observed = observed_ns as f64 / NS;
         let mut per_service = vec![(0u128, 0u128, 0u128); self.net.services.len()];
@@ -97,6 +108,14 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
                 c.stats.mean_in_system = c.in_system.area(now) as f64 / observed_ns as f64;
                 c.latency.add_to(&mut c.stats.latency);
                 c.stats.latency_sketch = c.latency.sketch();
+                if let (Some(counts), Some(tally)) = (&c.completion, &mut c.stats.completion) {
+                    counts.add_to(&mut tally.histogram);
+                    tally.sketch = counts.sketch();
+                }
+                if let (Some(counts), Some(tally)) = (&c.seen_done, &mut c.stats.seen_done) {
+                    counts.add_to(&mut tally.histogram);
+                    tally.sketch = counts.sketch();
+                }
                 c.stats
             })
             .collect();
@@ -124,9 +143,10 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             series: self.series.map(SeriesRecorder::finish),
             queues: {
                 let mut queues = self.queues;
-                for (q, state) in queues.iter_mut().zip(&mut self.queue_states) {
+                for ((q, state), first) in queues.iter_mut().zip(&mut self.queue_states).zip(&self.mid_queue_areas) {
                     state.touch(now);
                     q.mean_depth = state.area as f64 / window;
+                    q.halves_depth = halves_of.map(|halves| halves(*first, state.area));
                 }
                 queues
             },

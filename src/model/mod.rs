@@ -375,6 +375,32 @@ impl Network {
         let o = &self.ops[op];
         self.visits[class][op] * o.mean_cpu + self.item_visits[class][op] * o.per_item.as_ref().map_or(0.0, Dist::mean)
     }
+
+    /// Whether requests of `class` can publish messages (in their own
+    /// operations, their calls' or their messages' consumers'): they then
+    /// have a completion latency beside their reply latency.
+    pub fn publishes(&self, class: usize) -> bool {
+        self.publish_polls(class).next().is_some()
+    }
+
+    /// Whether a publish of `class` has a polling client: its requests then
+    /// have a seen-done latency.
+    pub fn polls_for(&self, class: usize) -> bool {
+        self.publish_polls(class).any(|poll| poll != NONE)
+    }
+
+    /// The `poll` of every publish step that requests of `class` can reach.
+    fn publish_polls(&self, class: usize) -> impl Iterator<Item = u32> + '_ {
+        self.ops
+            .iter()
+            .zip(&self.visits[class])
+            .filter(|(_, v)| **v > 0.0)
+            .flat_map(|(op, _)| &self.steps[op.steps.start as usize..op.steps.end as usize])
+            .filter_map(|s| match s {
+                Step::Publish { poll, .. } => Some(*poll),
+                _ => None,
+            })
+    }
 }
 
 /// What a step does.

@@ -15,6 +15,9 @@ pub(super) fn csv(s: &Summary) -> String {
     // Every estimated metric of each table, in the tables' order.
     for c in &s.classes {
         columns::estimates(CLASS, c, false).into_iter().for_each(|(m, e)| put("class", &c.name, m, e));
+        for table in columns::async_tables(c.completion_s.is_some(), c.seen_done_s.is_some()) {
+            columns::estimates(table, c, false).into_iter().for_each(|(m, e)| put("class", &c.name, m, e));
+        }
         for (cause, e) in &c.errors {
             put("class", &c.name, &format!("errors_{cause}"), e);
         }

@@ -14,7 +14,7 @@ use crate::charts::{ChartError, ChartFile, View, palette, write_atomically};
 use crate::experiment::results::{ExperimentResults, PointResult, TargetAnswer};
 use crate::format::{dollars_grouped, format_duration, group_thousands};
 use crate::stats::Estimate;
-use crate::stats::LatencyStat;
+use crate::stats::{LatencyKind, LatencyStat, Measure};
 
 /// Writes `dir/report.html` (atomically: a temporary file, then rename) and
 /// returns its path. `charts` are read from disk and inlined in order.
@@ -352,15 +352,31 @@ fn points(h: &mut String, results: &ExperimentResults, view: &View) {
     if results.points.is_empty() {
         return;
     }
-    let extra = (![LatencyStat::P50, LatencyStat::P99].contains(&view.metric)).then_some(view.metric);
+    // Beyond p50 and p99: the SLO's statistic, and where the class publishes,
+    // the other latency's p99 (the 202 beside the work, or the reverse).
+    let mut extras: Vec<(String, Measure)> = Vec::new();
+    if ![LatencyStat::P50, LatencyStat::P99].contains(&view.metric.stat) {
+        extras.push((view.metric.stat.name().to_string(), view.metric));
+    }
+    if results.points.iter().any(|p| view.class_of(p).is_some_and(|c| c.completion_s.is_some())) {
+        let (kind, name) = match view.metric.kind {
+            LatencyKind::Reply => (LatencyKind::Completion, "completion p99"),
+            LatencyKind::Completion => (LatencyKind::Reply, "reply p99"),
+        };
+        extras.push((name.to_string(), Measure { kind, stat: LatencyStat::P99 }));
+    }
     let class = view.class.as_deref().map(|c| format!(" of class <code>{}</code>", escape(c))).unwrap_or_default();
+    let latency = match view.metric.kind {
+        LatencyKind::Reply => "Latency",
+        LatencyKind::Completion => "Completion latency (until the work the request published was done)",
+    };
     let _ = write!(
         h,
-        "<section id=\"points\">\n<h2>Every point</h2>\n<p class=\"muted\">Latency{class}; ± is the 95% confidence interval over replications, relative to the value. Runs: replications finished. Busiest service: the highest CPU utilisation.</p>\n<div class=\"scroll\"><table>\n<thead><tr><th>{}</th><th class=\"num\">Runs</th><th class=\"num\">Throughput [req/s]</th><th class=\"num\">p50</th><th class=\"num\">p99</th>{}<th class=\"num\">Errors</th><th>Busiest service</th><th class=\"num\">$ per million</th><th>SLO</th></tr></thead>\n<tbody>\n",
+        "<section id=\"points\">\n<h2>Every point</h2>\n<p class=\"muted\">{latency}{class}; ± is the 95% confidence interval over replications, relative to the value. Runs: replications finished. Busiest service: the highest CPU utilisation.</p>\n<div class=\"scroll\"><table>\n<thead><tr><th>{}</th><th class=\"num\">Runs</th><th class=\"num\">Throughput [req/s]</th><th class=\"num\">p50</th><th class=\"num\">p99</th>{}<th class=\"num\">Errors</th><th>Busiest service</th><th class=\"num\">$ per million</th><th>SLO</th></tr></thead>\n<tbody>\n",
         escape(&axes_title(results)),
-        extra.map(|m| format!("<th class=\"num\">{}</th>", escape(m.name()))).unwrap_or_default()
+        extras.iter().map(|(name, _)| format!("<th class=\"num\">{}</th>", escape(name))).collect::<String>()
     );
-    let columns = 9 + usize::from(extra.is_some());
+    let columns = 9 + extras.len();
     for s in &view.series {
         let _ = writeln!(
             h,
@@ -369,7 +385,7 @@ fn points(h: &mut String, results: &ExperimentResults, view: &View) {
             escape(&s.label)
         );
         for p in &s.points {
-            point_row(h, view, p, extra);
+            point_row(h, view, p, &extras);
         }
     }
     h.push_str("</tbody></table></div>\n</section>\n");
@@ -380,9 +396,9 @@ fn axes_title(results: &ExperimentResults) -> String {
     if labels.is_empty() { "Point".to_string() } else { labels.join(", ") }
 }
 
-fn point_row(h: &mut String, view: &View, p: &PointResult, extra: Option<LatencyStat>) {
+fn point_row(h: &mut String, view: &View, p: &PointResult, extras: &[(String, Measure)]) {
     let class = view.class_of(p);
-    let lat = |m: LatencyStat| class.map(|c| m.of(&c.latency_s));
+    let lat = |m: LatencyStat| class.map(|c| m.of(view.metric.kind.of(c)));
     let has = view.has_data(p);
     let throughput = if has {
         let t = crate::charts::total_throughput(&p.summary);
@@ -410,7 +426,10 @@ fn point_row(h: &mut String, view: &View, p: &PointResult, extra: Option<Latency
         p.replications,
         latency_cell(lat(LatencyStat::P50).filter(|_| has)),
         latency_cell(lat(LatencyStat::P99).filter(|_| has)),
-        extra.map(|m| format!("<td class=\"num\">{}</td>", latency_cell(lat(m).filter(|_| has)))).unwrap_or_default()
+        extras
+            .iter()
+            .map(|(_, m)| format!("<td class=\"num\">{}</td>", latency_cell(class.map(|c| m.of(c)).filter(|_| has))))
+            .collect::<String>()
     );
 }
 

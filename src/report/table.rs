@@ -156,6 +156,42 @@ fn classes(out: &mut String, s: &Summary) {
     }
     out.push_str(&aligned(&rows));
     out.push('\n');
+    asynchronous(out, s);
+}
+
+/// The latencies of the classes that publish: until their work was done
+/// (completion) and until their client's polls saw it done.
+fn asynchronous(out: &mut String, s: &Summary) {
+    let latencies: Vec<(String, &Latency)> = s
+        .classes
+        .iter()
+        .flat_map(|c| {
+            let done = c.completion_s.as_ref().map(|l| (format!("{} done", c.name), l));
+            let seen = c.seen_done_s.as_ref().map(|l| (format!("{} seen done", c.name), l));
+            done.into_iter().chain(seen)
+        })
+        .collect();
+    if latencies.is_empty() {
+        return;
+    }
+    let mut rows = vec![["async work", "mean", "p50", "p90", "p99", "p99.9", "max"].map(String::from).to_vec()];
+    let shown: Vec<&(String, &Latency)> = latencies.iter().collect();
+    let column = |get: fn(&Latency) -> Estimate| duration_column(&shown, |(_, l)| get(l));
+    let times = [
+        column(|l| l.mean),
+        column(|l| l.p50),
+        column(|l| l.p90),
+        column(|l| l.p99),
+        column(|l| l.p999),
+        column(|l| Estimate::exact(l.max.value)),
+    ];
+    for (i, (name, _)) in latencies.iter().enumerate() {
+        let mut row = vec![name.clone()];
+        row.extend(times.iter().map(|t| t[i].clone()));
+        rows.push(row);
+    }
+    out.push_str(&aligned(&rows));
+    out.push('\n');
 }
 
 /// Utilisation, queues and cost per service. "cpu util" is of the cores

@@ -76,6 +76,125 @@ pub(crate) const CLASS: &[Metric<ClassMetrics, ClassSummary>] = &[
     metric!("failed", "failed requests in the window", |c| c.failed as f64),
 ];
 
+/// What a latency column of a class without that latency estimates (a
+/// design whose class does not publish): nothing, an empty cell.
+const MISSING: Estimate = Estimate { value: f64::NAN, ci95: None, ci95_low: None, ci95_high: None };
+
+/// The completion latency of a class that publishes (in some design, for a sweep).
+pub(crate) const COMPLETION: &[Metric<ClassMetrics, ClassSummary>] = &[
+    metric!(
+        "completion_mean_s",
+        "classes that publish: mean completion latency, arrival until the last message published on the request's behalf was processed [s]",
+        |c| c.completion.as_ref().map_or(f64::NAN, |l| l.mean_s),
+        |c| c.completion_s.as_ref().map_or(&MISSING, |l| &l.mean),
+        true
+    ),
+    metric!(
+        "completion_p50_s",
+        "median completion latency [s]",
+        |c| c.completion.as_ref().map_or(f64::NAN, |l| l.p50_s),
+        |c| c.completion_s.as_ref().map_or(&MISSING, |l| &l.p50),
+        true
+    ),
+    metric!(
+        "completion_p90_s",
+        "90th percentile completion latency [s]",
+        |c| c.completion.as_ref().map_or(f64::NAN, |l| l.p90_s),
+        |c| c.completion_s.as_ref().map_or(&MISSING, |l| &l.p90),
+        true
+    ),
+    metric!(
+        "completion_p95_s",
+        "95th percentile completion latency [s]",
+        |c| c.completion.as_ref().map_or(f64::NAN, |l| l.p95_s),
+        |c| c.completion_s.as_ref().map_or(&MISSING, |l| &l.p95),
+        true
+    ),
+    metric!(
+        "completion_p99_s",
+        "99th percentile completion latency [s]",
+        |c| c.completion.as_ref().map_or(f64::NAN, |l| l.p99_s),
+        |c| c.completion_s.as_ref().map_or(&MISSING, |l| &l.p99),
+        true
+    ),
+    metric!(
+        "completion_p999_s",
+        "99.9th percentile completion latency [s]",
+        |c| c.completion.as_ref().map_or(f64::NAN, |l| l.p999_s),
+        |c| c.completion_s.as_ref().map_or(&MISSING, |l| &l.p999),
+        true
+    ),
+    metric!(
+        "completion_max_s",
+        "largest completion latency [s]",
+        |c| c.completion.as_ref().map_or(f64::NAN, |l| l.max_s),
+        |c| c.completion_s.as_ref().map_or(&MISSING, |l| &l.max),
+        false
+    ),
+];
+
+/// The seen-done latency of a class whose publishes poll (in some design, for a sweep).
+pub(crate) const SEEN_DONE: &[Metric<ClassMetrics, ClassSummary>] = &[
+    metric!(
+        "seen_done_mean_s",
+        "publishes with `poll`: mean seen-done latency, arrival until the client's polls saw each polled message done [s]",
+        |c| c.seen_done.as_ref().map_or(f64::NAN, |l| l.mean_s),
+        |c| c.seen_done_s.as_ref().map_or(&MISSING, |l| &l.mean),
+        true
+    ),
+    metric!(
+        "seen_done_p50_s",
+        "median seen-done latency [s]",
+        |c| c.seen_done.as_ref().map_or(f64::NAN, |l| l.p50_s),
+        |c| c.seen_done_s.as_ref().map_or(&MISSING, |l| &l.p50),
+        true
+    ),
+    metric!(
+        "seen_done_p90_s",
+        "90th percentile seen-done latency [s]",
+        |c| c.seen_done.as_ref().map_or(f64::NAN, |l| l.p90_s),
+        |c| c.seen_done_s.as_ref().map_or(&MISSING, |l| &l.p90),
+        true
+    ),
+    metric!(
+        "seen_done_p95_s",
+        "95th percentile seen-done latency [s]",
+        |c| c.seen_done.as_ref().map_or(f64::NAN, |l| l.p95_s),
+        |c| c.seen_done_s.as_ref().map_or(&MISSING, |l| &l.p95),
+        true
+    ),
+    metric!(
+        "seen_done_p99_s",
+        "99th percentile seen-done latency [s]",
+        |c| c.seen_done.as_ref().map_or(f64::NAN, |l| l.p99_s),
+        |c| c.seen_done_s.as_ref().map_or(&MISSING, |l| &l.p99),
+        true
+    ),
+    metric!(
+        "seen_done_p999_s",
+        "99.9th percentile seen-done latency [s]",
+        |c| c.seen_done.as_ref().map_or(f64::NAN, |l| l.p999_s),
+        |c| c.seen_done_s.as_ref().map_or(&MISSING, |l| &l.p999),
+        true
+    ),
+    metric!(
+        "seen_done_max_s",
+        "largest seen-done latency [s]",
+        |c| c.seen_done.as_ref().map_or(f64::NAN, |l| l.max_s),
+        |c| c.seen_done_s.as_ref().map_or(&MISSING, |l| &l.max),
+        false
+    ),
+];
+
+/// A class's latency tables beyond the reply's: completion when
+/// `publishes`, seen-done when `polls` (flags for a class across a sweep's designs).
+pub(crate) fn async_tables(
+    publishes: bool,
+    polls: bool,
+) -> impl Iterator<Item = &'static [Metric<ClassMetrics, ClassSummary>]> {
+    [(publishes, COMPLETION), (polls, SEEN_DONE)].into_iter().filter(|(on, _)| *on).map(|(_, t)| t)
+}
+
 /// A service, over all its instances.
 pub(crate) const SERVICE: &[Metric<ServiceMetrics, ServiceSummary>] = &[
     metric!(
@@ -275,6 +394,8 @@ pub fn markdown() -> String {
     let mut out = String::from("| column | meaning | in |\n| --- | --- | --- |\n");
     section(&mut out, "class", CLASS);
     out.push_str("| `class.NAME.errors_CAUSE` | failed requests of each cause over finished ones | runs, run |\n");
+    section(&mut out, "class", COMPLETION);
+    section(&mut out, "class", SEEN_DONE);
     section(&mut out, "service", SERVICE);
     section(&mut out, "pool", POOL);
     section(&mut out, "cache", CACHE);

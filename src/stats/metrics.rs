@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::serde_nan::{nan_as_null, vec_nan_as_null};
 use super::sketch::LatencySketch;
-use super::tally::RunStats;
+use super::tally::{LatencyTally, RunStats};
 use super::utilisation;
 
 /// Latency quantile levels kept per run for percentile (CDF) curves.
@@ -114,6 +114,81 @@ pub struct ClassMetrics {
     /// Successful latencies, counted for pooled percentiles across replications.
     #[serde(default)]
     pub latency_sketch: LatencySketch,
+    /// Completion latency (arrival until the last message published on the
+    /// request's behalf was processed), for a class that publishes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completion: Option<LatencyMetrics>,
+    /// Seen-done latency (arrival until the client's polls saw the work
+    /// done), for a class whose publishes poll.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_done: Option<LatencyMetrics>,
+}
+
+/// One latency's statistics in one replication \[s\]; NaN when nothing was measured.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LatencyMetrics {
+    /// Mean.
+    #[serde(with = "nan_as_null")]
+    pub mean_s: f64,
+    /// Median.
+    #[serde(with = "nan_as_null")]
+    pub p50_s: f64,
+    /// 90th percentile.
+    #[serde(with = "nan_as_null")]
+    pub p90_s: f64,
+    /// 95th percentile.
+    #[serde(with = "nan_as_null")]
+    pub p95_s: f64,
+    /// 99th percentile.
+    #[serde(with = "nan_as_null")]
+    pub p99_s: f64,
+    /// 99.9th percentile.
+    #[serde(with = "nan_as_null")]
+    pub p999_s: f64,
+    /// Largest.
+    #[serde(with = "nan_as_null")]
+    pub max_s: f64,
+    /// Latencies measured.
+    pub count: u64,
+    /// The latencies themselves, for percentiles pooled over replications.
+    #[serde(default)]
+    pub sketch: LatencySketch,
+}
+
+impl LatencyMetrics {
+    /// The statistics of `count` latencies whose histogram is `h`, sketch
+    /// `sketch` and exact sum `sum` \[s\].
+    fn new(h: &Histogram<u64>, sketch: &LatencySketch, sum: f64, count: u64) -> LatencyMetrics {
+        let [p50_s, p90_s, p95_s, p99_s, p999_s] = quantiles(h, [0.5, 0.9, 0.95, 0.99, 0.999]);
+        LatencyMetrics {
+            mean_s: if count == 0 { f64::NAN } else { sum / count as f64 },
+            p50_s,
+            p90_s,
+            p95_s,
+            p99_s,
+            p999_s,
+            max_s: if h.is_empty() { f64::NAN } else { h.max() as f64 / 1e9 },
+            count,
+            sketch: sketch.clone(),
+        }
+    }
+}
+
+impl ClassMetrics {
+    /// The reply latency's statistics, in the shape of the others.
+    pub fn reply(&self) -> LatencyMetrics {
+        LatencyMetrics {
+            mean_s: self.latency_mean_s,
+            p50_s: self.latency_p50_s,
+            p90_s: self.latency_p90_s,
+            p95_s: self.latency_p95_s,
+            p99_s: self.latency_p99_s,
+            p999_s: self.latency_p999_s,
+            max_s: self.latency_max_s,
+            count: self.completed,
+            sketch: self.latency_sketch.clone(),
+        }
+    }
 }
 
 /// One service in one replication.
@@ -257,6 +332,9 @@ pub struct QueueMetrics {
     /// Mean time from publish until a poll saw the message done \[s\].
     #[serde(with = "nan_as_null")]
     pub seen_done_s: f64,
+    /// Time-average messages waiting over the window's first and second half.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub halves_depth: Option<(f64, f64)>,
 }
 
 /// Latencies \[s\] at ascending `levels`, in one pass over the histogram
@@ -283,16 +361,17 @@ impl RunMetrics {
                 let failed: u64 = c.errors.iter().sum();
                 let finished = c.completed + failed;
                 let h = &c.latency;
-                let [p50, p90, p95, p99, p999] = quantiles(h, [0.5, 0.9, 0.95, 0.99, 0.999]);
+                let reply = LatencyMetrics::new(h, &c.latency_sketch, c.latency_sum, c.completed);
+                let tallied = |t: &LatencyTally| LatencyMetrics::new(&t.histogram, &t.sketch, t.sum, t.count);
                 ClassMetrics {
                     throughput_per_s: c.completed as f64 / run.observed,
-                    latency_mean_s: if c.completed == 0 { f64::NAN } else { c.latency_sum / c.completed as f64 },
-                    latency_p50_s: p50,
-                    latency_p90_s: p90,
-                    latency_p95_s: p95,
-                    latency_p99_s: p99,
-                    latency_p999_s: p999,
-                    latency_max_s: if h.is_empty() { f64::NAN } else { h.max() as f64 / 1e9 },
+                    latency_mean_s: reply.mean_s,
+                    latency_p50_s: reply.p50_s,
+                    latency_p90_s: reply.p90_s,
+                    latency_p95_s: reply.p95_s,
+                    latency_p99_s: reply.p99_s,
+                    latency_p999_s: reply.p999_s,
+                    latency_max_s: reply.max_s,
                     error_ratio: ratio(failed, finished),
                     errors: c.errors.iter().map(|&e| ratio(e, finished)).collect(),
                     mean_in_system: c.mean_in_system,
@@ -305,6 +384,8 @@ impl RunMetrics {
                     in_flight_start: c.in_flight_start,
                     in_flight_end: c.in_flight_end,
                     latency_sketch: c.latency_sketch.clone(),
+                    completion: c.completion.as_ref().map(tallied),
+                    seen_done: c.seen_done.as_ref().map(tallied),
                 }
             })
             .collect();
@@ -401,6 +482,7 @@ impl RunMetrics {
                 latency_p99_s: p99,
                 polls_per_message: per(q.polls as f64, q.seen),
                 seen_done_s: per(q.seen_sum, q.seen),
+                halves_depth: q.halves_depth,
             })
             .collect();
         // Status polls are overhead of the requests they follow, not requests of their own.

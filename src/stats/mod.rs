@@ -25,16 +25,16 @@ pub mod utilisation;
 
 pub use estimate::{Estimate, student_t_quantile};
 pub use metrics::{
-    CDF_LEVELS, CacheMetrics, CallMetrics, ClassMetrics, DatabaseMetrics, PoolMetrics, QueueMetrics, RunMetrics,
-    ServiceMetrics,
+    CDF_LEVELS, CacheMetrics, CallMetrics, ClassMetrics, DatabaseMetrics, LatencyMetrics, PoolMetrics, QueueMetrics,
+    RunMetrics, ServiceMetrics,
 };
 pub use sketch::{LatencySketch, Pooled, PooledPercentile};
 pub use summarise::{EFFECTIVE_TAIL_SAMPLES, RAW_TAIL_SAMPLES, summarise};
 pub use summary::{
-    CacheSummary, CallSummary, ClassKind, ClassSummary, CostSummary, DatabaseSummary, Latency, LatencyStat,
-    PoolSummary, QueueSummary, ServiceSummary, Summary,
+    CacheSummary, CallSummary, ClassKind, ClassSummary, CostSummary, DatabaseSummary, Latency, LatencyKind,
+    LatencyStat, Measure, PoolSummary, QueueSummary, ServiceSummary, Summary,
 };
 pub use tally::{
-    CacheRun, ClassRun, ClassSeries, DatabaseRun, ErrorCause, GuardRun, LatencyCounts, PoolRun, QueueRun, RunStats,
-    Series, ServiceRun, ServiceSeries, latency_histogram,
+    CacheRun, ClassRun, ClassSeries, DatabaseRun, ErrorCause, GuardRun, LatencyCounts, LatencyTally, PoolRun, QueueRun,
+    RunStats, Series, ServiceRun, ServiceSeries, latency_histogram,
 };

@@ -7,7 +7,7 @@ use super::summary::{
     CacheSummary, CallSummary, ClassKind, ClassSummary, CostSummary, DatabaseSummary, Latency, PoolSummary,
     QueueSummary, ServiceSummary, Summary,
 };
-use super::{ErrorCause, Estimate, Pooled, RunMetrics};
+use super::{ErrorCause, Estimate, LatencyMetrics, Pooled, RunMetrics};
 use crate::model::{self, Arrivals, DEADLOCK_WARNING, Network};
 
 fn est(runs: &[RunMetrics], f: impl Fn(&RunMetrics) -> f64) -> Estimate {
@@ -17,7 +17,9 @@ fn est(runs: &[RunMetrics], f: impl Fn(&RunMetrics) -> f64) -> Estimate {
 
 /// Combines replications into a summary.
 pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
-    let latencies: Vec<(Latency, Option<f64>)> = (0..net.classes.len()).map(|c| latency(runs, c)).collect();
+    let latencies: Vec<(Latency, Option<f64>)> = (0..net.classes.len())
+        .map(|c| latency(runs, |r| Some(r.classes[c].reply())).expect("every class has a reply latency"))
+        .collect();
     let classes = classes(net, runs, &latencies);
     let services = services(net, runs);
     let per_hour = services.iter().map(|s| s.cost_per_hour).sum();
@@ -77,33 +79,41 @@ fn classes(net: &Network, runs: &[RunMetrics], latencies: &[(Latency, Option<f64
                 arrived: runs.iter().map(|r| r.classes[c].arrived).sum(),
                 in_flight_at_start: runs.iter().map(|r| r.classes[c].in_flight_start).sum(),
                 in_flight_at_end: runs.iter().map(|r| r.classes[c].in_flight_end).sum(),
+                completion_s: latency(runs, |r| r.classes[c].completion.clone()).map(|l| l.0),
+                seen_done_s: latency(runs, |r| r.classes[c].seen_done.clone()).map(|l| l.0),
             }
         })
         .collect()
 }
 
-/// A class's successful latencies: the mean averaged over replications, the
-/// largest of them all, the percentiles pooled (see `sketch`); and the independent
-/// requests the replications are worth beyond the p99.
-fn latency(runs: &[RunMetrics], c: usize) -> (Latency, Option<f64>) {
-    let pooled = Pooled::new(runs.iter().map(|r| &r.classes[c].latency_sketch).collect());
+/// One latency's estimates across replications, from each run's statistics
+/// (`pick`); `None` when the runs do not measure it. Reply, completion and
+/// seen-done latencies are all built here, the same way: the mean averaged
+/// over replications, the largest of them all, the percentiles pooled (see
+/// `sketch`); with the independent latencies the replications are worth
+/// beyond the p99.
+fn latency(
+    runs: &[RunMetrics],
+    pick: impl Fn(&RunMetrics) -> Option<LatencyMetrics>,
+) -> Option<(Latency, Option<f64>)> {
+    let per_run: Vec<LatencyMetrics> = runs.iter().map(pick).collect::<Option<_>>()?;
+    let m = |f: fn(&LatencyMetrics) -> f64| Estimate::from_samples(&per_run.iter().map(f).collect::<Vec<_>>());
+    let pooled = Pooled::new(per_run.iter().map(|r| &r.sketch).collect());
     let p99 = pooled.percentile(0.99);
-    let at = |q: f64, estimate: Option<Estimate>, f: fn(&crate::stats::ClassMetrics) -> f64| {
-        let per_replication: Vec<f64> = runs.iter().map(|r| f(&r.classes[c])).collect();
+    let at = |q: f64, estimate: Option<Estimate>, f: fn(&LatencyMetrics) -> f64| {
+        let per_replication: Vec<f64> = per_run.iter().map(f).collect();
         widened_by_sections(estimate.unwrap_or_else(|| pooled.percentile(q).estimate), &per_replication)
     };
     let latency = Latency {
-        mean: est(runs, |r| r.classes[c].latency_mean_s),
-        p50: at(0.5, None, |x| x.latency_p50_s),
-        p90: at(0.9, None, |x| x.latency_p90_s),
-        p95: at(0.95, None, |x| x.latency_p95_s),
-        p99: at(0.99, Some(p99.estimate), |x| x.latency_p99_s),
-        p999: at(0.999, None, |x| x.latency_p999_s),
-        max: Estimate::exact(
-            runs.iter().map(|r| r.classes[c].latency_max_s).filter(|x| !x.is_nan()).fold(f64::NAN, f64::max),
-        ),
+        mean: m(|x| x.mean_s),
+        p50: at(0.5, None, |x| x.p50_s),
+        p90: at(0.9, None, |x| x.p90_s),
+        p95: at(0.95, None, |x| x.p95_s),
+        p99: at(0.99, Some(p99.estimate), |x| x.p99_s),
+        p999: at(0.999, None, |x| x.p999_s),
+        max: Estimate::exact(per_run.iter().map(|x| x.max_s).filter(|x| !x.is_nan()).fold(f64::NAN, f64::max)),
     };
-    (latency, p99.effective_samples.map(|n| n * (1.0 - 0.99)))
+    Some((latency, p99.effective_samples.map(|n| n * (1.0 - 0.99))))
 }
 
 /// Per service.
@@ -245,6 +255,7 @@ fn queues(net: &Network, runs: &[RunMetrics]) -> Vec<QueueSummary> {
                 latency_p99_s: m(|x| x.latency_p99_s),
                 polls_per_message: m(|x| x.polls_per_message),
                 seen_done_s: m(|x| x.seen_done_s),
+                backlog_growing: backlog_grew(net, runs, i).is_some(),
             }
         })
         .collect()
@@ -300,6 +311,7 @@ fn warnings(
         return warnings;
     }
     warnings.extend(growing_queue_warning(net, runs));
+    warnings.extend(growing_backlog_warnings(net, runs));
     for (i, (class, c)) in net.classes.iter().zip(classes).enumerate() {
         if !class.polling
             && let Some(w) = tail_warning(c, tails[i], runs.len(), net.settings.duration)
@@ -380,21 +392,61 @@ fn tail_warning(
 /// depend on the run's length. Time-varying workloads are left out (their
 /// load changes by design).
 fn growing_queue_warning(net: &Network, runs: &[RunMetrics]) -> Option<String> {
-    if net.classes.iter().any(|c| c.modulation.is_some() || c.trace.is_some()) {
+    if varies_by_design(net) {
         return None;
     }
     let halves: Vec<(f64, f64)> = runs.iter().map(|r| r.halves_in_system).collect::<Option<_>>()?;
+    let (first, second) = grew(&halves)?;
+    Some(format!(
+        "the requests in the system grew from {first:.1} on average in the first half of the window to {second:.1} in the second: a queue is still growing, so the run is not in steady state and its means depend on its length. Check the utilisation column (a saturated service), or use simulation.warmup = \"auto\" and a longer run"
+    ))
+}
+
+/// A warning per message queue whose backlog grew through the window: its
+/// consumers do not keep up, and an SLO fails.
+fn growing_backlog_warnings(net: &Network, runs: &[RunMetrics]) -> Vec<String> {
+    net.queues
+        .iter()
+        .enumerate()
+        .filter_map(|(i, q)| {
+            let (first, second) = backlog_grew(net, runs, i)?;
+            Some(format!(
+                "queue `{}`: its backlog grew from {first:.1} messages on average in the first half of the window to {second:.1} in the second: its consumers do not keep up, so the work published to it finishes ever later (and fails any SLO). Add consumers, or check the consumer service's utilisation",
+                q.name
+            ))
+        })
+        .collect()
+}
+
+/// Queue `i`'s mean backlog in the first and the second half of the window
+/// when it grew (see [`grew`]); `None` also when a run did not reach its end
+/// or the load varies by design.
+fn backlog_grew(net: &Network, runs: &[RunMetrics], i: usize) -> Option<(f64, f64)> {
+    if varies_by_design(net) {
+        return None;
+    }
+    grew(&runs.iter().map(|r| r.queues[i].halves_depth).collect::<Option<Vec<_>>>()?)
+}
+
+/// Whether a workload's load changes over time by design (a rate curve,
+/// bursts or a replayed trace), so that growth is no sign of overload.
+fn varies_by_design(net: &Network) -> bool {
+    net.classes.iter().any(|c| c.modulation.is_some() || c.trace.is_some())
+}
+
+/// The mean level in the first and the second half of the window when it
+/// grew from one to the other, clear of its noise (per-replication halves).
+fn grew(halves: &[(f64, f64)]) -> Option<(f64, f64)> {
+    if halves.is_empty() {
+        return None;
+    }
     let first = Estimate::from_samples(&halves.iter().map(|h| h.0).collect::<Vec<_>>()).value;
     let diffs = Estimate::from_samples(&halves.iter().map(|h| h.1 - h.0).collect::<Vec<_>>());
     let second = first + diffs.value;
     // With replications, the growth must stand clear of its own noise.
     let significant = diffs.ci95.is_none_or(|ci| diffs.value > 1.5 * ci);
     let (ratio, grew) = if halves.len() > 1 { (1.2, 1.0) } else { (1.5, 2.0) };
-    (second >= ratio * first && diffs.value >= grew && significant).then(|| {
-        format!(
-            "the requests in the system grew from {first:.1} on average in the first half of the window to {second:.1} in the second: a queue is still growing, so the run is not in steady state and its means depend on its length. Check the utilisation column (a saturated service), or use simulation.warmup = \"auto\" and a longer run"
-        )
-    })
+    (second >= ratio * first && diffs.value >= grew && significant).then_some((first, second))
 }
 
 /// What a service busy nearly all the time means, by what bounds its queue:

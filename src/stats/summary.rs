@@ -95,6 +95,17 @@ pub struct ClassSummary {
     /// (arrived + in_flight_at_start = completed + failed + in_flight_at_end).
     #[serde(default)]
     pub in_flight_at_end: u64,
+    /// For a class that publishes: the completion latency \[s\], from a
+    /// request's arrival until the last message published on its behalf
+    /// (directly, through calls or by its messages' consumers) was
+    /// processed, of requests whose reply and messages all succeeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completion_s: Option<Latency>,
+    /// For a class whose publishes poll: the seen-done latency \[s\], from a
+    /// request's arrival until its client's polls had seen each polled
+    /// message done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_done_s: Option<Latency>,
 }
 
 /// Latency statistics \[s\]: the mean with a Student-t interval over
@@ -181,6 +192,60 @@ impl LatencyStat {
 impl std::fmt::Display for LatencyStat {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// Which latency of a request: the reply its client got, or the completion
+/// of all its work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LatencyKind {
+    /// From arrival to the reply (for a publish, the 202).
+    Reply,
+    /// From arrival until the request's published messages were processed;
+    /// the reply latency for a class that does not publish (its work is done
+    /// when it replies).
+    Completion,
+}
+
+impl LatencyKind {
+    /// This latency of class `c`.
+    pub fn of(self, c: &ClassSummary) -> &Latency {
+        match self {
+            LatencyKind::Reply => &c.latency_s,
+            LatencyKind::Completion => c.completion_s.as_ref().unwrap_or(&c.latency_s),
+        }
+    }
+}
+
+/// A statistic of one latency, as an SLO constrains it and a chart draws it:
+/// "p99" (of the reply) or "p99 completion".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Measure {
+    /// Reply or completion.
+    pub kind: LatencyKind,
+    /// Which statistic.
+    pub stat: LatencyStat,
+}
+
+impl Measure {
+    /// The same latency, another statistic.
+    pub fn with(self, stat: LatencyStat) -> Measure {
+        Measure { stat, ..self }
+    }
+
+    /// This statistic of class `c`.
+    pub fn of(self, c: &ClassSummary) -> &Estimate {
+        self.stat.of(self.kind.of(c))
+    }
+}
+
+impl std::fmt::Display for Measure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.kind {
+            LatencyKind::Reply => write!(f, "{}", self.stat),
+            LatencyKind::Completion => write!(f, "{} completion", self.stat),
+        }
     }
 }
 
@@ -317,6 +382,10 @@ pub struct QueueSummary {
     pub polls_per_message: Estimate,
     /// Publish until the client's poll sees the work done.
     pub seen_done_s: Estimate,
+    /// The backlog grew from the window's first half to its second, clear
+    /// of the noise: the consumers do not keep up.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub backlog_growing: bool,
 }
 
 /// One call site with a timeout, retries or a breaker.

@@ -187,6 +187,35 @@ pub struct ClassRun {
     pub sojourn_carried_in: f64,
     /// Time in system so far of the requests still in it when the window closed \[s\].
     pub sojourn_carried_out: f64,
+    /// Completion latencies: from a request's arrival until every message
+    /// published on its behalf has been processed (its reply included), for
+    /// requests whose reply and messages all succeeded. `None` for a class
+    /// that never publishes.
+    pub completion: Option<LatencyTally>,
+    /// Seen-done latencies: from a request's arrival until its client's polls
+    /// have seen each of its polled messages done. `None` for a class
+    /// without a polled publish.
+    pub seen_done: Option<LatencyTally>,
+}
+
+/// Latencies of one kind, for a class that has them: a histogram, the exact
+/// sum and the count.
+#[derive(Debug, Clone)]
+pub struct LatencyTally {
+    /// Latencies \[ns\].
+    pub histogram: Histogram<u64>,
+    /// Their sum \[s\] (exact mean, unlike the histogram).
+    pub sum: f64,
+    /// How many.
+    pub count: u64,
+    /// The same latencies as a sketch, for percentiles pooled over replications.
+    pub sketch: LatencySketch,
+}
+
+impl Default for LatencyTally {
+    fn default() -> Self {
+        LatencyTally { histogram: latency_histogram(), sum: 0.0, count: 0, sketch: LatencySketch::default() }
+    }
 }
 
 /// One service in one replication, summed over its instances.
@@ -314,6 +343,9 @@ pub struct QueueRun {
     pub seen: u64,
     /// Sum of publish-to-seen times \[s\].
     pub seen_sum: f64,
+    /// Time-average messages waiting over the window's first and second half
+    /// (duration-bound runs; `None` otherwise).
+    pub halves_depth: Option<(f64, f64)>,
 }
 
 impl Default for QueueRun {
@@ -330,6 +362,7 @@ impl Default for QueueRun {
             polls: 0,
             seen: 0,
             seen_sum: 0.0,
+            halves_depth: None,
         }
     }
 }

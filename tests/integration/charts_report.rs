@@ -164,6 +164,7 @@ fn build_fixture() -> ExperimentResults {
             slo: Some(SloInfo {
                 class: Some("web".into()),
                 latency: Some((capsim::stats::LatencyStat::P99, SLO_P99_S)),
+                completion: None,
                 error_ratio: Some(0.001),
                 text: "p99 ≤ 100 ms and errors ≤ 0.1%".into(),
             }),

@@ -2,6 +2,7 @@
 //! model, bad input and the command line. One binary, a module per behaviour.
 
 mod async_queues;
+mod async_slo;
 mod bad_input;
 mod balancing;
 mod calibration;
