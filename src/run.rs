@@ -39,8 +39,12 @@ pub fn run(net: &Network) -> Outcome {
     // folds, not by rayon's identity: it makes one per split, and on a busy
     // machine splits can number hundreds (a peak of 170 MB was seen).
     let empty = || Merged { runs: Vec::new(), series: Vec::new(), latency: Vec::new(), choices: Vec::new() };
+    // At most a few splits per thread: each split that folds allocates its
+    // own histograms.
+    let splits = 4 * rayon::current_num_threads();
     let merged = (0..net.settings.replications)
         .into_par_iter()
+        .with_min_len((net.settings.replications as usize / splits).max(1))
         .fold(empty, |mut acc, r| {
             let (stats, choice) = simulate_choosing(net, r);
             acc.choices.extend(choice);

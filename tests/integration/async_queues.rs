@@ -217,9 +217,9 @@ fn completion_waits_for_messages_published_by_calls_and_by_consumers() {
     "#;
     let s = summary(text);
     let class = |name: &str| s.classes.iter().find(|c| c.name == name).unwrap();
-    // Exact, to the histograms' three significant digits.
+    // Exact, to the sketches' bucket widths (under 0.4% off).
     let exact = |what: &str, e: &capsim::stats::Estimate, v: f64| {
-        assert!((e.value - v).abs() <= 1e-3 * v, "{what}: {e:?}, by hand {v}");
+        assert!((e.value - v).abs() <= 4e-3 * v, "{what}: {e:?}, by hand {v}");
     };
     // `direct` replies after 0.5 s; its message takes 2 s, and the one that
     // message's consumer publishes 3 s more: done 5 s after arrival.
