@@ -132,6 +132,20 @@ fn header(out: &mut String, s: &Summary) {
     );
 }
 
+/// The mean, p50, p90, p99, p99.9 and max columns of the latencies `get`
+/// reads from `items`, each column in one unit.
+fn latency_columns<T>(items: &[&T], get: impl Fn(&T) -> &Latency + Copy) -> [Vec<String>; 6] {
+    let column = |stat: fn(&Latency) -> Estimate| duration_column(items, |i| stat(get(i)));
+    [
+        column(|l| l.mean),
+        column(|l| l.p50),
+        column(|l| l.p90),
+        column(|l| l.p99),
+        column(|l| l.p999),
+        column(|l| Estimate::exact(l.max.value)),
+    ]
+}
+
 /// Latency, throughput and errors per request class.
 fn classes(out: &mut String, s: &Summary) {
     let mut rows =
@@ -139,15 +153,7 @@ fn classes(out: &mut String, s: &Summary) {
     // Status polls nobody sent (a publish step that never ran) make an empty row.
     let shown: Vec<&ClassSummary> =
         s.classes.iter().filter(|c| c.kind != ClassKind::Poll || c.completed + c.failed > 0).collect();
-    let column = |get: fn(&Latency) -> Estimate| duration_column(&shown, |c| get(&c.latency_s));
-    let times = [
-        column(|l| l.mean),
-        column(|l| l.p50),
-        column(|l| l.p90),
-        column(|l| l.p99),
-        column(|l| l.p999),
-        column(|l| Estimate::exact(l.max.value)),
-    ];
+    let times = latency_columns(&shown, |c| &c.latency_s);
     for (i, c) in shown.iter().enumerate() {
         let mut row = vec![c.name.clone(), number_est(&c.throughput_per_s, "/s")];
         row.extend(times.iter().map(|t| t[i].clone()));
@@ -176,15 +182,7 @@ fn asynchronous(out: &mut String, s: &Summary) {
     }
     let mut rows = vec![["async work", "mean", "p50", "p90", "p99", "p99.9", "max"].map(String::from).to_vec()];
     let shown: Vec<&(String, &Latency)> = latencies.iter().collect();
-    let column = |get: fn(&Latency) -> Estimate| duration_column(&shown, |(_, l)| get(l));
-    let times = [
-        column(|l| l.mean),
-        column(|l| l.p50),
-        column(|l| l.p90),
-        column(|l| l.p99),
-        column(|l| l.p999),
-        column(|l| Estimate::exact(l.max.value)),
-    ];
+    let times = latency_columns(&shown, |(_, l)| l);
     for (i, (name, _)) in latencies.iter().enumerate() {
         let mut row = vec![name.clone()];
         row.extend(times.iter().map(|t| t[i].clone()));
