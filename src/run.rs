@@ -99,12 +99,6 @@ struct Merged {
     choices: Vec<crate::warmup::WarmupChoice>,
 }
 
-/// Simulates replication `replication` of `net` alone, choosing its own
-/// automatic warm-up when the model asks for one (see [`simulate_choosing`]).
-pub fn simulate_replication(net: &Network, replication: u32) -> crate::stats::RunStats {
-    simulate_choosing(net, replication).0
-}
-
 /// Simulates replication `replication` of `net`; with `simulation.warmup =
 /// "auto"`, after choosing its warm-up from a pilot of its own, returned
 /// too. `run` and `sweep` both go through here, so the same model and seed

@@ -370,7 +370,7 @@ pub fn refine(
             &tasks,
             |&(n, r)| {
                 let net = &nets[n].2;
-                let stats = run::simulate_replication(net, r);
+                let (stats, _) = run::simulate_choosing(net, r);
                 match stats.stopped {
                     Some(reason) => Err(reason),
                     None => Ok(RunMetrics::new(net, &stats)),

@@ -146,7 +146,7 @@ pub fn execute(
         runs,
         |run| {
             let net = &exp.networks[run.design][run.point];
-            let stats = run::simulate_replication(net, run.replication);
+            let (stats, _) = run::simulate_choosing(net, run.replication);
             match stats.stopped {
                 Some(reason) => Err(reason),
                 None => Ok(RunMetrics::new(net, &stats)),

@@ -136,12 +136,15 @@ impl<'a> Pooled<'a> {
 
     /// The `q`-quantile with its 95% interval (see the module docs).
     pub fn percentile(&self, q: f64) -> PooledPercentile {
-        let value = self.quantile(q);
-        let runs: Vec<&&LatencySketch> = self.runs.iter().filter(|s| s.count() > 0).collect();
-        if value.is_nan() || runs.len() < 2 {
-            return PooledPercentile { estimate: Estimate::exact(value), effective_samples: None };
+        if self.total == 0 {
+            return PooledPercentile { estimate: Estimate::exact(f64::NAN), effective_samples: None };
         }
         let (index, fraction) = self.locate(q);
+        let value = midpoint(index);
+        let runs: Vec<&&LatencySketch> = self.runs.iter().filter(|s| s.count() > 0).collect();
+        if runs.len() < 2 {
+            return PooledPercentile { estimate: Estimate::exact(value), effective_samples: None };
+        }
         let at_most: Vec<(f64, f64)> = runs.iter().map(|s| (s.at_most(index, fraction), s.count() as f64)).collect();
         let total: f64 = at_most.iter().map(|r| r.1).sum();
         let f = at_most.iter().map(|r| r.0).sum::<f64>() / total;
