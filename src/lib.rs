@@ -63,6 +63,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod analysis;
+pub mod calibrate;
 pub mod catalog;
 pub mod charts;
 pub mod config;

@@ -24,6 +24,10 @@ fn main() -> ExitCode {
                 eprintln!("error: {refused}");
                 return ExitCode::from(2);
             }
+            if let Some(input_err) = err.downcast_ref::<capsim::calibrate::InputError>() {
+                eprintln!("error: {input_err}");
+                return ExitCode::from(2);
+            }
             if let Some(model_err) = err.downcast_ref::<ModelError>() {
                 eprintln!("error: {model_err}");
                 return ExitCode::from(2);
@@ -31,7 +35,9 @@ fn main() -> ExitCode {
             if err.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) {
                 return ExitCode::SUCCESS;
             }
-            if err.downcast_ref::<sweep::RunsFailed>().is_some() {
+            if err.downcast_ref::<sweep::RunsFailed>().is_some()
+                || err.downcast_ref::<cli::validate::OutOfTolerance>().is_some()
+            {
                 eprintln!("error: {err}");
                 return ExitCode::from(1);
             }
@@ -107,5 +113,8 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Merge(args) => sweep::merge(&args.shards, args.out, !args.no_charts, args.force),
         Command::Plot(args) => sweep::plot(&args.dir, args.out.as_deref()),
         Command::Report(args) => sweep::report(&args.dir, args.out.as_deref()),
+        Command::Fit(args) => cli::fit::fit(args),
+        Command::Demands(args) => cli::demands::demands(args),
+        Command::Validate(args) => cli::validate::validate(args),
     }
 }

@@ -38,6 +38,119 @@ pub(crate) enum Command {
     Plot(DirArgs),
     /// Rewrite report.html (and its charts) of a results folder.
     Report(DirArgs),
+    /// Fit a service-time distribution to measured durations, percentiles or a Prometheus histogram.
+    Fit(FitArgs),
+    /// Estimate CPU demand per class and service from monitoring windows (throughputs and utilisations).
+    Demands(DemandsArgs),
+    /// Check a model against load-test measurements, load level by load level (exit 1 if beyond tolerance).
+    Validate(ValidateArgs),
+}
+
+/// `capsim fit`: exactly one source of measurements.
+#[derive(Args)]
+#[command(group = clap::ArgGroup::new("source").required(true).args(["samples", "percentiles", "prometheus"]))]
+pub(crate) struct FitArgs {
+    /// Measured durations: one per line, or a CSV column (--column); values carry units (12ms) or take --unit.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) samples: Option<PathBuf>,
+    /// The CSV column holding the durations (default: the only column).
+    #[arg(long, value_name = "NAME", requires = "samples")]
+    pub(crate) column: Option<String>,
+    /// Unit of values written without one, e.g. ms.
+    #[arg(long, value_name = "UNIT")]
+    pub(crate) unit: Option<String>,
+    /// Summary statistics as dashboards show them, e.g. "mean=15ms,p50=12ms,p90=30ms,p99=80ms".
+    #[arg(long, value_name = "LIST")]
+    pub(crate) percentiles: Option<String>,
+    /// A histogram in Prometheus's text exposition format (_bucket{le=...}, _sum, _count).
+    #[arg(long, value_name = "FILE", requires = "metric")]
+    pub(crate) prometheus: Option<PathBuf>,
+    /// The histogram's metric name (without _bucket), with --prometheus.
+    #[arg(long, value_name = "NAME", requires = "prometheus")]
+    pub(crate) metric: Option<String>,
+    /// Keep only series with this label value, e.g. --label handler=/api/orders (repeatable).
+    #[arg(long = "label", value_name = "KEY=VALUE", requires = "prometheus")]
+    pub(crate) labels: Vec<String>,
+    /// Consider only these families (repeatable), e.g. --family lognormal --family gamma.
+    #[arg(long = "family", value_name = "NAME")]
+    pub(crate) families: Vec<String>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = TableOrJson::Table)]
+    pub(crate) format: TableOrJson,
+    /// Write the output to this file (atomically) instead of standard output.
+    #[arg(long, short = 'o')]
+    pub(crate) output: Option<PathBuf>,
+    /// Draw the data against the fitted distributions (PNG or SVG, by extension).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) chart: Option<PathBuf>,
+}
+
+/// `capsim demands`.
+#[derive(Args)]
+pub(crate) struct DemandsArgs {
+    /// Monitoring windows, one per row: `rate:CLASS` throughputs per second and `util:SERVICE` utilisations (optionally `cores:SERVICE`).
+    pub(crate) windows: PathBuf,
+    /// Cores of a service when the file has no `cores:SERVICE` column, e.g. --cores api=4 (repeatable).
+    #[arg(long = "cores", value_name = "SERVICE=N")]
+    pub(crate) cores: Vec<String>,
+    /// The model whose classes and services the columns name: the output then names the operations to edit.
+    #[arg(long, value_name = "MODEL")]
+    pub(crate) model: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = TableOrJson::Table)]
+    pub(crate) format: TableOrJson,
+    /// Write the output to this file (atomically) instead of standard output.
+    #[arg(long, short = 'o')]
+    pub(crate) output: Option<PathBuf>,
+}
+
+/// `capsim validate`.
+#[derive(Args)]
+pub(crate) struct ValidateArgs {
+    #[command(flatten)]
+    pub(crate) model: ModelArgs,
+    /// Load-test results: a CSV (one row per load level), k6 --summary-export JSON files (one per level), or Locust's *_stats.csv / *_stats_history.csv.
+    #[arg(required = true, value_name = "MEASUREMENTS")]
+    pub(crate) measurements: Vec<PathBuf>,
+    /// The model value each measured load sets, e.g. workload.web.rate (default: the only class).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) rate_path: Option<String>,
+    /// Largest acceptable error per metric, e.g. --tolerance p99=15% (repeatable; defaults in docs/calibration.md).
+    #[arg(long = "tolerance", value_name = "METRIC=PCT")]
+    pub(crate) tolerances: Vec<String>,
+    /// Replications per load level (shorthand for --set simulation.replications=N).
+    #[arg(long, short = 'r')]
+    pub(crate) replications: Option<u32>,
+    /// Master seed, shared by every load level (common random numbers).
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+    /// Observed simulated time per replication, e.g. 10m.
+    #[arg(long)]
+    pub(crate) duration: Option<String>,
+    /// Output format of the comparison.
+    #[arg(long, short = 'f', value_enum, default_value_t = TableOrJson::Table)]
+    pub(crate) format: TableOrJson,
+    /// Write validation.csv, validation.json and the chart into this folder.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Replace the output folder even if it holds files capsim did not write.
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Worker threads (default: all cores); results do not depend on it.
+    #[arg(long, short = 'j')]
+    pub(crate) threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
+}
+
+/// Output formats of the calibration commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum TableOrJson {
+    /// Aligned tables for a terminal.
+    Table,
+    /// One JSON document.
+    Json,
 }
 
 #[derive(Args)]

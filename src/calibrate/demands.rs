@@ -1,0 +1,1 @@
+//! `capsim demands`: CPU demand per class and service from monitoring windows.

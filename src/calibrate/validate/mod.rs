@@ -1,0 +1,1 @@
+//! `capsim validate`: a model against load-test measurements.
