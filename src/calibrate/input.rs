@@ -81,6 +81,8 @@ pub struct Table {
     pub file: PathBuf,
     /// Column names, trimmed.
     pub header: Vec<String>,
+    /// 1-based line of the header.
+    pub header_line: usize,
     /// Rows in file order.
     pub rows: Vec<Row>,
 }
@@ -105,31 +107,25 @@ impl Table {
     }
 
     /// Parses CSV text as [`Table::read`] does; `file` names it in errors.
+    /// Lines are read one by one (a quoted field cannot span lines), so
+    /// every row keeps its true line number.
     pub fn parse(file: &Path, text: &str) -> Result<Table, InputError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .comment(Some(b'#'))
-            .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
         let mut header: Option<Vec<String>> = None;
+        let mut header_line = 1;
         let mut rows = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| {
-                let line = e.position().map(|p| p.line() as usize);
-                let err = InputError::in_file(file, format!("not valid CSV: {e}"));
-                match line {
-                    Some(l) => err.at_line(l),
-                    None => err,
-                }
-            })?;
-            let line = record.position().map_or(0, |p| p.line() as usize);
-            if record.iter().all(str::is_empty) {
+        for (i, raw) in text.lines().enumerate() {
+            let line = i + 1;
+            let trimmed = raw.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
                 continue;
             }
-            let fields: Vec<String> = record.iter().map(str::to_string).collect();
+            let fields = split_csv_line(raw)
+                .map_err(|e| InputError::in_file(file, format!("not valid CSV: {e}")).at_line(line))?;
             match &header {
-                None => header = Some(fields),
+                None => {
+                    header = Some(fields);
+                    header_line = line;
+                }
                 Some(h) if fields.len() != h.len() => {
                     return Err(InputError::in_file(
                         file,
@@ -143,7 +139,7 @@ impl Table {
         let header = header.ok_or_else(|| {
             InputError::in_file(file, "the file is empty").with_hint("the first line names the columns")
         })?;
-        Ok(Table { file: file.to_path_buf(), header, rows })
+        Ok(Table { file: file.to_path_buf(), header, header_line, rows })
     }
 
     /// The index of a column, by name (case-insensitive).
@@ -163,6 +159,15 @@ impl Table {
             Ok(v) if v.is_finite() => Ok(v),
             _ => Err(self.error_at(row, column, format!("`{text}` is not a number"))),
         }
+    }
+}
+
+/// The fields of one CSV line, trimmed, with quotes honoured.
+fn split_csv_line(line: &str) -> Result<Vec<String>, csv::Error> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).trim(csv::Trim::All).from_reader(line.as_bytes());
+    match reader.records().next() {
+        Some(record) => Ok(record?.iter().map(str::to_string).collect()),
+        None => Ok(Vec::new()),
     }
 }
 
