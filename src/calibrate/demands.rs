@@ -10,7 +10,11 @@
 //! data cannot separate the classes (their rates move together: a large
 //! variance inflation factor) or when there are few windows per class. This
 //! is the "utilisation-based regression" of JMT's and LINE's demand
-//! estimators.
+//! estimators. Given the model (`--model`), the unknowns become the demands
+//! of the service's operations per visit, with each window's operation
+//! throughputs derived from the class rates and the model's visits; this
+//! separates operations that several classes share and writes lines that
+//! paste straight into the model.
 //!
 //! Input columns (one row per window, any order, case-insensitive):
 //! `rate:CLASS` (requests per second, or a rate with a unit such as `12/s`),
@@ -92,20 +96,32 @@ pub struct ServiceDemands {
     pub name: String,
     /// Cores, when constant over the windows.
     pub cores: Option<f64>,
+    /// What a demand is per: a request of a class, or a visit to an operation.
+    pub per: Per,
     /// Share of the busy cores' variation over windows that the demands explain.
     pub r_squared: f64,
     /// Standard deviation of the residuals \[busy cores\].
     pub residual_sd_cores: f64,
-    /// Per class that can visit the service.
-    pub classes: Vec<ClassDemand>,
+    /// Per class (per request) or per operation (per visit).
+    pub demands: Vec<Demand>,
 }
 
-/// The CPU demand of one class at one service, per request.
+/// What the demands of a service are per.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Per {
+    /// CPU seconds per request of a class, at the service (all its visits).
+    Request,
+    /// CPU seconds per visit to an operation (a model was given).
+    Visit,
+}
+
+/// One estimated CPU demand.
 #[derive(Debug, Clone, Serialize)]
-pub struct ClassDemand {
-    /// Class name.
-    pub class: String,
-    /// Estimated CPU seconds per request of the class at the service.
+pub struct Demand {
+    /// The class, or the operation as `service.op`.
+    pub name: String,
+    /// Estimated CPU seconds per request or per visit, on the measured machines.
     pub demand_s: f64,
     /// Its standard error (`None` when the data cannot separate it).
     pub se_s: Option<f64>,
@@ -116,7 +132,7 @@ pub struct ClassDemand {
     /// Whether the estimate sits at the bound 0 (the data suggest no demand).
     pub at_bound: bool,
     /// Variance inflation factor: how much collinearity with the other
-    /// classes widens this estimate's interval (1 = none).
+    /// unknowns widens this estimate's interval (1 = none).
     pub vif: Option<f64>,
 }
 
@@ -318,24 +334,46 @@ fn fixed_cores(service: &str, cores: &CoresSource) -> Option<f64> {
 }
 
 /// Estimates every service's demands from the windows.
+///
+/// With a model, the unknowns are the demands of the service's operations
+/// per visit, and each window's operation throughputs follow from the class
+/// rates and the model's visits per request (so a shared operation gets one
+/// demand, and an operation several classes reach is separated from the
+/// others). When the operations outnumber what the windows can separate,
+/// or without a model, the unknowns are each class's demand per request.
 pub fn estimate(w: &Windows, model: Option<&Network>) -> Result<Demands, InputError> {
     let n = w.rates.len();
     let mut warnings = Vec::new();
     let mut services = Vec::new();
     for s in &w.services {
-        // With a model, a class whose requests never reach the service has no
-        // demand there: leaving it out sharpens the others.
-        let classes: Vec<usize> = (0..w.classes.len()).filter(|&c| visits(model, &w.classes[c], &s.name)).collect();
-        let p = classes.len();
+        if let Some(net) = model {
+            warnings.extend(unmeasured_classes(net, w, &s.name));
+        }
+        let (per, names, a) = match model.and_then(|net| by_operation(net, w, &s.name)) {
+            Some((names, a)) => (Per::Visit, names, a),
+            None => {
+                // With a model, a class whose requests never reach the service
+                // has no demand there: leaving it out sharpens the others.
+                let classes: Vec<usize> =
+                    (0..w.classes.len()).filter(|&c| visits(model, &w.classes[c], &s.name)).collect();
+                let a = w.rates.iter().map(|r| classes.iter().map(|&c| r[c]).collect()).collect();
+                (Per::Request, classes.iter().map(|&c| w.classes[c].clone()).collect(), a)
+            }
+        };
+        let p = names.len();
         if p == 0 {
             warnings.push(format!("no class of the model reaches service `{}`: nothing to estimate", s.name));
             continue;
         }
+        let what = match per {
+            Per::Request => "class",
+            Per::Visit => "operation",
+        };
         if n <= p {
             return Err(InputError::in_file(
                 Path::new(&w.file),
                 format!(
-                    "{n} window(s) for {p} class demand(s) at service `{}`: the demands are underdetermined",
+                    "{n} window(s) for {p} {what} demand(s) at service `{}`: the demands are underdetermined",
                     s.name
                 ),
             )
@@ -352,34 +390,32 @@ pub fn estimate(w: &Windows, model: Option<&Network>) -> Result<Demands, InputEr
                 WINDOWS_PER_DEMAND * p
             ));
         }
-        let a: Vec<Vec<f64>> = w.rates.iter().map(|r| classes.iter().map(|&c| r[c]).collect()).collect();
-        for (j, &c) in classes.iter().enumerate() {
-            if a.iter().all(|r| r[j] == 0.0) {
+        for (j, name) in names.iter().enumerate() {
+            if a.iter().all(|r: &Vec<f64>| r[j] == 0.0) {
                 warnings.push(format!(
-                    "class `{}` has no throughput in any window: its demand at `{}` cannot be estimated",
-                    w.classes[c], s.name
+                    "{what} `{name}` has no throughput in any window: its demand at `{}` cannot be estimated",
+                    s.name
                 ));
             }
         }
         let fit = regress(&a, &s.busy);
-        let mut out = Vec::new();
-        for (j, &c) in classes.iter().enumerate() {
+        let mut demands = Vec::new();
+        for (j, name) in names.iter().enumerate() {
             let vif = fit.vif[j];
             if vif.is_none_or(|v| v > VIF_WARNING) && a.iter().any(|r| r[j] != 0.0) {
-                let with: Vec<&str> =
-                    classes.iter().enumerate().filter(|&(k, _)| k != j).map(|(_, &k)| w.classes[k].as_str()).collect();
+                let others: Vec<&str> =
+                    names.iter().enumerate().filter(|&(k, _)| k != j).map(|(_, o)| o.as_str()).collect();
                 warnings.push(format!(
-                    "service `{}`: the rate of `{}` moves together with {} (variance inflation {}): \
+                    "service `{}`: the throughput of {what} `{name}` moves together with {} (variance inflation {}): \
                      their demands cannot be told apart well; add windows where the mix of classes differs",
                     s.name,
-                    w.classes[c],
-                    if with.is_empty() { "the others".to_string() } else { with.join(", ") },
+                    if others.is_empty() { "the others".to_string() } else { others.join(", ") },
                     vif.map_or("infinite".to_string(), sig3)
                 ));
             }
             let half = fit.se[j].map(|se| fit.t * se);
-            out.push(ClassDemand {
-                class: w.classes[c].clone(),
+            demands.push(Demand {
+                name: name.clone(),
                 demand_s: fit.demand[j],
                 se_s: fit.se[j],
                 ci95_low_s: half.map(|h| (fit.demand[j] - h).max(0.0)),
@@ -391,12 +427,71 @@ pub fn estimate(w: &Windows, model: Option<&Network>) -> Result<Demands, InputEr
         services.push(ServiceDemands {
             name: s.name.clone(),
             cores: s.cores,
+            per,
             r_squared: fit.r_squared,
             residual_sd_cores: fit.residual_sd,
-            classes: out,
+            demands,
         });
     }
     Ok(Demands { source: w.file.clone(), windows: n, method: METHOD, services, warnings })
+}
+
+/// The service's operations as unknowns: their names (`service.op`) and
+/// per window their throughputs (class rates times visits per request);
+/// `None` when the windows cannot separate them (as many operations as
+/// windows, or operations whose throughputs are proportional).
+fn by_operation(net: &Network, w: &Windows, service: &str) -> Option<(Vec<String>, Vec<Vec<f64>>)> {
+    let s = net.services.iter().find(|k| k.name == service)?;
+    let classes: Vec<(usize, usize)> = w
+        .classes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, name)| net.classes.iter().position(|k| &k.name == name).map(|c| (i, c)))
+        .collect();
+    let ops: Vec<u32> =
+        s.ops.clone().filter(|&o| classes.iter().any(|&(_, c)| net.visits[c][o as usize] > 0.0)).collect();
+    if ops.is_empty() || ops.len() >= w.rates.len() {
+        return None;
+    }
+    let a: Vec<Vec<f64>> = w
+        .rates
+        .iter()
+        .map(|r| ops.iter().map(|&o| classes.iter().map(|&(i, c)| r[i] * net.visits[c][o as usize]).sum()).collect())
+        .collect();
+    let p = ops.len();
+    let mut g = vec![vec![0.0; p]; p];
+    for row in &a {
+        for i in 0..p {
+            for j in 0..p {
+                g[i][j] += row[i] * row[j];
+            }
+        }
+    }
+    let norms: Vec<f64> = (0..p).map(|j| g[j][j].sqrt()).collect();
+    if norms.contains(&0.0) {
+        return None;
+    }
+    let scaled: Vec<Vec<f64>> = (0..p).map(|i| (0..p).map(|j| g[i][j] / (norms[i] * norms[j])).collect()).collect();
+    invert(&scaled)?;
+    Some((ops.iter().map(|&o| net.ops[o as usize].name.clone()).collect(), a))
+}
+
+/// Classes of the model that reach the service but have no rate column:
+/// their CPU is then attributed to the measured classes.
+fn unmeasured_classes(net: &Network, w: &Windows, service: &str) -> Vec<String> {
+    let Some(s) = net.services.iter().find(|k| k.name == service) else { return Vec::new() };
+    net.classes
+        .iter()
+        .enumerate()
+        .filter(|(c, k)| !w.classes.contains(&k.name) && s.ops.clone().any(|o| net.visits[*c][o as usize] > 0.0))
+        .map(|(_, k)| {
+            format!(
+                "class `{}` of the model reaches `{service}` but the windows have no `rate:{}` column: \
+                 its CPU is counted in the other classes' demands",
+                k.name, k.name
+            )
+        })
+        .collect()
 }
 
 /// Whether requests of `class` can reach `service` (true without a model).
@@ -572,48 +667,51 @@ fn invert(m: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
     Some((0..n).map(|i| (0..n).map(|j| cols[j][i]).collect()).collect())
 }
 
-/// The lines to paste into a model: per service and class, the demand as a
-/// mean. Utilisation data say nothing of the demand's shape, so the lines say
-/// `exp`, and point to `capsim fit` for the shape. With the model, each line
-/// names the operation to edit, divides by its visits per request and
-/// multiplies by the service's speed (the model's demands are at speed 1).
+/// The lines to paste into a model. Utilisation data say nothing of a
+/// demand's shape, so the lines say `exp` and point to `capsim fit`. With
+/// the model, each line names the operation to edit and is multiplied by the
+/// service's speed (a model's demands are at speed 1, and the measured
+/// machines ran at the service's speed).
 pub fn model_lines(d: &Demands, model: Option<&Network>) -> Vec<String> {
     let mut lines = vec![
         "# Mean CPU demands from the utilisation law; their shape is not in utilisation data:".to_string(),
         "# measure durations and use `capsim fit` for it, or keep exp.".to_string(),
     ];
     for s in &d.services {
-        for c in &s.classes {
+        let speed = model.and_then(|net| net.services.iter().find(|k| k.name == s.name)).map_or(1.0, |k| k.speed);
+        for c in &s.demands {
             let range = match (c.ci95_low_s, c.ci95_high_s) {
-                (Some(lo), Some(hi)) => format!("95%: {} to {}", paste_duration(lo), paste_duration(hi)),
+                (Some(lo), Some(hi)) => {
+                    format!("95%: {} to {}", paste_duration(lo * speed), paste_duration(hi * speed))
+                }
                 _ => "no interval: not separable".to_string(),
             };
-            let placed = model.and_then(|net| place(net, &c.class, &s.name));
-            match placed {
-                Some(Placement::One { op, visits, speed }) => {
-                    let per_visit = c.demand_s * speed / visits;
+            if s.per == Per::Visit {
+                let op = c.name.rsplit_once('.').map_or(c.name.as_str(), |(_, op)| op);
+                lines.push(format!("[services.{}.ops.{op}]  # {range} per visit", s.name));
+                lines.push(format!("demand = \"exp(mean={})\"", paste_duration(c.demand_s * speed)));
+                continue;
+            }
+            match model.and_then(|net| place(net, &c.name, &s.name)) {
+                Some(Placement::One { op, visits }) => {
                     let note = if visits == 1.0 {
                         String::new()
                     } else {
                         format!(" over {} visits", crate::format::whole_or_sig3(visits))
                     };
-                    lines.push(format!(
-                        "[services.{}.ops.{op}]  # class {}: {range} per request{note}",
-                        s.name, c.class
-                    ));
-                    lines.push(format!("demand = \"exp(mean={})\"", paste_duration(per_visit)));
+                    lines
+                        .push(format!("[services.{}.ops.{op}]  # class {}: {range} per request{note}", s.name, c.name));
+                    lines.push(format!("demand = \"exp(mean={})\"", paste_duration(c.demand_s * speed / visits)));
                 }
-                Some(Placement::Several(ops)) => {
-                    lines.push(format!(
-                        "# class {} at {}: {} per request ({range}), spread over ops {}: split it by what you know",
-                        c.class,
-                        s.name,
-                        paste_duration(c.demand_s),
-                        ops.join(", ")
-                    ));
-                }
+                Some(Placement::Several(ops)) => lines.push(format!(
+                    "# class {} at {}: {} per request ({range}), spread over ops {}: split it by what you know",
+                    c.name,
+                    s.name,
+                    paste_duration(c.demand_s * speed),
+                    ops.join(", ")
+                )),
                 None => {
-                    lines.push(format!("# service {}, class {}: {range}", s.name, c.class));
+                    lines.push(format!("# service {}, class {}: {range} per request", s.name, c.name));
                     lines.push(format!("demand = \"exp(mean={})\"", paste_duration(c.demand_s)));
                 }
             }
@@ -624,8 +722,8 @@ pub fn model_lines(d: &Demands, model: Option<&Network>) -> Vec<String> {
 
 /// Where a class's demand at a service goes in the model.
 enum Placement {
-    /// One operation, visited `visits` times per request, on CPUs `speed` times the reference.
-    One { op: String, visits: f64, speed: f64 },
+    /// One operation, visited `visits` times per request.
+    One { op: String, visits: f64 },
     /// Several operations: only their total is known.
     Several(Vec<String>),
 }
@@ -637,7 +735,7 @@ fn place(net: &Network, class: &str, service: &str) -> Option<Placement> {
     let short = |o: u32| net.ops[o as usize].name.rsplit_once('.').map_or(String::new(), |(_, op)| op.to_string());
     match ops.as_slice() {
         [] => None,
-        [o] => Some(Placement::One { op: short(*o), visits: net.visits[c][*o as usize], speed: s.speed }),
+        [o] => Some(Placement::One { op: short(*o), visits: net.visits[c][*o as usize] }),
         many => Some(Placement::Several(many.iter().map(|&o| short(o)).collect())),
     }
 }
@@ -658,11 +756,11 @@ pub fn render_table(d: &Demands) -> String {
             sig3(s.residual_sd_cores)
         );
         let rows: Vec<[String; 5]> = s
-            .classes
+            .demands
             .iter()
             .map(|c| {
                 [
-                    c.class.clone(),
+                    c.name.clone(),
                     crate::format::format_duration(c.demand_s),
                     c.ci95_low_s.map_or("n/a".into(), crate::format::format_duration),
                     c.ci95_high_s.map_or("n/a".into(), crate::format::format_duration),
@@ -670,7 +768,10 @@ pub fn render_table(d: &Demands) -> String {
                 ]
             })
             .collect();
-        let head = ["class", "demand", "95% low", "95% high", "VIF"];
+        let head = match s.per {
+            Per::Request => ["class", "per request", "95% low", "95% high", "VIF"],
+            Per::Visit => ["operation", "per visit", "95% low", "95% high", "VIF"],
+        };
         let width: Vec<usize> = (0..5)
             .map(|i| rows.iter().map(|r| r[i].chars().count()).chain([head[i].len()]).max().unwrap_or(0))
             .collect();
@@ -721,7 +822,7 @@ mod tests {
         let rates = vec![vec![10.0, 1.0], vec![20.0, 5.0], vec![5.0, 8.0], vec![12.0, 3.0]];
         let busy = rates.iter().map(|r| r[0] * 0.015 + r[1] * 0.040).collect();
         let d = estimate(&windows(rates, busy), None).unwrap();
-        let c = &d.services[0].classes;
+        let c = &d.services[0].demands;
         assert!((c[0].demand_s - 0.015).abs() < 1e-12 && (c[1].demand_s - 0.040).abs() < 1e-12, "{c:?}");
         assert!(c[0].se_s.unwrap() < 1e-9);
         assert!((d.services[0].r_squared - 1.0).abs() < 1e-12);
@@ -734,7 +835,7 @@ mod tests {
         let rates = vec![vec![10.0, 0.0], vec![10.0, 10.0], vec![20.0, 0.0], vec![20.0, 10.0]];
         let busy = vec![0.20, 0.15, 0.40, 0.35];
         let d = estimate(&windows(rates, busy), None).unwrap();
-        let c = &d.services[0].classes;
+        let c = &d.services[0].demands;
         assert_eq!(c[1].demand_s, 0.0);
         assert!(c[1].at_bound && c[1].ci95_low_s == Some(0.0) && c[1].ci95_high_s.unwrap() > 0.0, "{c:?}");
         // With class 1 at 0 the least-squares demand of class 0 is Σxy/Σx².

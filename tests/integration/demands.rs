@@ -34,7 +34,7 @@ fn intervals_cover_the_true_demands_as_often_as_they_promise() {
     let mut covered = [0usize; 2];
     for seed in 0..reps {
         let d = estimate(&synthetic(seed, 24, truth, 0.08), None).unwrap();
-        for (k, c) in d.services[0].classes.iter().enumerate() {
+        for (k, c) in d.services[0].demands.iter().enumerate() {
             if c.ci95_low_s.unwrap() <= truth[k] && truth[k] <= c.ci95_high_s.unwrap() {
                 covered[k] += 1;
             }
@@ -54,7 +54,7 @@ fn more_windows_narrow_the_interval_like_one_over_root_n() {
         (0..40)
             .map(|seed| {
                 let d = estimate(&synthetic(seed, n, [0.015, 0.040], 0.08), None).unwrap();
-                let c = &d.services[0].classes[0];
+                let c = &d.services[0].demands[0];
                 c.ci95_high_s.unwrap() - c.ci95_low_s.unwrap()
             })
             .sum::<f64>()
@@ -113,7 +113,7 @@ fn windows_file(dir: &Path) -> std::path::PathBuf {
 }
 
 #[test]
-fn with_the_model_the_lines_name_the_operations_and_divide_by_visits() {
+fn with_the_model_the_unknowns_are_operations_per_visit() {
     let dir = scratch("demands-model");
     let windows = windows_file(&dir);
     let model = dir.join("shop.toml");
@@ -123,11 +123,13 @@ fn with_the_model_the_lines_name_the_operations_and_divide_by_visits() {
     let api = &doc["services"][0];
     assert_eq!(api["name"], "api");
     assert_eq!(api["cores"], 8.0, "2 instances x 4 cores, from the model");
-    let browse = api["classes"][0]["demand_s"].as_f64().unwrap();
+    assert_eq!(api["per"], "visit", "with a model the unknowns are operations");
+    assert_eq!(api["demands"][0]["name"], "api.browse");
+    let browse = api["demands"][0]["demand_s"].as_f64().unwrap();
     assert!((browse - 0.015).abs() < 1e-5, "{browse}");
     let lines: Vec<&str> = doc["model_lines"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
-    let at = lines.iter().position(|l| l.starts_with("[services.db.ops.query]  # class browse")).expect("db line");
-    // 4 ms per browse request over 2 visits: 2 ms per visit.
+    let at = lines.iter().position(|l| l.starts_with("[services.db.ops.query]")).expect("db line");
+    // Browse visits db.query twice and checkout once: 2 ms per visit explains both.
     assert_eq!(lines[at + 1], "demand = \"exp(mean=2.00ms)\"", "{lines:#?}");
     // The pasted line is a valid distribution.
     let text = lines[at + 1].trim_start_matches("demand = ").trim_matches('"');
@@ -172,5 +174,31 @@ fn bad_windows_are_refused_with_their_place_and_nothing_is_written() {
         assert_eq!(out.status.code(), Some(2), "{}: {stderr}", file.display());
         assert!(stderr.contains(expected), "{}: expected {expected:?} in {stderr}", file.display());
         assert!(!out_file.exists(), "nothing is written on failure");
+    }
+}
+
+#[test]
+fn the_calibration_example_recovers_its_reference_demands() {
+    // examples/calibration/windows.csv was generated from reference.toml
+    // (api.browse 15 ms, api.checkout 40 ms, db.query 2 ms, db.write 10 ms)
+    // with monitoring noise.
+    let out = run(&[
+        "demands",
+        "examples/calibration/windows.csv",
+        "--model",
+        "examples/calibration/reference.toml",
+        "-f",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let truth = [("api.browse", 0.015), ("api.checkout", 0.040), ("db.query", 0.002), ("db.write", 0.010)];
+    let all: Vec<&serde_json::Value> =
+        doc["services"].as_array().unwrap().iter().flat_map(|s| s["demands"].as_array().unwrap()).collect();
+    for (name, value) in truth {
+        let d = all.iter().find(|d| d["name"] == name).unwrap_or_else(|| panic!("{name} estimated"));
+        let (lo, hi) = (d["ci95_low_s"].as_f64().unwrap(), d["ci95_high_s"].as_f64().unwrap());
+        assert!(lo <= value && value <= hi, "{name}: {value} outside {lo}..{hi}");
+        assert!(hi - lo < 0.35 * value, "{name}: interval {lo}..{hi} too wide to be useful");
     }
 }
