@@ -116,14 +116,14 @@ impl Table {
         let mut rows = Vec::new();
         for record in reader.records() {
             let record = record.map_err(|e| {
-                let line = e.position().map(|p| p.line() as usize);
+                let line = e.position().map(|p| line_at(text, p));
                 let err = InputError::in_file(file, format!("not valid CSV: {e}"));
                 match line {
                     Some(l) => err.at_line(l),
                     None => err,
                 }
             })?;
-            let line = record.position().map_or(0, |p| p.line() as usize);
+            let line = record.position().map_or(0, |p| line_at(text, p));
             if record.iter().all(str::is_empty) {
                 continue;
             }
@@ -166,6 +166,26 @@ impl Table {
     }
 }
 
+/// The 1-based line of a CSV record at `position`. The csv crate counts
+/// neither blank lines nor comments, and a record's position can be the
+/// start of the blank or comment lines before it: they are skipped here.
+fn line_at(text: &str, position: &csv::Position) -> usize {
+    let bytes = text.as_bytes();
+    let mut at = (position.byte() as usize).min(bytes.len());
+    loop {
+        let rest = &bytes[at..];
+        let line_end = rest.iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| at + i + 1);
+        let line = &rest[..line_end - at];
+        let blank = line.iter().all(|b| b.is_ascii_whitespace());
+        if at < bytes.len() && (blank || line.first() == Some(&b'#')) {
+            at = line_end;
+        } else {
+            break;
+        }
+    }
+    bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
 /// A duration in seconds from text such as `12ms` or `0.8s`; a bare number
 /// takes `default_unit` (e.g. `"ms"`), and without one a bare number is
 /// refused, as in model files, because a wrong guess changes every result.
@@ -186,9 +206,9 @@ mod tests {
 
     #[test]
     fn rows_keep_their_lines_and_short_rows_are_located() {
-        let t = Table::parse(Path::new("m.csv"), "# comment\na, b\n1,2\n\n3,4\n").unwrap();
+        let t = Table::parse(Path::new("m.csv"), "# comment\na, b\n1,2\n\n3,4\n# note\n\n5,6\n").unwrap();
         assert_eq!(t.header, ["a", "b"]);
-        assert_eq!(t.rows.iter().map(|r| r.line).collect::<Vec<_>>(), [3, 5]);
+        assert_eq!(t.rows.iter().map(|r| r.line).collect::<Vec<_>>(), [3, 5, 8]);
         let err = Table::parse(Path::new("m.csv"), "a,b\n1,2\n3\n").unwrap_err();
         assert_eq!(err.line, Some(3));
         assert!(err.to_string().starts_with("m.csv:3: "), "{err}");
