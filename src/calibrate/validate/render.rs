@@ -41,8 +41,8 @@ fn error_text(c: &Comparison) -> String {
 
 fn tolerance_text(t: Tolerance) -> String {
     match t {
-        Tolerance::Relative(v) => format!("±{}%", sig3(v * 100.0)),
-        Tolerance::Absolute(v) => format!("±{}pp", sig3(v * 100.0)),
+        Tolerance::Relative(v) => format!("±{}%", whole_or_sig3(v * 100.0)),
+        Tolerance::Absolute(v) => format!("±{}pp", whole_or_sig3(v * 100.0)),
     }
 }
 
@@ -124,14 +124,20 @@ pub fn verdict(v: &Validation) -> String {
             )
         })
         .collect();
+    // The first few name the problem; the table and validation.csv list them all.
+    const SHOWN: usize = 5;
+    let more = match failures.len().saturating_sub(SHOWN) {
+        0 => String::new(),
+        n => format!("; and {n} more"),
+    };
     if failures.is_empty() {
         format!("validation passed: all {} comparisons within tolerance", v.count())
     } else {
         format!(
-            "validation failed: {} of {} comparisons beyond tolerance: {}",
+            "validation failed: {} of {} comparisons beyond tolerance: {}{more}",
             failures.len(),
             v.count(),
-            failures.join("; ")
+            failures[..failures.len().min(SHOWN)].join("; ")
         )
     }
 }
