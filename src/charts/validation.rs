@@ -92,7 +92,10 @@ fn chart(v: &Validation, name: &'static str, title: &str, metrics: &[String], y:
             format!("{label}: model"),
             Swatch::Line { colour, dash: Dash::Solid, width: 2.5, marker: None },
         ));
-        legend.push(LegendEntry::new(format!("{label}: measured"), Swatch::Marker { colour, marker, face: Face::Filled }));
+        legend.push(LegendEntry::new(
+            format!("{label}: measured"),
+            Swatch::Marker { colour, marker, face: Face::Filled },
+        ));
     }
     if k == 0 {
         return None;

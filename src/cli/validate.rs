@@ -72,13 +72,8 @@ pub(crate) fn validate(args: ValidateArgs) -> anyhow::Result<()> {
         NotRun::Failed(message) => anyhow::anyhow!(message),
     })?;
 
-    let validation = validate::validation(
-        &model_path.display().to_string(),
-        &target,
-        &measurements,
-        &summaries,
-        &tolerances,
-    );
+    let validation =
+        validate::validation(&model_path.display().to_string(), &target, &measurements, &summaries, &tolerances);
     let text = match args.format {
         TableOrJson::Table => validate::table(&validation),
         TableOrJson::Json => validate::json(&validation),
