@@ -47,6 +47,9 @@ pub enum Destination {
     Charts,
     /// A folder for `report -o`: `report.html` and its `charts/`.
     Report,
+    /// A validation folder (`validate -o`): validation.csv, validation.json
+    /// and the charts, replaced whole.
+    Validation,
 }
 
 impl Destination {
@@ -55,6 +58,7 @@ impl Destination {
         match self {
             Destination::Results => Some("results.json"),
             Destination::Shard => Some("shard.json"),
+            Destination::Validation => Some("validation.json"),
             Destination::Charts | Destination::Report => None,
         }
     }
@@ -66,6 +70,7 @@ impl Destination {
             Destination::Shard => name == "shard.json",
             Destination::Charts => is_chart_file(name),
             Destination::Report => matches!(name, "report.html" | "charts"),
+            Destination::Validation => matches!(name, "validation.csv" | "validation.json") || is_chart_file(name),
         }
     }
 }
@@ -95,6 +100,7 @@ fn is_capsim_folder(dir: &Path, kind: Destination) -> bool {
     match kind {
         Destination::Results => json["experiment"]["capsim_version"].is_string(),
         Destination::Shard => json["format"].as_str().is_some_and(|f| f.starts_with("capsim-shard-")),
+        Destination::Validation => json["format"].as_str().is_some_and(|f| f.starts_with("capsim-validation-")),
         Destination::Charts | Destination::Report => false,
     }
 }
@@ -136,7 +142,9 @@ pub fn check_destination(dir: &Path, kind: Destination, inputs: &[&Path], force:
         let names: Vec<String> = entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
         let foreign = match kind {
             Destination::Charts | Destination::Report => names.iter().any(|n| !kind.owns(n)),
-            Destination::Results | Destination::Shard => !names.is_empty() && !is_capsim_folder(dir, kind),
+            Destination::Results | Destination::Shard | Destination::Validation => {
+                !names.is_empty() && !is_capsim_folder(dir, kind)
+            }
         };
         if foreign && !force {
             let what = match kind {
@@ -144,6 +152,7 @@ pub fn check_destination(dir: &Path, kind: Destination, inputs: &[&Path], force:
                 Destination::Shard => "a capsim shard folder (no shard.json of capsim's)",
                 Destination::Charts => "a folder of charts (it holds files other than PNG and SVG)",
                 Destination::Report => "a report folder (it holds files other than report.html and charts/)",
+                Destination::Validation => "a capsim validation folder (no validation.json of capsim's)",
             };
             let force_hint = if matches!(kind, Destination::Charts | Destination::Report) {
                 ""

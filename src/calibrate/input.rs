@@ -191,9 +191,9 @@ mod tests {
 
     #[test]
     fn rows_keep_their_lines_and_short_rows_are_located() {
-        let t = Table::parse(Path::new("m.csv"), "# comment\na, b\n1,2\n\n3,4\n").unwrap();
+        let t = Table::parse(Path::new("m.csv"), "# comment\na, b\n1,2\n\n3,4\n# note\n\n5,6\n").unwrap();
         assert_eq!(t.header, ["a", "b"]);
-        assert_eq!(t.rows.iter().map(|r| r.line).collect::<Vec<_>>(), [3, 5]);
+        assert_eq!(t.rows.iter().map(|r| r.line).collect::<Vec<_>>(), [3, 5, 8]);
         let err = Table::parse(Path::new("m.csv"), "a,b\n1,2\n3\n").unwrap_err();
         assert_eq!(err.line, Some(3));
         assert!(err.to_string().starts_with("m.csv:3: "), "{err}");

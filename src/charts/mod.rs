@@ -33,6 +33,7 @@ mod pixels;
 mod single;
 mod sweep;
 mod timeline;
+mod validation;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -130,6 +131,16 @@ pub fn sweep_charts(results: &ExperimentResults, dir: &Path) -> Result<Vec<Chart
 /// utilisation and (when they change) instances over time.
 pub fn run_charts(summary: &Summary, latency: &[Histogram<u64>], dir: &Path) -> Result<Vec<ChartFile>, ChartError> {
     write_all(single::plan(summary, latency).into_iter().map(|p| (p.name.to_string(), p)).collect(), dir)
+}
+
+/// Draws the charts of `capsim validate` into `dir`: the measured values
+/// over the model's predictions with their 95% bands, against load, for
+/// latency, throughput and utilisation (those that were measured).
+pub fn validation_charts(
+    validation: &crate::calibrate::validate::Validation,
+    dir: &Path,
+) -> Result<Vec<ChartFile>, ChartError> {
+    write_all(validation::plan(validation).into_iter().map(|p| (p.name.to_string(), p)).collect(), dir)
 }
 
 /// Writes each chart under its file stem.

@@ -70,7 +70,7 @@ fn default_dir(name: &str) -> PathBuf {
 
 /// A flag that Ctrl-C sets: runs in progress finish, no new one starts. A
 /// second Ctrl-C kills the process as usual.
-fn stop_on_ctrl_c() -> Arc<AtomicBool> {
+pub(crate) fn stop_on_ctrl_c() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let _ = ctrlc::set_handler(move || {
@@ -228,7 +228,7 @@ pub fn merge(shards: &[PathBuf], out: Option<PathBuf>, charts: bool, force: bool
 }
 
 /// A progress bar on stderr counting `len` units, or a hidden one.
-fn progress_bar(len: usize, show: bool, unit: &str) -> ProgressBar {
+pub(crate) fn progress_bar(len: usize, show: bool, unit: &str) -> ProgressBar {
     if !show {
         return ProgressBar::hidden();
     }

@@ -31,4 +31,5 @@ mod theory_networks;
 mod theory_stations;
 mod trace;
 mod utilisation;
+mod validate;
 mod warnings;
