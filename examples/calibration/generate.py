@@ -91,7 +91,7 @@ def load_test(rng):
         ).stdout
         s = json.loads(out)
         browse = next(c for c in s["classes"] if c["name"] == "browse")
-        util = {v["name"]: v["utilisation"]["value"] for v in s["services"]}
+        util = {v["name"]: v["paid_core_utilisation"]["value"] for v in s["services"]}
         lat = browse["latency_s"]
         noisy = lambda key: lat[key]["value"] * (1 + rng.gauss(0, 0.02))
         rows.append(

@@ -129,7 +129,8 @@ pub enum Metric {
     P99,
     /// Fraction of requests that failed.
     ErrorRatio,
-    /// CPU utilisation of a service (fraction of its usable cores).
+    /// CPU utilisation of a service: busy cores over all its cores, as
+    /// monitoring shows it (`paid_core_utilisation` in capsim's outputs).
     Util(String),
 }
 
@@ -170,7 +171,7 @@ impl Metric {
     fn simulated(&self, summary: &Summary, class: &str) -> Estimate {
         let missing = Estimate::exact(f64::NAN);
         if let Metric::Util(service) = self {
-            return summary.services.iter().find(|s| &s.name == service).map_or(missing, |s| s.utilisation);
+            return summary.services.iter().find(|s| &s.name == service).map_or(missing, |s| s.paid_core_utilisation);
         }
         let Some(c) = summary.classes.iter().find(|c| c.name == class) else { return missing };
         match self {

@@ -86,14 +86,14 @@ pub fn table(v: &Validation) -> String {
             .map(|i| rows.iter().map(|r| r[i].chars().count()).chain([head[i].len()]).max().unwrap_or(0))
             .collect();
         let line = |cells: &[String]| {
-            let mut s = String::from(" ");
+            let mut s = String::new();
             for (i, c) in cells.iter().enumerate() {
                 let pad = widths[i] - c.chars().count();
                 // Names left, numbers right.
                 if i == 0 || i >= 6 {
-                    let _ = write!(s, " {c}{}", " ".repeat(pad));
+                    let _ = write!(s, " {c}{}", " ".repeat(pad + 1));
                 } else {
-                    let _ = write!(s, " {}{c}", " ".repeat(pad));
+                    let _ = write!(s, " {}{c} ", " ".repeat(pad));
                 }
             }
             s.trim_end().to_string()
