@@ -102,8 +102,16 @@ pub(crate) fn validate(args: ValidateArgs) -> anyhow::Result<()> {
     if let Some(dir) = &args.out {
         eprintln!("validation.csv, validation.json and charts written to {}", dir.display());
     }
-    if validation.failures().next().is_some() {
-        return Err(OutOfTolerance(validate::verdict(&validation)).into());
+    let failed = validation.failures().count();
+    if failed > 0 {
+        // The table already ends with the verdict and its list: do not repeat it.
+        let message = match args.format {
+            TableOrJson::Table => {
+                format!("{failed} of {} comparisons beyond tolerance (marked BEYOND above)", validation.count())
+            }
+            TableOrJson::Json => validate::verdict(&validation),
+        };
+        return Err(OutOfTolerance(message).into());
     }
     Ok(())
 }
