@@ -14,6 +14,7 @@ mod clock;
 mod dynamics;
 mod experiments;
 mod failures;
+mod fitting;
 mod fuzz;
 mod lessons;
 mod models;
