@@ -35,7 +35,8 @@ fn plan(fit: &Fit) -> Planned {
             .map(|x| (x, c.model.cdf(x)))
             .filter(|&(_, f)| axis_y.coord(f).is_some_and(|y| y <= deepest + 0.5))
             .collect();
-        let colour = palette::design(i);
+        // Black (the sixth design colour) is the data's.
+        let colour = palette::design(if i >= 6 { i + 1 } else { i });
         let (width, dash) = if chosen { (3.0, Dash::Solid) } else { (1.5, Dash::Dashed) };
         marks.push(Mark::Line { points, colour, width, dash, marker: None });
         let label = if chosen { format!("{} (chosen)", c.family.name()) } else { c.family.name().to_string() };
@@ -83,7 +84,8 @@ pub fn fit_chart(fit: &Fit, path: &Path) -> Result<(), ChartError> {
     super::register_fonts()?;
     let plan = plan(fit);
     let size = figure::size(&plan.figure);
-    let draw_err = |format: &'static str| move |message: String| ChartError::Draw { chart: "fit".into(), format, message };
+    let draw_err =
+        |format: &'static str| move |message: String| ChartError::Draw { chart: "fit".into(), format, message };
     let svg = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
     if svg {
         let mut text = String::new();

@@ -4,7 +4,7 @@
 //! fitted mean and cv, and refuse bad input with a located error, exit 2
 //! and nothing written.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use capsim::calibrate::fit::{self, Family, Sample};
@@ -92,7 +92,8 @@ fn weibull_erlang_and_pareto_samples_are_recognised() {
 fn every_paste_line_parses_back_to_the_fitted_mean_and_cv() {
     let d = dir("paste");
     let file = d.join("pareto.txt");
-    let lines: Vec<String> = draw("pareto(alpha=2.5, min=1ms)", 5000, 8).iter().map(|x| format!("{}us", x * 1e6)).collect();
+    let lines: Vec<String> =
+        draw("pareto(alpha=2.5, min=1ms)", 5000, 8).iter().map(|x| format!("{}us", x * 1e6)).collect();
     std::fs::write(&file, lines.join("\n")).unwrap();
     let out = capsim(&["fit", "--samples", file.to_str().unwrap(), "--format", "json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -268,8 +269,16 @@ fn bad_samples_are_refused_with_their_line() {
     let f = write("unitless", "d.txt", &many(""));
     refused("unitless", &["--samples", &f], &["d.txt:1: ", "--unit ms"]);
     let f = write("column", "d.csv", "id,ms\n1,3\n2,4\n");
-    refused("column", &["--samples", &f, "--column", "latency"], &["d.csv:1: ", "`--column`", "no column `latency`", "id, ms"]);
-    let f = write("csvrow", "d.csv", &format!("id,ms\n{}5,x\n", (1..=20).map(|i| format!("{i},{i}\n")).collect::<String>()));
+    refused(
+        "column",
+        &["--samples", &f, "--column", "latency"],
+        &["d.csv:1: ", "`--column`", "no column `latency`", "id, ms"],
+    );
+    let f = write(
+        "csvrow",
+        "d.csv",
+        &format!("id,ms\n{}5,x\n", (1..=20).map(|i| format!("{i},{i}\n")).collect::<String>()),
+    );
     refused("csvrow", &["--samples", &f, "--column", "ms", "--unit", "ms"], &["d.csv:22: ", "`ms`"]);
     let f = write("few", "d.txt", "1ms\n2ms\n3ms\n");
     refused("few", &["--samples", &f], &["d.txt: ", "too few"]);
@@ -288,12 +297,21 @@ fn bad_percentiles_are_refused_by_key() {
 fn bad_histograms_are_refused_with_their_line() {
     let good = exposition("exp(50ms)", 1000, 12, "rpc_seconds", "job=\"api\"");
     let f = write("metric", "m.prom", &good);
-    refused("metric", &["--prometheus", &f, "--metric", "http_seconds"], &["m.prom: ", "no histogram `http_seconds`", "rpc_seconds"]);
-    refused("label", &["--prometheus", &f, "--metric", "rpc_seconds", "--label", "job=web"], &["no series", "job=\"api\""]);
+    refused(
+        "metric",
+        &["--prometheus", &f, "--metric", "http_seconds"],
+        &["m.prom: ", "no histogram `http_seconds`", "rpc_seconds"],
+    );
+    refused(
+        "label",
+        &["--prometheus", &f, "--metric", "rpc_seconds", "--label", "job=web"],
+        &["no series", "job=\"api\""],
+    );
     // The le="0.1" bucket (line 7) made smaller than le="0.05".
     let lines: Vec<&str> = good.lines().collect();
     let count: u64 = lines[5].rsplit(' ').next().unwrap().parse().unwrap();
-    let broken = good.replace(lines[6], &lines[6].replace(lines[6].rsplit(' ').next().unwrap(), &(count - 1).to_string()));
+    let broken =
+        good.replace(lines[6], &lines[6].replace(lines[6].rsplit(' ').next().unwrap(), &(count - 1).to_string()));
     let f = write("cumulative", "m.prom", &broken);
     refused("cumulative", &["--prometheus", &f, "--metric", "rpc_seconds"], &["m.prom:7: ", "must be cumulative"]);
 }

@@ -357,7 +357,9 @@ impl Model {
             Model::Erlang { k, mean } => Model::Erlang { k, mean: mean * s },
             Model::Hyperexp { p, mean1, mean2 } => Model::Hyperexp { p, mean1: mean1 * s, mean2: mean2 * s },
             Model::Pareto { alpha, min } => Model::Pareto { alpha, min: min * s },
-            Model::Empirical { knots } => Model::Empirical { knots: knots.into_iter().map(|(q, v)| (q, v * s)).collect() },
+            Model::Empirical { knots } => {
+                Model::Empirical { knots: knots.into_iter().map(|(q, v)| (q, v * s)).collect() }
+            }
         }
     }
 }
@@ -550,7 +552,13 @@ mod tests {
             // Simpson's rule.
             let sum: f64 = (0..=steps)
                 .map(|i| {
-                    let w = if i == 0 || i == steps { 1.0 } else if i % 2 == 1 { 4.0 } else { 2.0 };
+                    let w = if i == 0 || i == steps {
+                        1.0
+                    } else if i % 2 == 1 {
+                        4.0
+                    } else {
+                        2.0
+                    };
                     w * f(a + h * f64::from(i)).exp()
                 })
                 .sum();

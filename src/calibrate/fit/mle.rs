@@ -113,7 +113,7 @@ impl Sample {
     /// The thinned log-likelihood scaled to the full sample size.
     fn thin_loglik(&self, model: &Model) -> f64 {
         let f = model.ln_pdf();
-        let s: f64 = self.thin_values().map(|x| f(x)).sum();
+        let s: f64 = self.thin_values().map(&f).sum();
         s * self.len() as f64 / self.thin.len() as f64
     }
 
@@ -156,7 +156,10 @@ pub(super) fn fit(family: Family, s: &Sample) -> Option<Fitted> {
             let var = par_sum(&s.sorted, &|x| (x.ln() - mean_ln).powi(2)) / n;
             let sigma = var.sqrt();
             let median = mean_ln.exp();
-            (Model::Lognormal { mu: mean_ln, sigma }, vec![Some(median * sigma / n.sqrt()), Some(sigma / (2.0 * n).sqrt())])
+            (
+                Model::Lognormal { mu: mean_ln, sigma },
+                vec![Some(median * sigma / n.sqrt()), Some(sigma / (2.0 * n).sqrt())],
+            )
         }
         Family::Gamma => {
             let shape = gamma_shape(mean.ln() - mean_ln);
@@ -269,7 +272,9 @@ fn hyperexp(s: &Sample, mean: f64) -> Model {
     let model = build(&best);
     // The first phase is the short one, so that the table reads the same way every time.
     match model {
-        Model::Hyperexp { p, mean1, mean2 } if mean1 > mean2 => Model::Hyperexp { p: 1.0 - p, mean1: mean2, mean2: mean1 },
+        Model::Hyperexp { p, mean1, mean2 } if mean1 > mean2 => {
+            Model::Hyperexp { p: 1.0 - p, mean1: mean2, mean2: mean1 }
+        }
         other => other,
     }
 }

@@ -55,9 +55,7 @@ impl Criterion {
     /// One sentence: how the choice was made.
     pub fn explain(self) -> &'static str {
         match self {
-            Criterion::Aic => {
-                "maximum likelihood for each family; the lowest AIC (2k - 2 ln L, k parameters) chose"
-            }
+            Criterion::Aic => "maximum likelihood for each family; the lowest AIC (2k - 2 ln L, k parameters) chose",
             Criterion::QuantileLoss => {
                 "each family fitted to the given statistics by least squares on the log scale; \
                  the lowest loss (sum of squared log-ratios) chose, fewer parameters breaking ties"
@@ -142,7 +140,10 @@ impl Candidate {
         let (paste, note) = match model.paste() {
             Ok(_) if collapsed => (
                 model.paste().ok(),
-                Some("both phases have the same mean: the data show no second phase (cv <= 1), this is an exponential".into()),
+                Some(
+                    "both phases have the same mean: the data show no second phase (cv <= 1), this is an exponential"
+                        .into(),
+                ),
             ),
             Ok(line) => (Some(line), None),
             Err(why) => (None, Some(why)),

@@ -37,7 +37,8 @@ fn nelder_mead_once(f: &dyn Fn(&[f64]) -> f64, start: &[f64], step: f64, max_ite
         }
         let centroid: Vec<f64> =
             (0..n).map(|j| simplex[..n].iter().map(|(x, _)| x[j]).sum::<f64>() / n as f64).collect();
-        let along = |t: f64| -> Vec<f64> { (0..n).map(|j| centroid[j] + t * (simplex[n].0[j] - centroid[j])).collect() };
+        let along =
+            |t: f64| -> Vec<f64> { (0..n).map(|j| centroid[j] + t * (simplex[n].0[j] - centroid[j])).collect() };
         let reflected = along(-1.0);
         let fr = eval(&reflected);
         if fr < simplex[0].1 {
@@ -134,7 +135,7 @@ fn invert(mut a: Vec<Vec<f64>>) -> Option<Vec<Vec<f64>>> {
     let mut inv: Vec<Vec<f64>> = (0..n).map(|i| (0..n).map(|j| f64::from(u8::from(i == j))).collect()).collect();
     for c in 0..n {
         let p = (c..n).max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs()))?;
-        if !(a[p][c].abs() > 0.0) || !a[p][c].is_finite() {
+        if a[p][c] == 0.0 || !a[p][c].is_finite() {
             return None;
         }
         a.swap(c, p);

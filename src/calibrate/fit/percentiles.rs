@@ -57,7 +57,8 @@ impl Targets {
                 }
                 continue;
             }
-            let level = if key == "median" { Some(50.0) } else { key.strip_prefix('p').and_then(|p| p.parse::<f64>().ok()) };
+            let level =
+                if key == "median" { Some(50.0) } else { key.strip_prefix('p').and_then(|p| p.parse::<f64>().ok()) };
             let Some(level) = level.filter(|l| *l > 0.0 && *l < 100.0) else {
                 return Err(key_err(&key, format!("unknown statistic `{key}`")).with_hint(
                     "use mean, median, or pNN with 0 < NN < 100 (p50, p90, p99, p99.9); min (p0) and max (p100) cannot be fitted",
@@ -196,7 +197,11 @@ mod tests {
         assert_eq!(t.points.iter().map(|p| p.q).collect::<Vec<_>>(), [0.5, 0.9, 0.999]);
         assert_eq!(Targets::parse("p50=12,p90=30", Some(1e-3)).unwrap().points[1].value, 0.03);
         let err = |s: &str| Targets::parse(s, None).unwrap_err().to_string();
-        assert!(err("p50=12ms,p90=10ms").starts_with("`p90`: p90=10ms is not above p50=12ms"), "{}", err("p50=12ms,p90=10ms"));
+        assert!(
+            err("p50=12ms,p90=10ms").starts_with("`p90`: p90=10ms is not above p50=12ms"),
+            "{}",
+            err("p50=12ms,p90=10ms")
+        );
         assert!(err("p50=12ms,p75=12ms").contains("must increase"));
         assert!(err("p50=12ms,max=1s").starts_with("`max`: unknown statistic"));
         assert!(err("p50=12").contains("no unit"));
@@ -207,12 +212,7 @@ mod tests {
     #[test]
     fn a_lognormal_is_recovered_from_three_of_its_percentiles() {
         let truth = Model::Lognormal { mu: (0.012f64).ln(), sigma: 0.7 };
-        let text = format!(
-            "p50={}s,p90={}s,p99={}s",
-            truth.quantile(0.5),
-            truth.quantile(0.9),
-            truth.quantile(0.99)
-        );
+        let text = format!("p50={}s,p90={}s,p99={}s", truth.quantile(0.5), truth.quantile(0.9), truth.quantile(0.99));
         let t = Targets::parse(&text, None).unwrap();
         let fit = fit(&text, t, &Family::ALL);
         assert_eq!(fit.chosen, Some(Family::Lognormal));

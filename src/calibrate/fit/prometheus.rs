@@ -51,8 +51,8 @@ type Labels = Vec<(String, String)>;
 /// Reads the histogram `metric` of `file`, keeping the series whose labels
 /// match every `k=v` of `selectors`; `scale` is seconds per unit of `le`.
 pub fn read(file: &Path, metric: &str, selectors: &[String], scale: f64) -> Result<Histogram, InputError> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| InputError::in_file(file, format!("cannot read the file: {e}")))?;
+    let text =
+        std::fs::read_to_string(file).map_err(|e| InputError::in_file(file, format!("cannot read the file: {e}")))?;
     parse(file, &text, metric, selectors, scale)
 }
 
@@ -108,10 +108,10 @@ pub fn parse(file: &Path, text: &str, metric: &str, selectors: &[String], scale:
         let s = series.entry(labels).or_default();
         if name == bucket {
             let le = le.ok_or_else(|| located(format!("`{bucket}` without an `le` label")))?;
-            let bound = parse_float(&le)
-                .filter(|b| !b.is_nan())
-                .ok_or_else(|| located(format!("le=\"{le}\" is not a number (write e.g. le=\"0.25\" or le=\"+Inf\")")))?;
-            if !(value >= 0.0) || value.is_infinite() {
+            let bound = parse_float(&le).filter(|b| !b.is_nan()).ok_or_else(|| {
+                located(format!("le=\"{le}\" is not a number (write e.g. le=\"0.25\" or le=\"+Inf\")"))
+            })?;
+            if value.is_nan() || value < 0.0 || value.is_infinite() {
                 return Err(located(format!("bucket le=\"{le}\" has count {value_text}: counts are finite and >= 0")));
             }
             s.buckets.push((bound * scale, value, at));
@@ -123,7 +123,7 @@ pub fn parse(file: &Path, text: &str, metric: &str, selectors: &[String], scale:
     }
     if series.is_empty() {
         if histograms.iter().any(|h| h == metric) {
-            let sets: Vec<String> = unmatched.iter().take(5).map(|l| show(l)).collect();
+            let sets: Vec<String> = unmatched.iter().take(5).map(show).collect();
             return Err(InputError::in_file(file, format!("no series of `{metric}` has the labels {}", show(&wanted)))
                 .with_key("--label")
                 .with_hint(format!("its series are {}", sets.join(", "))));
@@ -148,7 +148,11 @@ pub fn parse(file: &Path, text: &str, metric: &str, selectors: &[String], scale:
         if c.iter().map(|b| b.0).ne(first.0.iter().map(|b| b.0)) {
             return Err(InputError::in_file(
                 file,
-                format!("series {} and {} of `{metric}` have different buckets, so they cannot be summed", show(first_labels), show(labels)),
+                format!(
+                    "series {} and {} of `{metric}` have different buckets, so they cannot be summed",
+                    show(first_labels),
+                    show(labels)
+                ),
             )
             .with_key("--label")
             .with_hint("select one series with --label"));
@@ -172,8 +176,9 @@ pub fn parse(file: &Path, text: &str, metric: &str, selectors: &[String], scale:
             .with_hint(format!("at least {} are needed", super::samples::MIN_SAMPLES)));
     }
     if h.counts.iter().filter(|c| **c > 0.0).count() < 2 {
-        return Err(InputError::in_file(file, format!("every observation of `{metric}` is in one bucket"))
-            .with_hint("the buckets are too coarse to tell a distribution's shape; add buckets around the typical latency"));
+        return Err(InputError::in_file(file, format!("every observation of `{metric}` is in one bucket")).with_hint(
+            "the buckets are too coarse to tell a distribution's shape; add buckets around the typical latency",
+        ));
     }
     if h.bounds.first().is_some_and(|b| *b <= 0.0) && h.counts[0] > 0.0 {
         return Err(InputError::in_file(file, format!("`{metric}` counts observations at or below zero"))
@@ -189,13 +194,18 @@ fn check(file: &Path, metric: &str, labels: &Labels, s: &Series) -> Result<(Vec<
     let mut b = s.buckets.clone();
     let Some(&(_, _, last_line)) = b.last() else {
         let line = s.count.map_or(1, |c| c.1);
-        return Err(InputError::in_file(file, format!("series {} of `{metric}` has no buckets", show(labels))).at_line(line));
+        return Err(
+            InputError::in_file(file, format!("series {} of `{metric}` has no buckets", show(labels))).at_line(line)
+        );
     };
     b.sort_by(|x, y| x.0.total_cmp(&y.0));
     for w in b.windows(2) {
         if w[0].0 == w[1].0 {
-            return Err(InputError::in_file(file, format!("the bucket le={} appears twice in series {}", w[1].0, show(labels)))
-                .at_line(w[1].2));
+            return Err(InputError::in_file(
+                file,
+                format!("the bucket le={} appears twice in series {}", w[1].0, show(labels)),
+            )
+            .at_line(w[1].2));
         }
         if w[1].1 < w[0].1 {
             return Err(InputError::in_file(
@@ -206,13 +216,18 @@ fn check(file: &Path, metric: &str, labels: &Labels, s: &Series) -> Result<(Vec<
                 ),
             )
             .at_line(w[1].2)
-            .with_hint("each `_bucket{le=\"x\"}` counts every observation <= x; per-bucket counts must be summed first"));
+            .with_hint(
+                "each `_bucket{le=\"x\"}` counts every observation <= x; per-bucket counts must be summed first",
+            ));
         }
     }
     if b.last().is_some_and(|x| x.0 != f64::INFINITY) {
-        return Err(InputError::in_file(file, format!("series {} of `{metric}` has no le=\"+Inf\" bucket", show(labels)))
-            .at_line(last_line)
-            .with_hint("the +Inf bucket counts every observation; without it the tail is unknown"));
+        return Err(InputError::in_file(
+            file,
+            format!("series {} of `{metric}` has no le=\"+Inf\" bucket", show(labels)),
+        )
+        .at_line(last_line)
+        .with_hint("the +Inf bucket counts every observation; without it the tail is unknown"));
     }
     if let (Some((count, line)), Some(inf)) = (s.count, b.last())
         && count != inf.1
@@ -360,7 +375,13 @@ impl Histogram {
                 if below / self.total >= q {
                     let x = m.quantile(q);
                     let upper = self.bounds[i];
-                    let err = if x > upper { x / upper - 1.0 } else if x < lower { 1.0 - x / lower } else { 0.0 };
+                    let err = if x > upper {
+                        x / upper - 1.0
+                    } else if x < lower {
+                        1.0 - x / lower
+                    } else {
+                        0.0
+                    };
                     worst = worst.max(err);
                     break;
                 }
@@ -443,7 +464,8 @@ pub fn fit(source: String, h: Histogram, families: &[Family]) -> Fit {
         ));
     }
     notes.push(
-        "percentile error: how far a family's p50, p90, p99, p99.9 fall outside the bucket that holds the data's".into(),
+        "percentile error: how far a family's p50, p90, p99, p99.9 fall outside the bucket that holds the data's"
+            .into(),
     );
     for &family in families {
         let mut c = if family == Family::Empirical {

@@ -55,7 +55,11 @@ pub fn table(fit: &Fit) -> String {
             .enumerate()
             .map(|(j, cell)| {
                 let pad = widths[j] - cell.chars().count();
-                if (2..6).contains(&j) { format!("{}{cell}", " ".repeat(pad)) } else { format!("{cell}{}", " ".repeat(pad)) }
+                if (2..6).contains(&j) {
+                    format!("{}{cell}", " ".repeat(pad))
+                } else {
+                    format!("{cell}{}", " ".repeat(pad))
+                }
             })
             .collect();
         out.push_str(cells.join("  ").trim_end());

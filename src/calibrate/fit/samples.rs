@@ -32,7 +32,9 @@ fn unit_scale(unit: &str) -> Option<f64> {
 pub fn default_unit(unit: Option<&str>) -> Result<Option<f64>, InputError> {
     unit.map(|u| {
         unit_scale(u.trim()).ok_or_else(|| {
-            InputError::new(format!("unknown time unit `{u}`")).with_key("--unit").with_hint("use ns, us, ms, s, m or h")
+            InputError::new(format!("unknown time unit `{u}`"))
+                .with_key("--unit")
+                .with_hint("use ns, us, ms, s, m or h")
         })
     })
     .transpose()
@@ -44,12 +46,18 @@ pub fn parse_value(text: &str, default: Option<f64>) -> Result<f64, String> {
     let text = text.trim();
     let split = text
         .char_indices()
-        .find(|&(i, c)| c.is_alphabetic() && !((c == 'e' || c == 'E') && i > 0 && text[i + 1..].starts_with(|d: char| d.is_ascii_digit() || d == '-' || d == '+')))
+        .find(|&(i, c)| {
+            c.is_alphabetic()
+                && !((c == 'e' || c == 'E')
+                    && i > 0
+                    && text[i + 1..].starts_with(|d: char| d.is_ascii_digit() || d == '-' || d == '+'))
+        })
         .map_or(text.len(), |(i, _)| i);
     let (num, unit) = (text[..split].trim(), text[split..].trim());
     let value: f64 = num.parse().map_err(|_| format!("`{text}` is not a duration (write e.g. 12ms)"))?;
     let scale = if unit.is_empty() {
-        default.ok_or_else(|| format!("`{text}` has no unit: write e.g. `{text}ms`, or give the unit with --unit ms"))?
+        default
+            .ok_or_else(|| format!("`{text}` has no unit: write e.g. `{text}ms`, or give the unit with --unit ms"))?
     } else {
         unit_scale(unit).ok_or_else(|| format!("`{text}`: unknown time unit `{unit}` (use ns, us, ms, s, m or h)"))?
     };
@@ -69,8 +77,8 @@ pub fn parse_value(text: &str, default: Option<f64>) -> Result<f64, String> {
 /// column `column`. Checks there are enough to fit.
 pub fn read(file: &Path, column: Option<&str>, unit: Option<&str>) -> Result<Vec<f64>, InputError> {
     let default = default_unit(unit)?;
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| InputError::in_file(file, format!("cannot read the file: {e}")))?;
+    let text =
+        std::fs::read_to_string(file).map_err(|e| InputError::in_file(file, format!("cannot read the file: {e}")))?;
     let values = match column {
         None => one_per_line(file, &text, default)?,
         Some(name) => csv_column(file, &text, name, default)?,
@@ -144,8 +152,11 @@ fn csv_column(file: &Path, text: &str, name: &str, default: Option<f64>) -> Resu
             continue;
         }
         let field = record.get(col).ok_or_else(|| {
-            InputError::in_file(file, format!("this row has {} field(s); `{}` is column {}", record.len(), &header[col], col + 1))
-                .at_line(line)
+            InputError::in_file(
+                file,
+                format!("this row has {} field(s); `{}` is column {}", record.len(), &header[col], col + 1),
+            )
+            .at_line(line)
         })?;
         let v = parse_value(field, default)
             .map_err(|e| InputError::in_file(file, e).at_line(line).with_key(header[col].to_string()))?;
