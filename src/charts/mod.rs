@@ -27,6 +27,7 @@ mod breakdown;
 mod by_point;
 mod data;
 mod figure;
+mod fit;
 mod legend;
 pub(crate) mod palette;
 mod pixels;
@@ -45,6 +46,7 @@ use crate::experiment::results::ExperimentResults;
 use crate::stats::Summary;
 
 pub(crate) use data::{View, point_label, total_throughput};
+pub use fit::fit_chart;
 
 /// Pixel size of a PNG chart (twice [`SVG_SIZE`]); taller when a long
 /// legend goes under the plot (see [`ChartFile::size`]).

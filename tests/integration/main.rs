@@ -15,6 +15,7 @@ mod demands;
 mod dynamics;
 mod experiments;
 mod failures;
+mod fitting;
 mod fuzz;
 mod lessons;
 mod models;
