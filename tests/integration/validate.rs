@@ -412,3 +412,25 @@ fn bad_input_is_located_exits_2_and_writes_nothing() {
     let err = refused(&dir, &[m, csv.to_str().unwrap(), "--tolerance", "p99=0.2"]);
     assert!(err.contains("p99=0.2%"), "{err}");
 }
+
+#[test]
+fn the_calibration_example_fails_as_drafted_and_passes_once_calibrated() {
+    // docs/calibration.md's worked example, as a user runs it.
+    let args = |model: &str| {
+        vec![
+            format!("examples/calibration/{model}"),
+            "examples/calibration/load-test.csv".to_string(),
+            "--rate-path".to_string(),
+            "workload.browse.rate".to_string(),
+            "-q".to_string(),
+        ]
+    };
+    let draft = super::experiments::capsim().arg("validate").args(args("shop-draft.toml")).output().unwrap();
+    let (stdout, _) = text(&draft);
+    assert_eq!(draft.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("validation failed: 13 of 32 comparisons"), "{stdout}");
+    let calibrated = super::experiments::capsim().arg("validate").args(args("shop.toml")).output().unwrap();
+    let (stdout, stderr) = text(&calibrated);
+    assert_eq!(calibrated.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("validation passed: all 32 comparisons within tolerance"), "{stdout}");
+}
