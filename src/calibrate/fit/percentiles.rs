@@ -159,17 +159,20 @@ pub fn fit(text: &str, t: Targets, families: &[Family]) -> Fit {
         c.loss = Some(loss);
         c.ks = t.ks(&c.model);
         c.max_percentile_error = t.max_error(&c.model);
-        if family.parameters() >= t.count() {
-            let note = format!(
-                "{} parameter(s) for {} statistic(s): fits exactly whatever the data, give more percentiles to test it",
-                family.parameters(),
-                t.count()
-            );
-            c.note = Some(c.note.map_or(note.clone(), |n| format!("{n}; {note}")));
-        }
         candidates.push(c);
     }
     let count = t.count();
+    // One note for all the families the statistics cannot test, not one each.
+    let exact: Vec<&str> =
+        candidates.iter().filter(|c| c.model.family().parameters() >= count).map(|c| c.model.family().name()).collect();
+    if !exact.is_empty() {
+        notes.push(format!(
+            "{} statistic(s) cannot test {}: each has as many parameters or more and fits them exactly whatever \
+             the data; give more percentiles to tell families apart",
+            count,
+            exact.join(", ")
+        ));
+    }
     let mut fit = Fit::choose(
         format!("percentiles \"{text}\""),
         count as u64,
