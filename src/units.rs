@@ -20,7 +20,7 @@ impl fmt::Display for UnitError {
 impl std::error::Error for UnitError {}
 
 /// Seconds in one unit of time, for the suffixes capsim accepts.
-fn seconds_per(unit: &str) -> Option<f64> {
+pub fn seconds_per(unit: &str) -> Option<f64> {
     Some(match unit {
         "ns" => 1e-9,
         "us" | "µs" => 1e-6,

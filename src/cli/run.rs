@@ -10,19 +10,25 @@ use super::args::RunArgs;
 use super::perf;
 use super::sweep::use_threads;
 
+/// The model's `--set` overrides followed by those that `-r`, `--seed` and
+/// `--duration` stand for (later overrides win).
+pub(crate) fn with_shorthands(
+    overrides: &[String],
+    replications: Option<u32>,
+    seed: Option<u64>,
+    duration: Option<&str>,
+) -> Vec<String> {
+    let mut all = overrides.to_vec();
+    all.extend(replications.map(|r| format!("simulation.replications={r}")));
+    all.extend(seed.map(|s| format!("simulation.seed={s}")));
+    all.extend(duration.map(|d| format!("simulation.duration=\"{d}\"")));
+    all
+}
+
 /// `capsim run`.
 pub(crate) fn run_model(args: RunArgs) -> anyhow::Result<()> {
     use_threads(args.threads)?;
-    let mut overrides = args.model.overrides.clone();
-    if let Some(r) = args.replications {
-        overrides.push(format!("simulation.replications={r}"));
-    }
-    if let Some(s) = args.seed {
-        overrides.push(format!("simulation.seed={s}"));
-    }
-    if let Some(d) = &args.duration {
-        overrides.push(format!("simulation.duration=\"{d}\""));
-    }
+    let overrides = with_shorthands(&args.model.overrides, args.replications, args.seed, args.duration.as_deref());
     let mut net = model::load(&args.model.model, &overrides)?;
     if let Some(dir) = &args.charts {
         files::check_destination(dir, Destination::Charts, &[&args.model.model], false)?;

@@ -21,16 +21,8 @@ pub(crate) struct OutOfTolerance(pub(crate) String);
 pub(crate) fn validate(args: ValidateArgs) -> anyhow::Result<()> {
     use_threads(args.threads)?;
     let model_path = args.model.model.as_path();
-    let mut overrides = args.model.overrides.clone();
-    if let Some(r) = args.replications {
-        overrides.push(format!("simulation.replications={r}"));
-    }
-    if let Some(s) = args.seed {
-        overrides.push(format!("simulation.seed={s}"));
-    }
-    if let Some(d) = &args.duration {
-        overrides.push(format!("simulation.duration=\"{d}\""));
-    }
+    let overrides =
+        super::run::with_shorthands(&args.model.overrides, args.replications, args.seed, args.duration.as_deref());
     // Every input is checked before any simulation, and nothing is written on a bad one.
     let tolerances = Tolerances::parse(&args.tolerances)?;
     let base = model::load(model_path, &overrides)?;

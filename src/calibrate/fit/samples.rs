@@ -15,23 +15,10 @@ use super::super::InputError;
 /// Fewest samples worth fitting two-parameter families to.
 pub const MIN_SAMPLES: usize = 10;
 
-/// Seconds per unit, for the suffixes capsim accepts.
-fn unit_scale(unit: &str) -> Option<f64> {
-    Some(match unit {
-        "ns" => 1e-9,
-        "us" | "µs" => 1e-6,
-        "ms" => 1e-3,
-        "s" | "sec" => 1.0,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        _ => return None,
-    })
-}
-
 /// The seconds per unit of `--unit`, checked.
 pub fn default_unit(unit: Option<&str>) -> Result<Option<f64>, InputError> {
     unit.map(|u| {
-        unit_scale(u.trim()).ok_or_else(|| {
+        crate::units::seconds_per(u.trim()).ok_or_else(|| {
             InputError::new(format!("unknown time unit `{u}`"))
                 .with_key("--unit")
                 .with_hint("use ns, us, ms, s, m or h")
@@ -59,7 +46,8 @@ pub fn parse_value(text: &str, default: Option<f64>) -> Result<f64, String> {
         default
             .ok_or_else(|| format!("`{text}` has no unit: write e.g. `{text}ms`, or give the unit with --unit ms"))?
     } else {
-        unit_scale(unit).ok_or_else(|| format!("`{text}`: unknown time unit `{unit}` (use ns, us, ms, s, m or h)"))?
+        crate::units::seconds_per(unit)
+            .ok_or_else(|| format!("`{text}`: unknown time unit `{unit}` (use ns, us, ms, s, m, h or d)"))?
     };
     let seconds = value * scale;
     if !seconds.is_finite() {
