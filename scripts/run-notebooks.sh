@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Execute the workshop notebooks (notebooks/*.ipynb) headlessly, as CI does.
 #
-#   scripts/run-notebooks.sh                      # every notebook; exit 1 if any cell fails
+#   scripts/run-notebooks.sh                      # every notebook and solution; exit 1 if any cell fails
 #   scripts/run-notebooks.sh notebooks/02-*.ipynb # only these
 #   scripts/run-notebooks.sh --clear-outputs      # strip outputs and execution counts in place
 #
@@ -52,7 +52,7 @@ ROOT=$PWD
 
 if [ ${#notebooks[@]} -eq 0 ]; then
   shopt -s nullglob
-  notebooks=("$ROOT"/notebooks/*.ipynb)
+  notebooks=("$ROOT"/notebooks/*.ipynb "$ROOT"/notebooks/solutions/*.ipynb)
   shopt -u nullglob
   if [ ${#notebooks[@]} -eq 0 ]; then
     echo "run-notebooks: no notebooks in notebooks/" >&2
@@ -126,6 +126,8 @@ fi
 export JUPYTER_PATH=$VENV/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}
 export JUPYTER_PLATFORM_DIRS=1
 export PYDEVD_DISABLE_FILE_VALIDATION=1 # silences the debugger's "frozen modules" notice
+# Solutions in notebooks/solutions/ import the shared helper beside the lessons.
+export PYTHONPATH=$ROOT/notebooks${PYTHONPATH:+:$PYTHONPATH}
 if [ "$mode" = run ]; then
   export CAPSIM_BIN=$capsim_bin
   echo "== capsim: $CAPSIM_BIN ($("$CAPSIM_BIN" --version))"

@@ -117,7 +117,7 @@ impl Sample {
         s * self.len() as f64 / self.thin.len() as f64
     }
 
-    /// The Kolmogorov–Smirnov distance sup |F_n - F| (exact up to 1/[`THIN`]).
+    /// The Kolmogorov–Smirnov distance sup |F_n - F| (exact up to one over the number of order statistics kept, 100,000 at most).
     pub fn ks(&self, model: &Model) -> f64 {
         let n = self.len() as f64;
         self.thin
