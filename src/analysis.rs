@@ -387,6 +387,9 @@ fn service_theory(net: &Network, s: usize, utilisation: f64, closed: bool) -> Se
     }
     if v.exponential {
         let mu = 1.0 / v.mean;
+        if c == 1 && n > 1 && svc.balance == Balance::RoundRobin {
+            return round_robin_theory(v.rate, n, mu, with);
+        }
         return ServiceTheory {
             wait_percentiles: Percentiles::from(|q| theory::mmc_wait_quantile(lambda, mu, c, q)),
             response_percentiles: Percentiles::from(|q| theory::mmc_response_quantile(lambda, mu, c, q)),
@@ -413,6 +416,37 @@ fn service_theory(net: &Network, s: usize, utilisation: f64, closed: bool) -> Se
         wait_percentiles: Percentiles::from(|q| theory::wait_quantile_approx(p, m.mean_wait, q)),
         response_percentiles: Percentiles::from(|q| theory::response_quantile_approx(p, m.mean_wait, v.mean, scv, q)),
         ..st
+    }
+}
+
+/// Round robin over `n` single-thread instances with exponential service: each
+/// instance sees every `n`-th arrival of the Poisson stream, Erlang-`n`
+/// interarrivals, an E_n/M/1 queue solved exactly by its GI/M/1 root `sigma`.
+/// The response time is then exponential with rate `mu (1 - sigma)` and the wait
+/// is 0 with probability `1 - sigma`: the M/M/1 distributions with `rho = sigma`.
+fn round_robin_theory(
+    rate: f64,
+    n: u32,
+    mu: f64,
+    with: impl Fn(String, bool, Option<StationMetrics>, Option<f64>, String) -> ServiceTheory,
+) -> ServiceTheory {
+    let per_instance = theory::round_robin_mm1(rate, n, mu).map(|m| StationMetrics {
+        throughput: m.throughput / f64::from(n),
+        mean_queue_len: m.mean_queue_len / f64::from(n),
+        mean_in_system: m.mean_in_system / f64::from(n),
+        ..m
+    });
+    let sigma = theory::round_robin_sigma(rate, n, mu);
+    let as_mm1 = |quantile: fn(f64, f64, u32, f64) -> Option<f64>| {
+        Percentiles::from(|q| sigma.and_then(|s| quantile(s * mu, mu, 1, q)))
+    };
+    ServiceTheory {
+        exact: true,
+        note: format!("round robin gives each of the {n} instances every {n}-th request: Erlang-{n} arrivals (GI/M/1)"),
+        wait_percentiles: as_mm1(theory::mmc_wait_quantile),
+        response_percentiles: as_mm1(theory::mmc_response_quantile),
+        percentiles_exact: true,
+        ..with(format!("E{n}/M/1"), true, per_instance, None, String::new())
     }
 }
 

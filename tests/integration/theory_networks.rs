@@ -106,6 +106,26 @@ fn round_robin_over_4_servers_matches_ek_m1() {
 }
 
 #[test]
+fn theory_solves_round_robin_over_single_threads_exactly() {
+    let net = capsim::model::from_str(&balanced("round_robin")).unwrap();
+    let web = capsim::analysis::analyse(&net).services.remove(0);
+    assert_eq!((web.model.as_str(), web.exact, web.percentiles_exact), ("E4/M/1", true, true));
+    let t = theory::round_robin_mm1(3.2, 4, 1.0).unwrap();
+    let m = web.metrics.unwrap();
+    assert!((m.mean_response - t.mean_response).abs() < 1e-12, "{m:?} vs {t:?}");
+    assert!((m.mean_in_system - t.mean_in_system).abs() < 1e-12 && (m.throughput - 3.2).abs() < 1e-12);
+    // The response time is exponential with rate mu (1 - sigma): p99 = ln(100) / (1 - sigma).
+    let sigma = theory::round_robin_sigma(3.2, 4, 1.0).unwrap();
+    let p99 = web.response_percentiles.unwrap().p99;
+    assert!((p99 - 100f64.ln() / (1.0 - sigma)).abs() < 1e-9, "{p99}");
+    // Two threads per instance (E_4/M/2) has no closed form here: still the approximation.
+    let two =
+        capsim::model::from_str(&balanced("round_robin").replace("[services.web]", "[services.web]\nthreads = 2"));
+    let web = capsim::analysis::analyse(&two.unwrap()).services.remove(0);
+    assert_eq!((web.model.as_str(), web.exact), ("M/M/2", false));
+}
+
+#[test]
 fn random_balancing_over_4_servers_matches_independent_mm1() {
     let s = summary(&balanced("random"));
     let t = theory::mm1(0.8, 1.0).unwrap();
