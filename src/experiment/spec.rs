@@ -382,7 +382,6 @@ impl Experiment {
     }
 }
 
-/// `path=value` with the value written as TOML would read it back.
 /// Model settings that every run of an experiment shares: `seed` and
 /// `replications` under `[experiment]` own them.
 const EXPERIMENT_WIDE: [&str; 2] = ["simulation.seed", "simulation.replications"];
@@ -399,6 +398,7 @@ fn override_path(o: &str) -> &str {
     o.split_once('=').map_or(o, |(p, _)| p).trim()
 }
 
+/// `path=value` with the value written as TOML would read it back.
 fn override_text(path: &str, v: &toml::Value) -> String {
     format!("{path}={}", value_text(v))
 }
@@ -711,10 +711,9 @@ fn target_load_values(source: &Source, v: &Spanned<toml::Value>) -> Result<Vec<f
 }
 
 /// An override's error, located where the user wrote the override: a
-/// design's `set` key or an axis `path` in the experiment file. Errors of
-/// the command line's own `--set` (or of the model file) are left as they are.
-/// Places a model error from an override where it was written: a design's
-/// `set`, the experiment's `set` or an axis; one from the command line keeps its `--set` key.
+/// design's `set` key, the experiment's `set` or an axis `path` in the
+/// experiment file. Errors of the command line's own `--set` (or of the model
+/// file) are left as they are.
 fn locate_override(
     source: &Source,
     design_info: &DesignInfo,
