@@ -5,7 +5,8 @@
 - `ROOT`: the repository root; capsim runs there, so model paths read as in
   the README (`models/mm1.toml`, `experiments/...`).
 - The capsim binary: `$CAPSIM_BIN` if set, else `capsim` on the PATH (a pip
-  install puts it there), else `target/release/capsim` in the repository.
+  install puts it there) or in this Python's scripts folder, else
+  `target/release/capsim` in the repository.
 - `capsim(*args)`: runs capsim and returns what it printed. Its warnings
   (a short run, a rough tail, a saturated service) are printed in the
   notebook, not dropped: they are part of the lesson.
@@ -20,6 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from pathlib import Path
 
@@ -38,7 +40,7 @@ ROOT = _find_root()
 
 
 def find_capsim():
-    """$CAPSIM_BIN if set, else `capsim` on the PATH, else target/release/capsim."""
+    """$CAPSIM_BIN if set, else `capsim` on the PATH or beside this Python, else target/release/capsim."""
     env = os.environ.get("CAPSIM_BIN")
     if env:
         found = shutil.which(env) or shutil.which(str(ROOT / env))
@@ -46,7 +48,14 @@ def find_capsim():
             raise FileNotFoundError(f"CAPSIM_BIN={env!r} is not an executable file")
         return str(Path(found).resolve())
     local = ROOT / "target" / "release" / ("capsim.exe" if os.name == "nt" else "capsim")
-    found = shutil.which("capsim") or shutil.which(str(local))
+    # A wheel installed into the kernel's environment is in its scripts folder,
+    # which is not on the PATH when the environment was not activated (an IDE's kernel).
+    scripts = sysconfig.get_path("scripts")
+    found = (
+        shutil.which("capsim")
+        or (scripts and shutil.which("capsim", path=scripts))
+        or shutil.which(str(local))
+    )
     if not found:
         raise FileNotFoundError(
             "capsim not found: `pip install` the workshop's capsim wheel, or run `cargo build --release` "

@@ -277,9 +277,9 @@ fn link_or_copy(src: &Path, dst: &Path) -> Result<(), FileError> {
         return Ok(());
     }
     if meta.file_type().is_symlink() {
-        let target = fs::read_link(src).map_err(io(src))?;
         #[cfg(unix)]
-        return std::os::unix::fs::symlink(target, dst).map_err(io(dst));
+        return std::os::unix::fs::symlink(fs::read_link(src).map_err(io(src))?, dst).map_err(io(dst));
+        // Elsewhere a symbolic link needs privileges: copy what it points to.
         #[cfg(not(unix))]
         return fs::copy(src, dst).map(|_| ()).map_err(io(dst));
     }

@@ -116,6 +116,10 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
             shard.map(|s| format!(", shard {s}: {} of them", runs.len())).unwrap_or_default()
         );
     }
+    // Said even with -q: an instructor's "change the seed" must visibly take.
+    for note in &exp.overridden {
+        eprintln!("{}: {note}", exp.name);
+    }
     let started = std::time::Instant::now();
     let bar = progress_bar(runs.len(), !quiet, "runs");
     let Executed { records, failures } = execute(&exp, &runs, &|| bar.inc(1), &stop, fail_fast);

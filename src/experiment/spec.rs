@@ -120,6 +120,9 @@ pub struct Experiment {
     pub replications: u32,
     /// Seed shared by every run (common random numbers).
     pub seed: u64,
+    /// The file's seed or replications that `--set` (or the file's `set`) changed,
+    /// one sentence each, e.g. "seed 7 (from simulation.seed=7; the file says seed = 3)".
+    pub overridden: Vec<String>,
     /// Designs, with their overrides as (path, value) pairs.
     pub designs: Vec<DesignInfo>,
     /// Axes with their values.
@@ -189,13 +192,16 @@ impl Experiment {
 
         // Every run uses the experiment's seed: common random numbers make the
         // differences between designs and points sharper than independent seeds.
-        let common: Vec<String> = h
-            .set
-            .iter()
-            .map(|(k, v)| override_text(k, v))
-            .chain(overrides.iter().cloned())
-            .chain([format!("simulation.seed={}", h.seed)])
-            .collect();
+        // `--set` (or the file's own `set`) may change the seed or the replications
+        // for the whole experiment, as it would for `capsim run`; a design or an
+        // axis may not (below).
+        let file_set: Vec<String> = h.set.iter().map(|(k, v)| override_text(k, v)).collect();
+        let mut common: Vec<String> = file_set.iter().chain(overrides).cloned().collect();
+        let sets = |path: &str| common.iter().rev().find(|o| override_path(o) == path).cloned();
+        let (seed_set, replications_set) = (sets("simulation.seed"), sets("simulation.replications"));
+        if seed_set.is_none() {
+            common.push(format!("simulation.seed={}", h.seed));
+        }
         let mut designs = Vec::new();
         let mut design_overrides = Vec::new();
         if file.designs.is_empty() {
@@ -207,6 +213,18 @@ impl Experiment {
             design_overrides.push(common.clone());
         }
         for (dname, d) in &file.designs {
+            if let Some(path) = d.set.keys().find(|k| EXPERIMENT_WIDE.contains(&k.trim())) {
+                let from = source.text.find(&format!("[designs.{dname}]")).unwrap_or(0);
+                let span = source.text[from..].find(path.as_str()).map(|i| from + i..from + i + path.len());
+                return Err(ModelError::at(
+                    &source.file,
+                    &source.text,
+                    span,
+                    format!("design `{dname}` sets `{path}`, which is the same for every design of an experiment"),
+                )
+                .with_key(format!("designs.{dname}.set"))
+                .with_hint(experiment_wide_hint(path)));
+            }
             let own: Vec<String> = d.set.iter().map(|(k, v)| override_text(k, v)).collect();
             designs.push(DesignInfo {
                 name: dname.clone(),
@@ -218,6 +236,13 @@ impl Experiment {
 
         let mut axes = Vec::new();
         for (i, a) in file.axes.iter().enumerate() {
+            let path = a.get_ref().path.trim();
+            if EXPERIMENT_WIDE.contains(&path) {
+                return Err(source
+                    .error_at(a.span(), format!("an axis cannot vary `{path}`, which is the same for every run"))
+                    .with_key(format!("axes[{i}]"))
+                    .with_hint(experiment_wide_hint(path)));
+            }
             axes.push(axis(a.get_ref()).map_err(|msg| source.error_at(a.span(), msg).with_key(format!("axes[{i}]")))?);
         }
         let load_axis = match &h.load {
@@ -261,7 +286,7 @@ impl Experiment {
                 let mut all = overrides.clone();
                 all.extend(axes.iter().zip(p).map(|(a, &v)| format!("{}={}", a.path, a.values[v])));
                 let net = model::load(&base_model, &all)
-                    .map_err(|e| locate_override(&source, &designs[d].name, &overrides[..], &axes, e))?;
+                    .map_err(|e| locate_override(&source, &designs[d], &file_set, &axes, e))?;
                 if let Some(slo) = &slo
                     && let Some(class) = &slo.class
                     && !net.classes.iter().any(|c| &c.name == class)
@@ -284,13 +309,30 @@ impl Experiment {
         hasher.update(std::fs::read(&base_model).unwrap_or_default());
         let inputs_sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
 
+        // The model checked an overridden seed or count; every network has the same.
+        let settings = &networks[0][0].settings;
+        let seed = if seed_set.is_some() { settings.seed } else { h.seed };
+        let replications = if replications_set.is_some() { settings.replications } else { h.replications.0 };
+        let overridden = [
+            seed_set
+                .filter(|_| seed != h.seed)
+                .map(|o| format!("seed {seed} (from {o}; the file says seed = {})", h.seed)),
+            replications_set.filter(|_| replications != h.replications.0).map(|o| {
+                format!("{replications} replication(s) (from {o}; the file says replications = {})", h.replications.0)
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+
         Ok(Experiment {
             name,
             question: h.question.clone(),
             file: source.file.clone(),
             model: h.model.get_ref().clone(),
-            replications: h.replications.0,
-            seed: h.seed,
+            replications,
+            seed,
+            overridden,
             designs,
             axes,
             load_axis,
@@ -338,6 +380,22 @@ impl Experiment {
         let values = self.axes.iter().zip(&self.points[point]).map(|(a, &v)| &a.values[v]);
         values.enumerate().map(|(i, v)| if i == l { with_number(v, load) } else { v.clone() }).collect()
     }
+}
+
+/// Model settings that every run of an experiment shares: `seed` and
+/// `replications` under `[experiment]` own them.
+const EXPERIMENT_WIDE: [&str; 2] = ["simulation.seed", "simulation.replications"];
+
+fn experiment_wide_hint(path: &str) -> String {
+    let key = path.trim_start_matches("simulation.");
+    format!(
+        "write `{key} = N` under [experiment], or change it for a whole sweep with --set {path}=N; every design and point shares one seed (common random numbers), and replications already give independent runs"
+    )
+}
+
+/// The path of a `PATH=VALUE` override.
+fn override_path(o: &str) -> &str {
+    o.split_once('=').map_or(o, |(p, _)| p).trim()
 }
 
 /// `path=value` with the value written as TOML would read it back.
@@ -653,23 +711,27 @@ fn target_load_values(source: &Source, v: &Spanned<toml::Value>) -> Result<Vec<f
 }
 
 /// An override's error, located where the user wrote the override: a
-/// design's `set` key or an axis `path` in the experiment file. Errors of
-/// the command line's own `--set` (or of the model file) are left as they are.
+/// design's `set` key, the experiment's `set` or an axis `path` in the
+/// experiment file. Errors of the command line's own `--set` (or of the model
+/// file) are left as they are.
 fn locate_override(
     source: &Source,
-    design: &str,
-    design_set: &[String],
+    design_info: &DesignInfo,
+    file_set: &[String],
     axes: &[AxisInfo],
     err: ModelError,
 ) -> ModelError {
+    let design = design_info.name.as_str();
     let Some(item) = err.key.as_deref().and_then(|k| k.strip_prefix("--set ")) else {
         return prefixed(design, err);
     };
-    let path = item.split_once('=').map_or(item, |(p, _)| p).trim();
+    let path = override_path(item);
     let text = &source.text;
-    let (from, key) = if design_set.iter().any(|o| o == item) {
+    let (from, key) = if design_info.overrides.iter().any(|o| o == item) {
         let header = format!("[designs.{design}]");
         (text.find(&header).unwrap_or(0), format!("designs.{design}.set"))
+    } else if file_set.iter().any(|o| o == item) {
+        (text.find("[experiment]").unwrap_or(0), "experiment.set".to_string())
     } else if axes.iter().any(|a| a.path == path) {
         (0, "axes.path".to_string())
     } else {

@@ -220,6 +220,7 @@ fn merging_shards_of_different_experiments_is_refused() {
 }
 
 #[test]
+#[cfg(unix)]
 fn ctrl_c_keeps_the_finished_runs() {
     let dir = scratch("interrupt");
     let exp = small_experiment(&dir, "");
@@ -327,4 +328,66 @@ fn bisection_runs_through_the_executor_and_honours_stop() {
         let estimate = r.max_load.expect("a bracketed design has an estimate");
         assert!(rlo <= estimate && estimate < rhi, "{}: estimate {estimate} outside [{rlo}, {rhi}]", g.design);
     }
+}
+
+/// The sweep's runs.csv with `--set` overrides, and what it said on stderr.
+fn sweep_runs(exp: &Path, out: &Path, sets: &[&str]) -> (String, String) {
+    let mut cmd = capsim();
+    cmd.args(["sweep", exp.to_str().unwrap(), "-q", "-j", "2", "--no-charts", "-o", out.to_str().unwrap()]);
+    for s in sets {
+        cmd.args(["--set", s]);
+    }
+    let output = cmd.output().unwrap();
+    ok(&output);
+    (read(out, "runs.csv"), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn set_seed_changes_the_seed_of_every_run_of_a_sweep() {
+    let dir = scratch("set-seed");
+    let exp = small_experiment(&dir, "");
+    let short = "simulation.duration=5s";
+    let (file_seed, quiet) = sweep_runs(&exp, &dir.join("file-seed"), &[short]);
+    assert!(!quiet.contains("seed"), "{quiet}");
+    let (set_seed, said) = sweep_runs(&exp, &dir.join("set-seed"), &[short, "simulation.seed=9"]);
+    assert_ne!(set_seed, file_seed, "--set simulation.seed=9 was ignored");
+    // Exactly as if the file said seed = 9: one seed for every design and point.
+    let nine = dir.join("nine.toml");
+    std::fs::write(&nine, read(&dir, "small.toml").replace("seed = 3", "seed = 9")).unwrap();
+    let (file_nine, _) = sweep_runs(&nine, &dir.join("file-nine"), &[short]);
+    assert_eq!(set_seed, file_nine);
+    assert!(said.contains("small: seed 9 (from simulation.seed=9; the file says seed = 3)"), "{said}");
+    let results: serde_json::Value = serde_json::from_str(&read(&dir.join("set-seed"), "results.json")).unwrap();
+    assert_eq!(results["experiment"]["seed"], 9);
+    assert!(results["experiment"]["command"].as_str().unwrap().ends_with("--set simulation.seed=9"), "{results}");
+}
+
+#[test]
+fn set_replications_changes_the_replications_of_a_sweep() {
+    let dir = scratch("set-replications");
+    let exp = small_experiment(&dir, "");
+    let (runs, said) = sweep_runs(&exp, &dir.join("one"), &["simulation.duration=5s", "simulation.replications=1"]);
+    // 2 designs x 3 loads x 1 replication, not the file's 3.
+    assert_eq!(runs.lines().count(), 1 + 6, "{runs}");
+    assert!(
+        said.contains("1 replication(s) (from simulation.replications=1; the file says replications = 3)"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_design_or_an_axis_cannot_have_its_own_seed() {
+    let dir = scratch("own-seed");
+    let design = small_experiment(&dir, "\n[designs.lucky]\nset = { \"simulation.seed\" = 4 }\n");
+    let out = run(&["check", design.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("`designs.lucky.set`: design `lucky` sets `simulation.seed`"), "{err}");
+    assert!(err.contains("write `seed = N` under [experiment]"), "{err}");
+    let axis = small_experiment(&dir, "\n[[axes]]\npath = \"simulation.replications\"\nvalues = [1, 2]\n");
+    let out = run(&["check", axis.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("an axis cannot vary `simulation.replications`"), "{err}");
+    assert!(err.contains("write `replications = N` under [experiment]"), "{err}");
 }

@@ -139,6 +139,7 @@ fn charts_are_not_written_into_a_folder_of_other_files() {
 
 /// Runs the command as `nobody` when this process is root (root writes
 /// anywhere, so the permission case needs a plain user). None when it cannot.
+#[cfg(unix)]
 fn as_plain_user(cmd: &mut std::process::Command) -> Option<std::process::Command> {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
@@ -156,6 +157,7 @@ fn as_plain_user(cmd: &mut std::process::Command) -> Option<std::process::Comman
 }
 
 #[test]
+#[cfg(unix)]
 fn an_unwritable_destination_is_found_before_the_sweep_runs() {
     use std::os::unix::fs::PermissionsExt;
     let dir = scratch("o-unwritable");
@@ -181,6 +183,7 @@ fn an_unwritable_destination_is_found_before_the_sweep_runs() {
     assert_eq!(listing(&locked), Vec::<String>::new());
 }
 
+#[cfg(unix)]
 fn run_cmd(args: &[&str]) -> std::process::Command {
     let mut c = capsim();
     c.args(args);
