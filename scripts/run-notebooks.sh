@@ -4,6 +4,8 @@
 #   scripts/run-notebooks.sh                      # every notebook and solution; exit 1 if any cell fails
 #   scripts/run-notebooks.sh notebooks/02-*.ipynb # only these
 #   scripts/run-notebooks.sh --clear-outputs      # strip outputs and execution counts in place
+#   scripts/run-notebooks.sh --export DIR         # run, then write each as HTML and its figures
+#                                                 # (PNG at 180 dpi and SVG) into DIR, for slides
 #
 # Builds nothing: it needs a capsim binary, $CAPSIM_BIN or target/release/capsim
 # (`cargo build --release` first). Creates or reuses a virtual environment with
@@ -25,14 +27,21 @@ usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' 
 abspath() { case $1 in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$PWD/${1#./}" ;; esac; }
 
 mode=run
+export_dir=
 notebooks=()
-for arg in "$@"; do
-  case $arg in
+while [ $# -gt 0 ]; do
+  case $1 in
     -h | --help) usage; exit 0 ;;
     --clear-outputs) mode=clear ;;
-    -*) echo "run-notebooks: unknown option $arg (see --help)" >&2; exit 2 ;;
-    *) notebooks+=("$(abspath "$arg")") ;;
+    --export)
+      [ $# -ge 2 ] || { echo "run-notebooks: --export needs a folder" >&2; exit 2; }
+      export_dir=$(abspath "$2")
+      shift
+      ;;
+    -*) echo "run-notebooks: unknown option $1 (see --help)" >&2; exit 2 ;;
+    *) notebooks+=("$(abspath "$1")") ;;
   esac
+  shift
 done
 
 capsim_bin=
@@ -122,6 +131,26 @@ if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
   echo "$want" >"$stamp"
 fi
 
+# ---- export: HTML needs nbconvert (installed on first use, not for CI's runs), and
+# the kernels draw every figure as PNG at 180 dpi and as SVG, through an IPython
+# profile of their own.
+if [ -n "$export_dir" ]; then
+  if ! "$VENV/bin/python" -c 'import nbconvert' 2>/dev/null; then
+    echo "== installing nbconvert into $VENV (for --export)"
+    "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q 'nbconvert>=7.16,<8' >&2
+  fi
+  mkdir -p "$export_dir"
+  ipython_dir=$(mktemp -d)
+  trap 'rm -rf "$ipython_dir"' EXIT
+  mkdir -p "$ipython_dir/profile_default"
+  cat >"$ipython_dir/profile_default/ipython_kernel_config.py" <<'CFG'
+c.InlineBackend.figure_formats = {"png", "svg"}
+c.InlineBackend.rc = {"figure.dpi": 180}
+CFG
+  export IPYTHONDIR=$ipython_dir
+  export NOTEBOOK_EXPORT=$export_dir
+fi
+
 # ---- run ----------------------------------------------------------------------
 export JUPYTER_PATH=$VENV/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}
 export JUPYTER_PLATFORM_DIRS=1
@@ -153,6 +182,31 @@ def show(path):
 
 def stored_outputs(nb):
     return sum(1 for c in nb.cells if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count")))
+
+
+def export(nb, path, folder):
+    """The executed notebook as one HTML page, and its figures as files, numbered in order."""
+    import base64
+
+    from nbconvert import HTMLExporter
+
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    (folder / f"{path.stem}.html").write_text(html, encoding="utf-8")
+    figures = folder / path.stem
+    shutil.rmtree(figures, ignore_errors=True)
+    count = 0
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "image/png" not in data and "image/svg+xml" not in data:
+                continue
+            count += 1
+            figures.mkdir(parents=True, exist_ok=True)
+            if "image/png" in data:
+                (figures / f"figure-{count:02d}.png").write_bytes(base64.b64decode(data["image/png"]))
+            if "image/svg+xml" in data:
+                svg = data["image/svg+xml"]
+                (figures / f"figure-{count:02d}.svg").write_text("".join(svg) if isinstance(svg, list) else svg)
 
 
 if mode == "clear":
@@ -200,6 +254,8 @@ for path in paths:
             elapsed = time.monotonic() - t0
             shutil.rmtree(scratch, ignore_errors=True)
             nbformat.write(nb, runs / path.name)
+        if problem is None and os.environ.get("NOTEBOOK_EXPORT"):
+            export(nb, path, Path(os.environ["NOTEBOOK_EXPORT"]))
         if problem is None and budget > 0 and elapsed > budget:
             problem = f"took {elapsed:.1f} s, over the {budget:.0f} s budget (NOTEBOOK_BUDGET_S)"
     except Exception as e:  # unreadable notebook, no kernel, ...
