@@ -140,8 +140,7 @@ if [ -n "$export_dir" ]; then
     "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q 'nbconvert>=7.16,<8' >&2
   fi
   mkdir -p "$export_dir"
-  ipython_dir=$(mktemp -d)
-  trap 'rm -rf "$ipython_dir"' EXIT
+  ipython_dir=$ROOT/target/notebook-ipython # kept: the runner below replaces this shell
   mkdir -p "$ipython_dir/profile_default"
   cat >"$ipython_dir/profile_default/ipython_kernel_config.py" <<'CFG'
 c.InlineBackend.figure_formats = {"png", "svg"}
