@@ -308,7 +308,8 @@ fn service_theory(net: &Network, s: usize, utilisation: f64, closed: bool) -> Se
         (_, other) => (
             false,
             format!(
-                "{other:?} balancing has no closed form; shown: random splitting over {n} instances (an upper bound on waits)"
+                "balance = \"{}\" has no closed form; shown: random splitting over {n} instances (an upper bound on waits)",
+                other.key()
             ),
         ),
     };

@@ -110,3 +110,16 @@ pub enum Balance {
     /// The instance with the fewest waiting requests (ties: fewest in service).
     JoinShortestQueue,
 }
+
+impl Balance {
+    /// The policy as a model file writes it (`balance = "power_of_two"`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Balance::RoundRobin => "round_robin",
+            Balance::Random => "random",
+            Balance::LeastConnections => "least_connections",
+            Balance::PowerOfTwo => "power_of_two",
+            Balance::JoinShortestQueue => "join_shortest_queue",
+        }
+    }
+}

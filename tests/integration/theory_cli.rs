@@ -99,3 +99,19 @@ fn theory_gives_response_and_wait_percentiles_where_it_has_them() {
         assert!(row.trim_end().ends_with("yes"), "{row}");
     }
 }
+
+#[test]
+fn a_policy_without_a_closed_form_is_named_as_the_model_writes_it() {
+    let model = std::env::temp_dir().join(format!("capsim-p2-{}.toml", std::process::id()));
+    std::fs::write(
+        &model,
+        "[simulation]\nduration = \"10s\"\n[workload.w]\ntarget = \"api.get\"\nrate = \"100/s\"\n\
+         [services.api]\ninstances = 4\nbalance = \"power_of_two\"\n[services.api.ops.get]\ndemand = \"exp(20ms)\"\n",
+    )
+    .unwrap();
+    let out = capsim(&["theory", model.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("balance = \"power_of_two\" has no closed form"), "{text}");
+    assert!(!text.contains("PowerOfTwo"), "{text}");
+}
