@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 use crate::model::{Action, Arrivals, Network, Step};
-use crate::policy::{Balance, Discipline};
+use crate::policy::Balance;
 use crate::theory::{self, StationMetrics};
 
 /// Percentiles of a wait or a response time \[s\].
@@ -363,7 +363,7 @@ fn service_theory(net: &Network, s: usize, utilisation: f64, closed: bool) -> Se
     }
     let c = if pooled { svc.instances * svc.threads } else { svc.threads };
     let queue_limit = if pooled { net.queues[svc.consumes as usize].capacity } else { svc.queue_limit };
-    if priorities.len() > 1 && svc.discipline == Discipline::Priority {
+    if priorities.len() > 1 && svc.discipline.by_priority() {
         return none(
             name,
             utilisation,

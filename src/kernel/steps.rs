@@ -173,6 +173,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
                 Action::Call { call } => return self.begin_call(id, call),
                 Action::Forward { op } => {
                     self.obs.forward(self.now, id, op);
+                    self.op_ended(id);
                     self.release(id);
                     let job = &mut self.jobs[id];
                     job.op = op;
@@ -243,6 +244,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
         {
             self.jobs[id].failure = Some(ErrorCause::ServerError);
         }
+        self.op_ended(id);
         self.release(id);
         if !BASIC && self.jobs[id].pool != NONE {
             self.release_pool(id);
@@ -263,6 +265,22 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             return;
         }
         self.deliver(id);
+    }
+
+    /// Counts the wait and residence of the job's operation, ending now, if
+    /// it held a thread (a job turned away at the door has none).
+    #[inline(always)]
+    fn op_ended(&mut self, id: u32) {
+        let job = &self.jobs[id];
+        if self.observing && job.holds_thread {
+            let (wait, residence) = (job.started.saturating_sub(job.enqueued), self.now - job.enqueued);
+            let slot = job.op as usize * self.net.classes.len() + usize::from(job.class);
+            let run = &mut self.op_classes[slot];
+            run.wait_ns += u128::from(wait);
+            run.waits.record(wait);
+            run.residence_ns += u128::from(residence);
+            run.residence.record(residence);
+        }
     }
 
     /// A call's reply reaches its caller.

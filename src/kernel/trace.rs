@@ -21,6 +21,8 @@ pub trait Observer {
     fn started(&mut self, _now: Time, _job: u32, _op: u32, _instance: u32, _waited: Time) {}
     /// The job computes `work` on the CPU.
     fn compute(&mut self, _now: Time, _job: u32, _work: Time) {}
+    /// A higher-priority job took the job's thread and core; `left` of its CPU work remains.
+    fn preempted(&mut self, _now: Time, _job: u32, _left: Time) {}
     /// A branch picked arm `arm` (0-based) of `arms`.
     fn branch(&mut self, _now: Time, _job: u32, _arm: usize, _arms: &[Arm]) {}
     /// A cache read of `key` hit or missed.
@@ -152,6 +154,14 @@ impl Observer for Journeys<'_> {
 
     fn compute(&mut self, now: Time, job: u32, work: Time) {
         self.line(now, job, format!("computes {}", format_duration(work as f64 / NS)));
+    }
+
+    fn preempted(&mut self, now: Time, job: u32, left: Time) {
+        let text = format!(
+            "preempted by a higher-priority request: waits to resume, {} of CPU work left",
+            format_duration(left as f64 / NS)
+        );
+        self.line(now, job, text);
     }
 
     fn branch(&mut self, now: Time, job: u32, arm: usize, arms: &[Arm]) {
