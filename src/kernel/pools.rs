@@ -53,6 +53,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             if self.observing {
                 self.pools[pool_id].acquired += 1;
             }
+            self.obs.pool_acquired(now, id, pool_id as u32, 0);
             return true;
         }
         match self.net.pools[pool_id].wait_timeout {
@@ -61,6 +62,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
                     self.pools[pool_id].timeouts += 1;
                 }
                 job.failure = Some(ErrorCause::PoolTimeout);
+                self.obs.pool_timeout(now, id, pool_id as u32);
                 self.ready.push_back(Ready::Resume(id));
             }
             timeout => {
@@ -68,6 +70,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
                 job.enqueued = now;
                 let generation = self.jobs.generation(id);
                 let token = self.jobs[id].token;
+                self.obs.pool_wait(now, id, pool_id as u32, state.waiters.len() as u32);
                 state.waiters.push_back((id, generation, token));
                 if let Some(t) = timeout {
                     self.events.schedule(
@@ -97,11 +100,13 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             w.waiting_pool = false;
             w.pool = instance;
             w.token = w.token.wrapping_add(1);
+            let pool_id = self.net.calls[w.calling as usize].pool as usize;
+            let waited = now - w.enqueued;
             if self.observing {
-                let pool_id = self.net.calls[w.calling as usize].pool as usize;
                 self.pools[pool_id].acquired += 1;
-                self.pools[pool_id].wait_sum += to_seconds(now - w.enqueued);
+                self.pools[pool_id].wait_sum += to_seconds(waited);
             }
+            self.obs.pool_acquired(now, waiter, pool_id as u32, waited);
             self.ready.push_back(Ready::Round(waiter));
             return;
         }
@@ -116,10 +121,11 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
         job.waiting_pool = false;
         job.token = job.token.wrapping_add(1);
         job.failure = Some(ErrorCause::PoolTimeout);
+        let pool_id = self.net.calls[job.calling as usize].pool as usize;
         if self.observing {
-            let pool_id = self.net.calls[job.calling as usize].pool as usize;
             self.pools[pool_id].timeouts += 1;
         }
+        self.obs.pool_timeout(self.now, id, pool_id as u32);
         self.ready.push_back(Ready::Resume(id));
     }
 }
