@@ -267,8 +267,8 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
 
     /// A call's reply reaches its caller.
     pub(super) fn deliver(&mut self, id: u32) {
-        self.obs.reply(self.now, id, self.jobs[id].failure);
         let job = self.jobs.remove(id);
+        self.obs.reply(self.now, id, job.failure);
         let parent = job.parent;
         // A reply the caller no longer waits for (quorum met, caller failed or gone).
         if self.jobs.generation(parent) != job.parent_gen || self.jobs[parent].token != job.parent_token {

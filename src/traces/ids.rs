@@ -58,7 +58,12 @@ pub fn parse_epoch(text: &str) -> Result<u64, String> {
     let num = |s: &str| s.parse::<i64>().map_err(|_| bad());
     let (y, m, day) = (num(d[0])?, num(d[1])?, num(d[2])?);
     let (hh, mm, ss) = (num(h[0])?, num(h[1])?, num(h[2])?);
-    if !(1970..=2500).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&day) || hh > 23 || mm > 59 || ss > 60
+    if !(1970..=2500).contains(&y)
+        || !(1..=12).contains(&m)
+        || !(1..=31).contains(&day)
+        || hh > 23
+        || mm > 59
+        || ss > 60
     {
         return Err(bad());
     }

@@ -118,7 +118,8 @@ pub fn write(spans: &Spans, ids: &Ids, epoch: u64) -> String {
             })
         })
         .collect();
-    let mut text = serde_json::to_string(&json!({ "resourceSpans": resource_spans })).expect("JSON of strings and numbers");
+    let mut text =
+        serde_json::to_string(&json!({ "resourceSpans": resource_spans })).expect("JSON of strings and numbers");
     text.push('\n');
     text
 }

@@ -223,7 +223,9 @@ impl Observer for Spans<'_> {
         self.traces += 1;
         let name = self.net.classes[class as usize].name.clone();
         let root = self.open(trace, None, Kind::Client, Resource::Workload, name, now);
-        self.spans[root as usize].attributes.push(("capsim.class", Value::Str(self.net.classes[class as usize].name.clone())));
+        self.spans[root as usize]
+            .attributes
+            .push(("capsim.class", Value::Str(self.net.classes[class as usize].name.clone())));
         self.set(job, Some(Live { trace, outer: root, inner: None }));
     }
 
@@ -239,10 +241,15 @@ impl Observer for Spans<'_> {
 
     fn queued(&mut self, now: Time, job: u32, _op: u32, instance: u32, ahead: u32) {
         if let Some(l) = self.get(job) {
-            self.event(l.outer, now, "queued for a thread", vec![
-                ("capsim.instance", Value::Int(i64::from(instance))),
-                ("capsim.ahead", Value::Int(i64::from(ahead))),
-            ]);
+            self.event(
+                l.outer,
+                now,
+                "queued for a thread",
+                vec![
+                    ("capsim.instance", Value::Int(i64::from(instance))),
+                    ("capsim.ahead", Value::Int(i64::from(ahead))),
+                ],
+            );
         }
     }
 
@@ -256,7 +263,8 @@ impl Observer for Spans<'_> {
         let name = self.short(op);
         let span = self.open(l.trace, Some(l.outer), kind, Resource::Instance(instance), name, now);
         if message {
-            let queue = self.spans[l.outer as usize].attributes.iter().find(|(k, _)| *k == "messaging.destination.name");
+            let queue =
+                self.spans[l.outer as usize].attributes.iter().find(|(k, _)| *k == "messaging.destination.name");
             let queue = queue.map(|(_, v)| v.clone());
             let s = &mut self.spans[span as usize];
             s.attributes.push(("capsim.queue_wait_ns", ns(waited)));
@@ -285,10 +293,12 @@ impl Observer for Spans<'_> {
 
     fn retry(&mut self, now: Time, job: u32, attempt: u32, wait: Time) {
         if let Some(span) = self.current(job) {
-            self.event(span, now, "retry", vec![
-                ("capsim.attempt", Value::Int(i64::from(attempt))),
-                ("capsim.backoff_ns", ns(wait)),
-            ]);
+            self.event(
+                span,
+                now,
+                "retry",
+                vec![("capsim.attempt", Value::Int(i64::from(attempt))), ("capsim.backoff_ns", ns(wait))],
+            );
         }
     }
 
@@ -296,7 +306,8 @@ impl Observer for Spans<'_> {
         let Some(l) = self.get(job) else { return self.set(message, None) };
         let Some(resource) = self.instance_of(job).map(Resource::Instance) else { return self.set(message, None) };
         let name = self.net.queues[queue as usize].name.clone();
-        let span = self.open(l.trace, l.inner.or(Some(l.outer)), Kind::Producer, resource, format!("publish {name}"), now);
+        let span =
+            self.open(l.trace, l.inner.or(Some(l.outer)), Kind::Producer, resource, format!("publish {name}"), now);
         self.end(span, now, None);
         let s = &mut self.spans[span as usize];
         s.attributes.push(("messaging.destination.name", Value::Str(name)));

@@ -208,8 +208,7 @@ impl Sink for Graph {
 
     fn unit_end(&mut self, complete: bool) {
         let unit = self.unit;
-        let done: Vec<u128> =
-            self.pending.iter().filter(|(_, p)| complete || p.unit < unit).map(|(&t, _)| t).collect();
+        let done: Vec<u128> = self.pending.iter().filter(|(_, p)| complete || p.unit < unit).map(|(&t, _)| t).collect();
         self.reduce(done);
         self.unit += 1;
     }
@@ -379,7 +378,11 @@ impl Graph {
                 }
             } else if op[c] != NONE {
                 let queue = if child.kind == 5 {
-                    if child.queue != NONE { child.queue } else { self.names.id(&format!("{}_queue", self.names.get(child.name))) }
+                    if child.queue != NONE {
+                        child.queue
+                    } else {
+                        self.names.id(&format!("{}_queue", self.names.get(child.name)))
+                    }
                 } else {
                     covered.push((child.start, child.end));
                     NONE

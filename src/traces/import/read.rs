@@ -10,8 +10,8 @@ use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::calibrate::InputError;
 
@@ -82,7 +82,8 @@ pub fn read_file(path: &Path, sink: &mut dyn Sink, expected: Option<Format>) -> 
     let mut line_offset = 0usize;
     // Documents one after another (JSON Lines, or one document); each is parsed as a stream.
     loop {
-        let skipped = skip_whitespace(&mut reader).map_err(|e| InputError::in_file(path, format!("cannot read: {e}")))?;
+        let skipped =
+            skip_whitespace(&mut reader).map_err(|e| InputError::in_file(path, format!("cannot read: {e}")))?;
         line_offset += skipped;
         if reader.fill_buf().map(|b| b.is_empty()).unwrap_or(true) {
             break;
@@ -244,9 +245,7 @@ impl<'de> Visitor<'de> for Each<'_, '_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         match self.what {
-            Item::Resource => {
-                while seq.next_element_seed(ResourceSpans { sink: &mut *self.state.sink })?.is_some() {}
-            }
+            Item::Resource => while seq.next_element_seed(ResourceSpans { sink: &mut *self.state.sink })?.is_some() {},
             Item::JaegerTrace => {
                 while let Some(trace) = seq.next_element::<JaegerTrace>()? {
                     trace.emit(self.state.sink).map_err(de::Error::custom)?;
@@ -392,10 +391,13 @@ impl<'de> Visitor<'de> for ResourceSpans<'_> {
                 "resource" => {
                     let r: OtlpResource = map.next_value()?;
                     names.service = find(&r.attributes, "service.name").unwrap_or_else(|| "unknown_service".into());
-                    names.instance = find(&r.attributes, "service.instance.id").or_else(|| find(&r.attributes, "host.name"));
+                    names.instance =
+                        find(&r.attributes, "service.instance.id").or_else(|| find(&r.attributes, "host.name"));
                     names.known = true;
                 }
-                "scopeSpans" => map.next_value_seed(Spans { sink: &mut *self.sink, names: &names, held: &mut held, depth: 0 })?,
+                "scopeSpans" => {
+                    map.next_value_seed(Spans { sink: &mut *self.sink, names: &names, held: &mut held, depth: 0 })?
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -452,7 +454,12 @@ impl<'de> Visitor<'de> for Spans<'_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<String>()? {
             if key == "spans" {
-                map.next_value_seed(Spans { sink: &mut *self.sink, names: self.names, held: &mut *self.held, depth: 2 })?;
+                map.next_value_seed(Spans {
+                    sink: &mut *self.sink,
+                    names: self.names,
+                    held: &mut *self.held,
+                    depth: 2,
+                })?;
             } else {
                 map.next_value::<IgnoredAny>()?;
             }

@@ -13,7 +13,8 @@ use crate::format::{format_duration, round_sig6, sig3};
 
 /// A TOML bare key from any name: letters, digits, `_` and `-`, never empty.
 fn key(name: &str) -> String {
-    let k: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let k: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     if k.is_empty() { "_".into() } else { k }
 }
 
@@ -39,9 +40,7 @@ pub(super) fn model(g: &Graph, options: &Options, format: Format, sources: &[Str
     let mut service_keys: BTreeMap<u32, String> = BTreeMap::new();
     let mut taken = HashSet::new();
     for op in &g.ops {
-        if !service_keys.contains_key(&op.service) {
-            service_keys.insert(op.service, unique(&mut taken, names.get(op.service)));
-        }
+        service_keys.entry(op.service).or_insert_with(|| unique(&mut taken, names.get(op.service)));
     }
     let mut op_keys: Vec<String> = Vec::new();
     let mut per_service: HashMap<u32, HashSet<String>> = HashMap::new();
@@ -138,8 +137,8 @@ pub(super) fn model(g: &Graph, options: &Options, format: Format, sources: &[Str
     let mut queue_keys: BTreeMap<(u32, u32), String> = BTreeMap::new();
     let mut taken_queues = HashSet::new();
     for &(_, callee, queue) in g.calls.keys() {
-        if queue != u32::MAX && !queue_keys.contains_key(&(queue, callee)) {
-            queue_keys.insert((queue, callee), unique(&mut taken_queues, names.get(queue)));
+        if queue != u32::MAX {
+            queue_keys.entry((queue, callee)).or_insert_with(|| unique(&mut taken_queues, names.get(queue)));
         }
     }
     for (&(queue, consumer), k) in &queue_keys {
@@ -164,14 +163,14 @@ pub(super) fn model(g: &Graph, options: &Options, format: Format, sources: &[Str
             if stats.instances.is_empty() {
                 "the traces name no service.instance.id: set the instances".to_string()
             } else {
-                format!("distinct service.instance.id seen in the traces")
+                "distinct service.instance.id seen in the traces".to_string()
             }
         );
         let _ = writeln!(
             out,
-            "# measured concurrency (spans in progress) peaked at {} per instance (busiest second), {} on average over the service",
-            sig3(per),
-            sig3(mean)
+            "# measured concurrency (spans in progress) per instance: {} on average, {} in the busiest second",
+            sig3(mean / instances as f64),
+            sig3(per)
         );
         let _ = writeln!(out, "# set threads and cores: traces cannot tell them (twice the peak is a placeholder)");
         let _ = writeln!(out, "threads = {threads}\ncores = {threads}\n");
@@ -257,7 +256,11 @@ fn demand(own: &[f64], positive: u64, options: &Options) -> String {
             c.family.name(),
             fit.candidates.len(),
             sig3(c.ks),
-            if positive as usize > RESERVOIR { format!("; fitted to {RESERVOIR} sampled spans") } else { String::new() }
+            if positive as usize > RESERVOIR {
+                format!("; fitted to {RESERVOIR} sampled spans")
+            } else {
+                String::new()
+            }
         ),
         _ => {
             let mean = own.iter().sum::<f64>() / own.len() as f64;
@@ -299,7 +302,6 @@ fn steps(g: &Graph, op: u32, target: &dyn Fn(u32) -> String, queues: &BTreeMap<(
         let whole = mean.floor();
         let frac = ((mean - whole) * 1e4).round() / 1e4;
         let (whole, frac) = if frac >= 1.0 { (whole + 1.0, 0.0) } else { (whole, frac) };
-        let _ = write!(out, "");
         if whole >= 1.0 {
             let count = if whole > 1.0 { format!(", count = {whole}") } else { String::new() };
             let _ = writeln!(out, "  {{ call = \"{to}\"{count} }},  # {} call(s) per span on average", sig3(mean));
@@ -309,7 +311,9 @@ fn steps(g: &Graph, op: u32, target: &dyn Fn(u32) -> String, queues: &BTreeMap<(
                 out,
                 "  {{ branch = [ {{ p = {} }}, {{ p = {frac}, call = \"{to}\" }} ] }},{}",
                 round_sig6(1.0 - frac),
-                if whole >= 1.0 { "  # the fraction above the whole calls".to_string() } else {
+                if whole >= 1.0 {
+                    "  # the fraction above the whole calls".to_string()
+                } else {
                     format!("  # {} call(s) per span on average", sig3(mean))
                 }
             );
