@@ -59,7 +59,7 @@ pub enum Value {
 /// Something that happened at an instant of a span.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
-    /// Simulated time [ns].
+    /// Simulated time \[ns\].
     pub at: Time,
     /// What happened.
     pub name: &'static str,
@@ -80,9 +80,9 @@ pub struct Span {
     pub resource: Resource,
     /// The operation (short name), the class for a root, `publish QUEUE` for a producer.
     pub name: String,
-    /// Start [ns of simulated time].
+    /// Start \[ns of simulated time\].
     pub start: Time,
-    /// End [ns]; spans still open when the run stopped end there.
+    /// End \[ns\]; spans still open when the run stopped end there.
     pub end: Time,
     /// Whether it has ended.
     pub ended: bool,

@@ -83,13 +83,13 @@ pub struct OpStats {
     pub count: u64,
     /// Failed spans.
     pub errors: u64,
-    /// Sum of durations [ns].
+    /// Sum of durations \[ns\].
     pub duration_sum: f64,
-    /// Sum of own times [ns].
+    /// Sum of own times \[ns\].
     pub own_sum: f64,
     /// Spans whose own time was zero (all covered by children).
     pub own_zero: u64,
-    /// Own times [s], a uniform sample of at most [`RESERVOIR`].
+    /// Own times \[s\], a uniform sample of at most [`RESERVOIR`].
     pub own: Vec<f64>,
 }
 
@@ -98,7 +98,7 @@ pub struct OpStats {
 pub struct CallStats {
     /// Calls (or messages) in all.
     pub count: u64,
-    /// Sum over calls of the call's start after its caller's [ns], for ordering steps.
+    /// Sum over calls of the call's start after its caller's \[ns\], for ordering steps.
     pub offset_sum: f64,
 }
 
@@ -107,7 +107,7 @@ pub struct CallStats {
 pub struct ClassStats {
     /// Root spans.
     pub count: u64,
-    /// First root's start [ns since 1970].
+    /// First root's start \[ns since 1970\].
     pub first: u64,
     /// Last root's start.
     pub last: u64,

@@ -23,7 +23,7 @@ pub use read::Format;
 pub struct Options {
     /// Fraction of requests the tracer kept: rates are divided by it.
     pub sample_rate: f64,
-    /// Total arrival rate [1/s] to use instead of the timestamps', split by the traces' mix.
+    /// Total arrival rate \[1/s\] to use instead of the timestamps', split by the traces' mix.
     pub rate: Option<f64>,
     /// Families tried for own times.
     pub families: Vec<Family>,

@@ -54,9 +54,9 @@ pub struct Read1 {
     pub name: String,
     /// Its kind.
     pub kind: KindCode,
-    /// Start [ns since 1970].
+    /// Start \[ns since 1970\].
     pub start: u64,
-    /// End [ns since 1970].
+    /// End \[ns since 1970\].
     pub end: u64,
     /// Error status.
     pub error: bool,
