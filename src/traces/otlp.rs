@@ -100,26 +100,30 @@ pub fn write(spans: &Spans, ids: &Ids, epoch: u64) -> String {
     for (i, s) in spans.spans.iter().enumerate() {
         by_resource.entry(s.resource).or_default().push(i);
     }
-    let resource_spans: Vec<Json> = by_resource
-        .iter()
-        .map(|(&resource, members)| {
-            let (service, instance) = resource_names(net, resource);
-            let attrs = [
-                ("service.name", Value::Str(service)),
-                ("service.instance.id", Value::Str(instance)),
-                ("telemetry.sdk.name", Value::Str("capsim".into())),
-            ];
-            json!({
-                "resource": { "attributes": attributes(attrs.iter().map(|(k, v)| (*k, v))) },
-                "scopeSpans": [{
-                    "scope": { "name": "capsim", "version": env!("CARGO_PKG_VERSION") },
-                    "spans": members.iter().map(|&i| span_json(spans, ids, epoch, i)).collect::<Vec<_>>(),
-                }],
-            })
-        })
-        .collect();
-    let mut text =
-        serde_json::to_string(&json!({ "resourceSpans": resource_spans })).expect("JSON of strings and numbers");
-    text.push('\n');
+    // Written span by span: the document is never a tree in memory.
+    let mut text = String::from("{\"resourceSpans\":[");
+    for (n, (&resource, members)) in by_resource.iter().enumerate() {
+        let (service, instance) = resource_names(net, resource);
+        let attrs = [
+            ("service.name", Value::Str(service)),
+            ("service.instance.id", Value::Str(instance)),
+            ("telemetry.sdk.name", Value::Str("capsim".into())),
+        ];
+        let resource = json!({ "attributes": attributes(attrs.iter().map(|(k, v)| (*k, v))) });
+        let scope = json!({ "name": "capsim", "version": env!("CARGO_PKG_VERSION") });
+        text.push_str(if n > 0 { ",{\"resource\":" } else { "{\"resource\":" });
+        text.push_str(&resource.to_string());
+        text.push_str(",\"scopeSpans\":[{\"scope\":");
+        text.push_str(&scope.to_string());
+        text.push_str(",\"spans\":[");
+        for (k, &i) in members.iter().enumerate() {
+            if k > 0 {
+                text.push(',');
+            }
+            text.push_str(&span_json(spans, ids, epoch, i).to_string());
+        }
+        text.push_str("]}]}");
+    }
+    text.push_str("]}\n");
     text
 }
