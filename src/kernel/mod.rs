@@ -134,11 +134,18 @@ pub fn simulate_observed<O: Observer + Default>(net: &Network, replication: u32,
     (sim.finish(), obs)
 }
 
-/// The journeys of the first `requests` requests of replication `replication`, as text.
-pub fn trace(net: &Network, replication: u32, requests: usize) -> String {
-    let mut sim = Sim::<_, false>::new(net, replication, Journeys::new(net, requests));
+/// The journeys of the first `requests` requests of replication
+/// `replication` that arrive at or after `from` seconds, as text.
+pub fn trace(net: &Network, replication: u32, requests: usize, from: f64) -> String {
+    observe(net, replication, Journeys::new(net, requests, to_time(from))).render()
+}
+
+/// Runs replication `replication` of `net` with `obs` watching every hop,
+/// until the run ends or the observer is satisfied, and returns the observer.
+pub fn observe<O: Observer>(net: &Network, replication: u32, obs: O) -> O {
+    let mut sim = Sim::<_, false>::new(net, replication, obs);
     sim.run();
-    sim.obs.render()
+    sim.obs
 }
 
 /// Open classes up to this many get a lane each beside the event heap for

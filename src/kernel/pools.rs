@@ -58,6 +58,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
                 p.acquired += 1;
                 p.waits.record(0);
             }
+            self.obs.pool_acquired(now, id, pool_id as u32, 0);
             return true;
         }
         if self.observing {
@@ -69,12 +70,14 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
                     self.pools[pool_id].timeouts += 1;
                 }
                 job.failure = Some(ErrorCause::PoolTimeout);
+                self.obs.pool_timeout(now, id, pool_id as u32);
                 self.ready.push_back(Ready::Resume(id));
             }
             timeout => {
                 job.waiting_pool = true;
                 let generation = self.jobs.generation(id);
                 let token = self.jobs[id].token;
+                self.obs.pool_wait(now, id, pool_id as u32, state.waiters.len() as u32);
                 state.waiters.push_back((id, generation, token, now));
                 if let Some(t) = timeout {
                     self.events.schedule(
@@ -104,13 +107,15 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             w.waiting_pool = false;
             w.pool = instance;
             w.token = w.token.wrapping_add(1);
+            let pool_id = self.net.calls[w.calling as usize].pool as usize;
+            let waited = now - since;
             if self.observing {
-                let pool_id = self.net.calls[w.calling as usize].pool as usize;
                 let p = &mut self.pools[pool_id];
                 p.acquired += 1;
-                p.wait_sum += to_seconds(now - since);
-                p.waits.record(now - since);
+                p.wait_sum += to_seconds(waited);
+                p.waits.record(waited);
             }
+            self.obs.pool_acquired(now, waiter, pool_id as u32, waited);
             self.ready.push_back(Ready::Round(waiter));
             return;
         }
@@ -125,10 +130,11 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
         job.waiting_pool = false;
         job.token = job.token.wrapping_add(1);
         job.failure = Some(ErrorCause::PoolTimeout);
+        let pool_id = self.net.calls[job.calling as usize].pool as usize;
         if self.observing {
-            let pool_id = self.net.calls[job.calling as usize].pool as usize;
             self.pools[pool_id].timeouts += 1;
         }
+        self.obs.pool_timeout(self.now, id, pool_id as u32);
         self.ready.push_back(Ready::Resume(id));
     }
 }

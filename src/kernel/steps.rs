@@ -116,7 +116,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
                     if self.observing {
                         self.queues[queue as usize].published += 1;
                     }
-                    self.obs.publish(now, id, queue);
+                    self.obs.publish(now, id, queue, m);
                     if poll != NONE {
                         self.start_poller(m, queue, poll, tracker);
                     }
@@ -250,7 +250,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             self.release_pool(id);
         }
         let job = &mut self.jobs[id];
-        self.obs.op_done(self.now, id, job.op, job.failure.is_some());
+        self.obs.op_done(self.now, id, job.op, job.failure);
         if job.parent == NONE {
             return self.finish_request(id);
         }
@@ -286,6 +286,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
     /// A call's reply reaches its caller.
     pub(super) fn deliver(&mut self, id: u32) {
         let job = self.jobs.remove(id);
+        self.obs.reply(self.now, id, job.failure);
         let parent = job.parent;
         // A reply the caller no longer waits for (quorum met, caller failed or gone).
         if self.jobs.generation(parent) != job.parent_gen || self.jobs[parent].token != job.parent_token {
