@@ -99,6 +99,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             std::io::stdout().lock().write_all(text.as_bytes())?;
             Ok(())
         }
+        Command::Diagram(args) => cli::diagram::diagram(args),
         Command::Theory(args) => {
             let net = model::load(&args.model.model, &args.model.overrides)?;
             let analysis = capsim::analysis::analyse(&net);
