@@ -14,7 +14,7 @@ fn lines(node: &Node) -> Vec<String> {
 }
 
 fn dot_quote(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n"))
 }
 
 /// Graphviz DOT: `dot -Tsvg diagram.dot > diagram.svg`. Node ids are
