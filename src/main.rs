@@ -95,6 +95,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => cli::run::run_model(args),
         Command::Trace(args) => cli::traces::trace(args),
         Command::Import(args) => cli::traces::import(args),
+        Command::Diagram(args) => cli::diagram::diagram(args),
         Command::Theory(args) => {
             let net = model::load(&args.model.model, &args.model.overrides)?;
             let analysis = capsim::analysis::analyse(&net);

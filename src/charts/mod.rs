@@ -26,6 +26,7 @@ mod axis;
 mod breakdown;
 mod by_point;
 mod data;
+pub mod diagram;
 mod figure;
 mod fit;
 mod legend;

@@ -32,6 +32,8 @@ pub(crate) enum Command {
     Trace(TraceArgs),
     /// Build a first model from distributed traces (OTLP/JSON or Jaeger JSON files).
     Import(ImportArgs),
+    /// Draw the model as an architecture diagram (SVG, PNG, Graphviz DOT or Mermaid).
+    Diagram(DiagramArgs),
     /// Run an experiment: every design at every point of its sweep, in parallel.
     Sweep(SweepArgs),
     /// Join shard folders of one experiment into the results folder one machine would write.
@@ -249,6 +251,31 @@ pub(crate) struct TheoryArgs {
     /// Output format (table or json).
     #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Table)]
     pub(crate) format: OutputFormat,
+}
+
+#[derive(Args)]
+pub(crate) struct DiagramArgs {
+    #[command(flatten)]
+    pub(crate) model: ModelArgs,
+    /// Write the diagram to this file; the extension picks the format (.svg, .png, .dot, .mmd). Default: DOT on standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// The format, whatever the file's extension.
+    #[arg(long, short = 'f', value_enum)]
+    pub(crate) format: Option<DiagramFormat>,
+}
+
+/// Formats of `capsim diagram`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum DiagramFormat {
+    /// A vector image (text stays text).
+    Svg,
+    /// A bitmap at twice the SVG's size.
+    Png,
+    /// Graphviz DOT.
+    Dot,
+    /// A Mermaid flowchart (Markdown on GitHub, GitLab, wikis).
+    Mermaid,
 }
 
 #[derive(Args)]

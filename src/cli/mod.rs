@@ -2,6 +2,7 @@
 
 pub(crate) mod args;
 pub(crate) mod demands;
+pub(crate) mod diagram;
 pub(crate) mod fit;
 mod perf;
 pub(crate) mod run;

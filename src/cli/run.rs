@@ -64,7 +64,10 @@ pub(crate) fn run_model(args: RunArgs) -> anyhow::Result<()> {
         files::write_file_atomically(path, csv.as_bytes())?;
     }
     if let Some(dir) = &args.charts {
-        let charts = capsim::charts::run_charts(&outcome.summary, &outcome.latency, dir)?;
+        let mut charts = capsim::charts::run_charts(&outcome.summary, &outcome.latency, dir)?;
+        let title = args.model.model.display().to_string();
+        let diagram = capsim::charts::diagram::Diagram::measured(&net, &outcome.summary, &title);
+        charts.push(diagram.write_chart(dir, "diagram", "The model's architecture, filled by utilisation")?);
         eprintln!("{} chart(s) written to {}", charts.len(), dir.display());
     }
     if format != Format::Table {

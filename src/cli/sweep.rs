@@ -16,6 +16,7 @@ use capsim::experiment::output::{self, ShardFile};
 use capsim::experiment::results::ExperimentResults;
 use capsim::experiment::spec::Experiment;
 use capsim::files::{self, Destination};
+use capsim::report::html::Diagrams;
 
 use super::args::SweepArgs;
 
@@ -272,17 +273,48 @@ fn write_folder(
     files::write_dir_atomically(dir, Destination::Results, force, |tmp| {
         output::write_data(tmp, exp, results, records, bisection)?;
         if charts {
-            draw(tmp, results).map_err(|e| output::OutputError::Invalid(format!("{e:#}")))?;
+            draw(tmp, results, Some(exp)).map_err(|e| output::OutputError::Invalid(format!("{e:#}")))?;
         }
         Ok::<(), output::OutputError>(())
     })?;
     Ok(())
 }
 
-fn draw(dir: &Path, results: &ExperimentResults) -> anyhow::Result<()> {
+fn draw(dir: &Path, results: &ExperimentResults, exp: Option<&Experiment>) -> anyhow::Result<()> {
     let charts = capsim::charts::sweep_charts(results, &dir.join("charts"))?;
-    capsim::report::html::write_report(results, &charts, dir)?;
+    capsim::report::html::write_report_with(results, &charts, &diagrams(results, exp), dir)?;
     Ok(())
+}
+
+/// Each design's diagram for the report, from the experiment that ran.
+fn diagrams(results: &ExperimentResults, exp: Option<&Experiment>) -> Diagrams {
+    match exp {
+        Some(exp) => Diagrams::Drawn(capsim::charts::diagram::design_diagrams(results, exp)),
+        None => Diagrams::None,
+    }
+}
+
+/// The experiment behind a results folder, loaded again from the file and
+/// `--set` overrides its command names, if its inputs are unchanged (the
+/// diagrams need the designs' models, which results.json does not hold).
+fn experiment_of(results: &ExperimentResults) -> Result<Experiment, String> {
+    let info = &results.experiment;
+    let overrides: Vec<String> = info
+        .command
+        .strip_prefix(&format!("capsim sweep {}", info.file))
+        .unwrap_or_default()
+        .split(" --set ")
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(str::to_string)
+        .collect();
+    let exp = Experiment::load(Path::new(&info.file), &overrides).map_err(|_| {
+        format!("they are drawn from the experiment file `{}`, which cannot be read from here", info.file)
+    })?;
+    if exp.inputs_sha256 != info.inputs_sha256 {
+        return Err(format!("the experiment file `{}` or its model changed since the sweep", info.file));
+    }
+    Ok(exp)
 }
 
 /// `capsim plot`: redraws a results folder's charts, into `out` if given.
@@ -314,7 +346,11 @@ pub fn report(dir: &Path, out: Option<&Path>) -> anyhow::Result<()> {
         None => dir,
     };
     let charts = capsim::charts::sweep_charts(&results, &target.join("charts"))?;
-    let path = capsim::report::html::write_report(&results, &charts, target)?;
+    let diagrams = match experiment_of(&results) {
+        Ok(exp) => diagrams(&results, Some(&exp)),
+        Err(why) => Diagrams::Missing(why),
+    };
+    let path = capsim::report::html::write_report_with(&results, &charts, &diagrams, target)?;
     println!("{}", path.display());
     Ok(())
 }

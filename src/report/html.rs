@@ -10,22 +10,50 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 
+use crate::charts::diagram::DesignDiagram;
 use crate::charts::{ChartError, ChartFile, View, palette, write_atomically};
 use crate::experiment::results::{ExperimentResults, PointResult, TargetAnswer};
 use crate::format::{dollars_grouped, format_duration, group_thousands};
 use crate::stats::Estimate;
 use crate::stats::{LatencyKind, LatencyStat, Measure};
 
+/// The designs' architecture diagrams a report shows.
+#[derive(Debug, Clone, Default)]
+pub enum Diagrams {
+    /// No section (results without an experiment to draw from).
+    #[default]
+    None,
+    /// One per design, drawn inline as SVG.
+    Drawn(Vec<DesignDiagram>),
+    /// Why there are none (shown in the section).
+    Missing(String),
+}
+
 /// Writes `dir/report.html` (atomically: a temporary file, then rename) and
 /// returns its path. `charts` are read from disk and inlined in order.
 pub fn write_report(results: &ExperimentResults, charts: &[ChartFile], dir: &Path) -> Result<PathBuf, ChartError> {
+    write_report_with(results, charts, &Diagrams::None, dir)
+}
+
+/// [`write_report`] with each design's architecture diagram, inlined as SVG
+/// after the designs.
+pub fn write_report_with(
+    results: &ExperimentResults,
+    charts: &[ChartFile],
+    diagrams: &Diagrams,
+    dir: &Path,
+) -> Result<PathBuf, ChartError> {
     std::fs::create_dir_all(dir).map_err(|error| ChartError::Io { path: dir.to_path_buf(), error })?;
     let mut images = Vec::with_capacity(charts.len());
     for chart in charts {
         let bytes = std::fs::read(&chart.png).map_err(|error| ChartError::Io { path: chart.png.clone(), error })?;
         images.push(base64::engine::general_purpose::STANDARD.encode(bytes));
     }
-    let html = render(results, charts, &images);
+    let svgs = match diagrams {
+        Diagrams::Drawn(d) => d.iter().map(|d| d.diagram.svg().map(|s| s.0)).collect::<Result<Vec<_>, _>>()?,
+        _ => Vec::new(),
+    };
+    let html = render(results, charts, &images, (diagrams, &svgs));
     let path = dir.join("report.html");
     write_atomically(&path, html.as_bytes())?;
     Ok(path)
@@ -91,6 +119,7 @@ code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu San
 .miss { color: #a63c00; font-weight: 600; }
 figure { margin: 1.6rem 0 2.2rem; max-width: 54rem; }
 figure img { display: block; width: 100%; height: auto; border: 1px solid var(--rule); }
+figure.diagram svg { display: block; max-width: 100%; height: auto; border: 1px solid var(--rule); }
 figcaption { margin-top: 0.5rem; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.3rem 1.2rem; }
 dt { font-weight: 600; }
@@ -104,6 +133,7 @@ footer { margin-top: 3rem; color: var(--muted); font-size: 0.85rem; }
   h2 { break-after: avoid; }
   figure, tr, .warning, dl { break-inside: avoid; }
   figure img { max-height: 120mm; width: auto; max-width: 100%; margin: 0 auto; }
+  figure.diagram svg { max-height: 160mm; width: auto; margin: 0 auto; }
   .scroll { overflow: visible; }
   table { font-size: 0.8rem; }
   th, td { padding: 0.25rem 0.35rem; }
@@ -112,7 +142,12 @@ footer { margin-top: 3rem; color: var(--muted); font-size: 0.85rem; }
 }
 "#;
 
-fn render(results: &ExperimentResults, charts: &[ChartFile], images: &[String]) -> String {
+fn render(
+    results: &ExperimentResults,
+    charts: &[ChartFile],
+    images: &[String],
+    (diagrams, svgs): (&Diagrams, &[String]),
+) -> String {
     let view = View::new(results);
     let info = &results.experiment;
     let mut h = String::with_capacity(64 * 1024 + images.iter().map(String::len).sum::<usize>());
@@ -155,6 +190,7 @@ fn render(results: &ExperimentResults, charts: &[ChartFile], images: &[String]) 
     findings(&mut h, results);
     slo(&mut h, results);
     designs(&mut h, results);
+    architecture(&mut h, diagrams, svgs);
     capacity(&mut h, results, &view);
 
     h.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n");
@@ -272,6 +308,33 @@ fn designs(h: &mut String, results: &ExperimentResults) {
         "</tbody></table></div>\n<p class=\"muted\">Base model: <code>{}</code>.</p>\n</section>",
         escape(&results.experiment.model)
     );
+}
+
+/// Each design's diagram, its SVG inline (no file to load).
+fn architecture(h: &mut String, diagrams: &Diagrams, svgs: &[String]) {
+    let drawn = match diagrams {
+        Diagrams::None => return,
+        Diagrams::Missing(why) => {
+            let _ = writeln!(
+                h,
+                "<section id=\"architecture\">\n<h2>Architecture</h2>\n<p class=\"muted\">No diagrams: {}</p>\n</section>",
+                inline_code(why)
+            );
+            return;
+        }
+        Diagrams::Drawn(d) => d,
+    };
+    h.push_str("<section id=\"architecture\">\n<h2>Architecture</h2>\n<p class=\"muted\">Each design as boxes and arrows, at the load the charts compare the designs. Fill: CPU utilisation (white idle, vermillion saturated; a pool: connections in use); thick border: the bottleneck, the busiest service. Arrows: calls (×: visits per request, from the traffic equations, and per second at the model's rates; a class named in brackets when only its requests take the arrow), hollow heads: forwards, dashed: publishes and their consumers (after the response). Wait: mean wait for a thread; % of time: share of a request's mean time spent there.</p>\n");
+    for (i, (d, svg)) in drawn.iter().zip(svgs).enumerate() {
+        let _ = write!(
+            h,
+            "<figure class=\"diagram\" id=\"diagram-{i}\">\n{svg}<figcaption>{}<strong>{}.</strong> {}</figcaption>\n</figure>\n",
+            swatch(d.design),
+            escape(&d.name),
+            escape(&d.caption)
+        );
+    }
+    h.push_str("</section>\n");
 }
 
 fn design_index(results: &ExperimentResults, name: &str) -> Option<usize> {

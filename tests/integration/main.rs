@@ -12,6 +12,7 @@ mod charts_review;
 mod cli;
 mod clock;
 mod demands;
+mod diagram;
 mod dynamics;
 mod experiments;
 mod failures;
