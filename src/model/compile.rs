@@ -405,9 +405,10 @@ impl<'a> Compiler<'a> {
                     (_, Some(Threads::Count(n))) => n,
                     (_, None) => vcpus.unwrap_or(1),
                 };
-                // Without a thread limit, only given cores (or the type's) are shared;
-                // a station without either is a pure delay.
-                let cores = svc.cores.map(|c| c.0).or(vcpus).unwrap_or(threads);
+                // Processor sharing shares one core unless told more; unlimited
+                // threads without cores (or a type's) make a pure delay station.
+                let default_cores = if svc.discipline == Discipline::Ps { 1 } else { threads };
+                let cores = svc.cores.map(|c| c.0).or(vcpus).unwrap_or(default_cores);
                 if svc.discipline == Discipline::PriorityPreemptive && threads > cores {
                     return Err(self
                         .err(

@@ -244,6 +244,15 @@ pub(crate) const SERVICE: &[Metric<ServiceMetrics, ServiceSummary>] = &[
         |s| &s.failures_per_hour,
         false
     ),
+    metric!("prob_wait", "share of jobs that waited for a thread", |s| s.prob_wait, |s| &s.prob_wait, true),
+    metric!("wait_p99_s", "99th percentile of the wait for a thread [s]", |s| s.wait_s.p99_s, |s| &s.wait_s.p99, true),
+    metric!(
+        "all_threads_busy",
+        "share of time every thread of an instance is held",
+        |s| s.all_busy,
+        |s| &s.all_threads_busy,
+        false
+    ),
 ];
 
 /// A connection pool, over all its instances.
@@ -256,6 +265,14 @@ pub(crate) const POOL: &[Metric<PoolMetrics, PoolSummary>] = &[
         "waits for a connection that timed out, per second",
         |p| p.timeouts_per_s,
         |p| &p.timeouts_per_s,
+        true
+    ),
+    metric!("prob_wait", "share of requests for a connection that waited", |p| p.prob_wait, |p| &p.prob_wait, true),
+    metric!(
+        "wait_p99_s",
+        "99th percentile of the wait for a connection [s]",
+        |p| p.wait_s.p99_s,
+        |p| &p.wait_s.p99,
         true
     ),
 ];

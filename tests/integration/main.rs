@@ -23,6 +23,7 @@ mod models;
 mod output_safety;
 mod percentiles;
 mod properties;
+mod queueing_metrics;
 mod reliability;
 mod reproducibility;
 mod resilience;
