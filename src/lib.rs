@@ -66,6 +66,7 @@ pub mod analysis;
 pub mod calibrate;
 pub mod catalog;
 pub mod charts;
+pub mod compare;
 pub mod config;
 pub mod dist;
 pub mod error;

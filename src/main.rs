@@ -116,5 +116,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Fit(args) => cli::fit::fit(args),
         Command::Demands(args) => cli::demands::demands(args),
         Command::Validate(args) => cli::validate::validate(args),
+        Command::Compare(args) => cli::compare::compare(args),
+        Command::Sensitivity(args) => cli::sensitivity::sensitivity(args),
     }
 }

@@ -17,6 +17,7 @@ pub mod columns;
 mod estimate;
 mod metrics;
 mod serde_nan;
+pub(crate) use serde_nan::nan_as_null;
 mod sketch;
 mod summarise;
 mod summary;

@@ -1,0 +1,3 @@
+pub(crate) fn sensitivity(_args: super::args::SensitivityArgs) -> anyhow::Result<()> {
+    todo!()
+}
