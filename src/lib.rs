@@ -79,6 +79,7 @@ pub mod policy;
 pub mod report;
 pub mod rng;
 pub mod run;
+pub mod sensitivity;
 pub mod stats;
 pub mod theory;
 pub mod units;

@@ -59,7 +59,7 @@ fn main() -> ExitCode {
 }
 
 /// Whether `path` holds an experiment (an `[experiment]` table) rather than a model.
-fn is_experiment(path: &std::path::Path) -> bool {
+pub(crate) fn is_experiment(path: &std::path::Path) -> bool {
     std::fs::read_to_string(path).is_ok_and(|t| capsim::experiment::spec::is_experiment_text(&t))
 }
 
