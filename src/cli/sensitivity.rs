@@ -72,7 +72,12 @@ fn setup(args: &SensitivityArgs, overrides: &[String]) -> anyhow::Result<Setup> 
         }
     };
     let settings = (0..exp.designs.len())
-        .map(|d| Ok(Setting { name: exp.designs[d].name.clone(), overrides: overrides_of(d)? }))
+        .map(|d| {
+            // The experiment's replications are its own, not the model's.
+            let mut overrides = overrides_of(d)?;
+            overrides.push(format!("simulation.replications={}", exp.replications));
+            Ok(Setting { name: exp.designs[d].name.clone(), overrides })
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(Setup { model: exp.base_model().to_path_buf(), settings, varies, range: default_range, slo: exp.slo.clone() })
 }

@@ -26,6 +26,7 @@ use crate::stats::RunMetrics;
 
 pub use metrics::{KINDS, Kind, Metric, Unit, bottleneck, metrics, priced};
 pub use paired::{Detect, POWER, Paired, paired, replications_needed};
+pub(crate) use render::change_text;
 pub use render::{csv, json, table};
 
 /// The difference to detect when `--detect` does not say: 5% of the baseline.

@@ -104,11 +104,11 @@ pub(super) fn rank(plan: &Plan, runs: &[Vec<RunMetrics>], class: &str, slo: Opti
     };
     let sentence = match (&nominal, flips.is_empty()) {
         (Some(n), true) => {
-            format!("the choice of `{}` ({criterion}) holds for every parameter within its range", names[*n])
+            format!("the choice of `{}`, {criterion}, holds for every parameter within its range", names[*n])
         }
         (None, true) => format!("no design meets the SLO at the nominal, nor at any end of the ranges"),
         (Some(n), false) => format!(
-            "the choice of `{}` ({criterion}) does not hold: {}",
+            "the choice of `{}`, {criterion}, does not hold: {}",
             names[*n],
             flips.iter().map(|f| f.sentence.as_str()).collect::<Vec<_>>().join("; ")
         ),

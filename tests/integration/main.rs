@@ -27,6 +27,7 @@ mod reliability;
 mod reproducibility;
 mod resilience;
 mod resources;
+mod sensitivity;
 mod support;
 mod theory_cli;
 mod theory_networks;
