@@ -112,7 +112,7 @@ fn sd(x: &[f64]) -> Option<f64> {
 /// sqrt(n) / s` (the usual sample-size rule for a paired t test).
 pub fn replications_needed(diffs: &[f64], delta: f64) -> Option<u32> {
     let s = sd(diffs)?;
-    if !(s > 0.0) || !(delta > 0.0) || !delta.is_finite() {
+    if s.is_nan() || s <= 0.0 || delta.is_nan() || delta <= 0.0 || !delta.is_finite() {
         return None;
     }
     let fits = |n: u32| {

@@ -273,9 +273,9 @@ fn designs(h: &mut String, results: &ExperimentResults, view: &View) {
             escape(&d.name),
             escape(&d.description)
         );
-        if let Some((_, kinds, cells)) = &vs {
-            for k in 0..kinds.len() {
-                let _ = write!(h, "<td class=\"num\">{}</td>", cells[i][k]);
+        if let Some((_, _, cells)) = &vs {
+            for cell in &cells[i] {
+                let _ = write!(h, "<td class=\"num\">{cell}</td>");
             }
         }
         h.push_str("</tr>\n");

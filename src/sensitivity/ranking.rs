@@ -106,7 +106,7 @@ pub(super) fn rank(plan: &Plan, runs: &[Vec<RunMetrics>], class: &str, slo: Opti
         (Some(n), true) => {
             format!("the choice of `{}`, {criterion}, holds for every parameter within its range", names[*n])
         }
-        (None, true) => format!("no design meets the SLO at the nominal, nor at any end of the ranges"),
+        (None, true) => "no design meets the SLO at the nominal, nor at any end of the ranges".to_string(),
         (Some(n), false) => format!(
             "the choice of `{}`, {criterion}, does not hold: {}",
             names[*n],
