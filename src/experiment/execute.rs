@@ -215,7 +215,7 @@ pub enum Unfinished {
     Failed(String),
 }
 
-/// Every replication of every network of `nets` through [`simulate_all`]
+/// Every replication of every network of `nets` through `simulate_all`
 /// (one queue for all, failing fast), each network's runs in replication
 /// order. Replication `r` of every network uses the same seed (each
 /// network's own `simulation.seed`): when the seeds agree, the networks
