@@ -50,6 +50,9 @@ pub enum Destination {
     /// A validation folder (`validate -o`): validation.csv, validation.json
     /// and the charts, replaced whole.
     Validation,
+    /// A sensitivity folder (`sensitivity -o`): sensitivity.csv,
+    /// sensitivity.json and the tornado charts, replaced whole.
+    Sensitivity,
 }
 
 impl Destination {
@@ -59,6 +62,7 @@ impl Destination {
             Destination::Results => Some("results.json"),
             Destination::Shard => Some("shard.json"),
             Destination::Validation => Some("validation.json"),
+            Destination::Sensitivity => Some("sensitivity.json"),
             Destination::Charts | Destination::Report => None,
         }
     }
@@ -71,6 +75,7 @@ impl Destination {
             Destination::Charts => is_chart_file(name),
             Destination::Report => matches!(name, "report.html" | "charts"),
             Destination::Validation => matches!(name, "validation.csv" | "validation.json") || is_chart_file(name),
+            Destination::Sensitivity => matches!(name, "sensitivity.csv" | "sensitivity.json") || is_chart_file(name),
         }
     }
 }
@@ -101,6 +106,7 @@ fn is_capsim_folder(dir: &Path, kind: Destination) -> bool {
         Destination::Results => json["experiment"]["capsim_version"].is_string(),
         Destination::Shard => json["format"].as_str().is_some_and(|f| f.starts_with("capsim-shard-")),
         Destination::Validation => json["format"].as_str().is_some_and(|f| f.starts_with("capsim-validation-")),
+        Destination::Sensitivity => json["format"].as_str().is_some_and(|f| f.starts_with("capsim-sensitivity-")),
         Destination::Charts | Destination::Report => false,
     }
 }
@@ -142,7 +148,7 @@ pub fn check_destination(dir: &Path, kind: Destination, inputs: &[&Path], force:
         let names: Vec<String> = entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
         let foreign = match kind {
             Destination::Charts | Destination::Report => names.iter().any(|n| !kind.owns(n)),
-            Destination::Results | Destination::Shard | Destination::Validation => {
+            Destination::Results | Destination::Shard | Destination::Validation | Destination::Sensitivity => {
                 !names.is_empty() && !is_capsim_folder(dir, kind)
             }
         };
@@ -153,6 +159,7 @@ pub fn check_destination(dir: &Path, kind: Destination, inputs: &[&Path], force:
                 Destination::Charts => "a folder of charts (it holds files other than PNG and SVG)",
                 Destination::Report => "a report folder (it holds files other than report.html and charts/)",
                 Destination::Validation => "a capsim validation folder (no validation.json of capsim's)",
+                Destination::Sensitivity => "a capsim sensitivity folder (no sensitivity.json of capsim's)",
             };
             let force_hint = if matches!(kind, Destination::Charts | Destination::Report) {
                 ""

@@ -59,7 +59,7 @@ fn main() -> ExitCode {
 }
 
 /// Whether `path` holds an experiment (an `[experiment]` table) rather than a model.
-fn is_experiment(path: &std::path::Path) -> bool {
+pub(crate) fn is_experiment(path: &std::path::Path) -> bool {
     std::fs::read_to_string(path).is_ok_and(|t| capsim::experiment::spec::is_experiment_text(&t))
 }
 
@@ -113,5 +113,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Fit(args) => cli::fit::fit(args),
         Command::Demands(args) => cli::demands::demands(args),
         Command::Validate(args) => cli::validate::validate(args),
+        Command::Compare(args) => cli::compare::compare(args),
+        Command::Sensitivity(args) => cli::sensitivity::sensitivity(args),
     }
 }

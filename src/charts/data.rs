@@ -517,6 +517,7 @@ mod tests {
                     load: Some(load),
                     replications: 2,
                     meets_slo: None,
+                    vs_baseline: None,
                     summary: summary.clone(),
                     cdf: Vec::new(),
                 });
@@ -550,6 +551,7 @@ mod tests {
                 }],
                 load_axis: Some(0),
                 slo: None,
+                baseline: None,
             },
             points,
             capacity: Capacity { target_load: target, ..Capacity::default() },

@@ -35,6 +35,7 @@ mod pixels;
 mod single;
 mod sweep;
 mod timeline;
+mod tornado;
 mod validation;
 
 use std::path::{Path, PathBuf};
@@ -144,6 +145,13 @@ pub fn validation_charts(
     dir: &Path,
 ) -> Result<Vec<ChartFile>, ChartError> {
     write_all(validation::plan(validation).into_iter().map(|p| (p.name.to_string(), p)).collect(), dir)
+}
+
+/// Draws the tornado charts of `capsim sensitivity` into `dir`: for p99
+/// latency, throughput and cost per hour, each parameter's effect when
+/// lowered and raised alone, the largest on top (per design, for an experiment).
+pub fn tornado_charts(sensitivity: &crate::sensitivity::Sensitivity, dir: &Path) -> Result<Vec<ChartFile>, ChartError> {
+    write_all(tornado::plan(sensitivity), dir)
 }
 
 /// Writes each chart under its file stem.

@@ -48,6 +48,92 @@ pub(crate) enum Command {
     Demands(DemandsArgs),
     /// Check a model against load-test measurements, load level by load level (exit 1 if beyond tolerance).
     Validate(ValidateArgs),
+    /// Compare a model with variants of it, paired replication by replication (common random numbers).
+    Compare(CompareArgs),
+    /// Vary each parameter low and high, one at a time: effects (tornado chart) and elasticities.
+    Sensitivity(SensitivityArgs),
+}
+
+/// Output formats of `capsim compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum TableJsonCsv {
+    /// Aligned tables for a terminal.
+    Table,
+    /// One JSON document.
+    Json,
+    /// One row per variant and metric.
+    Csv,
+}
+
+/// Flags every command that simulates shares: shorthands, threads, progress.
+#[derive(Args)]
+pub(crate) struct SimulateArgs {
+    /// Replications (shorthand for --set simulation.replications=N).
+    #[arg(long, short = 'r')]
+    pub(crate) replications: Option<u32>,
+    /// Master seed, shared by every run (common random numbers).
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+    /// Observed simulated time per replication, e.g. 10m.
+    #[arg(long)]
+    pub(crate) duration: Option<String>,
+    /// Worker threads (default: all cores); results do not depend on it.
+    #[arg(long, short = 'j')]
+    pub(crate) threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
+}
+
+/// `capsim compare`.
+#[derive(Args)]
+pub(crate) struct CompareArgs {
+    #[command(flatten)]
+    pub(crate) model: ModelArgs,
+    /// A variant of the model: overrides joined by `;`, optionally named, e.g. "six: services.api.instances=6" (repeatable).
+    #[arg(long = "variant", value_name = "[NAME:] PATH=VALUE[; ...]", required = true)]
+    pub(crate) variants: Vec<String>,
+    /// The difference worth detecting: a share of the baseline (default 5%) or KIND=VALUE, e.g. p99=2ms (repeatable).
+    #[arg(long = "detect", value_name = "PCT|KIND=VALUE")]
+    pub(crate) detect: Vec<String>,
+    #[command(flatten)]
+    pub(crate) simulate: SimulateArgs,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = TableJsonCsv::Table)]
+    pub(crate) format: TableJsonCsv,
+    /// Write the output to this file (atomically) instead of standard output.
+    #[arg(long, short = 'o')]
+    pub(crate) output: Option<PathBuf>,
+}
+
+/// `capsim sensitivity`.
+#[derive(Args)]
+pub(crate) struct SensitivityArgs {
+    /// The model file, or an experiment file (its designs are ranked, and its [sensitivity] table read).
+    pub(crate) model: PathBuf,
+    /// Override any model value by its dotted path, e.g. --set services.api.instances=8
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub(crate) overrides: Vec<String>,
+    /// A parameter and its range, e.g. "services.app.ops.handle.demand=±20%" or "workload.web.rate=+-10%" (repeatable; default: every numeric parameter).
+    #[arg(long = "vary", value_name = "PATH=±PCT")]
+    pub(crate) vary: Vec<String>,
+    /// The range of every parameter when no --vary names them.
+    #[arg(long, value_name = "PCT", default_value = "10%")]
+    pub(crate) range: String,
+    /// The class whose latency and throughput the tornado chart shows (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) class: Option<String>,
+    #[command(flatten)]
+    pub(crate) simulate: SimulateArgs,
+    /// Output format on standard output.
+    #[arg(long, short = 'f', value_enum, default_value_t = TableOrJson::Table)]
+    pub(crate) format: TableOrJson,
+    /// Write sensitivity.csv, sensitivity.json and the tornado charts into this folder.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Replace the output folder even if it holds files capsim did not write.
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 /// `capsim fit`: exactly one source of measurements.

@@ -9,6 +9,21 @@ use crate::experiment::spec::Experiment;
 use crate::stats::summarise;
 use crate::stats::{CDF_LEVELS, Pooled, RunMetrics};
 
+/// Design `d` against the baseline design at point `p`, over the
+/// replications both finished (paired by replication: the same seed).
+fn vs_baseline(exp: &Experiment, records: &[RunRecord], d: usize, p: usize) -> Option<Vec<crate::compare::Row>> {
+    let b = exp.baseline.filter(|&b| b != d)?;
+    let at = |design: usize, r: u32| {
+        records.iter().find(|x| x.design == design && x.point == p && x.replication == r).map(|x| x.metrics.clone())
+    };
+    let (base, other): (Vec<RunMetrics>, Vec<RunMetrics>) =
+        (0..exp.replications).filter_map(|r| Some((at(b, r)?, at(d, r)?))).unzip();
+    if base.is_empty() {
+        return None;
+    }
+    Some(crate::compare::rows(&exp.networks[b][p], &base, &other, &crate::compare::DetectRules::default()))
+}
+
 /// Builds the results from finished runs (in run order). Capacity answers
 /// come from the grid; [`capacity::refine`] sharpens them by bisection.
 pub fn assemble(exp: &Experiment, records: &[RunRecord], failures: &[RunFailure], command: &str) -> ExperimentResults {
@@ -49,6 +64,7 @@ pub fn assemble(exp: &Experiment, records: &[RunRecord], failures: &[RunFailure]
                 meets_slo: exp.slo.as_ref().and_then(|slo| meets(slo, &summary)),
                 summary,
                 cdf,
+                vs_baseline: vs_baseline(exp, records, d, p),
             });
         }
     }
@@ -73,6 +89,7 @@ pub fn assemble(exp: &Experiment, records: &[RunRecord], failures: &[RunFailure]
             axes: exp.axes.clone(),
             load_axis: exp.load_axis,
             slo: exp.slo.clone(),
+            baseline: exp.baseline.map(|b| exp.designs[b].name.clone()),
         },
         points,
         capacity,

@@ -198,3 +198,63 @@ pub(crate) fn simulate_all<T: Sync, R: Send>(
         })
         .collect()
 }
+
+/// Why [`simulate_networks`] did not finish every run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Unfinished {
+    /// Stopped (Ctrl-C): so many of so many runs finished.
+    #[error("interrupted: {done} of {total} runs finished")]
+    Interrupted {
+        /// Runs finished.
+        done: usize,
+        /// Runs in all.
+        total: usize,
+    },
+    /// A run failed (a limit, or a bug); the message names the network and replication.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Every replication of every network of `nets` through `simulate_all`
+/// (one queue for all, failing fast), each network's runs in replication
+/// order. Replication `r` of every network uses the same seed (each
+/// network's own `simulation.seed`): when the seeds agree, the networks
+/// see common random numbers. `name` says which network a failure was in.
+pub fn simulate_networks(
+    nets: &[crate::model::Network],
+    name: &(dyn Fn(usize) -> String + Sync),
+    progress: &(dyn Fn() + Sync),
+    stop: &AtomicBool,
+) -> Result<Vec<Vec<RunMetrics>>, Unfinished> {
+    let items: Vec<(usize, u32)> =
+        nets.iter().enumerate().flat_map(|(i, n)| (0..n.settings.replications).map(move |r| (i, r))).collect();
+    let outcomes = simulate_all(
+        &items,
+        |&(i, r)| {
+            let (stats, _) = run::simulate_choosing(&nets[i], r);
+            match stats.stopped {
+                Some(reason) => Err(reason),
+                None => Ok(RunMetrics::new(&nets[i], &stats)),
+            }
+        },
+        progress,
+        stop,
+        true,
+    );
+    if let Some((&(i, r), reason)) =
+        items.iter().zip(&outcomes).find_map(|(item, o)| o.as_ref().and_then(|o| o.as_ref().err()).map(|e| (item, e)))
+    {
+        return Err(Unfinished::Failed(format!("the run of {}, replication {r}, failed: {reason}", name(i))));
+    }
+    let done = outcomes.iter().filter(|o| o.is_some()).count();
+    if done < items.len() {
+        return Err(Unfinished::Interrupted { done, total: items.len() });
+    }
+    let mut per_net: Vec<Vec<RunMetrics>> = vec![Vec::new(); nets.len()];
+    for (&(i, _), outcome) in items.iter().zip(outcomes) {
+        if let Some(Ok(m)) = outcome {
+            per_net[i].push(m);
+        }
+    }
+    Ok(per_net)
+}

@@ -62,6 +62,10 @@ pub struct ExperimentInfo {
     pub load_axis: Option<usize>,
     /// The service-level objective, if any.
     pub slo: Option<SloInfo>,
+    /// The design every other is compared with ("vs baseline"), if the
+    /// experiment names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
 }
 
 /// One design at one point of the sweep.
@@ -87,6 +91,12 @@ pub struct PointResult {
     pub summary: Summary,
     /// Per class, latency quantiles averaged over replications.
     pub cdf: Vec<ClassCdf>,
+    /// This design against the baseline design at the same point, metric
+    /// by metric, paired replication by replication (common random
+    /// numbers), as `capsim compare` computes it; absent for the baseline
+    /// itself and without a baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vs_baseline: Option<Vec<crate::compare::Row>>,
 }
 
 /// A latency distribution as quantiles.

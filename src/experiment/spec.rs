@@ -27,6 +27,20 @@ struct ExperimentFile {
     axes: Vec<Spanned<AxisConfig>>,
     slo: Option<SloConfig>,
     capacity: Option<CapacityConfig>,
+    sensitivity: Option<SensitivityConfig>,
+}
+
+/// `[sensitivity]`: what `capsim sensitivity EXPERIMENT` varies, and where.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SensitivityConfig {
+    /// Parameters with their ranges, as `--vary` takes them ("path=±20%").
+    #[serde(default)]
+    vary: Vec<String>,
+    /// The range of every parameter when `vary` is empty ("10%").
+    range: Option<Spanned<String>>,
+    /// The value of the load axis to vary the designs at.
+    load: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -45,6 +59,8 @@ struct Header {
     /// Overrides applied to every design (e.g. a shorter duration).
     #[serde(default)]
     set: IndexMap<String, toml::Value>,
+    /// The design the others are compared with ("vs baseline").
+    baseline: Option<Spanned<String>>,
 }
 
 fn default_replications() -> Positive<u32> {
@@ -141,6 +157,10 @@ pub struct Experiment {
     pub points: Vec<Vec<usize>>,
     /// SHA-256 of the experiment, model and catalogue texts.
     pub inputs_sha256: String,
+    /// The design every other is compared with, if `baseline` names one.
+    pub baseline: Option<usize>,
+    /// `[sensitivity]`, if given.
+    pub sensitivity: Option<SensitivitySpec>,
     base_model: PathBuf,
     design_overrides: Vec<Vec<String>>,
 }
@@ -325,7 +345,23 @@ impl Experiment {
         .flatten()
         .collect();
 
+        let baseline = match &h.baseline {
+            Some(b) => Some(designs.iter().position(|d| &d.name == b.get_ref()).ok_or_else(|| {
+                source
+                    .error_at(b.span(), format!("no design is called `{}`", b.get_ref()))
+                    .with_key("experiment.baseline")
+                    .with_hint(format!(
+                        "the baseline is one of the designs: {}",
+                        designs.iter().map(|d| format!("`{}`", d.name)).collect::<Vec<_>>().join(", ")
+                    ))
+            })?),
+            None => None,
+        };
+        let sensitivity = file.sensitivity.as_ref().map(|c| sensitivity_spec(&source, c)).transpose()?;
+
         Ok(Experiment {
+            baseline,
+            sensitivity,
             name,
             question: h.question.clone(),
             file: source.file.clone(),
@@ -358,6 +394,22 @@ impl Experiment {
             }
         }
         runs
+    }
+
+    /// The overrides that make design `design` at point `point` from the base model.
+    pub fn overrides_at(&self, design: usize, point: usize) -> Vec<String> {
+        let mut all = self.design_overrides[design].clone();
+        all.extend(self.axes.iter().zip(&self.points[point]).map(|(a, &v)| format!("{}={}", a.path, a.values[v])));
+        all
+    }
+
+    /// The overrides that make design `design` at `load` on the load axis
+    /// (the other axes at `point`'s values).
+    pub fn overrides_at_load(&self, design: usize, point: usize, load: f64) -> Vec<String> {
+        let mut all = self.design_overrides[design].clone();
+        let values = self.axis_values_at_load(point, load);
+        all.extend(self.axes.iter().zip(values).map(|(a, value)| format!("{}={value}", a.path)));
+        all
     }
 
     /// The base model file, as resolved against the experiment's folder.
@@ -679,6 +731,34 @@ impl SloInfo {
     pub fn charted(&self) -> Option<(Measure, f64)> {
         self.limits().last()
     }
+}
+
+/// `[sensitivity]` as validated: the ranges as written (the sensitivity
+/// command reads them as it reads `--vary`), the default range and the load.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SensitivitySpec {
+    /// `path=±PCT` items.
+    pub vary: Vec<String>,
+    /// The range of every parameter when `vary` is empty, as written ("10%").
+    pub range: Option<String>,
+    /// The load to vary the designs at, in the load axis's unit.
+    pub load: Option<f64>,
+}
+
+fn sensitivity_spec(source: &Source, c: &SensitivityConfig) -> Result<SensitivitySpec, ModelError> {
+    let load = c
+        .load
+        .as_ref()
+        .map(|l| {
+            numeric(&value_text(l.get_ref())).map_err(|m| {
+                source
+                    .error_at(l.span(), m)
+                    .with_key("sensitivity.load")
+                    .with_hint("a value of the load axis, e.g. load = \"1800/s\"")
+            })
+        })
+        .transpose()?;
+    Ok(SensitivitySpec { vary: c.vary.clone(), range: c.range.as_ref().map(|r| r.get_ref().clone()), load })
 }
 
 /// Whether TOML text is an experiment (it has an `[experiment]` table) rather than a model.

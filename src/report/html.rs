@@ -189,7 +189,7 @@ fn render(
 
     findings(&mut h, results);
     slo(&mut h, results);
-    designs(&mut h, results);
+    designs(&mut h, results, &view);
     architecture(&mut h, diagrams, svgs);
     capacity(&mut h, results, &view);
 
@@ -287,27 +287,96 @@ fn swatch(design: usize) -> String {
     format!("<span class=\"swatch\" style=\"background:{}\"></span>", palette::hex(palette::design(design)))
 }
 
-fn designs(h: &mut String, results: &ExperimentResults) {
-    h.push_str("<section id=\"designs\">\n<h2>Designs</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>Design</th><th>Description</th><th>Changes to the base model</th></tr></thead>\n<tbody>\n");
+fn designs(h: &mut String, results: &ExperimentResults, view: &View) {
+    let vs = vs_baseline(results, view);
+    h.push_str("<section id=\"designs\">\n<h2>Designs</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>Design</th><th>Description</th><th>Changes to the base model</th>");
+    if let Some((_, kinds, _)) = &vs {
+        for (_, title) in kinds {
+            let _ = write!(h, "<th class=\"num\">{title} vs baseline</th>");
+        }
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
     for (i, d) in results.experiment.designs.iter().enumerate() {
         let overrides = if d.overrides.is_empty() {
             "<span class=\"muted\">none (the base model)</span>".to_string()
         } else {
             d.overrides.iter().map(|o| format!("<code>{}</code>", escape(o))).collect::<Vec<_>>().join("<br>")
         };
-        let _ = writeln!(
+        let _ = write!(
             h,
-            "<tr><td class=\"name\">{}<strong>{}</strong></td><td>{}</td><td>{overrides}</td></tr>",
+            "<tr><td class=\"name\">{}<strong>{}</strong></td><td>{}</td><td>{overrides}</td>",
             swatch(i),
             escape(&d.name),
             escape(&d.description)
         );
+        if let Some((_, _, cells)) = &vs {
+            for cell in &cells[i] {
+                let _ = write!(h, "<td class=\"num\">{cell}</td>");
+            }
+        }
+        h.push_str("</tr>\n");
     }
-    let _ = writeln!(
+    let _ = write!(
         h,
-        "</tbody></table></div>\n<p class=\"muted\">Base model: <code>{}</code>.</p>\n</section>",
+        "</tbody></table></div>\n<p class=\"muted\">Base model: <code>{}</code>.",
         escape(&results.experiment.model)
     );
+    if let Some((label, _, _)) = &vs {
+        let _ = write!(
+            h,
+            " The “vs baseline” columns compare each design with the baseline {}, replication by replication (every design draws the same random numbers): the relative change and its 95% interval; <em>n.s.</em> marks a change not significant at 95%.",
+            escape(label)
+        );
+    }
+    h.push_str("</p>\n</section>\n");
+}
+
+/// The "vs baseline" cells of the design table, at the charts' comparison
+/// point: its label, the columns (kind, title) and per design a cell per column.
+type VsBaseline = (String, Vec<(crate::compare::Kind, &'static str)>, Vec<Vec<String>>);
+
+fn vs_baseline(results: &ExperimentResults, view: &View) -> Option<VsBaseline> {
+    use crate::compare::Kind;
+    let baseline = results.experiment.baseline.as_ref()?;
+    let focus = view.focus()?;
+    let class = results.experiment.slo.as_ref().and_then(|s| s.class.clone());
+    let at = |d: usize| focus.points.iter().flatten().find(|p| p.design_index == d).copied();
+    let mut kinds = vec![(Kind::P99, "p99"), (Kind::Throughput, "Throughput")];
+    let priced = results.points.iter().any(|p| p.summary.cost.per_hour > 0.0);
+    if priced {
+        kinds.push((Kind::CostPerHour, "Cost per hour"));
+    }
+    let cells = (0..results.experiment.designs.len())
+        .map(|d| {
+            let point = at(d);
+            kinds
+                .iter()
+                .map(|(kind, _)| {
+                    if &results.experiment.designs[d].name == baseline {
+                        return "<span class=\"muted\">baseline</span>".to_string();
+                    }
+                    let row = point.and_then(|p| p.vs_baseline.as_ref()).and_then(|rows| {
+                        rows.iter().find(|r| {
+                            r.metric.kind == *kind
+                                && class.as_ref().is_none_or(|c| &r.metric.of == c || r.metric.of.is_empty())
+                        })
+                    });
+                    match row {
+                        Some(r) => {
+                            let text = escape(&crate::compare::change_text(&r.paired));
+                            if r.paired.significant {
+                                text
+                            } else {
+                                format!("{text} <span class=\"muted\">n.s.</span>")
+                            }
+                        }
+                        None => "<span class=\"muted\">-</span>".to_string(),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    Some((focus.label.clone(), kinds, cells))
 }
 
 /// Each design's diagram, its SVG inline (no file to load).

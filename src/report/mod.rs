@@ -8,6 +8,7 @@ pub mod html;
 mod table;
 
 pub use csv::series_csv;
+pub(crate) use table::aligned;
 pub use table::{comparison_table, theory_table};
 
 use crate::stats::Summary;

@@ -18,6 +18,7 @@ mod durations;
 mod estimate;
 mod metrics;
 mod serde_nan;
+pub(crate) use serde_nan::nan_as_null;
 mod sketch;
 mod summarise;
 mod summary;

@@ -92,6 +92,7 @@ fn build_fixture() -> ExperimentResults {
                 load: Some(rate),
                 replications: 3,
                 meets_slo: Some(meets),
+                vs_baseline: None,
                 cdf: vec![ClassCdf {
                     class: "web".into(),
                     levels: LEVELS.to_vec(),
@@ -168,6 +169,7 @@ fn build_fixture() -> ExperimentResults {
                 error_ratio: Some(0.001),
                 text: "p99 ≤ 100 ms and errors ≤ 0.1%".into(),
             }),
+            baseline: None,
         },
         points,
         capacity: Capacity {
