@@ -47,7 +47,7 @@ fn unknown_key_names_the_key_and_the_allowed_ones() {
 
 #[test]
 fn wrong_type_is_located() {
-    expect_error("threads = 4", "threads = \"four\"", Some(10), &["invalid type", "services.api.threads"]);
+    expect_error("threads = 4", "threads = true", Some(10), &["invalid type", "services.api.threads"]);
 }
 
 #[test]
