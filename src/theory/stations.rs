@@ -140,7 +140,9 @@ pub fn mmc_response_tail(lambda: f64, mu: f64, c: u32, t: f64) -> Option<f64> {
     Some(mmc_tail(prob_wait, mu, theta, t))
 }
 
-fn mmc_tail(prob_wait: f64, mu: f64, theta: f64, t: f64) -> f64 {
+/// `P(W > t)` for a response that is an exponential service at rate `mu`
+/// after a wait that is 0 with probability `1 - prob_wait`, else `Exp(theta)`.
+pub(super) fn mmc_tail(prob_wait: f64, mu: f64, theta: f64, t: f64) -> f64 {
     let d = theta - mu;
     let h = if d == 0.0 { t } else { -(-d * t).exp_m1() / d };
     (-mu * t).exp() * (1.0 + prob_wait * mu * h)
