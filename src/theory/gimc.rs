@@ -148,11 +148,7 @@ pub fn gimc(lambda: f64, lst: impl Fn(f64) -> f64, c: u32, mu: f64) -> Option<Gi
         ln_terms.push(ln_binom - ln_cj - (-beta).ln_1p() + ratio.ln());
     }
     let top = ln_terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let ln_sum = if top.is_finite() {
-        top + ln_terms.iter().map(|t| (t - top).exp()).sum::<f64>().ln()
-    } else {
-        top
-    };
+    let ln_sum = if top.is_finite() { top + ln_terms.iter().map(|t| (t - top).exp()).sum::<f64>().ln() } else { top };
     // P(wait) = K / (1 - sigma) = 1 / (1 + (1 - sigma) sum).
     let ln_rest = (1.0 - sigma).ln() + ln_sum;
     let prob_wait = if ln_rest > 700.0 { (-ln_rest).exp() } else { 1.0 / (1.0 + ln_rest.exp()) };
@@ -218,7 +214,11 @@ mod tests {
             for phase in 0..k {
                 let from = at(level, phase);
                 let mut out = 0.0;
-                let next = if phase + 1 < k { Some(at(level, phase + 1)) } else { (level + 1 < levels).then(|| at(level + 1, 0)) };
+                let next = if phase + 1 < k {
+                    Some(at(level, phase + 1))
+                } else {
+                    (level + 1 < levels).then(|| at(level + 1, 0))
+                };
                 if let Some(to) = next {
                     a[to * width + from] += phase_rate;
                     out += phase_rate;

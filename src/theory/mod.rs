@@ -50,10 +50,10 @@ mod tails;
 
 pub use balancing::{random_split_mm1, round_robin_gimc, round_robin_mm1, round_robin_sigma};
 pub use caches::{ttl_hit_ratio, ttl_miss_ratio};
-pub use gimc::{Gimc, erlang_lst, gimc, gimc_sigma};
 pub use general::{
     gg1_kingman, ggc_allen_cunneen, mg1, mg1_nonpreemptive_priority, mg1_preemptive_priority, mgc_approx, ps_response,
 };
+pub use gimc::{Gimc, erlang_lst, gimc, gimc_sigma};
 pub(crate) use networks::solve_augmented;
 pub use networks::{
     AsymptoticBounds, JacksonResult, JacksonStation, MvaResult, asymptotic_bounds, jackson_open, mva,
