@@ -26,7 +26,7 @@
 //! | file | results |
 //! |---|---|
 //! | `mod.rs` | [`StationMetrics`]; the shared checks, `station` (Little's law) and `invert_tail` |
-//! | `stations.rs` | Markovian stations: [`mm1`], [`mm1_response_quantile`], [`erlang_b`], [`erlang_c`], [`mmc`], [`mmc_wait_quantile`], [`mmc_response_tail`], [`mmc_response_quantile`], [`mmck`] |
+//! | `stations.rs` | Markovian stations: [`mm1`], [`mm1_response_quantile`], [`erlang_b`], [`erlang_c`], [`mmc`], [`mmc_wait_quantile`], [`mmc_response_tail`], [`mmc_response_quantile`], [`mmck`], [`mmck_wait_quantile`] |
 //! | `general.rs` | general service or arrivals: [`mg1`] (Pollaczek–Khinchine), [`gg1_kingman`], [`ggc_allen_cunneen`], [`mgc_approx`], [`ps_response`], [`mg1_nonpreemptive_priority`] (Cobham), [`mg1_preemptive_priority`] |
 //! | `gimc.rs` | renewal arrivals at exponential servers, exactly: [`gimc`] (P(wait), the wait's tail, the share of time all servers are busy), [`gimc_sigma`], [`erlang_lst`] |
 //! | `balancing.rs` | `k` queues behind a balancer: [`round_robin_sigma`], [`round_robin_mm1`], [`round_robin_gimc`] (E_k/M/c), [`random_split_mm1`] |
@@ -61,7 +61,7 @@ pub use networks::{
 };
 pub use stations::{
     MmckMetrics, erlang_b, erlang_c, mm1, mm1_response_quantile, mmc, mmc_response_quantile, mmc_response_tail,
-    mmc_wait_quantile, mmck,
+    mmc_wait_quantile, mmck, mmck_wait_quantile,
 };
 pub use tails::{response_quantile_approx, wait_quantile_approx};
 
