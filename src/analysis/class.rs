@@ -20,6 +20,7 @@ pub(super) fn class_theory(
         Arrivals::Open { .. } => {
             let mut total = 0.0;
             let mut exact = true;
+            let mut not_poisson = None;
             for &s in &visited {
                 let st = &services[s];
                 let Some(m) = st.metrics else {
@@ -43,18 +44,35 @@ pub(super) fn class_theory(
                     );
                 };
                 exact &= st.exact;
+                // A station whose departures are not Poisson feeds the next
+                // one arrivals that its formula does not assume.
+                if !st.departures_poisson
+                    && (visited.len() > 1 || net.services[s].ops.clone().any(|o| visits[o as usize] > 1.0))
+                {
+                    not_poisson.get_or_insert(st.service.as_str());
+                }
+                // Classes that the station treats apart wait their own time there.
+                let wait = st.classes.iter().find(|k| k.class == class.name).map_or(m.mean_wait, |k| k.mean_wait);
                 for op in net.services[s].ops.clone() {
                     let v = visits[op as usize];
                     if v > 0.0 {
-                        total += v * m.mean_wait + sync_cpu(net, c, op as usize);
+                        total += v * wait + sync_cpu(net, c, op as usize);
                     }
                 }
             }
             let multi_class = net.classes.iter().filter(|k| k.open_rate().is_some()).count() > 1;
-            let note = if exact && !multi_class {
-                "sum of station response times weighted by visits (open Jackson network: exact)".to_string()
-            } else {
-                "sum of station response times weighted by visits (approximation)".to_string()
+            let shared = visited.iter().any(|&s| services[s].classes.is_empty());
+            let note = match not_poisson {
+                _ if !exact => "sum of station response times weighted by visits (approximation)".to_string(),
+                Some(s) => format!(
+                    "sum of station response times weighted by visits (approximation: `{s}`'s departures, or its \
+                     arrivals on a second visit, are not a Poisson stream as the stations' formulas assume)"
+                ),
+                None if multi_class && shared => {
+                    "sum of station response times weighted by visits (approximation: several classes share FCFS stations)"
+                        .to_string()
+                }
+                None => "sum of station response times weighted by visits (open Jackson network: exact)".to_string(),
             };
             // One visit to a station whose traffic all runs the same
             // operation: the class's response is the station's.

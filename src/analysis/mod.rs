@@ -11,6 +11,7 @@
 use serde::Serialize;
 
 use crate::model::{Action, Arrivals, Network, Step};
+use crate::policy::WritePolicy;
 use crate::theory::StationMetrics;
 
 mod class;
@@ -24,6 +25,8 @@ use service::service_theory;
 pub struct Percentiles {
     /// Median.
     pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
     /// 95th percentile.
     pub p95: f64,
     /// 99th percentile.
@@ -33,7 +36,7 @@ pub struct Percentiles {
 impl Percentiles {
     /// The percentiles `quantile` gives, if it gives them all.
     fn from(quantile: impl Fn(f64) -> Option<f64>) -> Option<Percentiles> {
-        Some(Percentiles { p50: quantile(0.5)?, p95: quantile(0.95)?, p99: quantile(0.99)? })
+        Some(Percentiles { p50: quantile(0.5)?, p90: quantile(0.9)?, p95: quantile(0.95)?, p99: quantile(0.99)? })
     }
 }
 
@@ -61,6 +64,46 @@ pub struct ServiceTheory {
     pub response_percentiles: Option<Percentiles>,
     /// Whether those percentiles are exact (M/M/c) or approximate (M/G/c: see `theory::tails`).
     pub percentiles_exact: bool,
+    /// Probability that a request finds every thread of its instance busy
+    /// and waits (of admitted requests, under a queue limit), where theory has it.
+    pub prob_wait: Option<f64>,
+    /// Whether `prob_wait` is exact (Erlang C, M/M/c/K, GI/M/c, M/G/1's `rho`)
+    /// or approximate (Erlang C for M/G/c).
+    pub prob_wait_exact: bool,
+    /// Long-run share of time every thread of an instance is busy; it differs
+    /// from `prob_wait` when arrivals are not Poisson (round robin).
+    pub all_busy: Option<f64>,
+    /// Per class at this station, where the discipline treats classes apart (priorities).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<ClassAtService>,
+    /// Whether the station's departures form a Poisson stream when its
+    /// arrivals do (M/M/c, processor sharing, infinite servers), so that the
+    /// stations after it see Poisson arrivals as the sum over stations assumes.
+    #[serde(skip)]
+    pub departures_poisson: bool,
+}
+
+/// One class at a station that treats classes apart.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassAtService {
+    /// Class name.
+    pub class: String,
+    /// Mean time before service starts, or for preemption, the mean time at
+    /// the station beyond the class's own service \[s\].
+    pub mean_wait: f64,
+    /// Mean time at the station \[s\].
+    pub mean_response: f64,
+}
+
+/// The expected hit ratio of one cache.
+#[derive(Debug, Clone, Serialize)]
+pub struct CacheTheory {
+    /// Cache name.
+    pub cache: String,
+    /// Steady-state hit ratio from TTL theory (`theory::ttl_hit_ratio`), when open traffic reads it.
+    pub hit_ratio: Option<f64>,
+    /// How it was obtained, or why not.
+    pub note: String,
 }
 
 /// The analytic view of one request class.
@@ -96,6 +139,8 @@ pub struct Analysis {
     pub services: Vec<ServiceTheory>,
     /// Per class, in model order.
     pub classes: Vec<ClassTheory>,
+    /// Per cache, in model order.
+    pub caches: Vec<CacheTheory>,
     /// The utilisation law.
     pub bottleneck: Bottleneck,
 }
@@ -139,8 +184,9 @@ pub(super) fn layered_reason(net: &Network, service: usize) -> Option<String> {
     None
 }
 
-/// Per-visit service time of `service`, mixed over its operations by visit rate.
-pub(super) fn visit(net: &Network, service: usize) -> Visit {
+/// Per-visit service time of `service`, mixed over its operations by visit
+/// rate, for every class or `only` one.
+pub(super) fn visit(net: &Network, service: usize, only: Option<usize>) -> Visit {
     let svc = &net.services[service];
     let mut rate = 0.0;
     let mut mean = 0.0;
@@ -148,6 +194,9 @@ pub(super) fn visit(net: &Network, service: usize) -> Visit {
     let mut means = Vec::new();
     let mut exponential = true;
     for (c, visits) in net.visits.iter().enumerate() {
+        if only.is_some_and(|k| k != c) {
+            continue;
+        }
         let Some(r) = net.admitted_rate(c) else { continue };
         for op_id in svc.ops.clone() {
             let op = &net.ops[op_id as usize];
@@ -236,5 +285,28 @@ pub fn analyse(net: &Network) -> Analysis {
     let mut ranked: Vec<(String, f64)> = net.services.iter().zip(&offered).map(|(s, &u)| (s.name.clone(), u)).collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
     let headroom = ranked.first().filter(|(_, u)| *u > 0.0).map(|(_, u)| 1.0 / u);
-    Analysis { services, classes, bottleneck: Bottleneck { services: ranked, headroom } }
+    let caches = net
+        .caches
+        .iter()
+        .map(|c| CacheTheory {
+            cache: c.name.clone(),
+            hit_ratio: c.expected_hit_ratio,
+            note: match c.expected_hit_ratio {
+                Some(_) => format!(
+                    "TTL cache in steady state: {} keys, Zipf {}, ttl {}, writes {}; approximate (misses in flight ignored); \
+                     the services behind its miss path are loaded by the misses",
+                    c.keys,
+                    c.zipf,
+                    crate::format::format_duration(c.ttl),
+                    match c.on_write {
+                        WritePolicy::Invalidate => "invalidate",
+                        WritePolicy::Update => "update",
+                        WritePolicy::Ignore => "ignored",
+                    }
+                ),
+                None => "no open workload reads it: every read counted as a miss".into(),
+            },
+        })
+        .collect();
+    Analysis { services, classes, caches, bottleneck: Bottleneck { services: ranked, headroom } }
 }

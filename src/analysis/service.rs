@@ -2,7 +2,7 @@
 //! M/M/c/K, M/G/1, M/G/c, processor sharing, round robin's E_k/M/c), its
 //! mean values, its chance of waiting and the percentiles of its wait.
 
-use super::{Percentiles, ServiceTheory, layered_reason, visit};
+use super::{ClassAtService, Percentiles, ServiceTheory, layered_reason, visit};
 use crate::model::Network;
 use crate::policy::{Balance, Discipline};
 use crate::theory::{self, StationMetrics};
@@ -19,6 +19,11 @@ fn none(service: &str, utilisation: f64, note: impl Into<String>) -> ServiceTheo
         wait_percentiles: None,
         response_percentiles: None,
         percentiles_exact: false,
+        prob_wait: None,
+        prob_wait_exact: false,
+        all_busy: None,
+        classes: Vec::new(),
+        departures_poisson: false,
     }
 }
 
@@ -28,7 +33,7 @@ pub(super) fn service_theory(net: &Network, s: usize, utilisation: f64, closed: 
     if closed {
         return none(name, utilisation, "visited by a closed class: see the class's Mean Value Analysis");
     }
-    let v = visit(net, s);
+    let v = visit(net, s, None);
     if v.rate == 0.0 {
         return none(name, 0.0, "no open traffic reaches it");
     }
@@ -58,13 +63,9 @@ pub(super) fn service_theory(net: &Network, s: usize, utilisation: f64, closed: 
     let n = if pooled { 1 } else { svc.instances };
     let lambda = v.rate / f64::from(n);
     let scv = if v.mean > 0.0 { v.second / (v.mean * v.mean) - 1.0 } else { 0.0 };
-    let priorities = net
-        .classes
-        .iter()
-        .zip(&net.visits)
-        .filter(|(c, vis)| svc.ops.clone().any(|o| vis[o as usize] > 0.0) && c.open_rate().is_some())
-        .map(|(c, _)| c.priority)
-        .collect::<std::collections::BTreeSet<_>>();
+    let c = if pooled { svc.instances * svc.threads } else { svc.threads };
+    let queue_limit = if pooled { net.queues[svc.consumes as usize].capacity } else { svc.queue_limit };
+    let round_robin = n > 1 && svc.balance == Balance::RoundRobin;
     // How the balancer splits a Poisson stream.
     let (split_exact, split_note) = match (n, svc.balance) {
         (1, _) if pooled && svc.instances > 1 => {
@@ -72,6 +73,10 @@ pub(super) fn service_theory(net: &Network, s: usize, utilisation: f64, closed: 
         }
         (1, _) => (true, String::new()),
         (_, Balance::Random) => (true, format!("random balancing splits the Poisson stream into {n} Poisson streams")),
+        (_, Balance::RoundRobin) if v.exponential && queue_limit == u32::MAX && svc.threads <= svc.cores => (
+            true,
+            format!("round robin gives each of the {n} instances every {n}-th request: Erlang-{n} arrivals (GI/M/{c})"),
+        ),
         (_, Balance::RoundRobin) => (
             false,
             format!(
@@ -101,9 +106,7 @@ pub(super) fn service_theory(net: &Network, s: usize, utilisation: f64, closed: 
             metrics: m.map(scale),
             blocking,
             note: [split_note.clone(), note].into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>().join("; "),
-            wait_percentiles: None,
-            response_percentiles: None,
-            percentiles_exact: false,
+            ..none(name, utilisation, "")
         };
 
     if svc.threads > svc.cores {
@@ -117,16 +120,19 @@ pub(super) fn service_theory(net: &Network, s: usize, utilisation: f64, closed: 
                 mean_in_system: lambda * r,
                 throughput: lambda,
             });
-            return with(
-                "M/G/1-PS".into(),
-                true,
-                m,
-                None,
-                format!(
-                    "processor sharing on 1 core (insensitive to the distribution); exact while the {} threads rarely all fill",
-                    svc.threads
-                ),
-            );
+            return ServiceTheory {
+                departures_poisson: split_exact,
+                ..with(
+                    "M/G/1-PS".into(),
+                    true,
+                    m,
+                    None,
+                    format!(
+                        "processor sharing on 1 core (insensitive to the distribution); exact while the {} threads rarely all fill",
+                        svc.threads
+                    ),
+                )
+            };
         }
         return none(
             name,
@@ -134,19 +140,31 @@ pub(super) fn service_theory(net: &Network, s: usize, utilisation: f64, closed: 
             "more threads than cores on several cores (limited processor sharing): no closed form",
         );
     }
-    let c = if pooled { svc.instances * svc.threads } else { svc.threads };
-    let queue_limit = if pooled { net.queues[svc.consumes as usize].capacity } else { svc.queue_limit };
+    let priorities = net
+        .classes
+        .iter()
+        .zip(&net.visits)
+        .filter(|(c, vis)| svc.ops.clone().any(|o| vis[o as usize] > 0.0) && c.open_rate().is_some())
+        .map(|(c, _)| c.priority)
+        .collect::<std::collections::BTreeSet<_>>();
     if priorities.len() > 1 && svc.discipline == Discipline::Priority {
+        if c == 1 && queue_limit == u32::MAX && (n == 1 || svc.balance == Balance::Random) {
+            if let Some(st) = priority_theory(net, s, n, with) {
+                return st;
+            }
+        }
         return none(
             name,
             utilisation,
-            "several priority classes: see the Cobham formula in `capsim::theory` for single servers",
+            "several priority classes on more than one thread, under a queue limit or behind a balancer that is not \
+             random: no closed form (Cobham's formula needs one server and Poisson arrivals)",
         );
     }
     if queue_limit != u32::MAX {
         if v.exponential {
             let k = c.saturating_add(queue_limit);
-            let m = theory::mmck(lambda, 1.0 / v.mean, c, k);
+            let mu = 1.0 / v.mean;
+            let m = theory::mmck(lambda, mu, c, k);
             let metrics = m.as_ref().map(|m| StationMetrics {
                 utilisation: m.utilisation,
                 mean_wait: m.mean_response - v.mean,
@@ -155,19 +173,30 @@ pub(super) fn service_theory(net: &Network, s: usize, utilisation: f64, closed: 
                 mean_in_system: m.mean_in_system,
                 throughput: m.throughput,
             });
-            return with(format!("M/M/{c}/{k}"), true, metrics, m.map(|m| m.blocking), String::new());
+            return ServiceTheory {
+                prob_wait: m.map(|m| m.prob_wait),
+                prob_wait_exact: split_exact,
+                wait_percentiles: Percentiles::from(|q| theory::mmck_wait_quantile(lambda, mu, c, k, q)),
+                percentiles_exact: split_exact,
+                ..with(format!("M/M/{c}/{k}"), true, metrics, m.map(|m| m.blocking), String::new())
+            };
         }
         return none(name, utilisation, "a queue limit with non-exponential service (M/G/c/K): no closed form");
     }
     if v.exponential {
         let mu = 1.0 / v.mean;
-        if c == 1 && n > 1 && svc.balance == Balance::RoundRobin {
-            return round_robin_theory(v.rate, n, mu, with);
+        if round_robin {
+            return round_robin_theory(v.rate, n, mu, c, with);
         }
+        let prob_wait = theory::erlang_c(c, lambda / mu);
         return ServiceTheory {
             wait_percentiles: Percentiles::from(|q| theory::mmc_wait_quantile(lambda, mu, c, q)),
             response_percentiles: Percentiles::from(|q| theory::mmc_response_quantile(lambda, mu, c, q)),
             percentiles_exact: split_exact,
+            prob_wait,
+            prob_wait_exact: split_exact,
+            all_busy: prob_wait,
+            departures_poisson: split_exact,
             ..with(format!("M/M/{c}"), true, theory::mmc(lambda, mu, c), None, String::new())
         };
     }
@@ -182,44 +211,114 @@ pub(super) fn service_theory(net: &Network, s: usize, utilisation: f64, closed: 
             "Allen-Cunneen approximation: the M/M/c wait scaled by (1 + cv^2)/2".into(),
         )
     };
-    // Percentiles by the two-moment approximation (theory::tails): the
-    // chance of waiting is rho for M/G/1 and Erlang C for M/G/c.
+    // The chance of waiting is rho for M/G/1 (exact, by PASTA) and Erlang C
+    // for M/G/c (approximate); percentiles by the two-moment approximation
+    // (theory::tails).
     let prob_wait = if c == 1 { Some(lambda * v.mean) } else { theory::erlang_c(c, lambda * v.mean) };
     let (Some(p), Some(m)) = (prob_wait, st.metrics) else { return st };
     ServiceTheory {
         wait_percentiles: Percentiles::from(|q| theory::wait_quantile_approx(p, m.mean_wait, q)),
         response_percentiles: Percentiles::from(|q| theory::response_quantile_approx(p, m.mean_wait, v.mean, scv, q)),
+        prob_wait,
+        prob_wait_exact: c == 1 && split_exact,
+        all_busy: prob_wait,
         ..st
     }
 }
 
-/// Round robin over `n` single-thread instances with exponential service: each
-/// instance sees every `n`-th arrival of the Poisson stream, Erlang-`n`
-/// interarrivals, an E_n/M/1 queue solved exactly by its GI/M/1 root `sigma`.
-/// The response time is then exponential with rate `mu (1 - sigma)` and the wait
-/// is 0 with probability `1 - sigma`: the M/M/1 distributions with `rho = sigma`.
+/// Round robin over `n` instances of `c` threads with exponential service:
+/// each instance sees every `n`-th arrival of the Poisson stream, Erlang-`n`
+/// interarrivals, an E_n/M/c queue solved exactly at arrival epochs
+/// (`theory::round_robin_gimc`). A wait that happens is exponential with rate
+/// `c mu (1 - sigma)`, so the wait and response percentiles are exact too.
 fn round_robin_theory(
     rate: f64,
     n: u32,
     mu: f64,
+    c: u32,
     with: impl Fn(String, bool, Option<StationMetrics>, Option<f64>, String) -> ServiceTheory,
 ) -> ServiceTheory {
-    let per_instance = theory::round_robin_mm1(rate, n, mu).map(|m| StationMetrics {
-        throughput: m.throughput / f64::from(n),
-        mean_queue_len: m.mean_queue_len / f64::from(n),
-        mean_in_system: m.mean_in_system / f64::from(n),
-        ..m
-    });
-    let sigma = theory::round_robin_sigma(rate, n, mu);
-    let as_mm1 = |quantile: fn(f64, f64, u32, f64) -> Option<f64>| {
-        Percentiles::from(|q| sigma.and_then(|s| quantile(s * mu, mu, 1, q)))
+    let Some(g) = theory::round_robin_gimc(rate, n, mu, c) else {
+        return with(format!("E{n}/M/{c}"), true, None, None, String::new());
     };
     ServiceTheory {
-        exact: true,
-        note: format!("round robin gives each of the {n} instances every {n}-th request: Erlang-{n} arrivals (GI/M/1)"),
-        wait_percentiles: as_mm1(theory::mmc_wait_quantile),
-        response_percentiles: as_mm1(theory::mmc_response_quantile),
+        wait_percentiles: Percentiles::from(|q| g.wait_quantile(q)),
+        response_percentiles: Percentiles::from(|q| g.response_quantile(q)),
         percentiles_exact: true,
-        ..with(format!("E{n}/M/1"), true, per_instance, None, String::new())
+        prob_wait: Some(g.prob_wait),
+        prob_wait_exact: true,
+        all_busy: Some(g.all_busy),
+        ..with(format!("E{n}/M/{c}"), true, Some(g.metrics), None, String::new())
     }
+}
+
+/// Several priority classes at single-thread instances fed Poisson streams:
+/// non-preemptive M/G/1 priorities (Cobham's formula), classes of one
+/// priority level sharing a FCFS queue.
+fn priority_theory(
+    net: &Network,
+    s: usize,
+    n: u32,
+    with: impl Fn(String, bool, Option<StationMetrics>, Option<f64>, String) -> ServiceTheory,
+) -> Option<ServiceTheory> {
+    // (priority, class, rate per instance, E[S], E[S^2]) of each class that visits.
+    let mut visitors = Vec::new();
+    for (k, class) in net.classes.iter().enumerate() {
+        let v = visit(net, s, Some(k));
+        if v.rate > 0.0 {
+            visitors.push((class.priority, k, v.rate / f64::from(n), v.mean, v.second));
+        }
+    }
+    // One (lambda, E[S], E[S^2]) per priority level, highest (lowest number) first.
+    let mut levels: Vec<(u8, f64, f64, f64)> = Vec::new();
+    for &(p, _, rate, mean, second) in &visitors {
+        match levels.iter_mut().find(|l| l.0 == p) {
+            Some(l) => {
+                l.2 = (l.1 * l.2 + rate * mean) / (l.1 + rate);
+                l.3 = (l.1 * l.3 + rate * second) / (l.1 + rate);
+                l.1 += rate;
+            }
+            None => levels.push((p, rate, mean, second)),
+        }
+    }
+    levels.sort_by_key(|l| l.0);
+    let triples: Vec<(f64, f64, f64)> = levels.iter().map(|l| (l.1, l.2, l.3)).collect();
+    let waits = theory::mg1_nonpreemptive_priority(&triples)?;
+    let mut classes = Vec::new();
+    let (mut lambda, mut mean, mut wait) = (0.0, 0.0, 0.0);
+    for &(p, k, rate, m, _) in &visitors {
+        let level = levels.iter().position(|l| l.0 == p).expect("every visitor has its level");
+        classes.push(ClassAtService {
+            class: net.classes[k].name.clone(),
+            mean_wait: waits[level],
+            mean_response: waits[level] + m,
+        });
+        lambda += rate;
+        mean += rate * m;
+        wait += rate * waits[level];
+    }
+    let (mean, wait) = (mean / lambda, wait / lambda);
+    let rho = lambda * mean;
+    let metrics = StationMetrics {
+        utilisation: rho,
+        mean_wait: wait,
+        mean_response: wait + mean,
+        mean_queue_len: lambda * wait,
+        mean_in_system: lambda * (wait + mean),
+        throughput: lambda,
+    };
+    Some(ServiceTheory {
+        classes,
+        // Work-conserving: the server is busy (and a request waits) with probability rho.
+        prob_wait: Some(rho),
+        prob_wait_exact: true,
+        all_busy: Some(rho),
+        ..with(
+            "M/G/1 priority".into(),
+            true,
+            Some(metrics),
+            None,
+            format!("{} priority levels, non-preemptive (Cobham's formula)", levels.len()),
+        )
+    })
 }

@@ -115,3 +115,29 @@ fn a_policy_without_a_closed_form_is_named_as_the_model_writes_it() {
     assert!(text.contains("balance = \"power_of_two\" has no closed form"), "{text}");
     assert!(!text.contains("PowerOfTwo"), "{text}");
 }
+
+#[test]
+fn load_behind_a_cache_counts_the_expected_misses_not_every_read() {
+    // cache-ttl.toml with 4 database threads: 500 reads/s of 8 ms would be
+    // 100% of them if every read missed, but about 92% hit.
+    let args = ["--set", "services.db.threads=4", "--set", "simulation.warmup=\"3000s\""];
+    let v = theory_json("models/cache-ttl.toml", &args);
+    let hit = v["caches"][0]["hit_ratio"].as_f64().unwrap();
+    let expected = theory::ttl_hit_ratio(20_000, 1.0, 300.0, 500.0, 50.0, capsim::policy::WritePolicy::Ignore).unwrap();
+    assert!(close(hit, expected), "{hit} vs {expected}");
+    let db = v["services"].as_array().unwrap().iter().find(|s| s["service"] == "db").unwrap();
+    let offered = (500.0 * (1.0 - hit) * 0.008 + 50.0 * 0.005) / 4.0;
+    assert!(close(db["utilisation"].as_f64().unwrap(), offered), "{db}");
+    assert!(offered < 0.2);
+    // No false saturation warning, and the simulated utilisation is the one expected.
+    let mut run = vec!["run", "models/cache-ttl.toml", "--format", "json", "-r", "5"];
+    run.extend_from_slice(&args);
+    let out = capsim(&run);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("saturated"));
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let db = s["services"].as_array().unwrap().iter().find(|s| s["name"] == "db").unwrap();
+    assert!(close(db["offered_load"].as_f64().unwrap(), offered));
+    let simulated: capsim::stats::Estimate = serde_json::from_value(db["utilisation"].clone()).unwrap();
+    crate::support::assert_agrees("database utilisation", &simulated, offered, 0.02);
+}

@@ -118,11 +118,17 @@ fn theory_solves_round_robin_over_single_threads_exactly() {
     let sigma = theory::round_robin_sigma(3.2, 4, 1.0).unwrap();
     let p99 = web.response_percentiles.unwrap().p99;
     assert!((p99 - 100f64.ln() / (1.0 - sigma)).abs() < 1e-9, "{p99}");
-    // Two threads per instance (E_4/M/2) has no closed form here: still the approximation.
+    // An arrival waits with probability sigma.
+    assert!((web.prob_wait.unwrap() - sigma).abs() < 1e-12 && web.prob_wait_exact);
+    // Two threads per instance: E_4/M/2, exact too (GI/M/c), waiting less
+    // than random splitting's M/M/2 would.
     let two =
         capsim::model::from_str(&balanced("round_robin").replace("[services.web]", "[services.web]\nthreads = 2"));
     let web = capsim::analysis::analyse(&two.unwrap()).services.remove(0);
-    assert_eq!((web.model.as_str(), web.exact), ("M/M/2", false));
+    assert_eq!((web.model.as_str(), web.exact), ("E4/M/2", true));
+    let g = theory::round_robin_gimc(3.2, 4, 1.0, 2).unwrap();
+    assert!((web.prob_wait.unwrap() - g.prob_wait).abs() < 1e-12);
+    assert!(g.prob_wait < theory::erlang_c(2, 0.8).unwrap());
 }
 
 #[test]
