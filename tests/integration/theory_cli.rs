@@ -41,10 +41,23 @@ fn mmc_and_queue_limits_use_erlang_formulas() {
     let t = theory::mmc(90.0, 12.5, 8).unwrap();
     assert_eq!(v["services"][0]["model"], "M/M/8");
     assert!(close(v["services"][0]["metrics"]["mean_wait"].as_f64().unwrap(), t.mean_wait));
+    // The chance of waiting is Erlang C, and the wait's p90 its exponential tail.
+    assert!(close(v["services"][0]["prob_wait"].as_f64().unwrap(), theory::erlang_c(8, 7.2).unwrap()));
+    assert_eq!(v["services"][0]["prob_wait_exact"], true);
+    let p90 = theory::mmc_wait_quantile(90.0, 12.5, 8, 0.9).unwrap();
+    assert!(close(v["services"][0]["wait_percentiles"]["p90"].as_f64().unwrap(), p90));
     let v = theory_json("models/mmc.toml", &["--set", "services.app.queue_limit=2"]);
     let k = theory::mmck(90.0, 12.5, 8, 10).unwrap();
     assert_eq!(v["services"][0]["model"], "M/M/8/10");
     assert!(close(v["services"][0]["blocking"].as_f64().unwrap(), k.blocking));
+    // Of the admitted requests, those that find all 8 threads busy wait.
+    assert!(close(v["services"][0]["prob_wait"].as_f64().unwrap(), k.prob_wait));
+    let p99 = theory::mmck_wait_quantile(90.0, 12.5, 8, 10, 0.99).unwrap();
+    assert!(close(v["services"][0]["wait_percentiles"]["p99"].as_f64().unwrap(), p99));
+    // The table shows the column.
+    let out = capsim(&["theory", "models/mmc.toml"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("P(wait)") && text.contains(&format!("{:.1}%", 100.0 * theory::erlang_c(8, 7.2).unwrap())));
 }
 
 #[test]

@@ -185,3 +185,51 @@ fn closed_network_matches_mean_value_analysis() {
     assert_agrees("MVA web queue", &s.services[0].mean_queue_len, t.queue_len[0] - t.utilisation[0], 0.06);
     assert_littles_law(&s);
 }
+
+/// `k` instances of `c` threads behind round robin, exponential 1 s demands,
+/// each instance at utilisation `rho`.
+fn round_robin_fleet(k: u32, c: u32, rho: f64, duration: f64) -> String {
+    format!(
+        r#"
+        [simulation]
+        duration = "{duration}s"
+        warmup = "{warmup}s"
+        replications = 10
+        seed = 5
+
+        [workload.main]
+        target = "web.get"
+        rate = "{rate}/s"
+
+        [services.web]
+        instances = {k}
+        threads = {c}
+        balance = "round_robin"
+
+        [services.web.ops.get]
+        demand = "exp(1s)"
+        "#,
+        rate = f64::from(k * c) * rho,
+        warmup = duration / 20.0
+    )
+}
+
+#[test]
+fn round_robin_over_multi_thread_instances_matches_ek_m_c() {
+    // Each instance sees Erlang-k gaps: an E_k/M/c queue (GI/M/c), which waits
+    // less than the M/M/c that Poisson splitting would predict.
+    for &(k, c, rho, duration) in &[(2u32, 8u32, 0.7, 40_000.0), (4, 2, 0.8, 40_000.0), (16, 1, 0.9, 40_000.0)] {
+        let text = round_robin_fleet(k, c, rho, duration);
+        let s = summary(&text);
+        let g = theory::round_robin_gimc(f64::from(k * c) * rho, k, 1.0, c).unwrap();
+        let what = format!("E{k}/M/{c} at {rho}");
+        assert_agrees(&format!("{what} mean wait"), &s.services[0].mean_wait_s, g.metrics.mean_wait, 0.06);
+        assert_agrees(&format!("{what} mean response"), &s.classes[0].latency_s.mean, g.metrics.mean_response, 0.02);
+        let poisson = theory::mmc(f64::from(c) * rho, 1.0, c).unwrap();
+        assert!(s.services[0].mean_wait_s.high() < poisson.mean_wait, "{what}: no better than Poisson splitting");
+        // `capsim theory` shows the same, as exact.
+        let web = capsim::analysis::analyse(&capsim::model::from_str(&text).unwrap()).services.remove(0);
+        assert_eq!((web.model, web.exact), (format!("E{k}/M/{c}"), true));
+        assert!((web.metrics.unwrap().mean_wait - g.metrics.mean_wait).abs() < 1e-12);
+    }
+}

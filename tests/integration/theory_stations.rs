@@ -158,6 +158,15 @@ fn two_priority_classes_match_cobham() {
     assert_agrees("urgent response", &s.classes[0].latency_s.mean, waits[0] + 1.0, 0.03);
     assert_agrees("batch response", &s.classes[1].latency_s.mean, waits[1] + 1.0, 0.05);
     assert!(s.classes[0].latency_s.mean.high() < s.classes[1].latency_s.mean.low());
+    // `capsim theory` gives each class its own wait, and the classes their responses.
+    let a = capsim::analysis::analyse(&capsim::model::from_str(text).unwrap());
+    let server = &a.services[0];
+    assert_eq!((server.model.as_str(), server.exact), ("M/G/1 priority", true));
+    assert!((server.prob_wait.unwrap() - 0.8).abs() < 1e-12);
+    for (k, wait) in waits.iter().enumerate() {
+        assert!((server.classes[k].mean_wait - wait).abs() < 1e-12, "{:?}", server.classes);
+        assert!((a.classes[k].mean_response.unwrap() - (wait + 1.0)).abs() < 1e-12, "{:?}", a.classes[k]);
+    }
 }
 
 #[test]
