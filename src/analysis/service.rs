@@ -148,10 +148,12 @@ pub(super) fn service_theory(net: &Network, s: usize, utilisation: f64, closed: 
         .map(|(c, _)| c.priority)
         .collect::<std::collections::BTreeSet<_>>();
     if priorities.len() > 1 && svc.discipline == Discipline::Priority {
-        if c == 1 && queue_limit == u32::MAX && (n == 1 || svc.balance == Balance::Random) {
-            if let Some(st) = priority_theory(net, s, n, with) {
-                return st;
-            }
+        if c == 1
+            && queue_limit == u32::MAX
+            && (n == 1 || svc.balance == Balance::Random)
+            && let Some(st) = priority_theory(net, s, n, with)
+        {
+            return st;
         }
         return none(
             name,

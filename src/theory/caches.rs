@@ -48,7 +48,7 @@ pub fn ttl_hit_ratio(keys: u32, zipf: f64, ttl: f64, reads: f64, writes: f64, on
 /// `1 -` [`ttl_hit_ratio`], computed directly so that it stays positive
 /// (and a miss path reachable) however close to 1 the hit ratio comes.
 pub fn ttl_miss_ratio(keys: u32, zipf: f64, ttl: f64, reads: f64, writes: f64, on_write: WritePolicy) -> Option<f64> {
-    if keys == 0 || !nonneg(zipf) || !(ttl > 0.0) || !nonneg(reads) || !nonneg(writes) {
+    if keys == 0 || !nonneg(zipf) || ttl.is_nan() || ttl <= 0.0 || !nonneg(reads) || !nonneg(writes) {
         return None;
     }
     if reads == 0.0 {

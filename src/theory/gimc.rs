@@ -142,7 +142,7 @@ pub fn gimc(lambda: f64, lst: impl Fn(f64) -> f64, c: u32, mu: f64) -> Option<Gi
             let h = 1e-4 * x;
             (numerator(x - h) - numerator(x + h)) / (2.0 * h)
         };
-        if !(ratio > 0.0) {
+        if ratio.is_nan() || ratio <= 0.0 {
             return None;
         }
         ln_terms.push(ln_binom - ln_cj - (-beta).ln_1p() + ratio.ln());
