@@ -80,6 +80,7 @@ pub mod rng;
 pub mod run;
 pub mod stats;
 pub mod theory;
+pub mod traces;
 pub mod units;
 pub mod warmup;
 

@@ -93,12 +93,8 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Run(args) => cli::run::run_model(args),
-        Command::Trace(args) => {
-            let net = model::load(&args.model.model, &args.model.overrides)?;
-            let text = capsim::kernel::trace(&net, args.replication, args.requests);
-            std::io::stdout().lock().write_all(text.as_bytes())?;
-            Ok(())
-        }
+        Command::Trace(args) => cli::traces::trace(args),
+        Command::Import(args) => cli::traces::import(args),
         Command::Theory(args) => {
             let net = model::load(&args.model.model, &args.model.overrides)?;
             let analysis = capsim::analysis::analyse(&net);

@@ -92,6 +92,30 @@ pub enum Discipline {
     Fifo,
     /// Lower workload `priority` first (non-preemptive), FIFO within a priority.
     Priority,
+    /// As `Priority`, and an arrival that finds every thread busy takes the
+    /// thread of a lower-priority request that is computing; that request
+    /// waits at the head of its priority and resumes its work where it stopped.
+    PriorityPreemptive,
+    /// Processor sharing: no thread limit; every request in service shares
+    /// the cores equally.
+    Ps,
+}
+
+impl Discipline {
+    /// The discipline as a model file writes it (`discipline = "ps"`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Discipline::Fifo => "fifo",
+            Discipline::Priority => "priority",
+            Discipline::PriorityPreemptive => "priority_preemptive",
+            Discipline::Ps => "ps",
+        }
+    }
+
+    /// Whether waiting requests are ordered by their class's priority.
+    pub fn by_priority(self) -> bool {
+        matches!(self, Discipline::Priority | Discipline::PriorityPreemptive)
+    }
 }
 
 /// Balancing policy across a service's instances.

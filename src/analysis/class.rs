@@ -56,7 +56,10 @@ pub(super) fn class_theory(
                 for op in net.services[s].ops.clone() {
                     let v = visits[op as usize];
                     if v > 0.0 {
-                        total += v * wait + sync_cpu(net, c, op as usize);
+                        total += match st.stretch {
+                            Some(x) => x * sync_cpu(net, c, op as usize),
+                            None => v * wait + sync_cpu(net, c, op as usize),
+                        };
                     }
                 }
             }

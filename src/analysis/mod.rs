@@ -81,6 +81,10 @@ pub struct ServiceTheory {
     /// stations after it see Poisson arrivals as the sum over stations assumes.
     #[serde(skip)]
     pub departures_poisson: bool,
+    /// For processor sharing and delay stations, where a request's time is
+    /// its work stretched by the others': the time per second of work.
+    #[serde(skip)]
+    pub stretch: Option<f64>,
 }
 
 /// One class at a station that treats classes apart.

@@ -24,6 +24,7 @@ fn none(service: &str, utilisation: f64, note: impl Into<String>) -> ServiceTheo
         all_busy: None,
         classes: Vec::new(),
         departures_poisson: false,
+        stretch: None,
     }
 }
 
@@ -73,6 +74,7 @@ pub(super) fn service_theory(net: &Network, s: usize, utilisation: f64, closed: 
         }
         (1, _) => (true, String::new()),
         (_, Balance::Random) => (true, format!("random balancing splits the Poisson stream into {n} Poisson streams")),
+        (_, _) if svc.is_delay() => (true, String::new()),
         (_, Balance::RoundRobin) if v.exponential && queue_limit == u32::MAX && svc.threads <= svc.cores => (
             true,
             format!("round robin gives each of the {n} instances every {n}-th request: Erlang-{n} arrivals (GI/M/{c})"),
@@ -109,6 +111,63 @@ pub(super) fn service_theory(net: &Network, s: usize, utilisation: f64, closed: 
             ..none(name, utilisation, "")
         };
 
+    if svc.is_delay() {
+        // M/G/inf: nobody waits, the response is the service time, and the
+        // number in service is Poisson with mean lambda E[S] (insensitive).
+        let metrics = StationMetrics {
+            utilisation,
+            mean_wait: 0.0,
+            mean_response: v.mean,
+            mean_queue_len: 0.0,
+            mean_in_system: lambda * v.mean,
+            throughput: lambda,
+        };
+        let exp = |q: f64| Some(-(1.0 - q).ln() * v.mean);
+        return ServiceTheory {
+            prob_wait: Some(0.0),
+            prob_wait_exact: true,
+            all_busy: Some(0.0),
+            wait_percentiles: Percentiles::from(|_| Some(0.0)),
+            response_percentiles: if v.exponential { Percentiles::from(exp) } else { None },
+            percentiles_exact: true,
+            departures_poisson: split_exact,
+            stretch: Some(1.0),
+            ..with(
+                "M/G/inf".into(),
+                true,
+                Some(metrics),
+                None,
+                "infinite servers (a delay): no waiting; the number in service is Poisson with mean lambda E[S]".into(),
+            )
+        };
+    }
+    if svc.discipline == Discipline::Ps && svc.queue_limit == u32::MAX && svc.cores > 1 {
+        // M/G/c-PS: the number present moves as M/M/c's (a symmetric queue,
+        // insensitive to the distribution), so its mean response is M/M/c's.
+        let m = theory::mmc(lambda, 1.0 / v.mean, svc.cores).map(|m| StationMetrics {
+            mean_wait: 0.0,
+            mean_queue_len: 0.0,
+            utilisation,
+            ..m
+        });
+        return ServiceTheory {
+            prob_wait: Some(0.0),
+            prob_wait_exact: true,
+            departures_poisson: split_exact,
+            stretch: m.map(|m| m.mean_response / v.mean),
+            ..with(
+                format!("M/G/{}-PS", svc.cores),
+                true,
+                m,
+                None,
+                format!(
+                    "processor sharing on {} cores (insensitive): the mean response is M/M/{}'s; by job size, \
+                     x / E[S] times it is an approximation",
+                    svc.cores, svc.cores
+                ),
+            )
+        };
+    }
     if svc.threads > svc.cores {
         if svc.cores == 1 && svc.queue_limit == u32::MAX {
             let response = theory::ps_response(lambda, v.mean, v.mean);
@@ -122,15 +181,24 @@ pub(super) fn service_theory(net: &Network, s: usize, utilisation: f64, closed: 
             });
             return ServiceTheory {
                 departures_poisson: split_exact,
+                prob_wait: Some(0.0),
+                prob_wait_exact: true,
+                // A job of size x stays x / (1 - rho): exact for every size.
+                stretch: Some(1.0 / (1.0 - lambda * v.mean)),
                 ..with(
                     "M/G/1-PS".into(),
                     true,
                     m,
                     None,
-                    format!(
-                        "processor sharing on 1 core (insensitive to the distribution); exact while the {} threads rarely all fill",
-                        svc.threads
-                    ),
+                    if svc.threads == crate::model::UNLIMITED {
+                        "processor sharing on 1 core (insensitive to the distribution): a job of size x stays x / (1 - rho)"
+                            .to_string()
+                    } else {
+                        format!(
+                            "processor sharing on 1 core (insensitive to the distribution); exact while the {} threads rarely all fill",
+                            svc.threads
+                        )
+                    },
                 )
             };
         }
@@ -147,7 +215,7 @@ pub(super) fn service_theory(net: &Network, s: usize, utilisation: f64, closed: 
         .filter(|(c, vis)| svc.ops.clone().any(|o| vis[o as usize] > 0.0) && c.open_rate().is_some())
         .map(|(c, _)| c.priority)
         .collect::<std::collections::BTreeSet<_>>();
-    if priorities.len() > 1 && svc.discipline == Discipline::Priority {
+    if priorities.len() > 1 && svc.discipline.by_priority() {
         if c == 1
             && queue_limit == u32::MAX
             && (n == 1 || svc.balance == Balance::Random)
@@ -159,7 +227,7 @@ pub(super) fn service_theory(net: &Network, s: usize, utilisation: f64, closed: 
             name,
             utilisation,
             "several priority classes on more than one thread, under a queue limit or behind a balancer that is not \
-             random: no closed form (Cobham's formula needs one server and Poisson arrivals)",
+             random: no closed form (the M/G/1 priority formulas need one server and Poisson arrivals)",
         );
     }
     if queue_limit != u32::MAX {
@@ -255,8 +323,8 @@ fn round_robin_theory(
 }
 
 /// Several priority classes at single-thread instances fed Poisson streams:
-/// non-preemptive M/G/1 priorities (Cobham's formula), classes of one
-/// priority level sharing a FCFS queue.
+/// M/G/1 priorities, non-preemptive (Cobham's formula) or preemptive-resume,
+/// classes of one priority level sharing a FCFS queue.
 fn priority_theory(
     net: &Network,
     s: usize,
@@ -285,19 +353,30 @@ fn priority_theory(
     }
     levels.sort_by_key(|l| l.0);
     let triples: Vec<(f64, f64, f64)> = levels.iter().map(|l| (l.1, l.2, l.3)).collect();
-    let waits = theory::mg1_nonpreemptive_priority(&triples)?;
+    let preemptive = net.services[s].discipline == Discipline::PriorityPreemptive;
+    // Time at the station beyond a class's own service, per level; for
+    // preemption, a class of mean m at a level below load sigma stays
+    // m / (1 - sigma) + R / ((1 - sigma)(1 - sigma')) (theory::mg1_preemptive_priority).
+    let above: Vec<f64> =
+        triples.iter().scan(0.0, |acc, &(l, m, _)| Some(std::mem::replace(acc, *acc + l * m))).collect();
+    let extra = |level: usize, m: f64, responses: &[f64]| {
+        let (_, level_mean, _) = triples[level];
+        responses[level] - level_mean / (1.0 - above[level]) + m / (1.0 - above[level]) - m
+    };
+    let responses = if preemptive {
+        theory::mg1_preemptive_priority(&triples)?
+    } else {
+        theory::mg1_nonpreemptive_priority(&triples)?
+    };
     let mut classes = Vec::new();
     let (mut lambda, mut mean, mut wait) = (0.0, 0.0, 0.0);
     for &(p, k, rate, m, _) in &visitors {
         let level = levels.iter().position(|l| l.0 == p).expect("every visitor has its level");
-        classes.push(ClassAtService {
-            class: net.classes[k].name.clone(),
-            mean_wait: waits[level],
-            mean_response: waits[level] + m,
-        });
+        let w = if preemptive { extra(level, m, &responses) } else { responses[level] };
+        classes.push(ClassAtService { class: net.classes[k].name.clone(), mean_wait: w, mean_response: w + m });
         lambda += rate;
         mean += rate * m;
-        wait += rate * waits[level];
+        wait += rate * w;
     }
     let (mean, wait) = (mean / lambda, wait / lambda);
     let rho = lambda * mean;
@@ -316,11 +395,15 @@ fn priority_theory(
         prob_wait_exact: true,
         all_busy: Some(rho),
         ..with(
-            "M/G/1 priority".into(),
+            if preemptive { "M/G/1 preemptive priority" } else { "M/G/1 priority" }.into(),
             true,
             Some(metrics),
             None,
-            format!("{} priority levels, non-preemptive (Cobham's formula)", levels.len()),
+            if preemptive {
+                format!("{} priority levels, preemptive-resume", levels.len())
+            } else {
+                format!("{} priority levels, non-preemptive (Cobham's formula)", levels.len())
+            },
         )
     })
 }

@@ -28,8 +28,10 @@ pub(crate) enum Command {
     Check(ModelArgs),
     /// Print what queueing theory predicts for a model, instantly (no simulation).
     Theory(TheoryArgs),
-    /// Follow the first requests through the model, hop by hop.
+    /// Follow requests through the model, hop by hop (as text, OTLP/JSON or Jaeger JSON).
     Trace(TraceArgs),
+    /// Build a first model from distributed traces (OTLP/JSON or Jaeger JSON files).
+    Import(ImportArgs),
     /// Run an experiment: every design at every point of its sweep, in parallel.
     Sweep(SweepArgs),
     /// Join shard folders of one experiment into the results folder one machine would write.
@@ -83,6 +85,29 @@ pub(crate) struct FitArgs {
     /// Draw the data against the fitted distributions (PNG or SVG, by extension).
     #[arg(long, value_name = "FILE")]
     pub(crate) chart: Option<PathBuf>,
+}
+
+/// `capsim import`.
+#[derive(Args)]
+pub(crate) struct ImportArgs {
+    /// Trace files: OTLP/JSON (one document, or JSON Lines as the Collector's file exporter writes) or Jaeger JSON; the format is detected.
+    #[arg(required = true, value_name = "TRACES")]
+    pub(crate) traces: Vec<PathBuf>,
+    /// The model to write.
+    #[arg(long, short = 'o', value_name = "MODEL")]
+    pub(crate) output: PathBuf,
+    /// Fraction of traces the tracer kept (head sampling), e.g. 0.01: arrival rates are divided by it.
+    #[arg(long, value_name = "FRACTION", default_value_t = 1.0)]
+    pub(crate) sample_rate: f64,
+    /// Total arrival rate of the root operations instead of the traces' timestamps, e.g. 900/s (split by the traces' mix).
+    #[arg(long, value_name = "RATE")]
+    pub(crate) rate: Option<String>,
+    /// Consider only these families for operations' own time (repeatable).
+    #[arg(long = "family", value_name = "NAME")]
+    pub(crate) families: Vec<String>,
+    /// Replace the output file even if it exists.
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 /// `capsim demands`.
@@ -236,6 +261,29 @@ pub(crate) struct TraceArgs {
     /// Which replication's random streams to use.
     #[arg(long, default_value_t = 0)]
     pub(crate) replication: u32,
+    /// Follow the requests arriving from this simulated time on (steady state, with queues), e.g. 30s.
+    #[arg(long, visible_alias = "after", value_name = "TIME")]
+    pub(crate) at: Option<String>,
+    /// Output format: text journeys, OTLP/JSON, or Jaeger's JSON file format.
+    #[arg(long, short = 'f', value_enum, default_value_t = TraceFormat::Text)]
+    pub(crate) format: TraceFormat,
+    /// Wall-clock time of simulated time zero in OTLP and Jaeger output: seconds since 1970 or a UTC time.
+    #[arg(long, value_name = "TIME", default_value = "2025-01-01T00:00:00Z")]
+    pub(crate) epoch: String,
+    /// Write the output to this file (atomically) instead of standard output.
+    #[arg(long, short = 'o')]
+    pub(crate) output: Option<PathBuf>,
+}
+
+/// Output formats of `capsim trace`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum TraceFormat {
+    /// Journeys as indented lines, for people.
+    Text,
+    /// OpenTelemetry's OTLP/JSON (an ExportTraceServiceRequest).
+    Otlp,
+    /// The JSON Jaeger's UI opens from a file.
+    Jaeger,
 }
 
 #[derive(Args)]

@@ -6,4 +6,5 @@ pub(crate) mod fit;
 mod perf;
 pub(crate) mod run;
 pub(crate) mod sweep;
+pub(crate) mod traces;
 pub(crate) mod validate;

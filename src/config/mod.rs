@@ -22,6 +22,7 @@ mod source;
 use quantities::Text;
 pub use quantities::{
     Bandwidth, Bytes, DistSpec, NonNegativeF64, Positive, PositiveF64, PositiveSeconds, Probability, Rate, Seconds,
+    Threads,
 };
 pub use source::Source;
 
@@ -417,9 +418,9 @@ pub struct ServiceConfig {
     /// threads, one per vCPU) unless given here.
     pub instance_type: Option<Spanned<String>>,
     /// Threads per instance: requests served at once, held across calls
-    /// (default: one per vCPU of the instance type, else 1).
+    /// (default: one per vCPU of the instance type, else 1), or "unlimited".
     #[serde(alias = "workers")]
-    pub threads: Option<Positive<u32>>,
+    pub threads: Option<Threads>,
     /// CPU cores per instance, shared by the requests computing (default: the
     /// type's vCPUs, else as many as threads).
     pub cores: Option<Positive<u32>>,

@@ -159,3 +159,44 @@ impl<'de> Deserialize<'de> for Bandwidth {
         units::parse_bandwidth(&t).map(Bandwidth).map_err(de::Error::custom)
     }
 }
+
+/// Threads per instance: a count of at least 1, or `"unlimited"` (no thread
+/// limit: every request is served at once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threads {
+    /// At most this many requests in service per instance.
+    Count(u32),
+    /// No limit.
+    Unlimited,
+}
+
+impl<'de> Deserialize<'de> for Threads {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = Threads;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number of threads of at least 1, or \"unlimited\"")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Threads, E> {
+                match u32::try_from(v) {
+                    Ok(n) if n >= 1 => Ok(Threads::Count(n)),
+                    _ => Err(E::custom(format!("must be at least 1 (or \"unlimited\"), got {v}"))),
+                }
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Threads, E> {
+                self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Threads, E> {
+                match v.trim() {
+                    "unlimited" => Ok(Threads::Unlimited),
+                    other => match other.parse::<i64>() {
+                        Ok(n) => self.visit_i64(n),
+                        Err(_) => Err(E::custom(format!("expected a number of threads or \"unlimited\", got \"{v}\""))),
+                    },
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}

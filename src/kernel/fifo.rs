@@ -28,6 +28,17 @@ impl Fifo {
         self.len += 1;
     }
 
+    /// Puts `id` ahead of every queued id (a preempted job resumes first).
+    pub(super) fn push_front(&mut self, id: u32) {
+        if self.len == self.buf.len() {
+            self.grow();
+        }
+        let mask = self.buf.len() - 1;
+        self.head = (self.head + mask) & mask;
+        self.buf[self.head] = id;
+        self.len += 1;
+    }
+
     /// Removes and returns the oldest id.
     #[inline]
     pub(super) fn pop_front(&mut self) -> Option<u32> {
@@ -72,9 +83,15 @@ mod tests {
         // size it grows through.
         let mut next = 0u32;
         for round in 0..200u32 {
-            for _ in 0..(round % 7 + 1) {
-                fifo.push_back(next);
-                model.push_back(next);
+            for i in 0..(round % 7 + 1) {
+                // Every third round also puts some at the front.
+                if round % 3 == 0 && i % 2 == 1 {
+                    fifo.push_front(next);
+                    model.push_front(next);
+                } else {
+                    fifo.push_back(next);
+                    model.push_back(next);
+                }
                 next += 1;
             }
             for _ in 0..(round % 5 + 1) {

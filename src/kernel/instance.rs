@@ -1,6 +1,8 @@
 //! One service instance: its threads, its waiting queue, its cores
-//! (processor sharing when more requests compute than there are cores) and
-//! the time-weighted counts behind utilisation and queue length.
+//! (processor sharing when more requests compute than there are cores), the
+//! computing requests a preemptive service may interrupt, and the
+//! time-weighted counts behind utilisation, queue length and the share of
+//! time every thread is busy.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -26,10 +28,16 @@ pub(super) struct Instance {
     busy_cores: Level,
     /// Jobs waiting for a thread.
     queued: Level,
+    /// 1 while every thread is held, else 0.
+    full: Level,
     /// Waiting jobs per priority level (one level for FIFO services).
     pub queues: Vec<Fifo>,
     /// Processor-sharing state, used when threads outnumber cores.
     pub ps: ProcessorSharing,
+    /// `discipline = "priority_preemptive"`: `running` is kept.
+    pub preemptive: bool,
+    /// Jobs computing here and when their CPU work ends (preemptive services only).
+    pub running: Vec<(u32, Time)>,
     /// Failed and not yet repaired.
     pub down: bool,
     /// When the balancer's health check notices the failure (meaningful while `down`).
@@ -38,7 +46,7 @@ pub(super) struct Instance {
 
 impl Instance {
     /// An idle instance.
-    pub(super) fn new(service: u32, threads: u32, cores: u32, levels: usize) -> Self {
+    pub(super) fn new(service: u32, threads: u32, cores: u32, levels: usize, preemptive: bool) -> Self {
         Instance {
             service,
             threads,
@@ -47,8 +55,11 @@ impl Instance {
             computing: 0,
             busy_cores: Level::default(),
             queued: Level::default(),
+            full: Level::default(),
             queues: (0..levels).map(|_| Fifo::default()).collect(),
             ps: ProcessorSharing::default(),
+            preemptive,
+            running: Vec::new(),
             down: false,
             detected_at: 0,
         }
@@ -70,11 +81,17 @@ impl Instance {
     #[inline]
     pub(super) fn take_thread(&mut self, now: Time) {
         self.busy.up(now);
+        if self.busy.get() == self.threads {
+            self.full.up(now);
+        }
     }
 
     /// A job frees its thread at `now`.
     #[inline]
     pub(super) fn free_thread(&mut self, now: Time) {
+        if self.busy.get() == self.threads {
+            self.full.down(now);
+        }
         self.busy.down(now);
     }
 
@@ -100,8 +117,10 @@ impl Instance {
     /// queue is emptied with `dequeue` first).
     pub(super) fn lose_work(&mut self, now: Time) {
         self.busy.set(0, now);
+        self.full.set(0, now);
         self.busy_cores.set(0, now);
         self.computing = 0;
+        self.running.clear();
     }
 
     /// Requests assigned here: in service plus waiting (for balancers).
@@ -115,6 +134,7 @@ impl Instance {
         self.busy.restart(now);
         self.busy_cores.restart(now);
         self.queued.restart(now);
+        self.full.restart(now);
     }
 
     /// Time-weighted (busy threads, busy cores, queue length) areas \[ns\]
@@ -123,10 +143,21 @@ impl Instance {
         (self.busy.area(now), self.busy_cores.area(now), self.queued.area(now))
     }
 
+    /// Time \[ns\] with every thread held, from the last reset to `now`.
+    pub(super) fn full_area(&self, now: Time) -> u128 {
+        self.full.area(now)
+    }
+
     /// Queues a job at `level` at `now`.
     #[inline]
     pub(super) fn enqueue(&mut self, job: u32, level: usize, now: Time) {
         self.queues[level].push_back(job);
+        self.queued.up(now);
+    }
+
+    /// Queues a preempted job at the head of `level` at `now`.
+    pub(super) fn enqueue_first(&mut self, job: u32, level: usize, now: Time) {
+        self.queues[level].push_front(job);
         self.queued.up(now);
     }
 
@@ -241,7 +272,7 @@ mod tests {
 
     #[test]
     fn queue_serves_lower_levels_first() {
-        let mut inst = Instance::new(0, 1, 1, 2);
+        let mut inst = Instance::new(0, 1, 1, 2, false);
         inst.enqueue(1, 1, 0);
         inst.enqueue(2, 0, 0);
         inst.enqueue(3, 1, 0);
@@ -254,7 +285,7 @@ mod tests {
     #[test]
     fn areas_integrate_each_level_over_time() {
         // Two threads, one core.
-        let mut inst = Instance::new(0, 2, 1, 1);
+        let mut inst = Instance::new(0, 2, 1, 1, false);
         inst.take_thread(10);
         inst.start_computing(10);
         inst.take_thread(20);

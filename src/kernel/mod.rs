@@ -34,6 +34,7 @@ mod instance;
 mod keys;
 mod level;
 mod pools;
+mod preemption;
 mod resilience;
 mod series;
 mod setup;
@@ -54,6 +55,7 @@ use instance::Instance;
 use keys::KeyChooser;
 use level::Level;
 use pools::PoolState;
+use preemption::Unfinished;
 use resilience::{BreakerState, Bucket, Budget};
 use series::SeriesRecorder;
 use slab::{Job, Slab, Transit};
@@ -63,7 +65,8 @@ use crate::model::{Arrivals, NONE, Network};
 use crate::policy::{Discipline, LimitScope};
 use crate::rng::Stream;
 use crate::stats::{
-    CacheRun, ClassRun, DatabaseRun, ErrorCause, GuardRun, LatencyCounts, PoolRun, QueueRun, RunStats, ServiceRun,
+    CacheRun, ClassRun, DatabaseRun, ErrorCause, GuardRun, LatencyCounts, OpClassRun, PoolRun, QueueRun, RunStats,
+    ServiceRun,
 };
 
 /// Simulates one replication of `net`.
@@ -101,7 +104,8 @@ fn simulate_as<const BASIC: bool>(net: &Network, replication: u32) -> RunStats {
 /// basic networks (`Sim<_, true>`) leaves out of its hot path: run limits,
 /// connection pools, message queues, modulated, traced or per-client
 /// arrivals, rate limits, load shedding, instance failures, processor
-/// sharing (more threads than cores), per-item work and injected errors.
+/// sharing (more threads than cores), preemption, per-item work and
+/// injected errors.
 /// Each of them costs a test per event or per request even when unused.
 /// A test written `!BASIC && ...` must name a mechanism listed here; the
 /// fuzz tests compare both builds on every basic network they generate.
@@ -112,10 +116,13 @@ pub fn is_basic(net: &Network) -> bool {
         && net.pools.is_empty()
         && net.queues.is_empty()
         && net.classes.iter().all(|c| c.modulation.is_none() && c.trace.is_none() && c.clients <= 1)
-        && net
-            .services
-            .iter()
-            .all(|s| s.rate_limit.is_none() && s.shed_wait.is_none() && s.failures.is_none() && s.threads <= s.cores)
+        && net.services.iter().all(|s| {
+            s.rate_limit.is_none()
+                && s.shed_wait.is_none()
+                && s.failures.is_none()
+                && s.threads <= s.cores
+                && s.discipline != Discipline::PriorityPreemptive
+        })
         && net.ops.iter().all(|op| op.per_item.is_none() && op.error_rate == 0.0)
 }
 
@@ -127,11 +134,18 @@ pub fn simulate_observed<O: Observer + Default>(net: &Network, replication: u32,
     (sim.finish(), obs)
 }
 
-/// The journeys of the first `requests` requests of replication `replication`, as text.
-pub fn trace(net: &Network, replication: u32, requests: usize) -> String {
-    let mut sim = Sim::<_, false>::new(net, replication, Journeys::new(net, requests));
+/// The journeys of the first `requests` requests of replication
+/// `replication` that arrive at or after `from` seconds, as text.
+pub fn trace(net: &Network, replication: u32, requests: usize, from: f64) -> String {
+    observe(net, replication, Journeys::new(net, requests, to_time(from))).render()
+}
+
+/// Runs replication `replication` of `net` with `obs` watching every hop,
+/// until the run ends or the observer is satisfied, and returns the observer.
+pub fn observe<O: Observer>(net: &Network, replication: u32, obs: O) -> O {
+    let mut sim = Sim::<_, false>::new(net, replication, obs);
     sim.run();
-    sim.obs.render()
+    sim.obs
 }
 
 /// Open classes up to this many get a lane each beside the event heap for
@@ -224,6 +238,7 @@ struct Sim<'n, O: Observer, const BASIC: bool> {
     streams: Vec<Stream>,
     classes: Vec<ClassState>,
     services: Vec<ServiceRun>,
+    op_classes: Vec<OpClassRun>,
     pool_states: Vec<PoolState>,
     /// First pool instance of each pool.
     pool_first: Vec<u32>,
@@ -279,6 +294,10 @@ struct Sim<'n, O: Observer, const BASIC: bool> {
     mid_area: Option<u128>,
     /// Time-weighted messages waiting in each queue from the opening to the midpoint \[ns\].
     mid_queue_areas: Vec<u128>,
+    /// Whether any service preempts (`discipline = "priority_preemptive"`).
+    preemptive: bool,
+    /// CPU work left of each preempted job, by slot.
+    unfinished: Vec<Option<Unfinished>>,
 }
 
 impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
@@ -498,7 +517,11 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             return;
         }
         self.events_processed += 1;
-        self.instances[self.jobs[job].instance as usize].stop_computing(self.now);
+        let instance = self.jobs[job].instance;
+        self.instances[instance as usize].stop_computing(self.now);
+        if !BASIC && self.instances[instance as usize].preemptive {
+            self.stop_running(job, instance);
+        }
         self.run_steps(job);
     }
 
@@ -578,13 +601,13 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             })
         {
             self.turn_away(id, service_id, ErrorCause::Shed);
+        } else if !BASIC && inst.preemptive && self.preempt(id, instance) {
         } else {
+            let job = &mut self.jobs[id];
+            let inst = &mut self.instances[instance as usize];
             job.instance = instance;
             job.enqueued = now;
-            let level = match service.discipline {
-                Discipline::Fifo => 0,
-                Discipline::Priority => usize::from(job.priority),
-            };
+            let level = if service.discipline.by_priority() { usize::from(job.priority) } else { 0 };
             self.obs.queued(now, id, job.op, instance, inst.queued());
             inst.enqueue(id, level, now);
         }
@@ -613,6 +636,13 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
 
     /// The job holds a thread: run its demand, then its steps.
     fn start(&mut self, id: u32) {
+        if !BASIC
+            && self.preemptive
+            && let Some(work) = self.take_unfinished(id)
+        {
+            // A preempted job resumes its CPU work where it stopped.
+            return self.compute(id, work);
+        }
         let now = self.now;
         let job = &mut self.jobs[id];
         let op = &self.net.ops[job.op as usize];
@@ -647,6 +677,9 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
         self.obs.compute(now, id, work);
         let inst = &mut self.instances[instance as usize];
         inst.start_computing(now);
+        if !BASIC && inst.preemptive {
+            inst.running.push((id, now.saturating_add(work)));
+        }
         if BASIC || inst.threads <= inst.cores {
             let generation = self.jobs.generation(id);
             let token = self.jobs[id].token;
@@ -686,7 +719,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             *ewma += 0.05 * ((now - job.started) as f64 - *ewma);
         }
         if self.observing {
-            self.services[inst.service as usize].completed += 1;
+            self.services[service].completed += 1;
         }
         match inst.dequeue(now) {
             Some(next) => {

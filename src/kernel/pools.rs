@@ -11,8 +11,8 @@ use crate::stats::ErrorCause;
 pub(super) struct PoolState {
     pub(super) size: u32,
     pub(super) busy: u32,
-    /// (job, slot generation, token): stale entries (timed out) are skipped.
-    pub(super) waiters: VecDeque<(u32, u32, u32)>,
+    /// (job, slot generation, token, since when): stale entries (timed out) are skipped.
+    pub(super) waiters: VecDeque<(u32, u32, u32, Time)>,
     pub(super) last: Time,
     pub(super) area_busy: u128,
     pub(super) area_full: u128,
@@ -47,13 +47,22 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
         let state = &mut self.pool_states[instance as usize];
         state.touch(now);
         let job = &mut self.jobs[id];
+        if self.observing {
+            self.pools[pool_id].attempts += 1;
+        }
         if state.busy < state.size {
             state.busy += 1;
             job.pool = instance;
             if self.observing {
-                self.pools[pool_id].acquired += 1;
+                let p = &mut self.pools[pool_id];
+                p.acquired += 1;
+                p.waits.record(0);
             }
+            self.obs.pool_acquired(now, id, pool_id as u32, 0);
             return true;
+        }
+        if self.observing {
+            self.pools[pool_id].waited += 1;
         }
         match self.net.pools[pool_id].wait_timeout {
             Some(t) if t <= 0.0 => {
@@ -61,14 +70,15 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
                     self.pools[pool_id].timeouts += 1;
                 }
                 job.failure = Some(ErrorCause::PoolTimeout);
+                self.obs.pool_timeout(now, id, pool_id as u32);
                 self.ready.push_back(Ready::Resume(id));
             }
             timeout => {
                 job.waiting_pool = true;
-                job.enqueued = now;
                 let generation = self.jobs.generation(id);
                 let token = self.jobs[id].token;
-                state.waiters.push_back((id, generation, token));
+                self.obs.pool_wait(now, id, pool_id as u32, state.waiters.len() as u32);
+                state.waiters.push_back((id, generation, token, now));
                 if let Some(t) = timeout {
                     self.events.schedule(
                         now.saturating_add(to_time(t)),
@@ -86,7 +96,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
         let instance = std::mem::replace(&mut self.jobs[id].pool, NONE);
         let state = &mut self.pool_states[instance as usize];
         state.touch(now);
-        while let Some((waiter, generation, token)) = state.waiters.pop_front() {
+        while let Some((waiter, generation, token, since)) = state.waiters.pop_front() {
             let live = self.jobs.generation(waiter) == generation
                 && self.jobs[waiter].token == token
                 && self.jobs[waiter].waiting_pool;
@@ -97,11 +107,15 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             w.waiting_pool = false;
             w.pool = instance;
             w.token = w.token.wrapping_add(1);
+            let pool_id = self.net.calls[w.calling as usize].pool as usize;
+            let waited = now - since;
             if self.observing {
-                let pool_id = self.net.calls[w.calling as usize].pool as usize;
-                self.pools[pool_id].acquired += 1;
-                self.pools[pool_id].wait_sum += to_seconds(now - w.enqueued);
+                let p = &mut self.pools[pool_id];
+                p.acquired += 1;
+                p.wait_sum += to_seconds(waited);
+                p.waits.record(waited);
             }
+            self.obs.pool_acquired(now, waiter, pool_id as u32, waited);
             self.ready.push_back(Ready::Round(waiter));
             return;
         }
@@ -116,10 +130,11 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
         job.waiting_pool = false;
         job.token = job.token.wrapping_add(1);
         job.failure = Some(ErrorCause::PoolTimeout);
+        let pool_id = self.net.calls[job.calling as usize].pool as usize;
         if self.observing {
-            let pool_id = self.net.calls[job.calling as usize].pool as usize;
             self.pools[pool_id].timeouts += 1;
         }
+        self.obs.pool_timeout(self.now, id, pool_id as u32);
         self.ready.push_back(Ready::Resume(id));
     }
 }

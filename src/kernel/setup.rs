@@ -22,8 +22,8 @@ use crate::model::Network;
 use crate::policy::{Discipline, LimitScope};
 use crate::rng;
 use crate::stats::{
-    CacheRun, ClassRun, DatabaseRun, ErrorCause, GuardRun, LatencyCounts, LatencySketch, LatencyTally, PoolRun,
-    QueueRun, ServiceRun, latency_histogram,
+    CacheRun, ClassRun, DatabaseRun, ErrorCause, GuardRun, LatencyCounts, LatencySketch, LatencyTally, OpClassRun,
+    PoolRun, QueueRun, ServiceRun, latency_histogram,
 };
 
 impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
@@ -49,6 +49,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             streams,
             classes: (0..net.classes.len()).map(|c| ClassState::new(net.publishes(c), net.polls_for(c))).collect(),
             services: vec![ServiceRun::default(); net.services.len()],
+            op_classes: vec![OpClassRun::default(); net.ops.len() * net.classes.len()],
             pool_states,
             pool_first,
             pools: vec![PoolRun::default(); net.pools.len()],
@@ -111,6 +112,8 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             mid_at: net.settings.duration.map_or(Time::MAX, |d| warmup.saturating_add(to_time(d) / 2)),
             mid_area: None,
             mid_queue_areas: vec![0; net.queues.len()],
+            preemptive: net.services.iter().any(|s| s.discipline == Discipline::PriorityPreemptive),
+            unfinished: Vec::new(),
         }
     }
 }
@@ -121,12 +124,10 @@ fn instances(net: &Network) -> (Vec<Instance>, Vec<u32>) {
     let mut first_instance = Vec::new();
     for (id, s) in net.services.iter().enumerate() {
         first_instance.push(instances.len() as u32);
-        let levels = match s.discipline {
-            Discipline::Fifo => 1,
-            Discipline::Priority => usize::from(net.priority_levels),
-        };
+        let levels = if s.discipline.by_priority() { usize::from(net.priority_levels) } else { 1 };
+        let preemptive = s.discipline == Discipline::PriorityPreemptive;
         for _ in 0..s.max_instances() {
-            instances.push(Instance::new(id as u32, s.threads, s.cores, levels));
+            instances.push(Instance::new(id as u32, s.threads, s.cores, levels, preemptive));
         }
     }
     (instances, first_instance)

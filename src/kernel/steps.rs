@@ -116,7 +116,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
                     if self.observing {
                         self.queues[queue as usize].published += 1;
                     }
-                    self.obs.publish(now, id, queue);
+                    self.obs.publish(now, id, queue, m);
                     if poll != NONE {
                         self.start_poller(m, queue, poll, tracker);
                     }
@@ -173,6 +173,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
                 Action::Call { call } => return self.begin_call(id, call),
                 Action::Forward { op } => {
                     self.obs.forward(self.now, id, op);
+                    self.op_ended(id);
                     self.release(id);
                     let job = &mut self.jobs[id];
                     job.op = op;
@@ -243,12 +244,13 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
         {
             self.jobs[id].failure = Some(ErrorCause::ServerError);
         }
+        self.op_ended(id);
         self.release(id);
         if !BASIC && self.jobs[id].pool != NONE {
             self.release_pool(id);
         }
         let job = &mut self.jobs[id];
-        self.obs.op_done(self.now, id, job.op, job.failure.is_some());
+        self.obs.op_done(self.now, id, job.op, job.failure);
         if job.parent == NONE {
             return self.finish_request(id);
         }
@@ -265,9 +267,26 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
         self.deliver(id);
     }
 
+    /// Counts the wait and residence of the job's operation, ending now, if
+    /// it held a thread (a job turned away at the door has none).
+    #[inline(always)]
+    fn op_ended(&mut self, id: u32) {
+        let job = &self.jobs[id];
+        if self.observing && job.holds_thread {
+            let (wait, residence) = (job.started.saturating_sub(job.enqueued), self.now - job.enqueued);
+            let slot = job.op as usize * self.net.classes.len() + usize::from(job.class);
+            let run = &mut self.op_classes[slot];
+            run.wait_ns += u128::from(wait);
+            run.waits.record(wait);
+            run.residence_ns += u128::from(residence);
+            run.residence.record(residence);
+        }
+    }
+
     /// A call's reply reaches its caller.
     pub(super) fn deliver(&mut self, id: u32) {
         let job = self.jobs.remove(id);
+        self.obs.reply(self.now, id, job.failure);
         let parent = job.parent;
         // A reply the caller no longer waits for (quorum met, caller failed or gone).
         if self.jobs.generation(parent) != job.parent_gen || self.jobs[parent].token != job.parent_token {

@@ -1,4 +1,5 @@
-//! Request journeys: the life of the first few requests, hop by hop.
+//! Request journeys: the life of a few requests, hop by hop (the first ones,
+//! or the first to arrive after a given time, in steady state).
 //!
 //! The kernel is generic over [`Observer`]; the simulation path uses
 //! [`NoTrace`], whose empty methods compile away, so tracing costs nothing
@@ -21,6 +22,8 @@ pub trait Observer {
     fn started(&mut self, _now: Time, _job: u32, _op: u32, _instance: u32, _waited: Time) {}
     /// The job computes `work` on the CPU.
     fn compute(&mut self, _now: Time, _job: u32, _work: Time) {}
+    /// A higher-priority job took the job's thread and core; `left` of its CPU work remains.
+    fn preempted(&mut self, _now: Time, _job: u32, _left: Time) {}
     /// A branch picked arm `arm` (0-based) of `arms`.
     fn branch(&mut self, _now: Time, _job: u32, _arm: usize, _arms: &[Arm]) {}
     /// A cache read of `key` hit or missed.
@@ -29,8 +32,14 @@ pub trait Observer {
     fn replica_read(&mut self, _now: Time, _job: u32, _db: u32, _key: u32, _stale: bool) {}
     /// A failed round of the job's call will be sent again (attempt `attempt`) after `wait`.
     fn retry(&mut self, _now: Time, _job: u32, _attempt: u32, _wait: Time) {}
-    /// The job put a message on `queue` and goes on.
-    fn publish(&mut self, _now: Time, _job: u32, _queue: u32) {}
+    /// The job put a message on `queue` (as job `message`, which a consumer will take) and goes on.
+    fn publish(&mut self, _now: Time, _job: u32, _queue: u32, _message: u32) {}
+    /// The job took a connection of `pool` after waiting `waited` (0: one was free).
+    fn pool_acquired(&mut self, _now: Time, _job: u32, _pool: u32, _waited: Time) {}
+    /// No connection of `pool` was free: the job waits behind `ahead` others.
+    fn pool_wait(&mut self, _now: Time, _job: u32, _pool: u32, _ahead: u32) {}
+    /// The job gave up waiting for a connection of `pool`.
+    fn pool_timeout(&mut self, _now: Time, _job: u32, _pool: u32) {}
     /// The job gave up waiting for its call.
     fn timeout(&mut self, _now: Time, _job: u32) {}
     /// The job moves on to `op`, freeing its thread.
@@ -38,7 +47,9 @@ pub trait Observer {
     /// The job was turned away by a full queue.
     fn rejected(&mut self, _now: Time, _job: u32, _op: u32) {}
     /// The job's operation ended (returning to its caller, if any).
-    fn op_done(&mut self, _now: Time, _job: u32, _op: u32, _failed: bool) {}
+    fn op_done(&mut self, _now: Time, _job: u32, _op: u32, _failure: Option<ErrorCause>) {}
+    /// The reply of call job `job` reached its caller (after the network's return trip).
+    fn reply(&mut self, _now: Time, _job: u32, _failure: Option<ErrorCause>) {}
     /// The request finished.
     fn done(&mut self, _now: Time, _job: u32, _latency: Time, _failure: Option<ErrorCause>) {}
     /// True when the observer has seen all it wants: the run may stop.
@@ -52,10 +63,11 @@ pub struct NoTrace;
 
 impl Observer for NoTrace {}
 
-/// Records the journeys of the first `limit` requests as text lines.
+/// Records the journeys of the first `limit` requests (arriving from `from` on) as text lines.
 pub struct Journeys<'n> {
     net: &'n Network,
     limit: usize,
+    from: Time,
     /// Request number of each live job slot (for traced requests).
     owner: Vec<Option<usize>>,
     /// Depth of each live traced job in its request's call tree.
@@ -65,9 +77,9 @@ pub struct Journeys<'n> {
 }
 
 impl<'n> Journeys<'n> {
-    /// Traces the first `limit` requests.
-    pub fn new(net: &'n Network, limit: usize) -> Self {
-        Journeys { net, limit, owner: Vec::new(), depth: Vec::new(), requests: Vec::new() }
+    /// Traces the first `limit` requests that arrive at or after `from`.
+    pub fn new(net: &'n Network, limit: usize, from: Time) -> Self {
+        Journeys { net, limit, from, owner: Vec::new(), depth: Vec::new(), requests: Vec::new() }
     }
 
     /// The journeys as text.
@@ -118,7 +130,7 @@ impl<'n> Journeys<'n> {
 impl Observer for Journeys<'_> {
     fn arrival(&mut self, now: Time, job: u32, class: u32) {
         let j = self.slot(job);
-        if self.requests.len() < self.limit {
+        if self.requests.len() < self.limit && now >= self.from {
             let r = self.requests.len();
             let name = &self.net.classes[class as usize].name;
             self.requests.push((
@@ -152,6 +164,14 @@ impl Observer for Journeys<'_> {
 
     fn compute(&mut self, now: Time, job: u32, work: Time) {
         self.line(now, job, format!("computes {}", format_duration(work as f64 / NS)));
+    }
+
+    fn preempted(&mut self, now: Time, job: u32, left: Time) {
+        let text = format!(
+            "preempted by a higher-priority request: waits to resume, {} of CPU work left",
+            format_duration(left as f64 / NS)
+        );
+        self.line(now, job, text);
     }
 
     fn branch(&mut self, now: Time, job: u32, arm: usize, arms: &[Arm]) {
@@ -195,9 +215,29 @@ impl Observer for Journeys<'_> {
         self.line(now, job, text);
     }
 
-    fn publish(&mut self, now: Time, job: u32, queue: u32) {
+    fn publish(&mut self, now: Time, job: u32, queue: u32, _message: u32) {
         let name = &self.net.queues[queue as usize].name;
         self.line(now, job, format!("publishes a message to queue `{name}` and goes on (the client gets 202)"));
+    }
+
+    fn pool_acquired(&mut self, now: Time, job: u32, pool: u32, waited: Time) {
+        let name = &self.net.pools[pool as usize].name;
+        let text = if waited > 0 {
+            format!("gets a connection of pool `{name}` after waiting {}", format_duration(waited as f64 / NS))
+        } else {
+            format!("takes a connection of pool `{name}`")
+        };
+        self.line(now, job, text);
+    }
+
+    fn pool_wait(&mut self, now: Time, job: u32, pool: u32, ahead: u32) {
+        let name = &self.net.pools[pool as usize].name;
+        self.line(now, job, format!("waits for a connection of pool `{name}` ({ahead} ahead): all are in use"));
+    }
+
+    fn pool_timeout(&mut self, now: Time, job: u32, pool: u32) {
+        let name = &self.net.pools[pool as usize].name;
+        self.line(now, job, format!("gives up waiting for a connection of pool `{name}` (pool timeout)"));
     }
 
     fn timeout(&mut self, now: Time, job: u32) {
@@ -214,9 +254,9 @@ impl Observer for Journeys<'_> {
         self.line(now, job, text);
     }
 
-    fn op_done(&mut self, now: Time, job: u32, op: u32, failed: bool) {
+    fn op_done(&mut self, now: Time, job: u32, op: u32, failure: Option<ErrorCause>) {
         let j = self.slot(job);
-        let text = format!("{}: {}", self.op(op), if failed { "fails" } else { "returns" });
+        let text = format!("{}: {}", self.op(op), if failure.is_some() { "fails" } else { "returns" });
         if self.depth[j] > 0 {
             self.line(now, job, text);
             self.owner[j] = None;

@@ -68,16 +68,17 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             halves_of.zip(self.mid_area).map(|(halves, first)| halves(first, self.area_in_system(now)));
         let observed_ns = now.saturating_sub(self.observe_from).max(1);
         let observed = observed_ns as f64 / NS;
-        let mut per_service = vec![(0u128, 0u128, 0u128); self.net.services.len()];
+        let mut per_service = vec![(0u128, 0u128, 0u128, 0u128); self.net.services.len()];
         for inst in &mut self.instances {
             let (b, c, q) = inst.areas(now);
             let acc = &mut per_service[inst.service as usize];
             acc.0 += b;
             acc.1 += c;
             acc.2 += q;
+            acc.3 += inst.full_area(now);
         }
         let window = observed_ns as f64;
-        for ((s, (b, c, q)), fleet) in self.services.iter_mut().zip(per_service).zip(&mut self.fleets) {
+        for ((s, (b, c, q, full)), fleet) in self.services.iter_mut().zip(per_service).zip(&mut self.fleets) {
             s.mean_busy_threads = b as f64 / window;
             s.mean_busy_cores = c as f64 / window;
             s.mean_queue_len = q as f64 / window;
@@ -85,6 +86,8 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             s.mean_instances = fleet.area_active as f64 / window;
             s.mean_billed = fleet.area_billed as f64 / window;
             s.mean_down = fleet.area_down as f64 / window;
+            // Instance-time with every thread held over active instance-time.
+            s.all_busy = if fleet.area_active > 0 { full as f64 / fleet.area_active as f64 } else { 0.0 };
         }
         // Messages waiting for a consumer wait for its threads: count them in its queue.
         for (state, queue) in self.queue_states.iter_mut().zip(&self.net.queues) {
@@ -124,6 +127,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             events: self.events_processed,
             classes,
             services: self.services,
+            op_classes: self.op_classes,
             pools: self.pools,
             caches: self.caches,
             databases: self.databases,

@@ -22,13 +22,13 @@ use toml::Spanned;
 use super::graph::{self, Edge, expected_items, expected_visits, saturation_warnings};
 use super::{
     Arm, Autoscale, Breaker, Cache, Call, Class, Database, Failures, Guarded, MAX_SERIES_INTERVALS, NONE, Network, Op,
-    Poll, Pool, Queue, RateLimit, Retry, Service, Settings, Step,
+    Poll, Pool, Queue, RateLimit, Retry, Service, Settings, Step, UNLIMITED,
 };
 use crate::catalog::{Catalog, InstanceType};
-use crate::config::{self, ModelFile, Source};
+use crate::config::{self, ModelFile, Source, Threads};
 use crate::dist::Dist;
 use crate::error::{ModelError, closest};
-use crate::policy::Concurrency;
+use crate::policy::{Concurrency, Discipline};
 
 /// `[network]` with defaults filled in.
 pub(super) struct NetworkDefaults {
@@ -391,12 +391,54 @@ impl<'a> Compiler<'a> {
                             "add concurrency = \"event_loop\", or bound a thread-per-request service with `threads`",
                         ));
                 }
-                let threads = svc.threads.map(|t| t.0).or(instance_type.map(|t| t.vcpus.0)).unwrap_or(1);
-                Ok((threads, svc.cores.map(|c| c.0).or(instance_type.map(|t| t.vcpus.0)).unwrap_or(threads)))
+                let vcpus = instance_type.map(|t| t.vcpus.0);
+                let threads = match (svc.discipline, svc.threads) {
+                    (Discipline::Ps, Some(Threads::Count(_))) => {
+                        return Err(self
+                            .err(
+                                self.value_span(svc_spanned.span(), "threads"),
+                                format!("services.{sname}.threads"),
+                                "processor sharing (discipline = \"ps\") has no thread limit",
+                            )
+                            .with_hint(
+                                "remove `threads` (the cores are shared by every request in service), or keep \
+                                 the threads with discipline = \"fifo\": more threads than cores share the cores too",
+                            ));
+                    }
+                    (Discipline::Ps, _) | (_, Some(Threads::Unlimited)) => UNLIMITED,
+                    (_, Some(Threads::Count(n))) => n,
+                    (_, None) => vcpus.unwrap_or(1),
+                };
+                // Without a thread limit, only given cores (or the type's) are shared;
+                // a station without either is a pure delay.
+                let cores = svc.cores.map(|c| c.0).or(vcpus).unwrap_or(threads);
+                if svc.discipline == Discipline::PriorityPreemptive && threads > cores {
+                    return Err(self
+                        .err(
+                            self.value_span(svc_spanned.span(), "discipline"),
+                            format!("services.{sname}.discipline"),
+                            format!(
+                                "preemption takes a core from a computing request, so it needs a core per thread; \
+                                 {sname} has {} threads on {cores} cores",
+                                if threads == UNLIMITED { "unlimited".to_string() } else { threads.to_string() }
+                            ),
+                        )
+                        .with_hint("give it at least as many cores as threads, or use discipline = \"priority\""));
+                }
+                Ok((threads, cores))
             }
             // An event loop admits many requests; none holds a thread while
             // it waits, and their CPU work shares the cores.
             Concurrency::EventLoop => {
+                if matches!(svc.discipline, Discipline::Ps | Discipline::PriorityPreemptive) {
+                    return Err(self
+                        .err(
+                            self.value_span(svc_spanned.span(), "discipline"),
+                            format!("services.{sname}.discipline"),
+                            format!("discipline = \"{}\" needs threads; an event loop has none", svc.discipline.key()),
+                        )
+                        .with_hint("an event loop already shares its cores among the requests in flight (processor sharing): remove `discipline`"));
+                }
                 if svc.threads.is_some() {
                     return Err(self
                         .err(

@@ -42,6 +42,10 @@ pub use graph::offered_cpu_load;
 /// No parent: the job is the request itself.
 pub const NONE: u32 = u32::MAX;
 
+/// Threads (or cores) of a station without a limit: `threads = "unlimited"`,
+/// `discipline = "ps"`, or the cores of a pure delay station.
+pub const UNLIMITED: u32 = u32::MAX;
+
 /// The parent of a message taken from a queue: it answers to no one.
 pub const MESSAGE: u32 = u32::MAX - 1;
 
@@ -310,6 +314,12 @@ impl Service {
     /// Cores per instance its threads can keep busy: see [`usable_cores`].
     pub fn usable_cores(&self) -> u32 {
         usable_cores(self.threads, self.cores)
+    }
+
+    /// True for a delay (infinite-server) station: no thread limit and no
+    /// cores to share, so every request is served at once at full speed.
+    pub fn is_delay(&self) -> bool {
+        self.threads == UNLIMITED && self.cores == UNLIMITED
     }
 }
 

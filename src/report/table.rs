@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::format::{dollars, format_duration, sig3};
+use crate::model::UNLIMITED;
 use crate::stats::{ClassKind, ClassSummary, Estimate, Latency, PoolSummary, QueueSummary, ServiceSummary, Summary};
 
 /// One column of durations in one unit, the unit of its largest value:
@@ -200,9 +201,11 @@ fn services(out: &mut String, s: &Summary) {
     let paid = services.iter().any(|v| v.usable_cores() < v.cores);
     let mut header = vec!["service", "instances", "threads", "cores", "cpu util"];
     header.extend(paid.then_some("paid cores"));
-    header.extend(["thread util", "queue", "wait", "in service", "cost/h"]);
+    header.extend(["thread util", "queue", "P(wait)", "wait", "wait p99", "in service", "cost/h"]);
     let mut rows = vec![header.into_iter().map(String::from).collect::<Vec<_>>()];
     let waits = duration_column(&services, |v| v.mean_wait_s);
+    let waits_p99 = duration_column(&services, |v| v.wait_s.p99);
+    let count = |n: u32| if n == UNLIMITED { "unlimited".to_string() } else { n.to_string() };
     for (i, v) in services.iter().enumerate() {
         // An autoscaled service shows its time-average fleet.
         let instances = if (v.mean_instances.value - f64::from(v.instances)).abs() > 1e-9 {
@@ -210,13 +213,14 @@ fn services(out: &mut String, s: &Summary) {
         } else {
             v.instances.to_string()
         };
-        let mut row =
-            vec![v.name.clone(), instances, v.threads.to_string(), v.cores.to_string(), percent_est(&v.utilisation)];
+        let mut row = vec![v.name.clone(), instances, count(v.threads), count(v.cores), percent_est(&v.utilisation)];
         row.extend(paid.then(|| percent_est(&v.paid_core_utilisation)));
         row.extend([
             percent_est(&v.thread_utilisation),
             number_est(&v.mean_queue_len, ""),
+            percent_est(&v.prob_wait),
             waits[i].clone(),
+            waits_p99[i].clone(),
             number_est(&v.mean_in_service, ""),
             dollars(v.cost_per_hour),
         ]);
@@ -229,10 +233,14 @@ fn services(out: &mut String, s: &Summary) {
 fn components(out: &mut String, s: &Summary) {
     if !s.pools.is_empty() {
         out.push('\n');
-        let mut rows =
-            vec![["pool", "size", "instances", "in use", "exhausted", "wait", "timeouts"].map(String::from).to_vec()];
+        let mut rows = vec![
+            ["pool", "size", "instances", "in use", "exhausted", "P(wait)", "wait", "wait p99", "timeouts"]
+                .map(String::from)
+                .to_vec(),
+        ];
         let pools: Vec<&PoolSummary> = s.pools.iter().collect();
         let waits = duration_column(&pools, |p| p.mean_wait_s);
+        let waits_p99 = duration_column(&pools, |p| p.wait_s.p99);
         for (i, p) in pools.iter().enumerate() {
             rows.push(vec![
                 p.name.clone(),
@@ -240,7 +248,9 @@ fn components(out: &mut String, s: &Summary) {
                 p.instances.to_string(),
                 percent_est(&p.utilisation),
                 percent_est(&p.exhausted),
+                percent_est(&p.prob_wait),
                 waits[i].clone(),
+                waits_p99[i].clone(),
                 number_est(&p.timeouts_per_s, "/s"),
             ]);
         }

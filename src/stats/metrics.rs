@@ -4,9 +4,10 @@
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
+use super::durations::DurationMetrics;
 use super::serde_nan::{nan_as_null, vec_nan_as_null};
 use super::sketch::LatencySketch;
-use super::tally::{LatencyTally, RunStats};
+use super::tally::{LatencyTally, OpClassRun, RunStats};
 use super::utilisation;
 
 /// Latency quantile levels kept per run for percentile (CDF) curves.
@@ -28,6 +29,9 @@ pub struct RunMetrics {
     pub classes: Vec<ClassMetrics>,
     /// Per service, in model order.
     pub services: Vec<ServiceMetrics>,
+    /// Per operation, in model order.
+    #[serde(default)]
+    pub ops: Vec<OpMetrics>,
     /// Per pool, in model order.
     #[serde(default)]
     pub pools: Vec<PoolMetrics>,
@@ -242,6 +246,45 @@ pub struct ServiceMetrics {
     /// Jobs at the service when the window closed.
     #[serde(default)]
     pub in_flight_end: u64,
+    /// Jobs that got a thread after waiting, over all that got one (0 when none did).
+    #[serde(default)]
+    pub prob_wait: f64,
+    /// Waits for a thread of the jobs that got one, zero waits included.
+    #[serde(default)]
+    pub wait_s: DurationMetrics,
+    /// Share of the active instances' time with every thread held.
+    #[serde(default)]
+    pub all_busy: f64,
+    /// Computing jobs preempted by a higher priority, per second.
+    #[serde(default)]
+    pub preempted_per_s: f64,
+    /// Per request class, in model order.
+    #[serde(default)]
+    pub classes: Vec<ClassAtServiceMetrics>,
+}
+
+/// One request class at one service in one replication.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClassAtServiceMetrics {
+    /// The class's jobs that waited for a thread, over those that got one.
+    pub prob_wait: f64,
+    /// Their waits for a thread.
+    pub wait_s: DurationMetrics,
+    /// The class's operations finished per second.
+    pub throughput_per_s: f64,
+    /// Mean time a finished operation of the class held its thread \[s\].
+    #[serde(with = "nan_as_null")]
+    pub held_mean_s: f64,
+}
+
+/// One operation in one replication.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OpMetrics {
+    /// Executions that held a thread and ended, per second.
+    pub throughput_per_s: f64,
+    /// Their residence: from reaching the service (its wait for a thread
+    /// included) to the operation's end, its calls included.
+    pub residence_s: DurationMetrics,
 }
 
 /// One pool in one replication.
@@ -249,6 +292,12 @@ pub struct ServiceMetrics {
 pub struct PoolMetrics {
     /// Mean wait for a connection of the requests granted one \[s\].
     pub mean_wait_s: f64,
+    /// Requests for a connection that found every one held, over all requests.
+    #[serde(default)]
+    pub prob_wait: f64,
+    /// Waits of the connections granted, zero ones included.
+    #[serde(default)]
+    pub wait_s: DurationMetrics,
     /// Waits for a connection that timed out, per second.
     pub timeouts_per_s: f64,
     /// Time-average connections held over `size` × pool instances (for a pool per
@@ -354,6 +403,7 @@ impl RunMetrics {
     /// Extracts the metrics of one replication of `net`.
     pub fn new(net: &crate::model::Network, run: &RunStats) -> RunMetrics {
         let ratio = |num: u64, den: u64| if den == 0 { 0.0 } else { num as f64 / den as f64 };
+        let classes_n = net.classes.len();
         let classes = run
             .classes
             .iter()
@@ -397,6 +447,17 @@ impl RunMetrics {
                 // A window too short to weigh the fleet counts its starting size.
                 let n = if s.mean_instances > 0.0 { s.mean_instances } else { f64::from(svc.instances) };
                 let billed = if s.mean_billed > 0.0 { s.mean_billed } else { f64::from(svc.instances) };
+                // Its executions, per class and all together.
+                let by_class: Vec<OpClassRun> = (0..classes_n)
+                    .map(|c| {
+                        let mut sum = OpClassRun::default();
+                        svc.ops.clone().for_each(|o| sum.add(&run.op_classes[o as usize * classes_n + c]));
+                        sum
+                    })
+                    .collect();
+                let mean_wait = if s.started == 0 { 0.0 } else { s.wait_sum / s.started as f64 };
+                let mut all = OpClassRun::default();
+                by_class.iter().for_each(|c| all.add(c));
                 ServiceMetrics {
                     mean_instances: n,
                     mean_billed: s.mean_billed,
@@ -406,7 +467,7 @@ impl RunMetrics {
                     paid_core_utilisation: utilisation::paid_core_utilisation(s.mean_busy_cores, billed, svc.cores),
                     thread_utilisation: s.mean_busy_threads / (n * f64::from(svc.threads)),
                     mean_queue_len: s.mean_queue_len,
-                    mean_wait_s: if s.started == 0 { 0.0 } else { s.wait_sum / s.started as f64 },
+                    mean_wait_s: mean_wait,
                     mean_in_service: s.mean_busy_threads,
                     throughput_per_s: s.completed as f64 / run.observed,
                     rejected_per_s: s.rejected as f64 / run.observed,
@@ -416,6 +477,40 @@ impl RunMetrics {
                     lost: s.lost,
                     in_flight_start: s.in_flight_start,
                     in_flight_end: s.in_flight_end,
+                    prob_wait: ratio(all.waits.positive(), all.waits.count()),
+                    // One mean wait, `mean_wait_s`'s (the percentiles count executions that ended).
+                    wait_s: DurationMetrics { mean_s: mean_wait, ..DurationMetrics::new(&all.waits, 0.0) },
+                    all_busy: s.all_busy,
+                    preempted_per_s: s.preempted as f64 / run.observed,
+                    classes: by_class
+                        .iter()
+                        .map(|c| {
+                            let count = c.waits.count();
+                            ClassAtServiceMetrics {
+                                prob_wait: ratio(c.waits.positive(), count),
+                                wait_s: DurationMetrics::new(&c.waits, c.wait_ns as f64 / 1e9),
+                                throughput_per_s: count as f64 / run.observed,
+                                held_mean_s: if count == 0 {
+                                    f64::NAN
+                                } else {
+                                    (c.residence_ns - c.wait_ns) as f64 / 1e9 / count as f64
+                                },
+                            }
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        let ops = run
+            .op_classes
+            .chunks(classes_n.max(1))
+            .take(net.ops.len())
+            .map(|per_class| {
+                let mut o = OpClassRun::default();
+                per_class.iter().for_each(|c| o.add(c));
+                OpMetrics {
+                    throughput_per_s: o.residence.count() as f64 / run.observed,
+                    residence_s: DurationMetrics::new(&o.residence, o.residence_ns as f64 / 1e9),
                 }
             })
             .collect();
@@ -427,6 +522,8 @@ impl RunMetrics {
                 let instances = pool.per.map_or(1, |s| net.services[s as usize].max_instances());
                 PoolMetrics {
                     mean_wait_s: if p.acquired == 0 { 0.0 } else { p.wait_sum / p.acquired as f64 },
+                    prob_wait: ratio(p.waited, p.attempts),
+                    wait_s: DurationMetrics::new(&p.waits, p.wait_sum),
                     timeouts_per_s: p.timeouts as f64 / run.observed,
                     utilisation: p.mean_busy / (f64::from(pool.size) * f64::from(instances)),
                     exhausted: p.exhausted,
@@ -494,6 +591,7 @@ impl RunMetrics {
             cap_hit_at_s: run.cap_hit_at,
             classes,
             services,
+            ops,
             pools,
             caches,
             databases,

@@ -14,6 +14,7 @@
 //! - `serde_nan`: NaN written to JSON as `null`.
 
 pub mod columns;
+mod durations;
 mod estimate;
 mod metrics;
 mod serde_nan;
@@ -23,18 +24,19 @@ mod summary;
 mod tally;
 pub mod utilisation;
 
+pub use durations::{DurationCounts, DurationMetrics};
 pub use estimate::{Estimate, student_t_quantile};
 pub use metrics::{
-    CDF_LEVELS, CacheMetrics, CallMetrics, ClassMetrics, DatabaseMetrics, LatencyMetrics, PoolMetrics, QueueMetrics,
-    RunMetrics, ServiceMetrics,
+    CDF_LEVELS, CacheMetrics, CallMetrics, ClassAtServiceMetrics, ClassMetrics, DatabaseMetrics, LatencyMetrics,
+    OpMetrics, PoolMetrics, QueueMetrics, RunMetrics, ServiceMetrics,
 };
 pub use sketch::{LatencySketch, Pooled, PooledPercentile};
 pub use summarise::{EFFECTIVE_TAIL_SAMPLES, RAW_TAIL_SAMPLES, summarise};
 pub use summary::{
-    CacheSummary, CallSummary, ClassKind, ClassSummary, CostSummary, DatabaseSummary, Latency, LatencyKind,
-    LatencyStat, Measure, PoolSummary, QueueSummary, ServiceSummary, Summary,
+    CacheSummary, CallSummary, ClassAtServiceSummary, ClassKind, ClassSummary, CostSummary, DatabaseSummary, Latency,
+    LatencyKind, LatencyStat, Measure, OperationSummary, PoolSummary, QueueSummary, ServiceSummary, Summary,
 };
 pub use tally::{
-    CacheRun, ClassRun, ClassSeries, DatabaseRun, ErrorCause, GuardRun, LatencyCounts, LatencyTally, PoolRun, QueueRun,
-    RunStats, Series, ServiceRun, ServiceSeries, latency_histogram,
+    CacheRun, ClassRun, ClassSeries, DatabaseRun, ErrorCause, GuardRun, LatencyCounts, LatencyTally, OpClassRun,
+    PoolRun, QueueRun, RunStats, Series, ServiceRun, ServiceSeries, latency_histogram,
 };

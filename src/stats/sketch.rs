@@ -69,7 +69,7 @@ impl LatencySketch {
 }
 
 /// The middle of sketch bucket `index` \[s\].
-fn midpoint(index: u32) -> f64 {
+pub(super) fn midpoint(index: u32) -> f64 {
     let low = LatencyCounts::value((index as usize) << MERGE_BITS);
     let high = LatencyCounts::value(((index as usize) + 1) << MERGE_BITS);
     (low + high) as f64 / 2.0 / 1e9

@@ -4,11 +4,12 @@
 
 use super::sketch::widened_by_sections;
 use super::summary::{
-    CacheSummary, CallSummary, ClassKind, ClassSummary, CostSummary, DatabaseSummary, Latency, PoolSummary,
-    QueueSummary, ServiceSummary, Summary,
+    CacheSummary, CallSummary, ClassAtServiceSummary, ClassKind, ClassSummary, CostSummary, DatabaseSummary, Latency,
+    OperationSummary, PoolSummary, QueueSummary, ServiceSummary, Summary,
 };
-use super::{ErrorCause, Estimate, LatencyMetrics, Pooled, RunMetrics};
+use super::{DurationMetrics, ErrorCause, Estimate, LatencyMetrics, Pooled, RunMetrics};
 use crate::model::{self, Arrivals, DEADLOCK_WARNING, Network};
+use crate::policy::Discipline;
 
 fn est(runs: &[RunMetrics], f: impl Fn(&RunMetrics) -> f64) -> Estimate {
     let samples: Vec<f64> = runs.iter().map(f).collect();
@@ -36,6 +37,7 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
         observed_s: est(runs, |r| r.observed_s),
         classes,
         services,
+        operations: operations(net, runs),
         pools: pools(net, runs),
         caches: caches(net, runs),
         databases: databases(net, runs),
@@ -116,6 +118,45 @@ fn latency(
     Some((latency, p99.effective_samples.map(|n| n * (1.0 - 0.99))))
 }
 
+/// A wait's or residence's estimates across replications, from each run's
+/// statistics (`pick`): each the mean of the replications that measured
+/// any, with a Student-t interval; the largest of them all.
+fn durations(runs: &[RunMetrics], pick: impl Fn(&RunMetrics) -> &DurationMetrics) -> Latency {
+    let measured: Vec<&DurationMetrics> = runs.iter().map(pick).filter(|d| d.count > 0).collect();
+    let m = |f: fn(&DurationMetrics) -> f64| Estimate::from_samples(&measured.iter().map(|d| f(d)).collect::<Vec<_>>());
+    if measured.is_empty() {
+        let none = Estimate::exact(f64::NAN);
+        return Latency { mean: none, p50: none, p90: none, p95: none, p99: none, p999: none, max: none };
+    }
+    Latency {
+        mean: m(|d| d.mean_s),
+        p50: m(|d| d.p50_s),
+        p90: m(|d| d.p90_s),
+        p95: m(|d| d.p95_s),
+        p99: m(|d| d.p99_s),
+        p999: m(|d| d.p999_s),
+        max: Estimate::exact(measured.iter().map(|d| d.max_s).fold(f64::NAN, f64::max)),
+    }
+}
+
+/// Whether any request of class `c` visits an operation of service `s`.
+fn reaches(net: &Network, c: usize, s: usize) -> bool {
+    net.services[s].ops.clone().any(|o| net.visits[c][o as usize] > 0.0)
+}
+
+/// Per operation.
+fn operations(net: &Network, runs: &[RunMetrics]) -> Vec<OperationSummary> {
+    net.ops
+        .iter()
+        .enumerate()
+        .map(|(o, op)| OperationSummary {
+            name: op.name.clone(),
+            throughput_per_s: est(runs, |r| r.ops[o].throughput_per_s),
+            residence_s: durations(runs, |r| &r.ops[o].residence_s),
+        })
+        .collect()
+}
+
 /// Per service.
 fn services(net: &Network, runs: &[RunMetrics]) -> Vec<ServiceSummary> {
     let offered = model::offered_cpu_load(net);
@@ -154,6 +195,23 @@ fn services(net: &Network, runs: &[RunMetrics]) -> Vec<ServiceSummary> {
                 lost: runs.iter().map(|r| r.services[s].lost).sum(),
                 in_flight_at_start: runs.iter().map(|r| r.services[s].in_flight_start).sum(),
                 in_flight_at_end: runs.iter().map(|r| r.services[s].in_flight_end).sum(),
+                prob_wait: m(|x| x.prob_wait),
+                wait_s: durations(runs, |r| &r.services[s].wait_s),
+                all_threads_busy: m(|x| x.all_busy),
+                preempted_per_s: (svc.discipline == Discipline::PriorityPreemptive).then(|| m(|x| x.preempted_per_s)),
+                classes: net
+                    .classes
+                    .iter()
+                    .enumerate()
+                    .filter(|&(c, _)| reaches(net, c, s))
+                    .map(|(c, class)| ClassAtServiceSummary {
+                        name: class.name.clone(),
+                        prob_wait: est(runs, |r| r.services[s].classes[c].prob_wait),
+                        wait_s: durations(runs, |r| &r.services[s].classes[c].wait_s),
+                        throughput_per_s: est(runs, |r| r.services[s].classes[c].throughput_per_s),
+                        held_s: est(runs, |r| r.services[s].classes[c].held_mean_s),
+                    })
+                    .collect(),
             }
         })
         .collect()
@@ -173,6 +231,8 @@ fn pools(net: &Network, runs: &[RunMetrics]) -> Vec<PoolSummary> {
                 utilisation: m(|x| x.utilisation),
                 exhausted: m(|x| x.exhausted),
                 mean_wait_s: m(|x| x.mean_wait_s),
+                prob_wait: m(|x| x.prob_wait),
+                wait_s: durations(runs, |r| &r.pools[p].wait_s),
                 timeouts_per_s: m(|x| x.timeouts_per_s),
             }
         })

@@ -30,6 +30,9 @@ pub struct Summary {
     pub classes: Vec<ClassSummary>,
     /// Per service.
     pub services: Vec<ServiceSummary>,
+    /// Per operation ("service.op"), in model order.
+    #[serde(default)]
+    pub operations: Vec<OperationSummary>,
     /// Per connection pool.
     #[serde(default)]
     pub pools: Vec<PoolSummary>,
@@ -111,7 +114,7 @@ pub struct ClassSummary {
 /// Latency statistics \[s\]: the mean with a Student-t interval over
 /// replications; percentiles pooled over replications with asymmetric
 /// intervals (`ci95_low`, `ci95_high`; see `stats::sketch`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Latency {
     /// Mean.
     pub mean: Estimate,
@@ -268,9 +271,11 @@ pub struct ServiceSummary {
     pub name: String,
     /// Instances.
     pub instances: u32,
-    /// Threads per instance.
+    /// Threads per instance (`null`: unlimited).
+    #[serde(with = "unlimited_as_null")]
     pub threads: u32,
-    /// Cores per instance.
+    /// Cores per instance (`null`: unlimited, a delay station).
+    #[serde(with = "unlimited_as_null")]
     pub cores: u32,
     /// Speed factor.
     pub speed: f64,
@@ -286,6 +291,20 @@ pub struct ServiceSummary {
     pub mean_queue_len: Estimate,
     /// Mean wait for a thread \[s\].
     pub mean_wait_s: Estimate,
+    /// Probability that a job waited for a thread: the share of those that
+    /// got one that found every thread busy (Erlang C's C(c, a) for M/M/c).
+    #[serde(default)]
+    pub prob_wait: Estimate,
+    /// The wait for a thread \[s\], zero waits included: its mean (as
+    /// `mean_wait_s`) and percentiles, each the mean of the replications'
+    /// own with a Student-t interval.
+    #[serde(default)]
+    pub wait_s: Latency,
+    /// Share of time every thread of an instance is held, over the active
+    /// instances: P(wait) seen by time, which equals `prob_wait` (seen by
+    /// arrivals) only for Poisson arrivals.
+    #[serde(default)]
+    pub all_threads_busy: Estimate,
     /// Time-average threads held, all instances.
     pub mean_in_service: Estimate,
     /// Operations completed per second.
@@ -327,6 +346,56 @@ pub struct ServiceSummary {
     /// (arrived + in_flight_at_start = completed + rejected + lost + in_flight_at_end).
     #[serde(default)]
     pub in_flight_at_end: u64,
+    /// Computing jobs preempted by a higher priority per second, for
+    /// `discipline = "priority_preemptive"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preempted_per_s: Option<Estimate>,
+    /// Per request class that reaches the service, in model order.
+    #[serde(default)]
+    pub classes: Vec<ClassAtServiceSummary>,
+}
+
+/// One request class at one service.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClassAtServiceSummary {
+    /// Class name.
+    pub name: String,
+    /// Probability that the class's jobs waited for a thread.
+    pub prob_wait: Estimate,
+    /// Their wait for a thread \[s\], as the service's `wait_s`.
+    pub wait_s: Latency,
+    /// The class's operations finished per second.
+    pub throughput_per_s: Estimate,
+    /// Mean time they held a thread \[s\] (computing and in calls).
+    pub held_s: Estimate,
+}
+
+/// One operation, over all its service's instances.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OperationSummary {
+    /// "service.op".
+    pub name: String,
+    /// Executions that held a thread and ended, per second.
+    pub throughput_per_s: Estimate,
+    /// Residence \[s\]: from reaching the service (the wait for a thread
+    /// included) to the operation's end, its calls and pool waits included;
+    /// percentiles as the service's `wait_s`.
+    pub residence_s: Latency,
+}
+
+/// A thread or core count, `null` in JSON when unlimited.
+mod unlimited_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::model::UNLIMITED;
+
+    pub(super) fn serialize<S: Serializer>(n: &u32, s: S) -> Result<S::Ok, S::Error> {
+        if *n == UNLIMITED { s.serialize_none() } else { s.serialize_u32(*n) }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        Ok(Option::<u32>::deserialize(d)?.unwrap_or(UNLIMITED))
+    }
 }
 
 impl ServiceSummary {
@@ -351,6 +420,13 @@ pub struct PoolSummary {
     pub exhausted: Estimate,
     /// Mean wait for a connection \[s\].
     pub mean_wait_s: Estimate,
+    /// Probability that a request for a connection found every one held.
+    #[serde(default)]
+    pub prob_wait: Estimate,
+    /// The wait for a connection \[s\] of the requests granted one, zero
+    /// waits included; percentiles as the service's `wait_s`.
+    #[serde(default)]
+    pub wait_s: Latency,
     /// Waits that timed out, per second.
     pub timeouts_per_s: Estimate,
 }

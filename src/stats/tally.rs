@@ -4,6 +4,7 @@
 
 use hdrhistogram::Histogram;
 
+use super::durations::DurationCounts;
 use super::sketch::{LatencySketch, MERGE_BITS as SKETCH_MERGE_BITS};
 use serde::{Deserialize, Serialize};
 
@@ -70,7 +71,7 @@ impl ErrorCause {
 }
 
 /// Largest latency recorded exactly \[ns\]: 100 hours. Longer ones saturate.
-const MAX_LATENCY_NS: u64 = 360_000_000_000_000;
+pub(super) const MAX_LATENCY_NS: u64 = 360_000_000_000_000;
 
 /// A latency histogram in nanoseconds, 3 significant digits.
 pub fn latency_histogram() -> Histogram<u64> {
@@ -234,8 +235,12 @@ pub struct ServiceRun {
     pub completed: u64,
     /// Jobs that got a thread.
     pub started: u64,
+    /// Computing jobs whose thread a higher-priority arrival took.
+    pub preempted: u64,
     /// Their total wait for a thread \[s\].
     pub wait_sum: f64,
+    /// Time-average share of the active instances' time with every thread held.
+    pub all_busy: f64,
     /// Time-average threads held.
     pub mean_busy_threads: f64,
     /// Time-average busy cores.
@@ -262,9 +267,43 @@ pub struct ServiceRun {
     pub wait_carried_out: f64,
 }
 
+/// One operation's executions for one request class in one replication:
+/// those that held a thread and ended (done or failed). Counted once, at
+/// the operation's end; a service's, a class's at a service and an
+/// operation's figures are sums of these. Sums in integer nanoseconds: one
+/// addition on the hot path, no conversion.
+#[derive(Debug, Clone, Default)]
+pub struct OpClassRun {
+    /// Their waits for a thread (the count is the executions; those past the
+    /// bottom bucket, the ones that waited).
+    pub waits: DurationCounts,
+    /// Their total wait \[ns\].
+    pub wait_ns: u128,
+    /// Their residence: from reaching the service to the operation's end.
+    pub residence: DurationCounts,
+    /// Their total residence \[ns\].
+    pub residence_ns: u128,
+}
+
+impl OpClassRun {
+    /// Adds `other`'s executions to these.
+    pub fn add(&mut self, other: &OpClassRun) {
+        self.waits.add(&other.waits);
+        self.wait_ns += other.wait_ns;
+        self.residence.add(&other.residence);
+        self.residence_ns += other.residence_ns;
+    }
+}
+
 /// One pool (all its instances) in one replication.
 #[derive(Debug, Clone, Default)]
 pub struct PoolRun {
+    /// Requests for a connection.
+    pub attempts: u64,
+    /// Of them, those that found every connection held and waited.
+    pub waited: u64,
+    /// Waits of the connections granted, zero ones included.
+    pub waits: DurationCounts,
     /// Connections granted.
     pub acquired: u64,
     /// Their total wait \[s\].
@@ -458,6 +497,8 @@ pub struct RunStats {
     pub classes: Vec<ClassRun>,
     /// Per service, in model order.
     pub services: Vec<ServiceRun>,
+    /// Per operation and request class: `op_classes[op * classes + class]`.
+    pub op_classes: Vec<OpClassRun>,
     /// Per pool, in model order.
     pub pools: Vec<PoolRun>,
     /// Per cache, in model order.

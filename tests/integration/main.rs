@@ -31,6 +31,7 @@ mod theory_cli;
 mod theory_networks;
 mod theory_stations;
 mod trace;
+mod traces_otlp;
 mod utilisation;
 mod validate;
 mod warnings;

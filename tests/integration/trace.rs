@@ -65,3 +65,17 @@ fn trace_follows_forwards_and_rejections() {
     assert!(text.contains("rejected, the queue is full (503)"), "{text}");
     assert!(text.contains("request failed (rejected)"), "{text}");
 }
+
+#[test]
+fn trace_in_steady_state_shows_pool_acquires_and_waits() {
+    let out = Command::new(env!("CARGO_BIN_EXE_capsim"))
+        .args(["trace", "models/pool-exhaustion.toml", "-n", "3000", "--at", "30s"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("request 1 of `web` arrives at t = 30"), "{}", &text[..200]);
+    assert!(text.contains("takes a connection of pool `db_conns`"));
+    assert!(text.contains("waits for a connection of pool `db_conns`"));
+    assert!(text.contains("gets a connection of pool `db_conns` after waiting"));
+}
