@@ -233,3 +233,19 @@ fn round_robin_over_multi_thread_instances_matches_ek_m_c() {
         assert!((web.metrics.unwrap().mean_wait - g.metrics.mean_wait).abs() < 1e-12);
     }
 }
+
+#[test]
+fn round_robin_waits_less_often_than_its_threads_are_all_busy() {
+    // E_k/M/c: arrivals see all threads busy with probability P(wait), less
+    // than the share of time they are (PASTA fails for Erlang gaps).
+    for &(k, c, rho) in &[(2u32, 8u32, 0.7), (4, 2, 0.8), (16, 1, 0.9)] {
+        let s = summary(&round_robin_fleet(k, c, rho, 40_000.0));
+        let g = theory::round_robin_gimc(f64::from(k * c) * rho, k, 1.0, c).unwrap();
+        let what = format!("E{k}/M/{c} at {rho}");
+        assert_agrees(&format!("{what} P(wait)"), &s.services[0].prob_wait, g.prob_wait, 0.04);
+        assert_agrees(&format!("{what} all busy"), &s.services[0].all_threads_busy, g.all_busy, 0.03);
+        assert!(g.prob_wait < g.all_busy);
+        let p99 = g.wait_quantile(0.99).unwrap();
+        assert_agrees(&format!("{what} wait p99"), &s.services[0].wait_s.p99, p99, 0.08);
+    }
+}

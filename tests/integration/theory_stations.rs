@@ -283,3 +283,36 @@ fn two_preemptive_priority_classes_match_preemptive_resume() {
         assert!((c.mean_response.unwrap() - expected).abs() < 1e-12, "{c:?}");
     }
 }
+
+#[test]
+fn chance_of_waiting_and_wait_percentiles_match_erlang_c() {
+    // M/M/c at rho = 0.8: P(wait) is Erlang C, and a wait that happens is
+    // exponential at rate c mu - lambda.
+    for &(c, duration) in &[(1u32, 100_000.0), (2, 60_000.0), (8, 20_000.0), (32, 8_000.0)] {
+        let lambda = 0.8 * f64::from(c);
+        let s = summary(&single_station(lambda, "exp(1s)", c, "", duration, 10));
+        let svc = &s.services[0];
+        let what = format!("M/M/{c}");
+        let p = theory::erlang_c(c, lambda).unwrap();
+        assert_agrees(&format!("{what} P(wait)"), &svc.prob_wait, p, 0.03);
+        assert_agrees(&format!("{what} share of time all busy"), &svc.all_threads_busy, p, 0.03);
+        for (q, sim) in [(0.95, &svc.wait_s.p95), (0.99, &svc.wait_s.p99)] {
+            let t = theory::mmc_wait_quantile(lambda, 1.0, c, q).unwrap();
+            assert_agrees(&format!("{what} wait p{}", q * 100.0), sim, t, 0.08);
+        }
+        // `capsim theory` says the same.
+        let st = analysed(&single_station(lambda, "exp(1s)", c, "", duration, 10)).services.remove(0);
+        assert!((st.prob_wait.unwrap() - p).abs() < 1e-12 && st.prob_wait_exact);
+    }
+}
+
+#[test]
+fn admitted_requests_wait_as_m_m_c_k_says() {
+    // c = 2, 3 waiting places, 2.4 Erlang offered: of the admitted, those
+    // that find both threads busy wait.
+    let s = summary(&single_station(2.4, "exp(1s)", 2, "queue_limit = 3", 50_000.0, 10));
+    let t = theory::mmck(2.4, 1.0, 2, 5).unwrap();
+    assert_agrees("M/M/2/5 P(wait) of admitted", &s.services[0].prob_wait, t.prob_wait, 0.03);
+    let p95 = theory::mmck_wait_quantile(2.4, 1.0, 2, 5, 0.95).unwrap();
+    assert_agrees("M/M/2/5 wait p95", &s.services[0].wait_s.p95, p95, 0.06);
+}
