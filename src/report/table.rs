@@ -512,6 +512,15 @@ pub fn comparison_table(a: &crate::analysis::Analysis, s: &Summary) -> String {
         push(format!("{} utilisation", st.service), &sv.utilisation, st.utilisation, pct);
         if let Some(m) = st.metrics {
             push(format!("{} wait ({})", st.service, st.model), &sv.mean_wait_s, m.mean_wait, format_duration);
+            // A chance of waiting too small to show (Erlang C at low load) has nothing to compare.
+            if let Some(p) = st.prob_wait.filter(|&p| p >= 1e-6 || sv.prob_wait.value > 0.0) {
+                let approx = if st.prob_wait_exact { "" } else { " (approx.)" };
+                push(format!("{} P(wait){approx}", st.service), &sv.prob_wait, p, pct);
+            }
+            if let Some(w) = st.wait_percentiles {
+                let approx = if st.percentiles_exact { "" } else { " (approx.)" };
+                push(format!("{} wait p99{approx}", st.service), &sv.wait_s.p99, w.p99, format_duration);
+            }
             push(format!("{} queue length", st.service), &sv.mean_queue_len, m.mean_queue_len, sig3);
         }
     }
