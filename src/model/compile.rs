@@ -63,6 +63,9 @@ pub(super) struct Compiler<'a> {
     /// Calls, forwards and publishes with their positions, for the traffic
     /// equations and cycle reports.
     pub(super) edges: Vec<Edge>,
+    /// The edges of each cache read's miss path, with the cache's id: the
+    /// traffic equations weight them by its expected miss ratio.
+    pub(super) miss_edges: Vec<(u32, std::ops::Range<usize>)>,
     pub(super) pools: Vec<Pool>,
     pub(super) caches: Vec<Cache>,
     pub(super) databases: Vec<Database>,
@@ -100,6 +103,7 @@ impl<'a> Compiler<'a> {
             guarded: Vec::new(),
             calls: Vec::new(),
             edges: Vec::new(),
+            miss_edges: Vec::new(),
             pools: Vec::new(),
             caches: Vec::new(),
             databases: Vec::new(),
@@ -557,21 +561,7 @@ impl<'a> Compiler<'a> {
     /// network with its warnings.
     fn finish(mut self, settings: Settings, inputs: Vec<String>, classes: Vec<Class>) -> Result<Network, ModelError> {
         let (src, switched_off) = (self.src, std::mem::take(&mut self.switched_off));
-        let mut visits = Vec::with_capacity(classes.len());
-        let mut item_visits = Vec::with_capacity(classes.len());
-        let mut sync_visits = Vec::with_capacity(classes.len());
-        for class in &classes {
-            let v = expected_visits(self.ops.len(), &self.edges, class.target)
-                .map_err(|cycle| graph::cycle_error(self.src, &self.edges, &cycle, &self.ops))?;
-            item_visits.push(expected_items(&v, &self.edges, class.target));
-            visits.push(v);
-            let sync: Vec<Edge> =
-                self.edges.iter().filter(|e| e.sync).map(|e| Edge { key: String::new(), span: 0..0, ..*e }).collect();
-            sync_visits.push(
-                expected_visits(self.ops.len(), &sync, class.target)
-                    .expect("a subset of edges without cycles has none"),
-            );
-        }
+        let (visits, item_visits, sync_visits) = traffic(src, &self.ops, &self.edges, &classes)?;
 
         name_guarded(&mut self.guarded, &self.ops, &self.calls);
         let priority_levels = classes.iter().map(|c| u16::from(c.priority)).max().unwrap_or(0) + 1;
@@ -601,11 +591,72 @@ impl<'a> Compiler<'a> {
             priority_levels,
             warnings: Vec::new(),
         };
+        expect_cache_misses(src, &self.edges, &self.miss_edges, &mut network)?;
         network.warnings = saturation_warnings(&network);
         network.warnings.extend(graph::deadlock_warnings(&network, &self.edges));
         check_reached(src, &switched_off, &mut network)?;
         Ok(network)
     }
+}
+
+/// Expected visits, batch items and visits within the response of each
+/// class, from the traffic equations over `edges`.
+#[allow(clippy::type_complexity)]
+fn traffic(
+    src: &Source,
+    ops: &[Op],
+    edges: &[Edge],
+    classes: &[Class],
+) -> Result<(Vec<Vec<f64>>, Vec<Vec<f64>>, Vec<Vec<f64>>), ModelError> {
+    let mut visits = Vec::with_capacity(classes.len());
+    let mut item_visits = Vec::with_capacity(classes.len());
+    let mut sync_visits = Vec::with_capacity(classes.len());
+    let sync: Vec<Edge> =
+        edges.iter().filter(|e| e.sync).map(|e| Edge { key: String::new(), span: 0..0, ..*e }).collect();
+    for class in classes {
+        let v = expected_visits(ops.len(), edges, class.target)
+            .map_err(|cycle| graph::cycle_error(src, edges, &cycle, ops))?;
+        item_visits.push(expected_items(&v, edges, class.target));
+        visits.push(v);
+        sync_visits
+            .push(expected_visits(ops.len(), &sync, class.target).expect("a subset of edges without cycles has none"));
+    }
+    Ok((visits, item_visits, sync_visits))
+}
+
+/// Weights every cache's miss path by the miss ratio TTL theory expects
+/// and solves the traffic equations again, so that offered load and
+/// saturation warnings behind a cache count the reads that reach it, not
+/// every read. A cache read on another's miss path sees fewer reads once
+/// the first is weighted: one round per level of nesting.
+fn expect_cache_misses(
+    src: &Source,
+    all_edges: &[Edge],
+    miss_edges: &[(u32, std::ops::Range<usize>)],
+    network: &mut Network,
+) -> Result<(), ModelError> {
+    let mut used = vec![None; network.caches.len()];
+    for _ in 0..network.caches.len() {
+        let misses = graph::expected_miss_ratios(network);
+        if misses == used {
+            break;
+        }
+        let mut edges: Vec<Edge> =
+            all_edges.iter().map(|e| Edge { key: e.key.clone(), span: e.span.clone(), ..*e }).collect();
+        for (cache, range) in miss_edges {
+            let Some(miss) = misses[*cache as usize] else { continue };
+            for e in &mut edges[range.clone()] {
+                e.weight *= miss;
+            }
+        }
+        (network.visits, network.item_visits, network.sync_visits) =
+            traffic(src, &network.ops, &edges, &network.classes)?;
+        used = misses;
+    }
+    for (c, miss) in network.caches.iter_mut().zip(used) {
+        c.expected_hit_ratio = miss.map(|m| 1.0 - m);
+    }
+    Ok(())
 }
 
 /// A switched-off service must not be reached; a service nothing reaches is

@@ -80,6 +80,7 @@ impl Compiler<'_> {
                 lookup,
                 on_write: cfg.on_write,
                 stream,
+                expected_hit_ratio: None,
             });
         }
         Ok(())

@@ -1,12 +1,13 @@
 //! Graph analysis of the call graph: the [`Edge`]s that calls, forwards and
 //! publishes draw between operations, the expected visits and batch items per
 //! request they imply (the traffic equations), the call cycle reported when
-//! visits are unbounded, the offered CPU load behind the saturation
-//! warnings, and the cycles of thread-holding calls that can deadlock.
+//! visits are unbounded, the miss ratios expected behind caches, the offered
+//! CPU load behind the saturation warnings, and the cycles of
+//! thread-holding calls that can deadlock.
 
 use std::ops::Range;
 
-use super::{NONE, Network, Op};
+use super::{NONE, Network, Op, Step};
 use crate::config::Source;
 use crate::error::ModelError;
 
@@ -128,6 +129,34 @@ pub fn offered_cpu_load(net: &Network) -> Vec<f64> {
         *l /= f64::from(s.max_instances()) * f64::from(s.usable_cores());
     }
     load
+}
+
+/// The miss ratio TTL theory expects at each cache
+/// ([`crate::theory::ttl_miss_ratio`]) from the open classes' reads and
+/// writes at the current visits; `None` for a cache no open class reads
+/// (closed classes have no rate until their network is solved).
+pub(super) fn expected_miss_ratios(net: &Network) -> Vec<Option<f64>> {
+    let mut reads = vec![0.0; net.caches.len()];
+    let mut writes = vec![0.0; net.caches.len()];
+    for c in 0..net.classes.len() {
+        let Some(rate) = net.admitted_rate(c) else { continue };
+        for (op, &v) in net.ops.iter().zip(&net.visits[c]) {
+            for step in &net.steps[op.steps.start as usize..op.steps.end as usize] {
+                match *step {
+                    Step::CacheRead { cache, .. } => reads[cache as usize] += rate * v,
+                    Step::CacheWrite { cache } => writes[cache as usize] += rate * v,
+                    _ => {}
+                }
+            }
+        }
+    }
+    net.caches
+        .iter()
+        .zip(reads.iter().zip(&writes))
+        .map(|(c, (&r, &w))| {
+            (r > 0.0).then(|| crate::theory::ttl_miss_ratio(c.keys, c.zipf, c.ttl, r, w, c.on_write)).flatten()
+        })
+        .collect()
 }
 
 pub(super) fn saturation_warnings(net: &Network) -> Vec<String> {

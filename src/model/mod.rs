@@ -536,6 +536,11 @@ pub struct Cache {
     pub on_write: policy::WritePolicy,
     /// Stream for key choices.
     pub stream: u32,
+    /// The steady-state hit ratio TTL theory expects from the open workload's
+    /// reads and writes ([`crate::theory::ttl_hit_ratio`]); `None` when no open
+    /// class reads it. The traffic equations send `1 -` this of its reads
+    /// down the miss path (every read, when `None`).
+    pub expected_hit_ratio: Option<f64>,
 }
 
 /// A database whose writes reach its read replicas after a lag.

@@ -234,7 +234,9 @@ impl Compiler<'_> {
         let op = self.resolve(miss_target, format!("{key}.miss"))?;
         let miss_key = format!("{key}.miss");
         let ctx = CallContext::certain(at, &miss_key, miss_target.span());
+        let first_edge = self.edges.len();
         let miss = self.call_site(&CallSpec::PLAIN, op, &ctx)?;
+        self.miss_edges.push((cache, first_edge..self.edges.len()));
         Ok(Step::CacheRead { cache, miss })
     }
 

@@ -375,9 +375,21 @@ pub fn theory_table(a: &crate::analysis::Analysis) -> String {
         p.map_or("-".into(), |p| format!("{}{}", if exact { "" } else { "≈" }, format_duration(p.p99)))
     };
     let mut rows = vec![
-        ["service", "model", "", "utilisation", "wait", "wait p99", "response", "response p99", "queue", "note"]
-            .map(String::from)
-            .to_vec(),
+        [
+            "service",
+            "model",
+            "",
+            "utilisation",
+            "P(wait)",
+            "wait",
+            "wait p99",
+            "response",
+            "response p99",
+            "queue",
+            "note",
+        ]
+        .map(String::from)
+        .to_vec(),
     ];
     for s in &a.services {
         let m = s.metrics;
@@ -392,6 +404,14 @@ pub fn theory_table(a: &crate::analysis::Analysis) -> String {
                 "approx.".into()
             },
             format!("{:.1}%", s.utilisation * 100.0),
+            s.prob_wait.map_or("-".into(), |p| {
+                let approx = if s.prob_wait_exact { "" } else { "≈" };
+                match p {
+                    0.0 => "0%".into(),
+                    p if p < 1e-5 => format!("{approx}<0.001%"),
+                    p => format!("{approx}{}%", sig3(p * 100.0)),
+                }
+            }),
             m.map_or("-".into(), |m| format_duration(m.mean_wait)),
             p99(s.wait_percentiles, s.percentiles_exact),
             m.map_or("-".into(), |m| format_duration(m.mean_response)),
@@ -407,6 +427,21 @@ pub fn theory_table(a: &crate::analysis::Analysis) -> String {
         ]);
     }
     out.push_str(&aligned(&rows));
+    for s in a.services.iter().filter(|s| !s.classes.is_empty()) {
+        let each: Vec<String> = s
+            .classes
+            .iter()
+            .map(|k| {
+                format!(
+                    "`{}` wait {}, response {}",
+                    k.class,
+                    format_duration(k.mean_wait),
+                    format_duration(k.mean_response)
+                )
+            })
+            .collect();
+        let _ = writeln!(out, "\n`{}` by class: {}", s.service, each.join("; "));
+    }
     out.push('\n');
     let mut rows = vec![["class", "response", "p50", "p95", "p99", "throughput", "method"].map(String::from).to_vec()];
     for c in &a.classes {
@@ -426,6 +461,10 @@ pub fn theory_table(a: &crate::analysis::Analysis) -> String {
         ]);
     }
     out.push_str(&aligned(&rows));
+    for c in &a.caches {
+        let ratio = c.hit_ratio.map_or("-".into(), |h| format!("≈{}%", sig3(h * 100.0)));
+        let _ = writeln!(out, "\ncache `{}`: expected hit ratio {ratio} ({})", c.cache, c.note);
+    }
     let b = &a.bottleneck;
     if let (Some(h), Some((first, _))) = (b.headroom, b.services.first()) {
         let order: Vec<String> =
@@ -473,6 +512,15 @@ pub fn comparison_table(a: &crate::analysis::Analysis, s: &Summary) -> String {
         push(format!("{} utilisation", st.service), &sv.utilisation, st.utilisation, pct);
         if let Some(m) = st.metrics {
             push(format!("{} wait ({})", st.service, st.model), &sv.mean_wait_s, m.mean_wait, format_duration);
+            // A chance of waiting too small to show (Erlang C at low load) has nothing to compare.
+            if let Some(p) = st.prob_wait.filter(|&p| p >= 1e-6 || sv.prob_wait.value > 0.0) {
+                let approx = if st.prob_wait_exact { "" } else { " (approx.)" };
+                push(format!("{} P(wait){approx}", st.service), &sv.prob_wait, p, pct);
+            }
+            if let Some(w) = st.wait_percentiles {
+                let approx = if st.percentiles_exact { "" } else { " (approx.)" };
+                push(format!("{} wait p99{approx}", st.service), &sv.wait_s.p99, w.p99, format_duration);
+            }
             push(format!("{} queue length", st.service), &sv.mean_queue_len, m.mean_queue_len, sig3);
         }
     }

@@ -3,12 +3,12 @@
 //!
 //! This module owns closed-form and small numerical results from classical
 //! queueing theory: single stations (M/M/1, M/M/c, M/M/c/K, M/G/1, processor
-//! sharing, non-preemptive and preemptive priorities, the GI/M/1 queue seen
-//! by each server of a round-robin balancer), the Erlang B and C formulas,
-//! the Kingman and Allen–Cunneen approximations, exact Mean Value Analysis of
-//! closed networks and open Jackson networks. The test suite uses it to
-//! validate simulated results and reports show it beside simulated numbers
-//! for teaching. Nothing here simulates, samples or allocates beyond small
+//! sharing, non-preemptive and preemptive priorities, the GI/M/c queue seen
+//! by each instance behind a round-robin balancer), the Erlang B and C
+//! formulas, the Kingman and Allen–Cunneen approximations, exact Mean Value
+//! Analysis of closed networks and open Jackson networks, and the hit ratio
+//! of a TTL cache. The test suite uses it to validate simulated results and
+//! reports show it beside simulated numbers for teaching. Nothing here simulates, samples or allocates beyond small
 //! `Vec`s sized by the input.
 //!
 //! Conventions:
@@ -26,10 +26,12 @@
 //! | file | results |
 //! |---|---|
 //! | `mod.rs` | [`StationMetrics`]; the shared checks, `station` (Little's law) and `invert_tail` |
-//! | `stations.rs` | Markovian stations: [`mm1`], [`mm1_response_quantile`], [`erlang_b`], [`erlang_c`], [`mmc`], [`mmc_wait_quantile`], [`mmc_response_tail`], [`mmc_response_quantile`], [`mmck`] |
+//! | `stations.rs` | Markovian stations: [`mm1`], [`mm1_response_quantile`], [`erlang_b`], [`erlang_c`], [`mmc`], [`mmc_wait_quantile`], [`mmc_response_tail`], [`mmc_response_quantile`], [`mmck`], [`mmck_wait_quantile`] |
 //! | `general.rs` | general service or arrivals: [`mg1`] (Pollaczek–Khinchine), [`gg1_kingman`], [`ggc_allen_cunneen`], [`mgc_approx`], [`ps_response`], [`mg1_nonpreemptive_priority`] (Cobham), [`mg1_preemptive_priority`] |
-//! | `balancing.rs` | `k` single-server queues behind a balancer: [`round_robin_sigma`], [`round_robin_mm1`], [`random_split_mm1`] |
+//! | `gimc.rs` | renewal arrivals at exponential servers, exactly: [`gimc`] (P(wait), the wait's tail, the share of time all servers are busy), [`gimc_sigma`], [`erlang_lst`] |
+//! | `balancing.rs` | `k` queues behind a balancer: [`round_robin_sigma`], [`round_robin_mm1`], [`round_robin_gimc`] (E_k/M/c), [`random_split_mm1`] |
 //! | `tails.rs` | percentiles of general-service stations, approximately: [`wait_quantile_approx`], [`response_quantile_approx`] |
+//! | `caches.rs` | the steady-state hit ratio of a keyed TTL cache under Zipf popularity and writes: [`ttl_hit_ratio`], [`ttl_miss_ratio`] |
 //! | `networks.rs` | closed networks ([`mva`], [`utilisation_law_max_throughput`], [`asymptotic_bounds`]) and open Jackson networks ([`jackson_open`]) with their linear solver |
 //!
 //! A new formula goes in the file of its kind, checks its inputs with the
@@ -39,15 +41,19 @@
 use serde::Serialize;
 
 mod balancing;
+mod caches;
 mod general;
+mod gimc;
 mod networks;
 mod stations;
 mod tails;
 
-pub use balancing::{random_split_mm1, round_robin_mm1, round_robin_sigma};
+pub use balancing::{random_split_mm1, round_robin_gimc, round_robin_mm1, round_robin_sigma};
+pub use caches::{ttl_hit_ratio, ttl_miss_ratio};
 pub use general::{
     gg1_kingman, ggc_allen_cunneen, mg1, mg1_nonpreemptive_priority, mg1_preemptive_priority, mgc_approx, ps_response,
 };
+pub use gimc::{Gimc, erlang_lst, gimc, gimc_sigma};
 pub(crate) use networks::solve_augmented;
 pub use networks::{
     AsymptoticBounds, JacksonResult, JacksonStation, MvaResult, asymptotic_bounds, jackson_open, mva,
@@ -55,7 +61,7 @@ pub use networks::{
 };
 pub use stations::{
     MmckMetrics, erlang_b, erlang_c, mm1, mm1_response_quantile, mmc, mmc_response_quantile, mmc_response_tail,
-    mmc_wait_quantile, mmck,
+    mmc_wait_quantile, mmck, mmck_wait_quantile,
 };
 pub use tails::{response_quantile_approx, wait_quantile_approx};
 

@@ -140,7 +140,9 @@ pub fn mmc_response_tail(lambda: f64, mu: f64, c: u32, t: f64) -> Option<f64> {
     Some(mmc_tail(prob_wait, mu, theta, t))
 }
 
-fn mmc_tail(prob_wait: f64, mu: f64, theta: f64, t: f64) -> f64 {
+/// `P(W > t)` for a response that is an exponential service at rate `mu`
+/// after a wait that is 0 with probability `1 - prob_wait`, else `Exp(theta)`.
+pub(super) fn mmc_tail(prob_wait: f64, mu: f64, theta: f64, t: f64) -> f64 {
     let d = theta - mu;
     let h = if d == 0.0 { t } else { -(-d * t).exp_m1() / d };
     (-mu * t).exp() * (1.0 + prob_wait * mu * h)
@@ -185,6 +187,9 @@ pub struct MmckMetrics {
     pub mean_response: f64,
     /// Per-server utilisation, `throughput / (c mu)`.
     pub utilisation: f64,
+    /// Probability that an admitted job finds all `c` servers busy and waits,
+    /// `sum_{n=c}^{K-1} p_n / (1 - p_K)` (PASTA, conditioned on admission).
+    pub prob_wait: f64,
 }
 
 /// M/M/c/K queue: Poisson arrivals at rate `lambda`, `c` exponential servers
@@ -215,6 +220,8 @@ pub fn mmck(lambda: f64, mu: f64, c: u32, k: u32) -> Option<MmckMetrics> {
     let mut in_system = 0.0_f64;
     let mut queued = 0.0_f64;
     let mut busy = 0.0_f64;
+    // Mass of the states where an arrival is admitted but waits, c <= n < k.
+    let mut waiting = 0.0_f64;
     for n in 1..=k {
         let nf = f64::from(n);
         let serving = n.min(c);
@@ -225,6 +232,9 @@ pub fn mmck(lambda: f64, mu: f64, c: u32, k: u32) -> Option<MmckMetrics> {
         if n > c {
             queued += f64::from(n - c) * term;
         }
+        if n >= c && n < k {
+            waiting += term;
+        }
         if term > 1e100 {
             let s = 1.0 / term;
             term = 1.0;
@@ -232,9 +242,12 @@ pub fn mmck(lambda: f64, mu: f64, c: u32, k: u32) -> Option<MmckMetrics> {
             in_system *= s;
             queued *= s;
             busy *= s;
+            waiting *= s;
         }
     }
     let blocking = (term / total).min(1.0);
+    let admitted = total - term;
+    let prob_wait = if admitted > 0.0 { (waiting / admitted).min(1.0) } else { 1.0 };
     let mean_in_system = in_system / total;
     let mean_queue_len = queued / total;
     let busy = busy / total;
@@ -249,7 +262,56 @@ pub fn mmck(lambda: f64, mu: f64, c: u32, k: u32) -> Option<MmckMetrics> {
         mean_queue_len,
         mean_response,
         utilisation: busy / f64::from(c),
+        prob_wait,
     })
+}
+
+/// Quantile of the wait of admitted jobs in M/M/c/K (FCFS): a job admitted
+/// when `n >= c` are present waits for `n - c + 1` departures at rate
+/// `c mu`, an Erlang time, so
+/// `P(Wq > t) = sum_{n=c}^{K-1} p_n / (1 - p_K) * Q(n - c + 1, c mu t)` with
+/// `Q` the regularised upper incomplete gamma function.
+///
+/// Returns `None` as [`mmck`] does, or for `q` outside `[0, 1)`.
+pub fn mmck_wait_quantile(lambda: f64, mu: f64, c: u32, k: u32, q: f64) -> Option<f64> {
+    if !quantile_level(q) {
+        return None;
+    }
+    let m = mmck(lambda, mu, c, k)?;
+    if m.prob_wait <= 1.0 - q || k == c {
+        return Some(0.0);
+    }
+    // p_n / p_c for c <= n < k: geometric with ratio a / c, normalised.
+    let ratio = lambda / (f64::from(c) * mu);
+    let mut weights: Vec<f64> = Vec::with_capacity((k - c) as usize);
+    let mut w = 1.0_f64;
+    for _ in c..k {
+        weights.push(w);
+        w *= ratio;
+        if w > 1e250 {
+            weights.iter_mut().for_each(|x| *x *= 1e-250);
+            w *= 1e-250;
+        }
+    }
+    let sum: f64 = weights.iter().sum();
+    let theta = f64::from(c) * mu;
+    let tail = |t: f64| -> f64 {
+        if t <= 0.0 {
+            return m.prob_wait;
+        }
+        // Q(i + 1, x) = P(Poisson(x) <= i), accumulated with the Poisson
+        // terms in logarithms (e^{-x} alone underflows past x = 745).
+        let x = theta * t;
+        let (ln_x, mut ln_term, mut below) = (x.ln(), -x, 0.0_f64);
+        let mut spread = 0.0;
+        for (i, w) in weights.iter().enumerate() {
+            below += ln_term.exp();
+            spread += w * below.min(1.0);
+            ln_term += ln_x - (i as f64 + 1.0).ln();
+        }
+        m.prob_wait * spread / sum
+    };
+    invert_tail(tail, 1.0 - q, (m.mean_response - 1.0 / mu).max(1.0 / theta))
 }
 
 #[cfg(test)]
@@ -419,6 +481,37 @@ mod tests {
             // Carried load = a (1 - B) busy servers.
             close(m.utilisation, a * (1.0 - m.blocking) / f64::from(c));
         }
+    }
+
+    #[test]
+    fn mmck_waits_of_admitted_jobs() {
+        // One server, room for one waiting: an admitted job waits when it
+        // finds the server busy, p_1 / (p_0 + p_1) = a / (1 + a), for Exp(mu).
+        let m = mmck(1.5, 2.0, 1, 2).unwrap();
+        close(m.prob_wait, 0.75 / 1.75);
+        close(mmck_wait_quantile(1.5, 2.0, 1, 2, 0.9).unwrap(), (m.prob_wait / 0.1).ln() / 2.0);
+        close(mmck_wait_quantile(1.5, 2.0, 1, 2, 0.5).unwrap(), 0.0);
+        // No waiting room: nobody admitted waits.
+        close(mmck(5.0, 1.0, 4, 4).unwrap().prob_wait, 0.0);
+        close(mmck_wait_quantile(5.0, 1.0, 4, 4, 0.99).unwrap(), 0.0);
+        // Overloaded with a long queue: nearly every admitted job waits,
+        // most of them the whole queue.
+        let over = mmck(20.0, 1.0, 2, 40).unwrap();
+        assert!(over.prob_wait > 0.999);
+        let p50 = mmck_wait_quantile(20.0, 1.0, 2, 40, 0.5).unwrap();
+        assert!(p50 > 15.0 && p50 < 20.0, "{p50}");
+        // A huge buffer is M/M/c.
+        for &(lambda, c) in &[(0.5, 1u32), (7.0, 8), (28.0, 32)] {
+            close(mmck(lambda, 1.0, c, c + 3000).unwrap().prob_wait, erlang_c(c, lambda).unwrap());
+            for q in [0.9, 0.99] {
+                close_tol(
+                    mmck_wait_quantile(lambda, 1.0, c, c + 3000, q).unwrap(),
+                    mmc_wait_quantile(lambda, 1.0, c, q).unwrap(),
+                    1e-8,
+                );
+            }
+        }
+        assert!(mmck_wait_quantile(1.0, 1.0, 1, 3, 1.0).is_none());
     }
 
     #[test]

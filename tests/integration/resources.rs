@@ -284,14 +284,18 @@ fn cached(keys: u32, zipf: f64, ttl: &str, policy: &str, writes: f64) -> String 
 fn ttl_hit_ratio(keys: u32, zipf: f64, rate: f64, ttl: f64) -> f64 {
     let weights: Vec<f64> = (1..=keys).map(|k| f64::from(k).powf(-zipf)).collect();
     let total: f64 = weights.iter().sum();
-    weights
+    let direct: f64 = weights
         .iter()
         .map(|w| {
             let p = w / total;
             let x = rate * p * ttl;
             p * x / (1.0 + x)
         })
-        .sum()
+        .sum();
+    // The library's (which offered load behind a cache uses) is the same sum.
+    let library = capsim::theory::ttl_hit_ratio(keys, zipf, ttl, rate, 0.0, capsim::policy::WritePolicy::Ignore);
+    assert!((library.unwrap() - direct).abs() < 1e-12);
+    direct
 }
 
 #[test]
@@ -331,6 +335,26 @@ fn writes_make_reads_stale_unless_they_invalidate() {
     // Invalidation costs hits; write-through keeps them.
     assert!(invalidated.caches[0].hit_ratio.high() < ignored.caches[0].hit_ratio.low());
     assert!(updated.caches[0].hit_ratio.value >= ignored.caches[0].hit_ratio.low());
+}
+
+#[test]
+fn ttl_hit_ratio_theory_counts_writes_by_policy() {
+    // 100 keys read once a second each and written every 20 s; a 20 s TTL.
+    // Invalidation ends an entry at the first write; write-through restarts
+    // its TTL; ignoring writes leaves the reads-only ratio.
+    use capsim::policy::WritePolicy;
+    for (policy, key) in
+        [(WritePolicy::Invalidate, "invalidate"), (WritePolicy::Update, "update"), (WritePolicy::Ignore, "ignore")]
+    {
+        let s = summary(&cached(100, 0.0, "20s", key, 5.0));
+        let h = capsim::theory::ttl_hit_ratio(100, 0.0, 20.0, 100.0, 5.0, policy).unwrap();
+        // The miss ratio is what the theory has to get right: compare it.
+        let miss = capsim::stats::Estimate { value: 1.0 - s.caches[0].hit_ratio.value, ..s.caches[0].hit_ratio };
+        assert_agrees(&format!("{key} miss ratio"), &miss, 1.0 - h, 0.05);
+        // And the compiled model expects it.
+        let net = capsim::model::from_str(&cached(100, 0.0, "20s", key, 5.0)).unwrap();
+        assert_eq!(net.caches[0].expected_hit_ratio, Some(h));
+    }
 }
 
 #[test]

@@ -41,10 +41,23 @@ fn mmc_and_queue_limits_use_erlang_formulas() {
     let t = theory::mmc(90.0, 12.5, 8).unwrap();
     assert_eq!(v["services"][0]["model"], "M/M/8");
     assert!(close(v["services"][0]["metrics"]["mean_wait"].as_f64().unwrap(), t.mean_wait));
+    // The chance of waiting is Erlang C, and the wait's p90 its exponential tail.
+    assert!(close(v["services"][0]["prob_wait"].as_f64().unwrap(), theory::erlang_c(8, 7.2).unwrap()));
+    assert_eq!(v["services"][0]["prob_wait_exact"], true);
+    let p90 = theory::mmc_wait_quantile(90.0, 12.5, 8, 0.9).unwrap();
+    assert!(close(v["services"][0]["wait_percentiles"]["p90"].as_f64().unwrap(), p90));
     let v = theory_json("models/mmc.toml", &["--set", "services.app.queue_limit=2"]);
     let k = theory::mmck(90.0, 12.5, 8, 10).unwrap();
     assert_eq!(v["services"][0]["model"], "M/M/8/10");
     assert!(close(v["services"][0]["blocking"].as_f64().unwrap(), k.blocking));
+    // Of the admitted requests, those that find all 8 threads busy wait.
+    assert!(close(v["services"][0]["prob_wait"].as_f64().unwrap(), k.prob_wait));
+    let p99 = theory::mmck_wait_quantile(90.0, 12.5, 8, 10, 0.99).unwrap();
+    assert!(close(v["services"][0]["wait_percentiles"]["p99"].as_f64().unwrap(), p99));
+    // The table shows the column.
+    let out = capsim(&["theory", "models/mmc.toml"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("P(wait)") && text.contains(&format!("{:.1}%", 100.0 * theory::erlang_c(8, 7.2).unwrap())));
 }
 
 #[test]
@@ -114,4 +127,30 @@ fn a_policy_without_a_closed_form_is_named_as_the_model_writes_it() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("balance = \"power_of_two\" has no closed form"), "{text}");
     assert!(!text.contains("PowerOfTwo"), "{text}");
+}
+
+#[test]
+fn load_behind_a_cache_counts_the_expected_misses_not_every_read() {
+    // cache-ttl.toml with 4 database threads: 500 reads/s of 8 ms would be
+    // 100% of them if every read missed, but about 92% hit.
+    let args = ["--set", "services.db.threads=4", "--set", "simulation.warmup=\"3000s\""];
+    let v = theory_json("models/cache-ttl.toml", &args);
+    let hit = v["caches"][0]["hit_ratio"].as_f64().unwrap();
+    let expected = theory::ttl_hit_ratio(20_000, 1.0, 300.0, 500.0, 50.0, capsim::policy::WritePolicy::Ignore).unwrap();
+    assert!(close(hit, expected), "{hit} vs {expected}");
+    let db = v["services"].as_array().unwrap().iter().find(|s| s["service"] == "db").unwrap();
+    let offered = (500.0 * (1.0 - hit) * 0.008 + 50.0 * 0.005) / 4.0;
+    assert!(close(db["utilisation"].as_f64().unwrap(), offered), "{db}");
+    assert!(offered < 0.2);
+    // No false saturation warning, and the simulated utilisation is the one expected.
+    let mut run = vec!["run", "models/cache-ttl.toml", "--format", "json", "-r", "5"];
+    run.extend_from_slice(&args);
+    let out = capsim(&run);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("saturated"));
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let db = s["services"].as_array().unwrap().iter().find(|s| s["name"] == "db").unwrap();
+    assert!(close(db["offered_load"].as_f64().unwrap(), offered));
+    let simulated: capsim::stats::Estimate = serde_json::from_value(db["utilisation"].clone()).unwrap();
+    crate::support::assert_agrees("database utilisation", &simulated, offered, 0.02);
 }

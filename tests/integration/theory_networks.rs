@@ -118,11 +118,17 @@ fn theory_solves_round_robin_over_single_threads_exactly() {
     let sigma = theory::round_robin_sigma(3.2, 4, 1.0).unwrap();
     let p99 = web.response_percentiles.unwrap().p99;
     assert!((p99 - 100f64.ln() / (1.0 - sigma)).abs() < 1e-9, "{p99}");
-    // Two threads per instance (E_4/M/2) has no closed form here: still the approximation.
+    // An arrival waits with probability sigma.
+    assert!((web.prob_wait.unwrap() - sigma).abs() < 1e-12 && web.prob_wait_exact);
+    // Two threads per instance: E_4/M/2, exact too (GI/M/c), waiting less
+    // than random splitting's M/M/2 would.
     let two =
         capsim::model::from_str(&balanced("round_robin").replace("[services.web]", "[services.web]\nthreads = 2"));
     let web = capsim::analysis::analyse(&two.unwrap()).services.remove(0);
-    assert_eq!((web.model.as_str(), web.exact), ("M/M/2", false));
+    assert_eq!((web.model.as_str(), web.exact), ("E4/M/2", true));
+    let g = theory::round_robin_gimc(3.2, 4, 1.0, 2).unwrap();
+    assert!((web.prob_wait.unwrap() - g.prob_wait).abs() < 1e-12);
+    assert!(g.prob_wait < theory::erlang_c(2, 0.8).unwrap());
 }
 
 #[test]
@@ -178,4 +184,68 @@ fn closed_network_matches_mean_value_analysis() {
     assert_agrees("MVA db utilisation", &s.services[1].utilisation, t.utilisation[1], 0.01);
     assert_agrees("MVA web queue", &s.services[0].mean_queue_len, t.queue_len[0] - t.utilisation[0], 0.06);
     assert_littles_law(&s);
+}
+
+/// `k` instances of `c` threads behind round robin, exponential 1 s demands,
+/// each instance at utilisation `rho`.
+fn round_robin_fleet(k: u32, c: u32, rho: f64, duration: f64) -> String {
+    format!(
+        r#"
+        [simulation]
+        duration = "{duration}s"
+        warmup = "{warmup}s"
+        replications = 10
+        seed = 5
+
+        [workload.main]
+        target = "web.get"
+        rate = "{rate}/s"
+
+        [services.web]
+        instances = {k}
+        threads = {c}
+        balance = "round_robin"
+
+        [services.web.ops.get]
+        demand = "exp(1s)"
+        "#,
+        rate = f64::from(k * c) * rho,
+        warmup = duration / 20.0
+    )
+}
+
+#[test]
+fn round_robin_over_multi_thread_instances_matches_ek_m_c() {
+    // Each instance sees Erlang-k gaps: an E_k/M/c queue (GI/M/c), which waits
+    // less than the M/M/c that Poisson splitting would predict.
+    for &(k, c, rho, duration) in &[(2u32, 8u32, 0.7, 40_000.0), (4, 2, 0.8, 40_000.0), (16, 1, 0.9, 40_000.0)] {
+        let text = round_robin_fleet(k, c, rho, duration);
+        let s = summary(&text);
+        let g = theory::round_robin_gimc(f64::from(k * c) * rho, k, 1.0, c).unwrap();
+        let what = format!("E{k}/M/{c} at {rho}");
+        assert_agrees(&format!("{what} mean wait"), &s.services[0].mean_wait_s, g.metrics.mean_wait, 0.06);
+        assert_agrees(&format!("{what} mean response"), &s.classes[0].latency_s.mean, g.metrics.mean_response, 0.02);
+        let poisson = theory::mmc(f64::from(c) * rho, 1.0, c).unwrap();
+        assert!(s.services[0].mean_wait_s.high() < poisson.mean_wait, "{what}: no better than Poisson splitting");
+        // `capsim theory` shows the same, as exact.
+        let web = capsim::analysis::analyse(&capsim::model::from_str(&text).unwrap()).services.remove(0);
+        assert_eq!((web.model, web.exact), (format!("E{k}/M/{c}"), true));
+        assert!((web.metrics.unwrap().mean_wait - g.metrics.mean_wait).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn round_robin_waits_less_often_than_its_threads_are_all_busy() {
+    // E_k/M/c: arrivals see all threads busy with probability P(wait), less
+    // than the share of time they are (PASTA fails for Erlang gaps).
+    for &(k, c, rho) in &[(2u32, 8u32, 0.7), (4, 2, 0.8), (16, 1, 0.9)] {
+        let s = summary(&round_robin_fleet(k, c, rho, 40_000.0));
+        let g = theory::round_robin_gimc(f64::from(k * c) * rho, k, 1.0, c).unwrap();
+        let what = format!("E{k}/M/{c} at {rho}");
+        assert_agrees(&format!("{what} P(wait)"), &s.services[0].prob_wait, g.prob_wait, 0.04);
+        assert_agrees(&format!("{what} all busy"), &s.services[0].all_threads_busy, g.all_busy, 0.03);
+        assert!(g.prob_wait < g.all_busy);
+        let p99 = g.wait_quantile(0.99).unwrap();
+        assert_agrees(&format!("{what} wait p99"), &s.services[0].wait_s.p99, p99, 0.08);
+    }
 }
