@@ -18,8 +18,19 @@ pub(crate) fn cpu_seconds() -> f64 {
 }
 
 /// Peak resident memory of this process \[bytes\], where the system says.
+/// On Linux from `VmHWM`: `getrusage`'s peak survives `execve`, so a
+/// process started by a large parent would report the parent's.
 #[cfg(unix)]
 pub(crate) fn peak_rss_bytes() -> Option<u64> {
+    if cfg!(target_os = "linux")
+        && let Ok(status) = std::fs::read_to_string("/proc/self/status")
+        && let Some(kb) = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    {
+        return Some(kb * 1024);
+    }
     let max = u64::try_from(rusage().ru_maxrss).ok()?;
     // macOS and iOS report bytes; Linux and the BSDs report KiB.
     Some(if cfg!(target_vendor = "apple") { max } else { max * 1024 })

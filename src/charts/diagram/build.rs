@@ -122,8 +122,8 @@ pub struct Edge {
     pub visits: f64,
     /// Traversals per second, when every class has an open rate.
     pub per_s: Option<f64>,
-    /// A cache's miss path: the traffic equations count every lookup as a
-    /// miss, so the visits are an upper bound.
+    /// A cache's miss path without an expected hit ratio: the traffic
+    /// equations count every lookup as a miss, so the visits are an upper bound.
     pub upper_bound: bool,
     /// Reached only by status polls.
     pub polls_only: bool,
@@ -497,8 +497,14 @@ fn step_sites(net: &Network, o: usize, step: &Step, t: &Targets, out: &mut Vec<S
         Step::Act(Action::Forward { op }) => forward(*op, 1.0, out),
         Step::DbRead { call: c, .. } | Step::DbWrite { call: c, .. } => call(*c, 1.0, false, out),
         Step::CacheRead { cache, miss } => {
-            call(net.caches[*cache as usize].lookup, 1.0, false, out);
-            call(*miss, 1.0, true, out);
+            let cache = &net.caches[*cache as usize];
+            call(cache.lookup, 1.0, false, out);
+            // The traffic equations send the expected misses down the miss
+            // path (TTL theory); without an estimate, every lookup: a bound.
+            match cache.expected_hit_ratio {
+                Some(hit) => call(*miss, 1.0 - hit, false, out),
+                None => call(*miss, 1.0, true, out),
+            }
         }
         Step::Publish { queue, .. } => {
             // Each message visits the consumer once, from the queue.
