@@ -12,7 +12,7 @@ use super::axis::{Axis, Fmt, Scale};
 use super::data::{self, Series, View};
 use super::figure::{Anchor, Figure, Mark};
 use super::legend::{LegendEntry, Swatch};
-use super::palette::{self, INK, OTHER, tint};
+use super::palette::{self, INK, OTHER, POOL_WAIT, tint};
 use super::sweep::{many, service_names};
 
 /// The breakdown's axis turns logarithmic when its longest bar is more than
@@ -62,6 +62,9 @@ pub(super) fn at_focus(view: &View) -> Option<Planned> {
         .filter(|(_, n)| drawn(n))
         .map(|(i, n)| LegendEntry::new(n.clone(), Swatch::Fill { colour: palette::service(i), alpha: 1.0 }))
         .collect();
+    if rows.iter().any(|(_, b, _)| !b.pools.is_empty()) {
+        legend.push(LegendEntry::new("waiting for a connection", Swatch::Fill { colour: POOL_WAIT, alpha: 1.0 }));
+    }
     if any_other {
         legend.push(LegendEntry::new("CPU shared", Swatch::Fill { colour: OTHER, alpha: 1.0 }));
     }
@@ -106,7 +109,8 @@ pub(super) fn at_focus(view: &View) -> Option<Planned> {
 }
 
 /// Horizontal stacked bars, one row per breakdown (row 0 at the bottom):
-/// per service its wait (light) then CPU (dark), then the shared-CPU rest,
+/// per service its wait (light) then CPU (dark), then the waits for pools'
+/// connections, then the shared-CPU rest,
 /// labelled with the total. With a log axis (`log_base`:
 /// where bars start) a bar ends at its total and its segments divide it by
 /// their shares of the total. A saturated row is hatched.
@@ -133,6 +137,7 @@ pub(crate) fn stacked_rows<'b>(
             let c = palette::service(k);
             parts.extend([(*wait, tint(c, 0.6)), (*cpu, c)]);
         }
+        parts.extend(b.pools.iter().map(|(_, wait)| (*wait, POOL_WAIT)));
         if b.other_s > 0.0 {
             any_other = true;
             parts.push((b.other_s, OTHER));

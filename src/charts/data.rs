@@ -297,6 +297,10 @@ pub(crate) fn total_offered(s: &Summary) -> Option<f64> {
 pub(crate) struct Breakdown {
     /// Per service: name, waiting for a thread \[s\], on the CPU \[s\].
     pub services: Vec<(String, f64, f64)>,
+    /// Per pool: name, waiting for a connection \[s\] (measured: its mean
+    /// wait times the connections granted, per request), a part of the
+    /// time its callers hold their threads.
+    pub pools: Vec<(String, f64)>,
     /// Time not attributed: cores shared by more computing requests than
     /// cores (processor sharing) \[s\].
     pub other_s: f64,
@@ -361,9 +365,16 @@ pub(crate) fn breakdown(s: &Summary) -> Option<Breakdown> {
             (svc.name.clone(), finite_or_zero(wait), finite_or_zero(cpu))
         })
         .collect();
-    let attributed: f64 = services.iter().map(|(_, w, c)| w + c).sum();
+    let mut pools: Vec<(String, f64)> = s
+        .pools
+        .iter()
+        .map(|p| (p.name.clone(), finite_or_zero(p.mean_wait_s.value * p.acquired_per_s.value / rate)))
+        .filter(|p| p.1 > 0.0)
+        .collect();
+    let pooled: f64 = pools.iter().map(|p| p.1).sum();
+    let attributed: f64 = services.iter().map(|(_, w, c)| w + c).sum::<f64>() + pooled;
     if !total_s.is_finite() {
-        return Some(Breakdown { services, other_s: 0.0, total_s: attributed });
+        return Some(Breakdown { services, pools, other_s: 0.0, total_s: attributed });
     }
     let gap = total_s - attributed;
     let waits: f64 = services.iter().map(|(_, w, _)| w).sum();
@@ -376,8 +387,9 @@ pub(crate) fn breakdown(s: &Summary) -> Option<Breakdown> {
     } else if attributed > 0.0 {
         let k = total_s / attributed;
         services.iter_mut().for_each(|(_, w, c)| (*w, *c) = (*w * k, *c * k));
+        pools.iter_mut().for_each(|p| p.1 *= k);
     }
-    Some(Breakdown { services, other_s, total_s })
+    Some(Breakdown { services, pools, other_s, total_s })
 }
 
 /// Utilisation at or above which a service counts as saturated.
@@ -434,6 +446,45 @@ mod tests {
             "#
         );
         crate::run::run(&crate::model::from_str(&text).expect("compiles")).summary
+    }
+
+    #[test]
+    fn a_pools_wait_is_its_own_part_not_shared_cpu() {
+        // 20 threads share a pool of 2 connections to a 4-thread database at
+        // 80% of the pool: requests wait for a connection, not for a thread
+        // or a core, and the breakdown says so.
+        let text = r#"
+            [simulation]
+            duration = "2000s"
+            warmup = "100s"
+            replications = 4
+            seed = 9
+            [workload.web]
+            target = "app.handle"
+            rate = "80/s"
+            [pools.conns]
+            size = 2
+            [services.app]
+            threads = 20
+            [services.app.ops.handle]
+            demand = "exp(1ms)"
+            steps = [ { call = "db.read", pool = "conns" } ]
+            [services.db]
+            threads = 4
+            [services.db.ops.read]
+            demand = "exp(20ms)"
+        "#;
+        let s = crate::run::run(&crate::model::from_str(text).expect("compiles")).summary;
+        let b = breakdown(&s).expect("measured");
+        assert_eq!(b.pools.len(), 1);
+        let p = &s.pools[0];
+        let expected = p.mean_wait_s.value * p.acquired_per_s.value / s.classes[0].throughput_per_s.value;
+        // The parts are scaled to the measured mean by at most a few per cent.
+        assert!((b.pools[0].1 / expected - 1.0).abs() < 0.05, "{} vs {expected}", b.pools[0].1);
+        assert!(b.pools[0].1 > 0.01, "a real wait: {}", b.pools[0].1);
+        assert!(b.other_s < 0.1 * b.pools[0].1, "the wait is not `CPU shared`: {}", b.other_s);
+        let parts: f64 = b.services.iter().map(|(_, w, c)| w + c).sum::<f64>() + b.pools[0].1 + b.other_s;
+        assert!((parts / b.total_s - 1.0).abs() < 1e-9, "{parts} vs {}", b.total_s);
     }
 
     #[test]

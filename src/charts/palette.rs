@@ -42,6 +42,8 @@ pub(crate) const MUTED: Rgb = (90, 90, 90);
 pub(crate) const GRID: Rgb = (225, 225, 225);
 /// Latency not attributed to a service.
 pub(crate) const OTHER: Rgb = (170, 170, 170);
+/// Waiting for a pool's connection.
+pub(crate) const POOL_WAIT: Rgb = (214, 190, 130);
 
 /// The colour of design `i` (cycles after eight).
 pub(crate) fn design(i: usize) -> Rgb {

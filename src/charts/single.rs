@@ -13,7 +13,7 @@ use super::breakdown::stacked_rows;
 use super::data;
 use super::figure::{Anchor, Figure, Mark};
 use super::legend::{LegendEntry, Swatch};
-use super::palette::{self, Dash, INK, OTHER, tint};
+use super::palette::{self, Dash, INK, OTHER, POOL_WAIT, tint};
 
 /// Levels drawn on a percentile curve, as deep into the tail as the samples allow.
 const LEVELS: [f64; 20] = [
@@ -139,11 +139,20 @@ fn breakdown(summary: &Summary) -> Option<Planned> {
     let mut rows: Vec<data::Breakdown> = b
         .services
         .iter()
-        .map(|svc| data::Breakdown { services: vec![svc.clone()], other_s: 0.0, total_s: svc.1 + svc.2 })
+        .map(|svc| data::Breakdown {
+            services: vec![svc.clone()],
+            pools: Vec::new(),
+            other_s: 0.0,
+            total_s: svc.1 + svc.2,
+        })
         .collect();
     let mut labels: Vec<String> = b.services.iter().map(|s| s.0.clone()).collect();
+    for pool in &b.pools {
+        rows.push(data::Breakdown { services: Vec::new(), pools: vec![pool.clone()], other_s: 0.0, total_s: pool.1 });
+        labels.push(format!("pool {}", pool.0));
+    }
     if b.other_s > 0.0 {
-        rows.push(data::Breakdown { services: Vec::new(), other_s: b.other_s, total_s: b.other_s });
+        rows.push(data::Breakdown { services: Vec::new(), pools: Vec::new(), other_s: b.other_s, total_s: b.other_s });
         labels.push("CPU shared".into());
     }
     rows.reverse();
@@ -157,6 +166,9 @@ fn breakdown(summary: &Summary) -> Option<Planned> {
         LegendEntry::new("on the CPU", Swatch::Fill { colour: palette::service(0), alpha: 1.0 }),
         LegendEntry::new("waiting for a thread", Swatch::Fill { colour: tint(palette::service(0), 0.6), alpha: 1.0 }),
     ];
+    if !b.pools.is_empty() {
+        legend.push(LegendEntry::new("waiting for a connection", Swatch::Fill { colour: POOL_WAIT, alpha: 1.0 }));
+    }
     if b.other_s > 0.0 {
         legend.push(LegendEntry::new("CPU shared", Swatch::Fill { colour: OTHER, alpha: 1.0 }));
     }
@@ -165,7 +177,7 @@ fn breakdown(summary: &Summary) -> Option<Planned> {
         name: "latency-breakdown",
         title: "Where the time goes".into(),
         caption: format!(
-            "The mean time of a request ({}) split by service, from Little's law: the dark part is CPU work, the light part waiting for a free thread.{pooled}",
+            "The mean time of a request ({}) split by service, from Little's law: the dark part is CPU work, the light part waiting for a free thread; a pool's part is the measured wait for its connections (inside its callers' time).{pooled}",
             format_duration(b.total_s)
         ),
         figure: Figure {

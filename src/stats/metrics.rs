@@ -295,6 +295,9 @@ pub struct PoolMetrics {
     /// Requests for a connection that found every one held, over all requests.
     #[serde(default)]
     pub prob_wait: f64,
+    /// Connections granted per second.
+    #[serde(default)]
+    pub acquired_per_s: f64,
     /// Waits of the connections granted, zero ones included.
     #[serde(default)]
     pub wait_s: DurationMetrics,
@@ -523,6 +526,7 @@ impl RunMetrics {
                 PoolMetrics {
                     mean_wait_s: if p.acquired == 0 { 0.0 } else { p.wait_sum / p.acquired as f64 },
                     prob_wait: ratio(p.waited, p.attempts),
+                    acquired_per_s: p.acquired as f64 / run.observed,
                     wait_s: DurationMetrics::new(&p.waits, p.wait_sum),
                     timeouts_per_s: p.timeouts as f64 / run.observed,
                     utilisation: p.mean_busy / (f64::from(pool.size) * f64::from(instances)),

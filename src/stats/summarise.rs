@@ -232,6 +232,7 @@ fn pools(net: &Network, runs: &[RunMetrics]) -> Vec<PoolSummary> {
                 exhausted: m(|x| x.exhausted),
                 mean_wait_s: m(|x| x.mean_wait_s),
                 prob_wait: m(|x| x.prob_wait),
+                acquired_per_s: m(|x| x.acquired_per_s),
                 wait_s: durations(runs, |r| &r.pools[p].wait_s),
                 timeouts_per_s: m(|x| x.timeouts_per_s),
             }

@@ -423,6 +423,9 @@ pub struct PoolSummary {
     /// Probability that a request for a connection found every one held.
     #[serde(default)]
     pub prob_wait: Estimate,
+    /// Connections granted per second.
+    #[serde(default)]
+    pub acquired_per_s: Estimate,
     /// The wait for a connection \[s\] of the requests granted one, zero
     /// waits included; percentiles as the service's `wait_s`.
     #[serde(default)]
