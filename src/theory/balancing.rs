@@ -2,7 +2,7 @@
 //! instance sees behind a round-robin balancer, and the M/M/1 queues of a
 //! uniformly random split.
 
-use super::gimc::{Gimc, erlang_lst, gimc};
+use super::gimc::{Gimc, erlang_lst, gimc, gimc_sigma};
 use super::{StationMetrics, mm1, positive, station};
 
 // ---------------------------------------------------------------------------
@@ -14,34 +14,17 @@ use super::{StationMetrics, mm1, positive, station};
 /// solution in `(0, 1)` of `sigma = A*(mu (1 - sigma))` with
 /// `A*(s) = (lambda_total / (lambda_total + s))^k`.
 ///
-/// `sigma` is the probability an arrival finds its server busy. Found by
-/// bisection (the function `A*(mu(1 - x)) - x` is convex, positive at 0 and
-/// negative between the root and 1). `k = 1` gives `sigma = rho`.
+/// `sigma` is the probability an arrival finds its server busy: the
+/// one-server case of [`gimc_sigma`]. `k = 1` gives `sigma = rho`.
 ///
 /// Returns `None` for invalid inputs, `k == 0`, or
 /// `rho = lambda_total / (k mu) >= 1`.
 pub fn round_robin_sigma(lambda_total: f64, k: u32, mu: f64) -> Option<f64> {
-    if !positive(lambda_total) || !positive(mu) || k == 0 {
+    if !positive(lambda_total) || k == 0 {
         return None;
     }
-    let kf = f64::from(k);
-    if lambda_total >= kf * mu {
-        return None;
-    }
-    let f = |x: f64| (lambda_total / (lambda_total + mu * (1.0 - x))).powf(kf) - x;
-    let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
-    for _ in 0..2000 {
-        let mid = 0.5 * (lo + hi);
-        if mid <= lo || mid >= hi {
-            break;
-        }
-        if f(mid) > 0.0 {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    Some(0.5 * (lo + hi))
+    // One server of the GI/M/c root, with each instance's Erlang-k gaps.
+    gimc_sigma(lambda_total / f64::from(k), erlang_lst(k, lambda_total), 1, mu)
 }
 
 /// Round-robin dispatch to `k` identical single-server FCFS queues with

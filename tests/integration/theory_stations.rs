@@ -128,14 +128,16 @@ fn processor_sharing_mean_response_equals_fcfs_and_jobs_scale_with_size() {
     assert_littles_law(&s);
 }
 
-#[test]
-fn two_priority_classes_match_cobham() {
-    let text = r#"
+/// One exponential server shared by an urgent class (0.3/s, priority 0)
+/// and a batch class (0.5/s, priority 1) under `discipline`.
+fn two_priority_classes(discipline: &str, seed: u32) -> String {
+    format!(
+        r#"
         [simulation]
         duration = "100000s"
         warmup = "5000s"
         replications = 10
-        seed = 11
+        seed = {seed}
 
         [workload.urgent]
         target = "server.serve"
@@ -148,11 +150,17 @@ fn two_priority_classes_match_cobham() {
         priority = 1
 
         [services.server]
-        discipline = "priority"
+        discipline = "{discipline}"
 
         [services.server.ops.serve]
         demand = "exp(1s)"
-    "#;
+        "#
+    )
+}
+
+#[test]
+fn two_priority_classes_match_cobham() {
+    let text = &two_priority_classes("priority", 11);
     let s = summary(text);
     let waits = theory::mg1_nonpreemptive_priority(&[(0.3, 1.0, 2.0), (0.5, 1.0, 2.0)]).unwrap();
     assert_agrees("urgent response", &s.classes[0].latency_s.mean, waits[0] + 1.0, 0.03);
@@ -248,29 +256,7 @@ fn ps_discipline_stretches_each_job_by_one_over_one_minus_rho() {
 
 #[test]
 fn two_preemptive_priority_classes_match_preemptive_resume() {
-    let text = r#"
-        [simulation]
-        duration = "100000s"
-        warmup = "5000s"
-        replications = 10
-        seed = 19
-
-        [workload.urgent]
-        target = "server.serve"
-        rate = "0.3/s"
-        priority = 0
-
-        [workload.batch]
-        target = "server.serve"
-        rate = "0.5/s"
-        priority = 1
-
-        [services.server]
-        discipline = "priority_preemptive"
-
-        [services.server.ops.serve]
-        demand = "exp(1s)"
-    "#;
+    let text = &two_priority_classes("priority_preemptive", 19);
     let s = summary(text);
     let t = theory::mg1_preemptive_priority(&[(0.3, 1.0, 2.0), (0.5, 1.0, 2.0)]).unwrap();
     // The top class sees an M/M/1 of its own: 1 / (1 - 0.3).
