@@ -11,6 +11,7 @@ mod charts_report;
 mod charts_review;
 mod cli;
 mod clock;
+mod cookbook;
 mod compare;
 mod demands;
 mod diagram;
