@@ -60,7 +60,8 @@ fn every_recipe_checks_is_linked_and_has_its_page() {
     assert!(models.len() >= 11, "expected the cookbook's models, found {models:?}");
     for stem in &models {
         let rel = format!("models/cookbook/{stem}.toml");
-        let out = Command::new(env!("CARGO_BIN_EXE_capsim")).args(["check", &rel]).current_dir(root()).output().unwrap();
+        let out =
+            Command::new(env!("CARGO_BIN_EXE_capsim")).args(["check", &rel]).current_dir(root()).output().unwrap();
         assert!(out.status.success(), "capsim check {rel}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(index.contains(&format!("(cookbook/{stem}.md)")), "docs/cookbook.md does not link {stem}.md");
         assert!(pages.contains(stem), "{rel} has no page docs/cookbook/{stem}.md");
@@ -146,7 +147,11 @@ fn a_timeout_caps_the_fan_out_and_turns_its_tail_into_errors() {
     let patient = run("fan-out-timeout.toml", &["services.web.ops.home.steps.1.timeout=1h"]);
     let home = class(&patient, "home");
     assert_eq!(home.failed, 0);
-    assert!(home.latency_s.p99.value > 1.0, "without a timeout the p99 waits for a slow call: {:?}", home.latency_s.p99);
+    assert!(
+        home.latency_s.p99.value > 1.0,
+        "without a timeout the p99 waits for a slow call: {:?}",
+        home.latency_s.p99
+    );
 }
 
 #[test]
