@@ -12,6 +12,7 @@ mod charts_review;
 mod cli;
 mod clock;
 mod compare;
+mod cookbook;
 mod demands;
 mod diagram;
 mod dynamics;
