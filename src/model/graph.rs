@@ -233,7 +233,9 @@ pub(super) fn deadlock_warnings(net: &Network, edges: &[Edge]) -> Vec<String> {
     // The shortest path back to each service, breadth first.
     let mut seen_cycles: Vec<Vec<usize>> = Vec::new();
     let mut out = Vec::new();
-    for start in 0..n {
+    // Every service on a cycle is re-entered, so the cycle can deadlock when
+    // one of them has a thread limit; one without a limit alone cannot.
+    for start in (0..n).filter(|&s| net.services[s].threads != super::UNLIMITED) {
         let mut parent = vec![usize::MAX; n];
         let mut queue = std::collections::VecDeque::from([start]);
         let mut closing = None;
@@ -269,7 +271,10 @@ pub(super) fn deadlock_warnings(net: &Network, edges: &[Edge]) -> Vec<String> {
         let names: Vec<String> = cycle
             .iter()
             .chain(std::iter::once(&start))
-            .map(|&s| format!("`{}` ({} thread(s))", net.services[s].name, net.services[s].threads))
+            .map(|&s| match net.services[s].threads {
+                super::UNLIMITED => format!("`{}` (unlimited threads)", net.services[s].name),
+                t => format!("`{}` ({t} thread(s))", net.services[s].name),
+            })
             .collect();
         out.push(format!(
             "{DEADLOCK_WARNING}: {}. When every thread of these services waits on a call into the others, nothing completes (a deadlock, not saturation). Give the services more threads than the cycle can hold, put a timeout on one of the calls, or forward instead of call",

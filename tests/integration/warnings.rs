@@ -110,6 +110,21 @@ fn a_call_cycle_with_threads_to_spare_is_a_risk_not_a_deadlock() {
     assert!(s.classes[0].throughput_per_s.value > 4.5, "{:?}", s.classes[0].throughput_per_s);
 }
 
+#[test]
+fn a_call_cycle_of_services_without_a_thread_limit_cannot_deadlock() {
+    // Found writing the CDN recipe: an edge with unlimited threads calling
+    // itself was warned of a cycle "(4294967295 thread(s))".
+    let model = call_cycle(1, "5/s").replace("threads = 1", "threads = \"unlimited\"");
+    let s = summary(&model);
+    let w = s.warnings.join("\n");
+    assert!(!w.contains("form a cycle") && !w.contains("deadlocked"), "{w}");
+    assert!(s.classes[0].throughput_per_s.value > 4.5, "{:?}", s.classes[0].throughput_per_s);
+    // One limited service on the cycle is enough for the risk.
+    let one_limited = call_cycle(1, "5/s").replacen("threads = 1", "threads = \"unlimited\"", 1);
+    let w = summary(&one_limited).warnings.join("\n");
+    assert!(w.contains("form a cycle: `b` (1 thread(s)) calls `a` (unlimited threads) calls `b`"), "{w}");
+}
+
 const WITH_A_SPARE_CACHE: &str = r#"
 [simulation]
 duration = "20s"
