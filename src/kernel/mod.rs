@@ -35,6 +35,7 @@ mod keys;
 mod level;
 mod pools;
 mod preemption;
+mod reads;
 mod resilience;
 mod series;
 mod setup;

@@ -9,8 +9,9 @@ use std::collections::HashMap;
 use toml::Spanned;
 
 use super::compile::Compiler;
-use super::{Cache, Call, Database, NONE, Pool, Queue};
-use crate::config::ModelFile;
+use super::graph::Edge;
+use super::{Cache, Call, Database, NONE, Op, Pool, Queue, Service};
+use crate::config::{self, ModelFile};
 use crate::error::{ModelError, closest};
 
 impl Compiler<'_> {
@@ -105,7 +106,9 @@ impl Compiler<'_> {
             }
             let read_op = self.resolve(&cfg.read, format!("{key}.read"))?;
             let write_op = self.resolve(&cfg.write, format!("{key}.write"))?;
+            let (primary_read_op, primary_share) = self.primary_reads(&key, cfg)?;
             self.db_ids.insert(name.clone(), self.databases.len() as u32);
+            let split_stream = if primary_share.is_some() { self.stream(format!("read_split:{name}")) } else { NONE };
             let lag_stream = self.stream(format!("lag:{name}"));
             let key_stream = self.stream(format!("rows:{name}"));
             self.databases.push(Database {
@@ -117,9 +120,40 @@ impl Compiler<'_> {
                 key_stream,
                 read_op,
                 write_op,
+                primary_read_op,
+                primary_share,
+                split_stream,
+                expected_primary_share: 0.0,
             });
         }
         Ok(())
+    }
+
+    /// A database's `primary_read` op (`NONE` without one) and its fixed
+    /// `primary_share`: the op must be on the primary (the service of
+    /// `write`), not on the replicas.
+    fn primary_reads(&self, key: &str, cfg: &config::DatabaseConfig) -> Result<(u32, Option<f64>), ModelError> {
+        let service = |op: &str| op.split_once('.').map_or("", |(s, _)| s).to_string();
+        let Some(name) = &cfg.primary_read else {
+            if let Some(share) = &cfg.primary_share {
+                return Err(self
+                    .err(share.span(), format!("{key}.primary_share"), "`primary_share` needs `primary_read`")
+                    .with_hint("name the primary's read operation, e.g. primary_read = \"primary.query\""));
+            }
+            return Ok((NONE, None));
+        };
+        let op = self.resolve(name, format!("{key}.primary_read"))?;
+        let (primary, replicas) = (service(cfg.write.get_ref()), service(cfg.read.get_ref()));
+        if service(name.get_ref()) != primary || primary == replicas {
+            return Err(self
+                .err(
+                    name.span(),
+                    format!("{key}.primary_read"),
+                    format!("`primary_read` is an operation of the primary `{primary}` (the service of `write`), whose replicas are `{replicas}`"),
+                )
+                .with_hint("the primary and the replicas are two services: `write` and `primary_read` on the primary, `read` on the replicas"));
+        }
+        Ok((op, cfg.primary_share.as_ref().map(|s| s.get_ref().0)))
     }
 
     /// Message queues and their consumer operations.
@@ -208,5 +242,38 @@ impl Compiler<'_> {
             });
             e
         })
+    }
+}
+
+/// Sets each database's expected primary share of reads and weights every
+/// read's replica and primary edges by it (`split`: database, replica edge,
+/// primary edge). A fixed `primary_share` is taken as written; the least
+/// loaded policy is expected to split reads in proportion to each side's
+/// read capacity (servers over mean read CPU), which keeps both sides
+/// equally busy when reads are all they serve (writes on the primary push
+/// more reads to the replicas in the simulation).
+pub(super) fn split_reads(
+    databases: &mut [Database],
+    services: &[Service],
+    ops: &[Op],
+    edges: &mut [Edge],
+    split: &[(u32, usize, usize)],
+) {
+    let capacity = |op: u32| {
+        let o = &ops[op as usize];
+        let s = &services[o.service as usize];
+        let servers = f64::from(s.instances) * f64::from(s.usable_cores());
+        if o.mean_cpu > 0.0 { servers / o.mean_cpu } else { servers }
+    };
+    for d in databases.iter_mut().filter(|d| d.primary_read_op != NONE) {
+        d.expected_primary_share = d.primary_share.unwrap_or_else(|| {
+            let (p, r) = (capacity(d.primary_read_op), capacity(d.read_op));
+            p / (p + r)
+        });
+    }
+    for &(db, replica, primary) in split {
+        let share = databases[db as usize].expected_primary_share;
+        edges[replica].weight *= 1.0 - share;
+        edges[primary].weight *= share;
     }
 }
