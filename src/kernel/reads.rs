@@ -9,8 +9,8 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
     /// Whether this read of `db` goes to the primary: by the fixed
     /// `primary_share`, else to the side whose least loaded instance in
     /// rotation has the fewest connections (in service and waiting) per
-    /// thread, ties to the replicas (the primary keeps its room for writes).
-    /// The chosen service's own balancer then picks the instance.
+    /// thread, ties to each side in turn. The chosen service's own balancer
+    /// then picks the instance.
     pub(super) fn read_on_primary(&mut self, db: u32) -> bool {
         let d = &self.net.databases[db as usize];
         if let Some(share) = d.primary_share {
@@ -19,7 +19,15 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
         let primary = self.least_loaded(self.net.ops[d.primary_read_op as usize].service);
         let replicas = self.least_loaded(self.net.ops[d.read_op as usize].service);
         match (primary, replicas) {
-            (Some((pc, pt)), Some((rc, rt))) => pc * rt < rc * pt,
+            (Some((pc, pt)), Some((rc, rt))) => match (pc * rt).cmp(&(rc * pt)) {
+                std::cmp::Ordering::Less => true,
+                std::cmp::Ordering::Greater => false,
+                std::cmp::Ordering::Equal => {
+                    let tie = &mut self.db_states[db as usize].tie_to_primary;
+                    *tie = !*tie;
+                    *tie
+                }
+            },
             (p, _) => p.is_some(),
         }
     }

@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use indexmap::IndexMap;
 use toml::Spanned;
 
+use super::components;
 use super::graph::{self, Edge, expected_items, expected_visits, saturation_warnings};
 use super::{
     Arm, Autoscale, Breaker, Cache, Call, Class, Database, Failures, Guarded, MAX_SERIES_INTERVALS, NONE, Network, Op,
@@ -598,8 +599,9 @@ impl<'a> Compiler<'a> {
     fn finish(mut self, settings: Settings, inputs: Vec<String>, classes: Vec<Class>) -> Result<Network, ModelError> {
         let (src, switched_off) = (self.src, std::mem::take(&mut self.switched_off));
         let split = std::mem::take(&mut self.split_edges);
-        super::components::split_reads(&mut self.databases, &self.services, &self.ops, &mut self.edges, &split);
-        let (visits, item_visits, sync_visits) = traffic(src, &self.ops, &self.edges, &classes)?;
+        components::guess_read_shares(&mut self.databases, &self.services, &self.ops);
+        let edges = components::split_reads(&self.databases, &self.edges, &split);
+        let (visits, item_visits, sync_visits) = traffic(src, &self.ops, &edges, &classes)?;
 
         name_guarded(&mut self.guarded, &self.ops, &self.calls);
         let priority_levels = classes.iter().map(|c| u16::from(c.priority)).max().unwrap_or(0) + 1;
@@ -630,7 +632,18 @@ impl<'a> Compiler<'a> {
             priority_levels,
             warnings: Vec::new(),
         };
-        expect_cache_misses(src, &self.edges, &self.miss_edges, &mut network)?;
+        expect_cache_misses(src, &edges, &self.miss_edges, &mut network)?;
+        // Reads spread by load: once more with the primary's writes counted
+        // (a fixed point of the equal-load split; two rounds settle it to rounding).
+        for _ in 0..4 {
+            if !components::balance_reads(&mut network) {
+                break;
+            }
+            let edges = components::split_reads(&network.databases, &self.edges, &split);
+            (network.visits, network.item_visits, network.sync_visits) =
+                traffic(src, &network.ops, &edges, &network.classes)?;
+            expect_cache_misses(src, &edges, &self.miss_edges, &mut network)?;
+        }
         network.warnings = saturation_warnings(&network);
         network.warnings.extend(graph::deadlock_warnings(&network, &self.edges));
         check_reached(src, &switched_off, &mut network)?;

@@ -10,7 +10,7 @@ use toml::Spanned;
 
 use super::compile::Compiler;
 use super::graph::Edge;
-use super::{Cache, Call, Database, NONE, Op, Pool, Queue, Service};
+use super::{Cache, Call, Database, NONE, Network, Op, Pool, Queue, Service};
 use crate::config::{self, ModelFile};
 use crate::error::{ModelError, closest};
 
@@ -245,35 +245,73 @@ impl Compiler<'_> {
     }
 }
 
-/// Sets each database's expected primary share of reads and weights every
-/// read's replica and primary edges by it (`split`: database, replica edge,
-/// primary edge). A fixed `primary_share` is taken as written; the least
-/// loaded policy is expected to split reads in proportion to each side's
-/// read capacity (servers over mean read CPU), which keeps both sides
-/// equally busy when reads are all they serve (writes on the primary push
-/// more reads to the replicas in the simulation).
-pub(super) fn split_reads(
-    databases: &mut [Database],
-    services: &[Service],
-    ops: &[Op],
-    edges: &mut [Edge],
-    split: &[(u32, usize, usize)],
-) {
-    let capacity = |op: u32| {
-        let o = &ops[op as usize];
-        let s = &services[o.service as usize];
-        let servers = f64::from(s.instances) * f64::from(s.usable_cores());
-        if o.mean_cpu > 0.0 { servers / o.mean_cpu } else { servers }
-    };
+/// Sets each database's expected primary share of reads to its first
+/// guess: a fixed `primary_share` as written; for the least loaded policy,
+/// in proportion to each side's read capacity (servers over mean read CPU),
+/// which [`balance_reads`] then corrects for the primary's other work.
+pub(super) fn guess_read_shares(databases: &mut [Database], services: &[Service], ops: &[Op]) {
     for d in databases.iter_mut().filter(|d| d.primary_read_op != NONE) {
         d.expected_primary_share = d.primary_share.unwrap_or_else(|| {
-            let (p, r) = (capacity(d.primary_read_op), capacity(d.read_op));
+            let (p, r) = (read_capacity(services, ops, d.primary_read_op), read_capacity(services, ops, d.read_op));
             p / (p + r)
         });
     }
+}
+
+/// Servers of `op`'s service over its mean CPU per read (servers alone when it has none).
+fn read_capacity(services: &[Service], ops: &[Op], op: u32) -> f64 {
+    let o = &ops[op as usize];
+    let servers = servers(&services[o.service as usize]);
+    if o.mean_cpu > 0.0 { servers / o.mean_cpu } else { servers }
+}
+
+fn servers(s: &Service) -> f64 {
+    f64::from(s.instances) * f64::from(s.usable_cores())
+}
+
+/// `edges` with every database read's replica and primary edges weighted
+/// by the expected split (`split`: database, replica edge, primary edge).
+pub(super) fn split_reads(databases: &[Database], edges: &[Edge], split: &[(u32, usize, usize)]) -> Vec<Edge> {
+    let mut out: Vec<Edge> = edges.iter().map(|e| Edge { key: e.key.clone(), span: e.span.clone(), ..*e }).collect();
     for &(db, replica, primary) in split {
         let share = databases[db as usize].expected_primary_share;
-        edges[replica].weight *= 1.0 - share;
-        edges[primary].weight *= share;
+        out[replica].weight *= 1.0 - share;
+        out[primary].weight *= share;
     }
+    out
+}
+
+/// The least loaded policy keeps the primary and the replicas about equally
+/// busy under load: each database's primary share that equalises their
+/// offered CPU load, the primary's writes (and other work) included, from
+/// the open classes' traffic at the current shares. Returns whether a share moved.
+pub(super) fn balance_reads(net: &mut Network) -> bool {
+    let load = super::offered_cpu_load(net);
+    let mut moved = false;
+    for d in 0..net.databases.len() {
+        let db = &net.databases[d];
+        if db.primary_read_op == NONE || db.primary_share.is_some() {
+            continue;
+        }
+        let (p_op, r_op) = (db.primary_read_op as usize, db.read_op as usize);
+        let (p_svc, r_svc) = (&net.services[net.ops[p_op].service as usize], &net.services[net.ops[r_op].service as usize]);
+        let (s_p, s_r) = (net.ops[p_op].mean_cpu, net.ops[r_op].mean_cpu);
+        let (c_p, c_r) = (servers(p_svc), servers(r_svc));
+        let rate = |op: usize| -> f64 {
+            (0..net.classes.len()).filter_map(|c| net.admitted_rate(c).map(|r| r * net.visits[c][op])).sum()
+        };
+        let (reads_p, reads) = (rate(p_op), rate(p_op) + rate(r_op));
+        if reads <= 0.0 || s_p <= 0.0 || s_r <= 0.0 {
+            continue;
+        }
+        // The primary's busy servers from everything but these reads.
+        let other = (load[net.ops[p_op].service as usize] * c_p - reads_p * s_p).max(0.0);
+        // (reads s S_p + other) / c_p = reads (1 - s) S_r / c_r
+        let share = ((reads * s_r * c_p - other * c_r) / (reads * (s_p * c_r + s_r * c_p))).clamp(0.0, 1.0);
+        if (share - db.expected_primary_share).abs() > 1e-12 {
+            net.databases[d].expected_primary_share = share;
+            moved = true;
+        }
+    }
+    moved
 }
