@@ -55,7 +55,10 @@ impl<'n> Compiler<'_> {
         if start + len > MAX_PROGRAM {
             return Err(ModelError::new(
                 &self.src.file,
-                format!("operation `{}` compiles to more than {MAX_PROGRAM} steps with its arms and `do`s inlined", at.name),
+                format!(
+                    "operation `{}` compiles to more than {MAX_PROGRAM} steps with its arms and `do`s inlined",
+                    at.name
+                ),
             )
             .with_key(key.to_string())
             .with_hint("an operation run by `do` is copied where it runs: call it instead of repeating it so often"));

@@ -294,7 +294,8 @@ pub(super) fn balance_reads(net: &mut Network) -> bool {
             continue;
         }
         let (p_op, r_op) = (db.primary_read_op as usize, db.read_op as usize);
-        let (p_svc, r_svc) = (&net.services[net.ops[p_op].service as usize], &net.services[net.ops[r_op].service as usize]);
+        let (p_svc, r_svc) =
+            (&net.services[net.ops[p_op].service as usize], &net.services[net.ops[r_op].service as usize]);
         let (s_p, s_r) = (net.ops[p_op].mean_cpu, net.ops[r_op].mean_cpu);
         let (c_p, c_r) = (servers(p_svc), servers(r_svc));
         let rate = |op: usize| -> f64 {

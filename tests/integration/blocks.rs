@@ -72,7 +72,12 @@ fn cache_aside_arm_sends_the_misses_to_the_database_and_sets_to_the_cache() {
     // Utilisation law with constant and exponential demands: the throughput times the demand.
     let miss = 1.0 - hit;
     assert_agrees("database load (1-h) x rate", &service("db").utilisation, miss * rate * 0.020 / 2.0, 0.05);
-    assert_agrees("cache load: every get, a set per miss", &service("redis").utilisation, (1.0 + miss) * rate * 0.004, 0.03);
+    assert_agrees(
+        "cache load: every get, a set per miss",
+        &service("redis").utilisation,
+        (1.0 + miss) * rate * 0.004,
+        0.03,
+    );
 }
 
 #[test]
@@ -139,8 +144,16 @@ fn edited(from: &str, to: &str) -> (String, usize) {
 #[test]
 fn each_mistake_in_steps_and_do_is_refused_where_it_is_written() {
     let cases: &[(&str, &str, &[&str])] = &[
-        (r#"do = "cached_read""#, r#"do = "cached_reed""#, &["no operation \"cached_reed\"", "did you mean \"cached_read\"", ".do`"]),
-        (r#"do = "cached_read""#, r#"do = "db.query""#, &["`do` runs an operation of `api` itself", "{ call = \"db.query\" }"]),
+        (
+            r#"do = "cached_read""#,
+            r#"do = "cached_reed""#,
+            &["no operation \"cached_reed\"", "did you mean \"cached_read\"", ".do`"],
+        ),
+        (
+            r#"do = "cached_read""#,
+            r#"do = "db.query""#,
+            &["`do` runs an operation of `api` itself", "{ call = \"db.query\" }"],
+        ),
         (
             r#"{ p = 0.7 },"#,
             r#"{ p = 0.7, do = "get" },"#,
@@ -153,7 +166,11 @@ fn each_mistake_in_steps_and_do_is_refused_where_it_is_written() {
             r#"steps = [{ forward = "db.query" }, { call = "db.query" }"#,
             &["steps after a `forward` would never run", "branch[1].steps[0]"],
         ),
-        (r#"{ p = 0.7 },"#, r#"{ p = 0.7, call = "db.query", do = "cached_read" },"#, &["one of `call`, `forward`, `steps` or `do`"]),
+        (
+            r#"{ p = 0.7 },"#,
+            r#"{ p = 0.7, call = "db.query", do = "cached_read" },"#,
+            &["one of `call`, `forward`, `steps` or `do`"],
+        ),
         (r#"{ p = 0.7 },"#, r#"{ p = 0.7, do = "cached_read", timeout = "1s" },"#, &["apply to `call` only"]),
         (r#"{ call = "redis.get" },"#, r#"{ call = "redis.get", do = "get" },"#, &["a step has exactly one action"]),
     ];
@@ -165,7 +182,8 @@ fn each_mistake_in_steps_and_do_is_refused_where_it_is_written() {
         }
         refused(&text, line, needles);
     }
-    let (text, line) = edited(r#"steps = [{ compute = "exp(1ms)" }, { call = "db.query" }, { call = "redis.set" }]"#, "steps = []");
+    let (text, line) =
+        edited(r#"steps = [{ compute = "exp(1ms)" }, { call = "db.query" }, { call = "redis.set" }]"#, "steps = []");
     refused(&text, line, &["an arm's `steps` list is empty"]);
     // An operation with an error rate or per-item work only a call can honour.
     let (text, _) = edited("[services.api.ops.cached_read]", "[services.api.ops.cached_read]\nerror_rate = 0.1");

@@ -13,6 +13,7 @@ mod charts_review;
 mod cli;
 mod clock;
 mod compare;
+mod cookbook_language;
 mod demands;
 mod diagram;
 mod dynamics;

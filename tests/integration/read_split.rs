@@ -152,11 +152,13 @@ fn theory_splits_reads_as_the_simulation_does() {
 #[test]
 fn primary_reads_are_checked_where_they_are_written() {
     let good = model(100.0, 2, 1, 2, "", 0.0);
-    let err = from_str(&good.replace(r#"primary_read = "primary.query""#, r#"primary_read = "replica.query""#)).unwrap_err();
+    let err =
+        from_str(&good.replace(r#"primary_read = "primary.query""#, r#"primary_read = "replica.query""#)).unwrap_err();
     assert!(err.to_string().contains("`primary_read` is an operation of the primary `primary`"), "{err}");
     assert!(err.line.is_some());
     let err = from_str(&good.replace(r#"primary_read = "primary.query""#, "primary_share = 0.5")).unwrap_err();
     assert!(err.to_string().contains("`primary_share` needs `primary_read`"), "{err}");
-    let err = from_str(&good.replace(r#"primary_read = "primary.query""#, r#"primary_read = "primary.qery""#)).unwrap_err();
+    let err =
+        from_str(&good.replace(r#"primary_read = "primary.query""#, r#"primary_read = "primary.qery""#)).unwrap_err();
     assert!(err.to_string().contains("did you mean \"primary.query\""), "{err}");
 }
