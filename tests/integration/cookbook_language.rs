@@ -14,7 +14,7 @@ fn model(name: &str, overrides: &[&str]) -> capsim::Network {
 }
 
 fn utilisation(s: &capsim::stats::Summary, name: &str) -> capsim::stats::Estimate {
-    s.services.iter().find(|x| x.name == name).unwrap().utilisation.clone()
+    s.services.iter().find(|x| x.name == name).unwrap().utilisation
 }
 
 #[test]
