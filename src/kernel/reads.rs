@@ -10,7 +10,9 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
     /// `primary_share`, else to the side whose least loaded instance in
     /// rotation has the fewest connections (in service and waiting) per
     /// thread, ties to each side in turn. The chosen service's own balancer
-    /// then picks the instance.
+    /// then picks the instance. Out of line: the step interpreter of models
+    /// without it stays as it was laid out.
+    #[inline(never)]
     pub(super) fn read_on_primary(&mut self, db: u32) -> bool {
         let d = &self.net.databases[db as usize];
         if let Some(share) = d.primary_share {
