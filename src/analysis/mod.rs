@@ -212,15 +212,16 @@ pub(super) fn visit(net: &Network, service: usize, only: Option<usize>) -> Visit
             let mut m = 0.0;
             let mut var = 0.0;
             let mut parts = 0;
-            for d in op.demand.iter().chain(
-                net.steps[op.steps.start as usize..op.steps.end as usize].iter().filter_map(|s| match s {
-                    Step::Compute { dist, .. } => Some(dist),
-                    _ => None,
-                }),
-            ) {
-                m += d.mean();
-                var += d.second_moment() - d.mean() * d.mean();
-                parts += 1;
+            // A compute step inside an arm runs on a share `r` of the visits: r X.
+            let program = op.steps.start as usize..op.steps.end as usize;
+            let computes = net.steps[program.clone()].iter().zip(&net.reach[program]).filter_map(|(s, &r)| match s {
+                Step::Compute { dist, .. } => Some((dist, r)),
+                _ => None,
+            });
+            for (d, r) in op.demand.iter().map(|d| (d, 1.0)).chain(computes) {
+                m += r * d.mean();
+                var += r * d.second_moment() - (r * d.mean()).powi(2);
+                parts += if r < 1.0 { 2 } else { 1 };
                 exponential &= d.is_exponential();
             }
             // A batch of b items: one per-item sample scaled by b (b is the

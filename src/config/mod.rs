@@ -99,6 +99,12 @@ pub struct DatabaseConfig {
     pub read: Spanned<String>,
     /// The operation that takes writes, on the primary.
     pub write: Spanned<String>,
+    /// An operation on the primary that serves reads too: reads are then
+    /// spread over the primary and the replicas (default: replicas only).
+    pub primary_read: Option<Spanned<String>>,
+    /// With `primary_read`: the fraction of reads sent to the primary (default:
+    /// each read goes to the least loaded of the primary and the replicas).
+    pub primary_share: Option<Spanned<Probability>>,
 }
 
 /// `[caches.NAME]`: a keyed cache with a key population, TTL expiry and a write policy.
@@ -519,6 +525,10 @@ pub struct StepConfig {
     pub publish: Option<Spanned<String>>,
     /// With `publish`: the client polls for the message's completion.
     pub poll: Option<Spanned<PollConfig>>,
+    /// Run another operation of the same service inline (its demand, then its
+    /// steps) on this thread: no queue, no network.
+    #[serde(rename = "do")]
+    pub run: Option<Spanned<String>>,
 }
 
 /// One arm of a branch: a probability and at most one action (none: continue).
@@ -551,4 +561,9 @@ pub struct ArmConfig {
     pub response_size: Option<Bytes>,
     /// Forward instead of calling.
     pub forward: Option<Spanned<String>>,
+    /// Several steps, run in order when the arm is chosen (instead of one `call` or `forward`).
+    pub steps: Option<Spanned<Vec<Spanned<StepConfig>>>>,
+    /// Run another operation of the same service inline when the arm is chosen.
+    #[serde(rename = "do")]
+    pub run: Option<Spanned<String>>,
 }

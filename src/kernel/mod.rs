@@ -35,6 +35,7 @@ mod keys;
 mod level;
 mod pools;
 mod preemption;
+mod reads;
 mod resilience;
 mod series;
 mod setup;
@@ -209,6 +210,8 @@ struct CacheState {
 struct DatabaseState {
     visible_at: Vec<Time>,
     keys: KeyChooser,
+    /// The side the next tie of a read spread by load goes to (true: the primary).
+    tie_to_primary: bool,
 }
 
 struct ClassState {

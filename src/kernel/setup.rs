@@ -67,7 +67,11 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             db_states: net
                 .databases
                 .iter()
-                .map(|d| DatabaseState { visible_at: vec![0; d.keys as usize], keys: KeyChooser::new(d.keys, d.zipf) })
+                .map(|d| DatabaseState {
+                    visible_at: vec![0; d.keys as usize],
+                    keys: KeyChooser::new(d.keys, d.zipf),
+                    tie_to_primary: false,
+                })
                 .collect(),
             databases: vec![DatabaseRun::default(); net.databases.len()],
             breakers: net.breakers.iter().map(BreakerState::new).collect(),

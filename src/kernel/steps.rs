@@ -20,7 +20,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             let index = op.steps.start + u32::from(job.pc);
             // Failed (it unwinds) or past its last step. One call site, so
             // that `finish_op` is inlined once.
-            if job.failure.is_some() || index == op.steps.end {
+            if job.failure.is_some() || index == op.main_end {
                 return self.finish_op(id);
             }
             let action = match &self.net.steps[index as usize] {
@@ -76,17 +76,20 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
                     }
                 },
                 &Step::DbRead { db, call } => {
+                    let primary = self.net.databases[db as usize].primary_read_op != NONE && self.read_on_primary(db);
                     let state = &self.db_states[db as usize];
                     let key = state.keys.sample(&mut self.streams[self.net.databases[db as usize].key_stream as usize]);
-                    // The replicas have not applied the key's latest write yet.
-                    let stale = self.now < state.visible_at[key as usize];
+                    // A replica has not applied the key's latest write yet (the primary always has).
+                    let stale = !primary && self.now < state.visible_at[key as usize];
                     if self.observing {
                         let stats = &mut self.databases[db as usize];
                         stats.reads += 1;
+                        stats.primary_reads += u64::from(primary);
                         stats.stale += u64::from(stale);
                     }
-                    self.obs.replica_read(self.now, id, db, key, stale);
-                    return self.begin_call(id, call);
+                    self.obs.replica_read(self.now, id, db, key, primary, stale);
+                    // The primary's copy of the call site follows the replicas'.
+                    return self.begin_call(id, call + u32::from(primary));
                 }
                 &Step::Publish { queue, poll } => {
                     let now = self.now;
@@ -161,6 +164,10 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
                     self.jobs[id].pc += 1;
                     continue;
                 }
+                &Step::Jump { to } => {
+                    self.jobs[id].pc = to;
+                    continue;
+                }
                 Step::Branch { arms, stream } => {
                     let u: f64 = self.streams[*stream as usize].random();
                     let arms = &self.net.arms[arms.start as usize..arms.end as usize];
@@ -181,6 +188,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
                     return self.dispatch(id);
                 }
                 Action::Continue => self.jobs[id].pc += 1,
+                Action::Goto { pc } => self.jobs[id].pc = pc,
             }
         }
     }

@@ -28,8 +28,9 @@ pub trait Observer {
     fn branch(&mut self, _now: Time, _job: u32, _arm: usize, _arms: &[Arm]) {}
     /// A cache read of `key` hit or missed.
     fn cache(&mut self, _now: Time, _job: u32, _cache: u32, _key: u32, _hit: bool) {}
-    /// A database read goes to a replica; `stale` when the key's last write has not reached it.
-    fn replica_read(&mut self, _now: Time, _job: u32, _db: u32, _key: u32, _stale: bool) {}
+    /// A database read goes to a replica (or to the primary, `primary`);
+    /// `stale` when the key's last write has not reached the replica.
+    fn replica_read(&mut self, _now: Time, _job: u32, _db: u32, _key: u32, _primary: bool, _stale: bool) {}
     /// A failed round of the job's call will be sent again (attempt `attempt`) after `wait`.
     fn retry(&mut self, _now: Time, _job: u32, _attempt: u32, _wait: Time) {}
     /// The job put a message on `queue` (as job `message`, which a consumer will take) and goes on.
@@ -186,6 +187,7 @@ impl Observer for Journeys<'_> {
             }
             Action::Forward { op } => format!("forward to {}", self.op(op)),
             Action::Continue => "continue".to_string(),
+            Action::Goto { .. } => "its steps".to_string(),
         };
         self.line(
             now,
@@ -200,10 +202,11 @@ impl Observer for Journeys<'_> {
         self.line(now, job, text);
     }
 
-    fn replica_read(&mut self, now: Time, job: u32, db: u32, key: u32, stale: bool) {
+    fn replica_read(&mut self, now: Time, job: u32, db: u32, key: u32, primary: bool, stale: bool) {
         let name = &self.net.databases[db as usize].name;
         let text = format!(
-            "database `{name}` key {key}: read from a replica{}",
+            "database `{name}` key {key}: read from {}{}",
+            if primary { "the primary" } else { "a replica" },
             if stale { " (stale: the latest write has not replicated yet)" } else { "" }
         );
         self.line(now, job, text);

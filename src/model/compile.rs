@@ -17,8 +17,10 @@
 
 use std::collections::HashMap;
 
+use indexmap::IndexMap;
 use toml::Spanned;
 
+use super::components;
 use super::graph::{self, Edge, expected_items, expected_visits, saturation_warnings};
 use super::{
     Arm, Autoscale, Breaker, Cache, Call, Class, Database, Failures, Guarded, MAX_SERIES_INTERVALS, NONE, Network, Op,
@@ -76,6 +78,15 @@ pub(super) struct Compiler<'a> {
     pub(super) services: Vec<Service>,
     pub(super) ops: Vec<Op>,
     pub(super) steps: Vec<Step>,
+    /// Expected runs per visit of each step in `steps`.
+    pub(super) reach: Vec<f64>,
+    /// The blocks of the op being compiled (its arms' steps and inlined
+    /// operations), placed after its own steps; `None` while reserved.
+    pub(super) blocks: Vec<Option<(Step, f64)>>,
+    /// Steps of the op being compiled, before its blocks.
+    pub(super) main_len: usize,
+    /// Each database read's replica and primary edges, which `finish` weights by the expected split.
+    pub(super) split_edges: Vec<(u32, usize, usize)>,
     pub(super) arms: Vec<Arm>,
     /// Services switched off (`enabled = false`), with the span of that key.
     switched_off: Vec<(u32, std::ops::Range<usize>)>,
@@ -113,6 +124,10 @@ impl<'a> Compiler<'a> {
             services: Vec::new(),
             ops: Vec::new(),
             steps: Vec::new(),
+            reach: Vec::new(),
+            blocks: Vec::new(),
+            main_len: 0,
+            split_edges: Vec::new(),
             arms: Vec::new(),
             switched_off: Vec::new(),
         }
@@ -317,8 +332,8 @@ impl<'a> Compiler<'a> {
             self.switched_off.push((service_id, self.value_span(svc_spanned.span(), "enabled")));
         }
         let first_op = self.ops.len() as u32;
-        for (oname, op) in &svc.ops {
-            self.op(sname, oname, op.get_ref(), service_id, speed)?;
+        for oname in svc.ops.keys() {
+            self.op(sname, oname, &svc.ops, service_id, speed)?;
         }
         let balance_stream = self.stream(format!("balance:{sname}"));
         let autoscale = self.autoscale(sname, svc)?;
@@ -462,10 +477,11 @@ impl<'a> Compiler<'a> {
         &mut self,
         sname: &str,
         oname: &str,
-        cfg: &config::OpConfig,
+        ops: &IndexMap<String, Spanned<config::OpConfig>>,
         service: u32,
         speed: f64,
     ) -> Result<(), ModelError> {
+        let cfg = ops[oname].get_ref();
         let op_id = self.ops.len() as u32;
         let name = format!("{sname}.{oname}");
         let demand = cfg.demand.as_ref().map(|d| d.0.scaled(1.0 / speed));
@@ -474,17 +490,37 @@ impl<'a> Compiler<'a> {
         let per_item_stream = if per_item.is_some() { self.stream(format!("per_item:{name}")) } else { NONE };
         let error_rate = cfg.error_rate.map_or(0.0, |p| p.0);
         let error_stream = if error_rate > 0.0 { self.stream(format!("errors:{name}")) } else { NONE };
-        let mut mean_cpu = demand.as_ref().map_or(0.0, Dist::mean);
         let first_step = self.steps.len() as u32;
-        let at = super::steps::OpSite { op: op_id, service, name: &name, speed };
+        let at = super::steps::OpSite::new(op_id, service, &name, speed, sname, oname, ops);
+        // The op ends on reaching `main_end`; its blocks come after that slot
+        // (a placeholder, never run), so that no jump into a block ends it.
+        self.blocks.clear();
+        self.blocks.push(Some((Step::Jump { to: cfg.steps.len() as u16 }, 0.0)));
+        self.main_len = cfg.steps.len();
         for (i, step) in cfg.steps.iter().enumerate() {
             let key = format!("services.{sname}.ops.{oname}.steps[{i}]");
-            let compiled = self.step(&at, &key, i, cfg.steps.len(), step)?;
-            if let Step::Compute { dist, .. } = &compiled {
-                mean_cpu += dist.mean();
-            }
+            let compiled = self.step(&at, &key, i, i + 1 == cfg.steps.len(), step)?;
             self.steps.push(compiled);
+            self.reach.push(1.0);
         }
+        let main_end = self.steps.len() as u32;
+        if self.blocks.len() == 1 {
+            self.blocks.clear();
+        }
+        for (step, reach) in self.blocks.drain(..).map(|b| b.expect("every reserved step is compiled")) {
+            self.steps.push(step);
+            self.reach.push(reach);
+        }
+        let program = first_step as usize..self.steps.len();
+        let mean_cpu = demand.as_ref().map_or(0.0, Dist::mean)
+            + self.steps[program.clone()]
+                .iter()
+                .zip(&self.reach[program])
+                .filter_map(|(s, r)| match s {
+                    Step::Compute { dist, .. } => Some(r * dist.mean()),
+                    _ => None,
+                })
+                .sum::<f64>();
         self.ops.push(Op {
             name,
             service,
@@ -495,6 +531,7 @@ impl<'a> Compiler<'a> {
             error_rate,
             error_stream,
             steps: first_step..self.steps.len() as u32,
+            main_end,
             mean_cpu,
         });
         Ok(())
@@ -561,7 +598,10 @@ impl<'a> Compiler<'a> {
     /// network with its warnings.
     fn finish(mut self, settings: Settings, inputs: Vec<String>, classes: Vec<Class>) -> Result<Network, ModelError> {
         let (src, switched_off) = (self.src, std::mem::take(&mut self.switched_off));
-        let (visits, item_visits, sync_visits) = traffic(src, &self.ops, &self.edges, &classes)?;
+        let split = std::mem::take(&mut self.split_edges);
+        components::guess_read_shares(&mut self.databases, &self.services, &self.ops);
+        let edges = components::split_reads(&self.databases, &self.edges, &split);
+        let (visits, item_visits, sync_visits) = traffic(src, &self.ops, &edges, &classes)?;
 
         name_guarded(&mut self.guarded, &self.ops, &self.calls);
         let priority_levels = classes.iter().map(|c| u16::from(c.priority)).max().unwrap_or(0) + 1;
@@ -582,6 +622,7 @@ impl<'a> Compiler<'a> {
             services: self.services,
             ops: self.ops,
             steps: self.steps,
+            reach: self.reach,
             arms: self.arms,
             classes,
             streams: self.streams,
@@ -591,7 +632,18 @@ impl<'a> Compiler<'a> {
             priority_levels,
             warnings: Vec::new(),
         };
-        expect_cache_misses(src, &self.edges, &self.miss_edges, &mut network)?;
+        expect_cache_misses(src, &edges, &self.miss_edges, &mut network)?;
+        // Reads spread by load: once more with the primary's writes counted
+        // (a fixed point of the equal-load split; two rounds settle it to rounding).
+        for _ in 0..4 {
+            if !components::balance_reads(&mut network) {
+                break;
+            }
+            let edges = components::split_reads(&network.databases, &self.edges, &split);
+            (network.visits, network.item_visits, network.sync_visits) =
+                traffic(src, &network.ops, &edges, &network.classes)?;
+            expect_cache_misses(src, &edges, &self.miss_edges, &mut network)?;
+        }
         network.warnings = saturation_warnings(&network);
         network.warnings.extend(graph::deadlock_warnings(&network, &self.edges));
         check_reached(src, &switched_off, &mut network)?;

@@ -9,8 +9,9 @@ use std::collections::HashMap;
 use toml::Spanned;
 
 use super::compile::Compiler;
-use super::{Cache, Call, Database, NONE, Pool, Queue};
-use crate::config::ModelFile;
+use super::graph::Edge;
+use super::{Cache, Call, Database, NONE, Network, Op, Pool, Queue, Service};
+use crate::config::{self, ModelFile};
 use crate::error::{ModelError, closest};
 
 impl Compiler<'_> {
@@ -105,7 +106,9 @@ impl Compiler<'_> {
             }
             let read_op = self.resolve(&cfg.read, format!("{key}.read"))?;
             let write_op = self.resolve(&cfg.write, format!("{key}.write"))?;
+            let (primary_read_op, primary_share) = self.primary_reads(&key, cfg)?;
             self.db_ids.insert(name.clone(), self.databases.len() as u32);
+            let split_stream = if primary_share.is_some() { self.stream(format!("read_split:{name}")) } else { NONE };
             let lag_stream = self.stream(format!("lag:{name}"));
             let key_stream = self.stream(format!("rows:{name}"));
             self.databases.push(Database {
@@ -117,9 +120,40 @@ impl Compiler<'_> {
                 key_stream,
                 read_op,
                 write_op,
+                primary_read_op,
+                primary_share,
+                split_stream,
+                expected_primary_share: 0.0,
             });
         }
         Ok(())
+    }
+
+    /// A database's `primary_read` op (`NONE` without one) and its fixed
+    /// `primary_share`: the op must be on the primary (the service of
+    /// `write`), not on the replicas.
+    fn primary_reads(&self, key: &str, cfg: &config::DatabaseConfig) -> Result<(u32, Option<f64>), ModelError> {
+        let service = |op: &str| op.split_once('.').map_or("", |(s, _)| s).to_string();
+        let Some(name) = &cfg.primary_read else {
+            if let Some(share) = &cfg.primary_share {
+                return Err(self
+                    .err(share.span(), format!("{key}.primary_share"), "`primary_share` needs `primary_read`")
+                    .with_hint("name the primary's read operation, e.g. primary_read = \"primary.query\""));
+            }
+            return Ok((NONE, None));
+        };
+        let op = self.resolve(name, format!("{key}.primary_read"))?;
+        let (primary, replicas) = (service(cfg.write.get_ref()), service(cfg.read.get_ref()));
+        if service(name.get_ref()) != primary || primary == replicas {
+            return Err(self
+                .err(
+                    name.span(),
+                    format!("{key}.primary_read"),
+                    format!("`primary_read` is an operation of the primary `{primary}` (the service of `write`), whose replicas are `{replicas}`"),
+                )
+                .with_hint("the primary and the replicas are two services: `write` and `primary_read` on the primary, `read` on the replicas"));
+        }
+        Ok((op, cfg.primary_share.as_ref().map(|s| s.get_ref().0)))
     }
 
     /// Message queues and their consumer operations.
@@ -209,4 +243,76 @@ impl Compiler<'_> {
             e
         })
     }
+}
+
+/// Sets each database's expected primary share of reads to its first
+/// guess: a fixed `primary_share` as written; for the least loaded policy,
+/// in proportion to each side's read capacity (servers over mean read CPU),
+/// which [`balance_reads`] then corrects for the primary's other work.
+pub(super) fn guess_read_shares(databases: &mut [Database], services: &[Service], ops: &[Op]) {
+    for d in databases.iter_mut().filter(|d| d.primary_read_op != NONE) {
+        d.expected_primary_share = d.primary_share.unwrap_or_else(|| {
+            let (p, r) = (read_capacity(services, ops, d.primary_read_op), read_capacity(services, ops, d.read_op));
+            p / (p + r)
+        });
+    }
+}
+
+/// Servers of `op`'s service over its mean CPU per read (servers alone when it has none).
+fn read_capacity(services: &[Service], ops: &[Op], op: u32) -> f64 {
+    let o = &ops[op as usize];
+    let servers = servers(&services[o.service as usize]);
+    if o.mean_cpu > 0.0 { servers / o.mean_cpu } else { servers }
+}
+
+fn servers(s: &Service) -> f64 {
+    f64::from(s.instances) * f64::from(s.usable_cores())
+}
+
+/// `edges` with every database read's replica and primary edges weighted
+/// by the expected split (`split`: database, replica edge, primary edge).
+pub(super) fn split_reads(databases: &[Database], edges: &[Edge], split: &[(u32, usize, usize)]) -> Vec<Edge> {
+    let mut out: Vec<Edge> = edges.iter().map(|e| Edge { key: e.key.clone(), span: e.span.clone(), ..*e }).collect();
+    for &(db, replica, primary) in split {
+        let share = databases[db as usize].expected_primary_share;
+        out[replica].weight *= 1.0 - share;
+        out[primary].weight *= share;
+    }
+    out
+}
+
+/// The least loaded policy keeps the primary and the replicas about equally
+/// busy under load: each database's primary share that equalises their
+/// offered CPU load, the primary's writes (and other work) included, from
+/// the open classes' traffic at the current shares. Returns whether a share moved.
+pub(super) fn balance_reads(net: &mut Network) -> bool {
+    let load = super::offered_cpu_load(net);
+    let mut moved = false;
+    for d in 0..net.databases.len() {
+        let db = &net.databases[d];
+        if db.primary_read_op == NONE || db.primary_share.is_some() {
+            continue;
+        }
+        let (p_op, r_op) = (db.primary_read_op as usize, db.read_op as usize);
+        let (p_svc, r_svc) =
+            (&net.services[net.ops[p_op].service as usize], &net.services[net.ops[r_op].service as usize]);
+        let (s_p, s_r) = (net.ops[p_op].mean_cpu, net.ops[r_op].mean_cpu);
+        let (c_p, c_r) = (servers(p_svc), servers(r_svc));
+        let rate = |op: usize| -> f64 {
+            (0..net.classes.len()).filter_map(|c| net.admitted_rate(c).map(|r| r * net.visits[c][op])).sum()
+        };
+        let (reads_p, reads) = (rate(p_op), rate(p_op) + rate(r_op));
+        if reads <= 0.0 || s_p <= 0.0 || s_r <= 0.0 {
+            continue;
+        }
+        // The primary's busy servers from everything but these reads.
+        let other = (load[net.ops[p_op].service as usize] * c_p - reads_p * s_p).max(0.0);
+        // (reads s S_p + other) / c_p = reads (1 - s) S_r / c_r
+        let share = ((reads * s_r * c_p - other * c_r) / (reads * (s_p * c_r + s_r * c_p))).clamp(0.0, 1.0);
+        if (share - db.expected_primary_share).abs() > 1e-12 {
+            net.databases[d].expected_primary_share = share;
+            moved = true;
+        }
+    }
+    moved
 }

@@ -141,10 +141,11 @@ pub(super) fn expected_miss_ratios(net: &Network) -> Vec<Option<f64>> {
     for c in 0..net.classes.len() {
         let Some(rate) = net.admitted_rate(c) else { continue };
         for (op, &v) in net.ops.iter().zip(&net.visits[c]) {
-            for step in &net.steps[op.steps.start as usize..op.steps.end as usize] {
-                match *step {
-                    Step::CacheRead { cache, .. } => reads[cache as usize] += rate * v,
-                    Step::CacheWrite { cache } => writes[cache as usize] += rate * v,
+            for s in op.steps.start as usize..op.steps.end as usize {
+                let runs = rate * v * net.reach[s];
+                match net.steps[s] {
+                    Step::CacheRead { cache, .. } => reads[cache as usize] += runs,
+                    Step::CacheWrite { cache } => writes[cache as usize] += runs,
                     _ => {}
                 }
             }

@@ -17,6 +17,8 @@
 //! - `components.rs`: pools, caches, databases and queues, and the name
 //!   lookups steps make.
 //! - `steps.rs`: one function per kind of step, and call sites.
+//! - `blocks.rs`: arms with steps and operations run inline (`do`), as
+//!   blocks of the op's flat program.
 //! - `workload.rs`: request classes (open, closed, modulated, replayed,
 //!   polling) and the checks that keep the clock moving.
 //! - `graph.rs`: the call graph's traffic equations, cycles, offered load
@@ -29,6 +31,7 @@ use crate::dist::Dist;
 use crate::error::ModelError;
 use crate::policy::{self, Balance, Discipline, Jitter, LimitScope};
 
+mod blocks;
 mod compile;
 mod components;
 mod graph;
@@ -65,6 +68,9 @@ pub struct Network {
     pub ops: Vec<Op>,
     /// Steps of all operations; each op owns a contiguous range.
     pub steps: Vec<Step>,
+    /// Expected runs of each step per visit of its op (1 for an op's own
+    /// steps; an arm's probability, times those of the arms around it, inside arms).
+    pub reach: Vec<f64>,
     /// Arms of all branch steps.
     pub arms: Vec<Arm>,
     /// Every call site (a step's or an arm's call), referenced by `Action::Call`.
@@ -351,8 +357,12 @@ pub struct Op {
     pub error_stream: u32,
     /// Stream for per-item samples.
     pub per_item_stream: u32,
-    /// The op's steps in `Network::steps`.
+    /// The op's program in `Network::steps`: its own steps, then (if it has
+    /// any) a placeholder at `main_end` and the blocks of its arms and
+    /// inlined operations (see [`Step::Jump`]).
     pub steps: Range<u32>,
+    /// Where its own steps end: reaching it ends the op.
+    pub main_end: u32,
     /// Expected CPU seconds per visit (demand plus compute steps), per-item work excluded.
     pub mean_cpu: f64,
 }
@@ -459,6 +469,11 @@ pub enum Step {
         /// Call site of the primary's write op.
         call: u32,
     },
+    /// Go on at another step of the op's program (an arm's or an inlined op's block ends so).
+    Jump {
+        /// Program counter (relative to the op's first step).
+        to: u16,
+    },
     /// Pick one arm at random.
     Branch {
         /// Arms in `Network::arms`, with cumulative probabilities.
@@ -483,6 +498,11 @@ pub enum Action {
     },
     /// Go on with the next step.
     Continue,
+    /// Run the block at this program counter (an arm with `steps` or `do`).
+    Goto {
+        /// Program counter (relative to the op's first step).
+        pc: u16,
+    },
 }
 
 /// A call site: `count` rounds in sequence, each sending `parallel` copies
@@ -562,6 +582,15 @@ pub struct Database {
     pub read_op: u32,
     /// Primary write op.
     pub write_op: u32,
+    /// The primary's read op, or `NONE`: reads go to the replicas only.
+    pub primary_read_op: u32,
+    /// The fixed fraction of reads the primary serves, or `None`: each read
+    /// goes to the least loaded of the primary and the replicas.
+    pub primary_share: Option<f64>,
+    /// Stream for the fixed split's draws, or `NONE`.
+    pub split_stream: u32,
+    /// The fraction of reads the traffic equations send to the primary.
+    pub expected_primary_share: f64,
 }
 
 /// A connection pool.

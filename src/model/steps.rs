@@ -7,6 +7,7 @@
 
 use std::ops::Range;
 
+use indexmap::IndexMap;
 use toml::Spanned;
 
 use super::compile::Compiler;
@@ -15,7 +16,8 @@ use super::{Action, Arm, Breaker, Call, Guarded, NONE, Poll, Retry, Step};
 use crate::config;
 use crate::error::ModelError;
 
-/// The operation whose steps are being compiled.
+/// The operation whose steps are being compiled, and where in it they sit.
+#[derive(Clone)]
 pub(super) struct OpSite<'n> {
     /// Its id.
     pub(super) op: u32,
@@ -25,6 +27,31 @@ pub(super) struct OpSite<'n> {
     pub(super) name: &'n str,
     /// Its service's speed, dividing CPU work.
     pub(super) speed: f64,
+    /// Its service's name and operations (the ones `do` may run).
+    pub(super) sname: &'n str,
+    pub(super) ops: &'n IndexMap<String, Spanned<config::OpConfig>>,
+    /// Probability that a visit of the op reaches these steps (arms multiply it).
+    pub(super) p: f64,
+    /// The op, then the operations inlined around these steps by `do`, outermost first.
+    pub(super) chain: Vec<&'n str>,
+    /// "" for the op's own steps; "@op#pc" inside an inlined operation, so
+    /// that its call sites' random streams differ from one use to the next.
+    pub(super) tag: String,
+}
+
+impl<'n> OpSite<'n> {
+    /// The op's own steps.
+    pub(super) fn new(
+        op: u32,
+        service: u32,
+        name: &'n str,
+        speed: f64,
+        sname: &'n str,
+        oname: &'n str,
+        ops: &'n IndexMap<String, Spanned<config::OpConfig>>,
+    ) -> Self {
+        OpSite { op, service, name, speed, sname, ops, p: 1.0, chain: vec![oname], tag: String::new() }
+    }
 }
 
 /// A call as written in a step or an arm.
@@ -109,27 +136,29 @@ struct CallContext<'k> {
     service: u32,
     probability: f64,
     key: &'k str,
+    tag: &'k str,
     span: Range<usize>,
 }
 
 impl<'k> CallContext<'k> {
-    /// A call site that operation `at` always reaches.
-    fn certain(at: &OpSite, key: &'k str, span: Range<usize>) -> Self {
-        CallContext { op_id: at.op, service: at.service, probability: 1.0, key, span }
+    /// A call site that every run of these steps of `at` reaches.
+    fn certain(at: &'k OpSite, key: &'k str, span: Range<usize>) -> Self {
+        CallContext { op_id: at.op, service: at.service, probability: at.p, key, tag: &at.tag, span }
     }
 }
 
 impl Compiler<'_> {
-    /// Compiles step `i` (of `n_steps`) of operation `at`, written at `key`.
+    /// Compiles the step at program counter `pc` of operation `at`, written
+    /// at `key` (`last`: the last of its list).
     pub(super) fn step(
         &mut self,
         at: &OpSite,
         key: &str,
-        i: usize,
-        n_steps: usize,
+        pc: usize,
+        last: bool,
         step_spanned: &Spanned<config::StepConfig>,
     ) -> Result<Step, ModelError> {
-        self.check_step(key, i, n_steps, step_spanned)?;
+        self.check_step(key, last, step_spanned)?;
         let step = step_spanned.get_ref();
         let db_write = step.write.as_ref().filter(|w| self.db_ids.contains_key(w.get_ref()));
         if let Some(name) = &step.cache {
@@ -141,26 +170,23 @@ impl Compiler<'_> {
         } else if let Some(name) = &step.write {
             Ok(Step::CacheWrite { cache: self.cache_id(name, &format!("{key}.write"))? })
         } else if let Some(c) = &step.compute {
-            Ok(self.compute(at, i, c))
+            Ok(self.compute(at, pc, &c.0))
         } else if let Some(target) = &step.call {
             let op = self.resolve(target, format!("{key}.call"))?;
             let ctx = CallContext::certain(at, key, step_spanned.span());
             Ok(Step::Act(Action::Call { call: self.call_site(&CallSpec::of_step(step), op, &ctx)? }))
         } else if let Some(target) = &step.forward {
-            Ok(Step::Act(self.forward(at, key, target, 1.0)?))
+            Ok(Step::Act(self.forward(at, key, target, at.p)?))
+        } else if let Some(name) = &step.run {
+            let to = self.block(at, key, super::blocks::Body::Op(name), pc + 1)?;
+            Ok(Step::Jump { to })
         } else {
-            self.branch(at, key, i, step.branch.as_ref().expect("one action is set"))
+            self.branch(at, key, pc, step.branch.as_ref().expect("one action is set"))
         }
     }
 
     /// Checks that a step has one action, and only the options that action takes.
-    fn check_step(
-        &self,
-        key: &str,
-        i: usize,
-        n_steps: usize,
-        step_spanned: &Spanned<config::StepConfig>,
-    ) -> Result<(), ModelError> {
+    fn check_step(&self, key: &str, last: bool, step_spanned: &Spanned<config::StepConfig>) -> Result<(), ModelError> {
         let step = step_spanned.get_ref();
         let set = [
             step.cache.is_some(),
@@ -171,6 +197,7 @@ impl Compiler<'_> {
             step.forward.is_some(),
             step.compute.is_some(),
             step.branch.is_some(),
+            step.run.is_some(),
         ];
         let n_set = set.iter().filter(|&&b| b).count();
         if n_set != 1 {
@@ -179,7 +206,7 @@ impl Compiler<'_> {
                 key,
                 if n_set == 0 { "a step needs an action" } else { "a step has exactly one action" },
             )
-            .with_hint("write one of { call = \"svc.op\" }, { forward = \"svc.op\" }, { compute = \"exp(1ms)\" } or { branch = [...] }"));
+            .with_hint("write one of { call = \"svc.op\" }, { forward = \"svc.op\" }, { compute = \"exp(1ms)\" }, { do = \"op\" } or { branch = [...] }"));
         }
         let cache_write = step.write.as_ref().is_some_and(|w| !self.db_ids.contains_key(w.get_ref()));
         if CallSpec::of_step(step).has_options()
@@ -191,10 +218,10 @@ impl Compiler<'_> {
                 "`count`, `parallel`, `quorum`, `batch`, `pool`, `latency`, `response_size`, `timeout`, `retry` and `breaker` apply to calls only (`call`, and database `read` and `write`)",
             ));
         }
-        if step.forward.is_some() && i + 1 != n_steps {
+        if step.forward.is_some() && !last {
             return Err(self
                 .err(step_spanned.span(), key, "steps after a `forward` would never run")
-                .with_hint("a forward hands the request on; make it the operation's last step"));
+                .with_hint("a forward hands the request on; make it the last step of its list"));
         }
         if step.miss.is_some() && step.cache.is_none() {
             return Err(self.err(step_spanned.span(), key, "`miss` applies to `cache` steps only"));
@@ -224,7 +251,7 @@ impl Compiler<'_> {
         self.edges.push(Edge {
             from: at.op,
             to: lookup_op,
-            weight: 1.0,
+            weight: at.p,
             items: 1.0,
             sync: true,
             holds: true,
@@ -255,7 +282,14 @@ impl Compiler<'_> {
         let op = if writing { d.write_op } else { d.read_op };
         let field_key = format!("{key}.{field}");
         let ctx = CallContext::certain(at, &field_key, db.span());
+        let first_edge = self.edges.len();
         let call = self.call_site(&CallSpec::of_step(step), op, &ctx)?;
+        let primary = self.databases[db_id as usize].primary_read_op;
+        if !writing && primary != NONE {
+            // The primary's copy of the call site is the next one: the kernel picks `call` or `call + 1`.
+            self.call_site(&CallSpec::of_step(step), primary, &ctx)?;
+            self.split_edges.push((db_id, first_edge, first_edge + 1));
+        }
         Ok(if writing { Step::DbWrite { db: db_id, call } } else { Step::DbRead { db: db_id, call } })
     }
 
@@ -272,7 +306,7 @@ impl Compiler<'_> {
         self.edges.push(Edge {
             from: at.op,
             to: self.queues[queue as usize].consumer,
-            weight: 1.0,
+            weight: at.p,
             items: 1.0,
             sync: false,
             holds: false,
@@ -302,10 +336,10 @@ impl Compiler<'_> {
         Ok((self.polls.len() - 1) as u32)
     }
 
-    /// More CPU work, as step `i` of operation `at`.
-    fn compute(&mut self, at: &OpSite, i: usize, c: &config::DistSpec) -> Step {
-        let dist = c.0.scaled(1.0 / at.speed);
-        let stream = self.stream(format!("compute:{}#{i}", at.name));
+    /// More CPU work (reference-machine seconds), at program counter `pc` of operation `at`.
+    pub(super) fn compute(&mut self, at: &OpSite, pc: usize, work: &crate::dist::Dist) -> Step {
+        let dist = work.scaled(1.0 / at.speed);
+        let stream = self.stream(format!("compute:{}#{pc}", at.name));
         Step::Compute { dist, stream }
     }
 
@@ -325,21 +359,22 @@ impl Compiler<'_> {
         Ok(Action::Forward { op })
     }
 
-    /// A random choice among arms whose probabilities sum to one, as step `i` of operation `at`.
+    /// A random choice among arms whose probabilities sum to one, at program counter `pc` of operation `at`.
     fn branch(
         &mut self,
         at: &OpSite,
         key: &str,
-        i: usize,
+        pc: usize,
         branch: &Spanned<Vec<Spanned<config::ArmConfig>>>,
     ) -> Result<Step, ModelError> {
-        let first_arm = self.arms.len() as u32;
+        // Collected here: an arm's own branches add their arms as it compiles.
+        let mut arms = Vec::with_capacity(branch.get_ref().len());
         let mut cumulative = 0.0;
         for (j, arm_spanned) in branch.get_ref().iter().enumerate() {
             let akey = format!("{key}.branch[{j}]");
             cumulative += arm_spanned.get_ref().p.0;
-            let action = self.arm(at, &akey, arm_spanned)?;
-            self.arms.push(Arm { cumulative, action });
+            let action = self.arm(at, &akey, arm_spanned, pc)?;
+            arms.push(Arm { cumulative, action });
         }
         if branch.get_ref().is_empty() || (cumulative - 1.0).abs() > 1e-9 {
             return Err(self
@@ -347,30 +382,61 @@ impl Compiler<'_> {
                 .with_hint("add an arm with no action for \"otherwise continue\", e.g. { p = 0.2 }"));
         }
         // Guard the last arm against rounding: a uniform draw always lands somewhere.
-        self.arms.last_mut().expect("non-empty").cumulative = f64::INFINITY;
-        let stream = self.stream(format!("branch:{}#{i}", at.name));
+        arms.last_mut().expect("non-empty").cumulative = f64::INFINITY;
+        let first_arm = self.arms.len() as u32;
+        self.arms.extend(arms);
+        let stream = self.stream(format!("branch:{}#{pc}", at.name));
         Ok(Step::Branch { arms: first_arm..self.arms.len() as u32, stream })
     }
 
-    /// The action of one branch arm, written at `akey`.
-    fn arm(&mut self, at: &OpSite, akey: &str, arm_spanned: &Spanned<config::ArmConfig>) -> Result<Action, ModelError> {
+    /// The action of one branch arm, written at `akey`, of the branch at program counter `pc`.
+    fn arm(
+        &mut self,
+        at: &OpSite,
+        akey: &str,
+        arm_spanned: &Spanned<config::ArmConfig>,
+        pc: usize,
+    ) -> Result<Action, ModelError> {
         let arm = arm_spanned.get_ref();
-        match (&arm.call, &arm.forward) {
-            (Some(_), Some(_)) => Err(self.err(arm_spanned.span(), akey, "an arm has `call` or `forward`, not both")),
-            (Some(target), None) => {
+        let actions = [arm.call.is_some(), arm.forward.is_some(), arm.steps.is_some(), arm.run.is_some()];
+        if actions.iter().filter(|&&a| a).count() > 1 {
+            return Err(self
+                .err(arm_spanned.span(), akey, "an arm has one of `call`, `forward`, `steps` or `do`")
+                .with_hint("for several actions, write them in order as the arm's steps = [ ... ]"));
+        }
+        let options = CallSpec::of_arm(arm).has_options();
+        if options && arm.call.is_none() {
+            return Err(self.err(
+                arm_spanned.span(),
+                akey,
+                "`count`, `parallel`, `quorum`, `batch`, `pool`, `latency`, `response_size`, `timeout`, `retry` and `breaker` apply to `call` only (inside `steps`, write them on the step)",
+            ));
+        }
+        let mut inner = at.clone();
+        inner.p = at.p * arm.p.0;
+        match (&arm.call, &arm.forward, &arm.steps, &arm.run) {
+            (Some(target), ..) => {
                 let op = self.resolve(target, format!("{akey}.call"))?;
                 let ctx = CallContext {
                     op_id: at.op,
                     service: at.service,
-                    probability: arm.p.0,
+                    probability: inner.p,
                     key: akey,
+                    tag: &at.tag,
                     span: arm_spanned.span(),
                 };
                 Ok(Action::Call { call: self.call_site(&CallSpec::of_arm(arm), op, &ctx)? })
             }
-            (None, Some(target)) => self.forward(at, akey, target, arm.p.0),
-            (None, None) => {
-                if CallSpec::of_arm(arm).has_options() {
+            (_, Some(target), ..) => self.forward(at, akey, target, inner.p),
+            (_, _, Some(steps), _) => {
+                let body = super::blocks::Body::Steps(steps);
+                Ok(Action::Goto { pc: self.block(&inner, akey, body, pc + 1)? })
+            }
+            (_, _, _, Some(name)) => {
+                Ok(Action::Goto { pc: self.block(&inner, akey, super::blocks::Body::Op(name), pc + 1)? })
+            }
+            (None, None, None, None) => {
+                if options {
                     return Err(self.err(
                         arm_spanned.span(),
                         akey,
@@ -420,7 +486,7 @@ impl Compiler<'_> {
         let (latency, latency_stream) = match latency.cloned() {
             Some(d) => {
                 self.latencies.push(d);
-                ((self.latencies.len() - 1) as u32, self.stream(format!("latency:{}", ctx.key)))
+                ((self.latencies.len() - 1) as u32, self.stream(format!("latency:{}{}", ctx.key, ctx.tag)))
             }
             None => (NONE, NONE),
         };
@@ -428,7 +494,7 @@ impl Compiler<'_> {
         let transfer = bytes / self.network.bandwidth;
         let batch = spec.batch.map_or(1, |b| b.0);
         let retry = match spec.retry {
-            Some(r) => self.retry(r.get_ref(), ctx.key),
+            Some(r) => self.retry(r.get_ref(), &format!("{}{}", ctx.key, ctx.tag)),
             None => NONE,
         };
         let breaker = match spec.breaker {

@@ -320,13 +320,23 @@ fn components(out: &mut String, s: &Summary) {
     if !s.databases.is_empty() {
         out.push('\n');
         let mut rows = vec![["database", "stale replica reads", "reads", "writes"].map(String::from).to_vec()];
+        // Reads spread over the primary: its share, and staleness over all reads.
+        let spread = s.databases.iter().any(|d| d.primary_reads_per_s.is_some());
+        if spread {
+            rows[0].extend(["by the primary", "stale of all reads"].map(String::from));
+        }
         for d in &s.databases {
-            rows.push(vec![
+            let mut row = vec![
                 d.name.clone(),
                 percent_est(&d.stale_ratio),
                 number_est(&d.reads_per_s, "/s"),
                 number_est(&d.writes_per_s, "/s"),
-            ]);
+            ];
+            if spread {
+                row.push(d.primary_reads_per_s.as_ref().map_or("-".into(), |e| number_est(e, "/s")));
+                row.push(d.stale_ratio_all.as_ref().map_or("-".into(), percent_est));
+            }
+            rows.push(row);
         }
         out.push_str(&aligned(&rows));
     }

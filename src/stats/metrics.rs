@@ -328,12 +328,18 @@ pub struct CacheMetrics {
 /// One replicated database in one replication.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DatabaseMetrics {
-    /// Replica reads of a key whose latest write had not reached the replicas, over all reads.
+    /// Replica reads of a key whose latest write had not reached the replicas, over replica reads.
     pub stale_ratio: f64,
-    /// Reads sent to replicas per second.
+    /// Reads per second (by the replicas, and the primary with `primary_read`).
     pub reads_per_s: f64,
     /// Writes committed on the primary per second.
     pub writes_per_s: f64,
+    /// With `primary_read`: reads the primary served per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_reads_per_s: Option<f64>,
+    /// With `primary_read`: stale reads over all reads (a primary read never is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_ratio_all: Option<f64>,
 }
 
 /// One guarded call site in one replication.
@@ -548,10 +554,16 @@ impl RunMetrics {
         let databases = run
             .databases
             .iter()
-            .map(|d| DatabaseMetrics {
-                stale_ratio: ratio(d.stale, d.reads),
-                reads_per_s: d.reads as f64 / run.observed,
-                writes_per_s: d.writes as f64 / run.observed,
+            .zip(&net.databases)
+            .map(|(d, db)| {
+                let spread = db.primary_read_op != crate::model::NONE;
+                DatabaseMetrics {
+                    stale_ratio: ratio(d.stale, d.reads - d.primary_reads),
+                    reads_per_s: d.reads as f64 / run.observed,
+                    writes_per_s: d.writes as f64 / run.observed,
+                    primary_reads_per_s: spread.then(|| d.primary_reads as f64 / run.observed),
+                    stale_ratio_all: spread.then(|| ratio(d.stale, d.reads)),
+                }
             })
             .collect();
         let calls = run

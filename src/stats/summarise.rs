@@ -271,6 +271,10 @@ fn databases(net: &Network, runs: &[RunMetrics]) -> Vec<DatabaseSummary> {
                 stale_ratio: m(|x| x.stale_ratio),
                 reads_per_s: m(|x| x.reads_per_s),
                 writes_per_s: m(|x| x.writes_per_s),
+                primary_reads_per_s: (db.primary_read_op != crate::model::NONE)
+                    .then(|| m(|x| x.primary_reads_per_s.unwrap_or(0.0))),
+                stale_ratio_all: (db.primary_read_op != crate::model::NONE)
+                    .then(|| m(|x| x.stale_ratio_all.unwrap_or(0.0))),
             }
         })
         .collect()

@@ -493,10 +493,16 @@ pub struct DatabaseSummary {
     pub name: String,
     /// Fraction of replica reads of a key whose latest write had not replicated yet.
     pub stale_ratio: Estimate,
-    /// Replica reads per second.
+    /// Reads per second (by the replicas, and the primary with `primary_read`).
     pub reads_per_s: Estimate,
     /// Primary writes per second.
     pub writes_per_s: Estimate,
+    /// With `primary_read`: reads the primary served per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_reads_per_s: Option<Estimate>,
+    /// With `primary_read`: fraction of all reads that were stale (a primary read never is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_ratio_all: Option<Estimate>,
 }
 
 /// One keyed cache.

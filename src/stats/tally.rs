@@ -332,8 +332,10 @@ pub struct CacheRun {
 /// One replicated database in one replication.
 #[derive(Debug, Clone, Default)]
 pub struct DatabaseRun {
-    /// Reads sent to replicas.
+    /// Reads, by a replica or (with `primary_read`) by the primary.
     pub reads: u64,
+    /// Reads served by the primary.
+    pub primary_reads: u64,
     /// Reads of a key whose latest write had not reached the replicas.
     pub stale: u64,
     /// Writes committed on the primary.

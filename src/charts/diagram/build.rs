@@ -363,8 +363,11 @@ pub(super) fn build(net: &Network, title: &str) -> Diagram {
     let mut sites: Vec<Site> = Vec::new();
     let targets = Targets { front: &front, body: &body, pools: &pools, queues: &queues };
     for (o, op) in net.ops.iter().enumerate() {
-        for step in &net.steps[op.steps.start as usize..op.steps.end as usize] {
-            step_sites(net, o, step, &targets, &mut sites);
+        for s in op.steps.start as usize..op.steps.end as usize {
+            // A step in an arm runs on that arm's share of the op's visits.
+            let first = sites.len();
+            step_sites(net, o, &net.steps[s], &targets, &mut sites);
+            sites[first..].iter_mut().for_each(|site| site.weight *= net.reach[s]);
         }
     }
     let mix = Mix::of(net);
@@ -495,7 +498,17 @@ fn step_sites(net: &Network, o: usize, step: &Step, t: &Targets, out: &mut Vec<S
     match step {
         Step::Act(Action::Call { call: c }) => call(*c, 1.0, false, out),
         Step::Act(Action::Forward { op }) => forward(*op, 1.0, out),
-        Step::DbRead { call: c, .. } | Step::DbWrite { call: c, .. } => call(*c, 1.0, false, out),
+        Step::DbRead { call: c, db } => {
+            // Spread over the primary (the next call site) and the replicas, as the traffic equations expect.
+            let d = &net.databases[*db as usize];
+            if d.primary_read_op == NONE {
+                call(*c, 1.0, false, out);
+            } else {
+                call(*c, 1.0 - d.expected_primary_share, false, out);
+                call(*c + 1, d.expected_primary_share, false, out);
+            }
+        }
+        Step::DbWrite { call: c, .. } => call(*c, 1.0, false, out),
         Step::CacheRead { cache, miss } => {
             let cache = &net.caches[*cache as usize];
             call(cache.lookup, 1.0, false, out);
@@ -523,11 +536,15 @@ fn step_sites(net: &Network, o: usize, step: &Step, t: &Targets, out: &mut Vec<S
                 match arm.action {
                     Action::Call { call: c } => call(c, p, false, out),
                     Action::Forward { op } => forward(op, p, out),
-                    Action::Continue => {}
+                    // The block's own steps are sites of their own.
+                    Action::Continue | Action::Goto { .. } => {}
                 }
             }
         }
-        Step::Compute { .. } | Step::CacheWrite { .. } | Step::Act(Action::Continue) => {}
+        Step::Compute { .. }
+        | Step::CacheWrite { .. }
+        | Step::Jump { .. }
+        | Step::Act(Action::Continue | Action::Goto { .. }) => {}
     }
 }
 
