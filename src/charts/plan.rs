@@ -5,7 +5,7 @@
 
 use plotters::style::text_anchor::{HPos, VPos};
 
-use crate::planner::{Plan, Ranked};
+use crate::planner::Plan;
 
 use super::Planned;
 use super::axis::{Axis, Fmt};
@@ -17,14 +17,9 @@ use super::palette::{Face, INK, Marker, design};
 pub(crate) fn plan(p: &Plan) -> Vec<(String, Planned)> {
     let (ok, miss) = (design(2), design(3));
     let mut marks = Vec::new();
-    let mut point = |r: &Ranked, a: &crate::planner::AtLoad, size: f64| {
-        let (colour, face) = if a.meets { (ok, Face::Filled) } else { (miss, Face::Crossed) };
-        marks.push(Mark::Point { at: (a.load, r.cost_per_hour), colour, marker: Marker::Circle, size, face });
-    };
-    for r in p.rejected.iter().chain(&p.best) {
-        for a in &r.at {
-            point(r, a, 5.0);
-        }
+    for d in &p.decisions {
+        let (colour, face) = if d.meets { (ok, Face::Filled) } else { (miss, Face::Crossed) };
+        marks.push(Mark::Point { at: (d.load, d.cost_per_hour), colour, marker: Marker::Circle, size: 5.0, face });
     }
     if let Some(best) = p.best.first() {
         for a in &best.at {
@@ -45,6 +40,7 @@ pub(crate) fn plan(p: &Plan) -> Vec<(String, Planned)> {
         return Vec::new();
     }
     let headroom = if p.headroom.is_empty() { String::new() } else { format!(" {}", p.headroom) };
+    let slo = p.slo.replace('`', "");
     let title = "Cost against load served".to_string();
     vec![(
         "plan".to_string(),
@@ -52,12 +48,12 @@ pub(crate) fn plan(p: &Plan) -> Vec<(String, Planned)> {
             name: "plan",
             title: title.clone(),
             caption: format!(
-                "Each candidate the planner decided, at each load: filled where it meets the SLO ({}){headroom}, crossed where it misses; the plan is circled. {} simulation runs; an exhaustive grid would need {}.",
-                p.slo, p.runs, p.grid_runs
+                "Each candidate the planner decided, at each load (by simulation, or by theory where it rules one out): filled where it meets the SLO ({}){headroom}, crossed where it misses; the plan is circled. {} simulation runs; an exhaustive grid would need {}.",
+                slo, p.runs, p.grid_runs
             ),
             figure: Figure {
                 title,
-                subtitle: format!("{}{headroom}; price with every instance up", p.slo),
+                subtitle: format!("{slo}{headroom}; price with every instance up"),
                 x: Axis::linear("offered load [requests/s]", Fmt::Number, false),
                 y: Axis::linear("cost per hour", Fmt::Dollars, true),
                 marks,

@@ -86,6 +86,8 @@ pub struct Decider<'a> {
     pub pruned: u64,
     /// Decisions the cap left undecided, in words.
     pub capped: Vec<String>,
+    /// Every decision made through the search, in order, for the chart.
+    pub log: Vec<crate::planner::Decision>,
     stop: &'a AtomicBool,
     progress: &'a (dyn Fn() + Sync),
 }
@@ -116,6 +118,7 @@ impl<'a> Decider<'a> {
             simulated: 0,
             pruned: 0,
             capped: Vec::new(),
+            log: Vec::new(),
             stop,
             progress,
         }

@@ -80,6 +80,21 @@ pub struct Ranked {
     pub regret: Option<regret::Regret>,
 }
 
+/// One decision the search made, for the chart.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    /// The candidate's name.
+    pub candidate: String,
+    /// Its price per hour.
+    pub cost_per_hour: f64,
+    /// The load.
+    pub load: f64,
+    /// Whether it meets the SLO there.
+    pub meets: bool,
+    /// Decided by theory alone.
+    pub by_theory: bool,
+}
+
 /// What the planner found.
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
@@ -119,6 +134,8 @@ pub struct Plan {
     pub pruned_by_theory: u64,
     /// Decisions the replication cap left undecided.
     pub capped: Vec<String>,
+    /// Every decision, in the order the search made it.
+    pub decisions: Vec<Decision>,
     /// The seed every run shares.
     pub seed: u64,
     /// Replications a decision starts with (and adds at a time).
@@ -254,6 +271,7 @@ pub fn plan(exp: &Experiment, options: Options, progress: &(dyn Fn() + Sync), st
         simulated: d.simulated,
         pruned_by_theory: d.pruned,
         capped: d.capped.clone(),
+        decisions: d.log.clone(),
         seed: exp.seed,
         replications: step,
         max_replications: spec.max_replications,

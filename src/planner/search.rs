@@ -49,10 +49,21 @@ impl Ctx<'_> {
     /// Decides `c` at `load`, with the headroom's capacity lost.
     pub fn decide(&self, d: &mut Decider, c: Candidate, load: f64) -> Result<Evaluation, Stopped> {
         let name = self.space.name(self.spec, c);
-        match self.space.overrides(self.spec, self.base, c, load, true) {
-            Some(o) => d.evaluate(o, load, &name),
-            None => Ok(no_instance_left(load)),
+        let e = match self.space.overrides(self.spec, self.base, c, load, true) {
+            Some(o) => d.evaluate(o, load, &name)?,
+            None => no_instance_left(load),
+        };
+        let decision = crate::planner::Decision {
+            candidate: name,
+            cost_per_hour: self.cost(c),
+            load,
+            meets: e.meets,
+            by_theory: e.decided == crate::planner::decide::Decided::Theory,
+        };
+        if !d.log.contains(&decision) {
+            d.log.push(decision);
         }
+        Ok(e)
     }
 
     /// Theory's judgement of `c` at `load` (degraded), without runs.
@@ -98,6 +109,8 @@ pub fn search_group(ctx: &Ctx, d: &mut Decider, group: usize, load: f64) -> Resu
     let (first, guess) = theory_bounds(ctx, d, group, load)?;
     let mut out = GroupSearch { first_open: first, ..GroupSearch::default() };
     let last = ctx.space.counts - 1;
+    // The counts below the first open one are theory's decisions (the last, when none is open, is counted below).
+    d.pruned += first.unwrap_or(last) as u64;
     let Some(mut lo) = first else {
         // Theory rejects every count: the largest one says why.
         let c = Candidate { group, count: last };

@@ -22,6 +22,7 @@ mod fuzz;
 mod lessons;
 mod models;
 mod output_safety;
+mod planner;
 mod percentiles;
 mod properties;
 mod queueing_metrics;
