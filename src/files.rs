@@ -80,9 +80,7 @@ impl Destination {
             Destination::Report => matches!(name, "report.html" | "charts"),
             Destination::Validation => matches!(name, "validation.csv" | "validation.json") || is_chart_file(name),
             Destination::Sensitivity => matches!(name, "sensitivity.csv" | "sensitivity.json") || is_chart_file(name),
-            Destination::Plan => {
-                matches!(name, "plan.json" | "candidates.csv" | "report.html") || is_chart_file(name)
-            }
+            Destination::Plan => matches!(name, "plan.json" | "candidates.csv" | "report.html") || is_chart_file(name),
         }
     }
 }
@@ -160,9 +158,7 @@ pub fn check_destination(dir: &Path, kind: Destination, inputs: &[&Path], force:
             | Destination::Shard
             | Destination::Validation
             | Destination::Sensitivity
-            | Destination::Plan => {
-                !names.is_empty() && !is_capsim_folder(dir, kind)
-            }
+            | Destination::Plan => !names.is_empty() && !is_capsim_folder(dir, kind),
         };
         if foreign && !force {
             let what = match kind {

@@ -23,7 +23,13 @@ pub(crate) fn plan(p: &Plan) -> Vec<(String, Planned)> {
     }
     if let Some(best) = p.best.first() {
         for a in &best.at {
-            marks.push(Mark::Point { at: (a.load, best.cost_per_hour), colour: INK, marker: Marker::Circle, size: 9.0, face: Face::Hollow });
+            marks.push(Mark::Point {
+                at: (a.load, best.cost_per_hour),
+                colour: INK,
+                marker: Marker::Circle,
+                size: 9.0,
+                face: Face::Hollow,
+            });
         }
         let top = best.at.iter().map(|a| a.load).fold(f64::MIN, f64::max);
         marks.push(Mark::Label {
@@ -58,9 +64,18 @@ pub(crate) fn plan(p: &Plan) -> Vec<(String, Planned)> {
                 y: Axis::linear("cost per hour", Fmt::Dollars, true),
                 marks,
                 legend: vec![
-                    LegendEntry::new("meets the SLO", Swatch::Marker { colour: ok, marker: Marker::Circle, face: Face::Filled }),
-                    LegendEntry::new("misses it", Swatch::Marker { colour: miss, marker: Marker::Circle, face: Face::Crossed }),
-                    LegendEntry::new("the plan", Swatch::Marker { colour: INK, marker: Marker::Circle, face: Face::Hollow }),
+                    LegendEntry::new(
+                        "meets the SLO",
+                        Swatch::Marker { colour: ok, marker: Marker::Circle, face: Face::Filled },
+                    ),
+                    LegendEntry::new(
+                        "misses it",
+                        Swatch::Marker { colour: miss, marker: Marker::Circle, face: Face::Crossed },
+                    ),
+                    LegendEntry::new(
+                        "the plan",
+                        Swatch::Marker { colour: INK, marker: Marker::Circle, face: Face::Hollow },
+                    ),
                 ],
                 legend_below: false,
             },

@@ -205,7 +205,7 @@ impl<'a> Decider<'a> {
         };
         if capped {
             self.capped.push(format!(
-                "{name} at {}: undecided after {} replications, judged on its point estimates",
+                "{name} at {}/s: undecided after {} replications, judged on its point estimates",
                 crate::format::whole_or_sig3(load),
                 runs.len()
             ));

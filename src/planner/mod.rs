@@ -166,7 +166,12 @@ pub enum PlanError {
 }
 
 /// Runs the search of `exp`.
-pub fn plan(exp: &Experiment, options: Options, progress: &(dyn Fn() + Sync), stop: &AtomicBool) -> Result<Plan, PlanError> {
+pub fn plan(
+    exp: &Experiment,
+    options: Options,
+    progress: &(dyn Fn() + Sync),
+    stop: &AtomicBool,
+) -> Result<Plan, PlanError> {
     let spec = exp.search.as_ref().ok_or(PlanError::NoSearch)?;
     let slo = exp.slo.as_ref().ok_or(PlanError::NoSearch)?;
     let limit = slo.charted().map_or(f64::INFINITY, |(_, l)| l);
@@ -179,7 +184,16 @@ pub fn plan(exp: &Experiment, options: Options, progress: &(dyn Fn() + Sync), st
         .map_err(Stopped::Failed)?;
     let ctx = Ctx { spec, space: &space, base: &base, costs: &costs, limit };
     let step = exp.replications.max(2);
-    let mut d = Decider::new(exp.base_model(), slo, spec.max_utilisation, step, spec.max_replications, spec.budget, stop, progress);
+    let mut d = Decider::new(
+        exp.base_model(),
+        slo,
+        spec.max_utilisation,
+        step,
+        spec.max_replications,
+        spec.budget,
+        stop,
+        progress,
+    );
     let loads = spec.loads.values();
     let grid_runs = (space.size() * loads.len()) as u64 * u64::from(step);
     // The loads each group is searched at: the highest (the SLO at every
@@ -383,7 +397,8 @@ fn check_budget(ctx: &Ctx, d: &Decider, loads: &[f64], options: Options) -> Resu
         (ctx.space.size() * spec.loads.values().len()) as u64
     } else {
         let probes = (usize::BITS - ctx.space.counts.leading_zeros()) as u64 + 2;
-        (ctx.space.groups.len() * loads.len()) as u64 * probes + (ctx.space.groups.len() * loads.len() * spec.loads.values().len()) as u64
+        (ctx.space.groups.len() * loads.len()) as u64 * probes
+            + (ctx.space.groups.len() * loads.len() * spec.loads.values().len()) as u64
     };
     let worst = decisions * per_decision;
     if worst <= spec.budget {
@@ -407,7 +422,10 @@ fn check_budget(ctx: &Ctx, d: &Decider, loads: &[f64], options: Options) -> Resu
                 spec.variables[c].values[lowest]
             ));
         }
-        hint.push_str(&format!("; fewer values of the other variables ({} groups) cut it most", ctx.space.groups.len()));
+        hint.push_str(&format!(
+            "; fewer values of the other variables ({} groups) cut it most",
+            ctx.space.groups.len()
+        ));
     }
     Err(PlanError::TooLarge {
         message: format!(

@@ -3,14 +3,16 @@
 //! (the [`Plan`] whole) and the rows the report's section shows.
 
 use crate::format::{dollars, format_duration, whole_or_sig3};
-use crate::planner::{AtLoad, Plan, Ranked};
 use crate::planner::decide::Decided;
 use crate::planner::spec::Loads;
+use crate::planner::{AtLoad, Plan, Ranked};
 
 fn latency_text(a: &AtLoad) -> String {
     match a.latency {
         Some(l) if l.value.is_finite() => match (l.low(), l.high()) {
-            (lo, hi) if hi > lo => format!("{} ({}-{})", format_duration(l.value), format_duration(lo), format_duration(hi)),
+            (lo, hi) if hi > lo => {
+                format!("{} ({}-{})", format_duration(l.value), format_duration(lo), format_duration(hi))
+            }
             _ => format_duration(l.value),
         },
         _ => "-".into(),
@@ -21,7 +23,9 @@ fn decided_text(d: &Decided) -> String {
     match d {
         Decided::Theory => "theory".into(),
         Decided::Simulation { replications, capped: false } => format!("simulated, {replications} reps"),
-        Decided::Simulation { replications, capped: true } => format!("simulated, {replications} reps (cap, undecided)"),
+        Decided::Simulation { replications, capped: true } => {
+            format!("simulated, {replications} reps (cap, undecided)")
+        }
     }
 }
 

@@ -118,7 +118,13 @@ impl Space {
     }
 
     /// The candidate's price per hour with every instance up.
-    pub fn cost_per_hour(&self, spec: &SearchSpec, base_model: &std::path::Path, base: &[String], c: Candidate) -> Result<f64, String> {
+    pub fn cost_per_hour(
+        &self,
+        spec: &SearchSpec,
+        base_model: &std::path::Path,
+        base: &[String],
+        c: Candidate,
+    ) -> Result<f64, String> {
         let load = spec.loads.values()[0];
         let overrides = self.overrides(spec, base, c, load, false).ok_or("no instance")?;
         let net = model::load(base_model, &overrides).map_err(|e| e.to_string())?;

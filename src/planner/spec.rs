@@ -178,7 +178,9 @@ pub fn validate(
     if slo.is_none_or(|s| s.limits().next().is_none()) {
         return Err(ModelError::new(&source.file, "a search needs an SLO with a latency limit")
             .with_key("slo")
-            .with_hint("add [slo] with e.g. p99 = \"100ms\": the planner looks for the cheapest configuration that meets it"));
+            .with_hint(
+                "add [slo] with e.g. p99 = \"100ms\": the planner looks for the cheapest configuration that meets it",
+            ));
     }
     if c.vary.is_empty() {
         return Err(ModelError::new(&source.file, "[search] varies nothing").with_key("search.vary").with_hint(
@@ -215,13 +217,18 @@ pub fn validate(
     let headroom = match &c.headroom {
         None => Headroom::None,
         Some(h) => headroom(h.get_ref()).map_err(|m| {
-            err(h.span(), "search.headroom", m).with_hint("headroom = { instances_down = 1 } or { zones = 3, zones_down = 1 }")
+            err(h.span(), "search.headroom", m)
+                .with_hint("headroom = { instances_down = 1 } or { zones = 3, zones_down = 1 }")
         })?,
     };
     if headroom != Headroom::None && instances.is_none() {
         let span = c.headroom.as_ref().map(|h| h.span()).unwrap_or_default();
-        return Err(err(span, "search.headroom", "headroom takes instances away, but no variable is a service's `instances`".into())
-            .with_hint("vary e.g. \"services.api.instances\" = { from = 2, to = 20 }"));
+        return Err(err(
+            span,
+            "search.headroom",
+            "headroom takes instances away, but no variable is a service's `instances`".into(),
+        )
+        .with_hint("vary e.g. \"services.api.instances\" = { from = 2, to = 20 }"));
     }
     let load_path = match &c.load {
         Some(p) => p.get_ref().trim().to_string(),
@@ -260,7 +267,11 @@ pub fn validate(
     })?;
     let max_utilisation = match &c.max_utilisation {
         Some(u) if !(*u.get_ref() > 0.0 && *u.get_ref() <= 1.0) => {
-            return Err(err(u.span(), "search.max_utilisation", "a utilisation ceiling is a fraction in (0, 1], e.g. 0.8".into()));
+            return Err(err(
+                u.span(),
+                "search.max_utilisation",
+                "a utilisation ceiling is a fraction in (0, 1], e.g. 0.8".into(),
+            ));
         }
         u => u.as_ref().map(|u| *u.get_ref()),
     };
@@ -282,7 +293,11 @@ pub fn validate(
     let budget = c.budget.as_ref().map_or(2000, |b| *b.get_ref());
     let under_weight = match &c.under_weight {
         Some(w) if !(*w.get_ref() >= 1.0 && w.get_ref().is_finite()) => {
-            return Err(err(w.span(), "search.under_weight", "under_weight is at least 1: missing the SLO costs at least as much as over-provisioning".into()));
+            return Err(err(
+                w.span(),
+                "search.under_weight",
+                "under_weight is at least 1: missing the SLO costs at least as much as over-provisioning".into(),
+            ));
         }
         w => w.as_ref().map_or(4.0, |w| *w.get_ref()),
     };
@@ -304,7 +319,11 @@ pub fn validate(
 
 /// A load as the model takes it at `path` ("1800/s", or a user count).
 pub fn load_text(path: &str, load: f64) -> String {
-    if path.ends_with(".rate") { format!("{}/s", crate::format::round_sig6(load)) } else { crate::format::round_sig6(load) }
+    if path.ends_with(".rate") {
+        format!("{}/s", crate::format::round_sig6(load))
+    } else {
+        crate::format::round_sig6(load)
+    }
 }
 
 fn value_text(v: &toml::Value) -> String {
@@ -340,7 +359,10 @@ fn domain_values(v: &toml::Value) -> Result<(Vec<String>, bool), String> {
             }
             Ok(((from..=to).step_by(step as usize).map(|i| i.to_string()).collect(), true))
         }
-        _ => Err("a domain is a list of values, e.g. [\"m5.large\", \"m5.xlarge\"], or a range { from = 1, to = 20 }".into()),
+        _ => {
+            Err("a domain is a list of values, e.g. [\"m5.large\", \"m5.xlarge\"], or a range { from = 1, to = 20 }"
+                .into())
+        }
     }
 }
 

@@ -10,8 +10,8 @@ use base64::Engine as _;
 
 use super::html::{CSS, escape};
 use crate::charts::{ChartError, ChartFile};
-use crate::planner::{Plan, output};
 use crate::planner::spec::Loads;
+use crate::planner::{Plan, output};
 
 /// Writes `dir/report.html` with the plan's section and `charts` inlined.
 pub fn write_plan_report(plan: &Plan, charts: &[ChartFile], dir: &Path) -> Result<PathBuf, ChartError> {
@@ -56,7 +56,8 @@ pub fn section(h: &mut String, plan: &Plan) {
     );
     match (&plan.infeasible, plan.best.first()) {
         (Some(why), _) => {
-            let _ = writeln!(h, "<div class=\"warning\" role=\"alert\"><strong>Infeasible.</strong> {}</div>", escape(why));
+            let _ =
+                writeln!(h, "<div class=\"warning\" role=\"alert\"><strong>Infeasible.</strong> {}</div>", escape(why));
         }
         (None, Some(b)) => {
             let _ = writeln!(

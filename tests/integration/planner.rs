@@ -221,7 +221,8 @@ fn the_same_seed_gives_the_same_plan_for_any_thread_count() {
 fn refused(dir: &Path, search: &str) -> Output {
     let exp = random_split_experiment(dir, 0.5, "");
     let text = std::fs::read_to_string(&exp).unwrap();
-    let text = text.replace("[search]\n\n\n[search.vary]\n\"services.app.instances\" = { from = 1, to = 20 }\n", search);
+    let text =
+        text.replace("[search]\n\n\n[search.vary]\n\"services.app.instances\" = { from = 1, to = 20 }\n", search);
     std::fs::write(&exp, text).unwrap();
     run(&["plan", exp.to_str().unwrap(), "-q"])
 }
@@ -229,7 +230,10 @@ fn refused(dir: &Path, search: &str) -> Output {
 #[test]
 fn bad_searches_are_refused_with_their_place_and_a_way_out() {
     let dir = scratch("plan-bad");
-    let out = refused(&dir, "[search]\ntarget_load = \"40/s\"\n[search.vary]\n\"services.app.instanses\" = { from = 1, to = 4 }\n");
+    let out = refused(
+        &dir,
+        "[search]\ntarget_load = \"40/s\"\n[search.vary]\n\"services.app.instanses\" = { from = 1, to = 4 }\n",
+    );
     assert_eq!(out.status.code(), Some(2));
     let e = stderr(&out);
     assert!(e.contains("did you mean `services.app.instances`?") && e.contains("plan.toml:12"), "{e}");
@@ -238,7 +242,10 @@ fn bad_searches_are_refused_with_their_place_and_a_way_out() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("the domain is empty"), "{}", stderr(&out));
 
-    let out = refused(&dir, "[search]\ntarget_load = \"40/s\"\n[search.vary]\n\"services.app.instances\" = { from = 5, to = 2 }\n");
+    let out = refused(
+        &dir,
+        "[search]\ntarget_load = \"40/s\"\n[search.vary]\n\"services.app.instances\" = { from = 5, to = 2 }\n",
+    );
     assert!(stderr(&out).contains("the domain is empty: from = 5 is above to = 2"), "{}", stderr(&out));
 
     // Too large for the budget: say so, and which bounds theory suggests.
@@ -251,7 +258,10 @@ fn bad_searches_are_refused_with_their_place_and_a_way_out() {
     assert!(e.contains("more than the budget of 30") && e.contains("from = 3 loses nothing"), "{e}");
 
     // Infeasible: the constraint no candidate meets, and the best miss; exit 1.
-    let out = refused(&dir, "[search]\ntarget_load = \"40/s\"\n[search.vary]\n\"services.app.instances\" = { from = 1, to = 3 }\n");
+    let out = refused(
+        &dir,
+        "[search]\ntarget_load = \"40/s\"\n[search.vary]\n\"services.app.instances\" = { from = 1, to = 3 }\n",
+    );
     assert_eq!(out.status.code(), Some(1));
     let e = stderr(&out);
     assert!(e.contains("no candidate meets p99 <= 500 ms at 40/s") && e.contains("the best miss is 3 x app: "), "{e}");
