@@ -342,7 +342,7 @@ fn rejected(ctx: &Ctx, per_load: &[Vec<GroupSearch>], search_loads: &[f64]) -> V
     for (results, _) in per_load.iter().zip(search_loads) {
         for (g, r) in results.iter().enumerate() {
             let below = r.answer.unwrap_or(usize::MAX);
-            let Some((&i, e)) = r.tried.range(..below).filter(|(_, e)| !e.meets).next_back() else { continue };
+            let Some((&i, e)) = r.tried.range(..below).rfind(|(_, e)| !e.meets) else { continue };
             let c = Candidate { group: g, count: i };
             let rep = report(ctx, c, vec![e.clone()], ctx.spec.headroom);
             if !out.iter().any(|o| o.name == rep.name && o.why_not == rep.why_not) {
