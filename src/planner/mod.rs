@@ -85,6 +85,8 @@ pub struct Ranked {
 pub struct Decision {
     /// The candidate's name.
     pub candidate: String,
+    /// Its group (the values of the variables the search does not bisect), and the group's name.
+    pub group: (usize, String),
     /// Its price per hour.
     pub cost_per_hour: f64,
     /// The load.

@@ -55,6 +55,7 @@ impl Ctx<'_> {
         };
         let decision = crate::planner::Decision {
             candidate: name,
+            group: (c.group, self.space.group_name(self.spec, c.group)),
             cost_per_hour: self.cost(c),
             load,
             meets: e.meets,

@@ -117,6 +117,14 @@ impl Space {
         parts.join(", ")
     }
 
+    /// A group's name: the values of the variables other than the count ("m5.large"), or "all".
+    pub fn group_name(&self, spec: &SearchSpec, group: usize) -> String {
+        let settings = self.settings(spec, Candidate { group, count: 0 });
+        let values: Vec<&str> =
+            settings.iter().enumerate().filter(|(i, _)| Some(*i) != spec.count).map(|(_, (_, v))| v.as_str()).collect();
+        if values.is_empty() { "all".into() } else { values.join(", ") }
+    }
+
     /// The candidate's price per hour with every instance up.
     pub fn cost_per_hour(
         &self,
