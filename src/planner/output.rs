@@ -113,7 +113,17 @@ pub fn table(p: &Plan) -> String {
             dollars(b.cost_per_hour),
             crate::format::sig3(p.under_weight)
         )),
-        (None, Some(b)) => out.push_str(&format!("plan: {} at {} per hour\n\n", b.name, dollars(b.cost_per_hour))),
+        (None, Some(b)) => {
+            // Prices equal to the cent are a tie, named as capacity answers name theirs.
+            let tied: Vec<&str> = p.best[1..]
+                .iter()
+                .filter(|r| dollars(r.cost_per_hour) == dollars(b.cost_per_hour))
+                .map(|r| r.name.as_str())
+                .collect();
+            let tie =
+                if tied.is_empty() { String::new() } else { format!(" (a tie on price with {})", tied.join(", ")) };
+            out.push_str(&format!("plan: {} at {} per hour{tie}\n\n", b.name, dollars(b.cost_per_hour)));
+        }
         (None, None) => {}
     }
     if !p.best.is_empty() {
