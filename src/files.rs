@@ -53,6 +53,9 @@ pub enum Destination {
     /// A sensitivity folder (`sensitivity -o`): sensitivity.csv,
     /// sensitivity.json and the tornado charts, replaced whole.
     Sensitivity,
+    /// A plan folder (`plan -o`): plan.json, candidates.csv, report.html and
+    /// the chart, replaced whole.
+    Plan,
 }
 
 impl Destination {
@@ -63,6 +66,7 @@ impl Destination {
             Destination::Shard => Some("shard.json"),
             Destination::Validation => Some("validation.json"),
             Destination::Sensitivity => Some("sensitivity.json"),
+            Destination::Plan => Some("plan.json"),
             Destination::Charts | Destination::Report => None,
         }
     }
@@ -76,6 +80,7 @@ impl Destination {
             Destination::Report => matches!(name, "report.html" | "charts"),
             Destination::Validation => matches!(name, "validation.csv" | "validation.json") || is_chart_file(name),
             Destination::Sensitivity => matches!(name, "sensitivity.csv" | "sensitivity.json") || is_chart_file(name),
+            Destination::Plan => matches!(name, "plan.json" | "candidates.csv" | "report.html") || is_chart_file(name),
         }
     }
 }
@@ -107,6 +112,7 @@ fn is_capsim_folder(dir: &Path, kind: Destination) -> bool {
         Destination::Shard => json["format"].as_str().is_some_and(|f| f.starts_with("capsim-shard-")),
         Destination::Validation => json["format"].as_str().is_some_and(|f| f.starts_with("capsim-validation-")),
         Destination::Sensitivity => json["format"].as_str().is_some_and(|f| f.starts_with("capsim-sensitivity-")),
+        Destination::Plan => json["format"].as_str().is_some_and(|f| f.starts_with("capsim-plan-")),
         Destination::Charts | Destination::Report => false,
     }
 }
@@ -148,9 +154,11 @@ pub fn check_destination(dir: &Path, kind: Destination, inputs: &[&Path], force:
         let names: Vec<String> = entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
         let foreign = match kind {
             Destination::Charts | Destination::Report => names.iter().any(|n| !kind.owns(n)),
-            Destination::Results | Destination::Shard | Destination::Validation | Destination::Sensitivity => {
-                !names.is_empty() && !is_capsim_folder(dir, kind)
-            }
+            Destination::Results
+            | Destination::Shard
+            | Destination::Validation
+            | Destination::Sensitivity
+            | Destination::Plan => !names.is_empty() && !is_capsim_folder(dir, kind),
         };
         if foreign && !force {
             let what = match kind {
@@ -160,6 +168,7 @@ pub fn check_destination(dir: &Path, kind: Destination, inputs: &[&Path], force:
                 Destination::Report => "a report folder (it holds files other than report.html and charts/)",
                 Destination::Validation => "a capsim validation folder (no validation.json of capsim's)",
                 Destination::Sensitivity => "a capsim sensitivity folder (no sensitivity.json of capsim's)",
+                Destination::Plan => "a capsim plan folder (no plan.json of capsim's)",
             };
             let force_hint = if matches!(kind, Destination::Charts | Destination::Report) {
                 ""

@@ -75,6 +75,7 @@ pub mod files;
 pub mod format;
 pub mod kernel;
 pub mod model;
+pub mod planner;
 pub mod policy;
 pub mod report;
 pub mod rng;

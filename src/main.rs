@@ -115,5 +115,6 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Validate(args) => cli::validate::validate(args),
         Command::Compare(args) => cli::compare::compare(args),
         Command::Sensitivity(args) => cli::sensitivity::sensitivity(args),
+        Command::Plan(args) => cli::plan::plan(args),
     }
 }

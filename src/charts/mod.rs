@@ -32,6 +32,7 @@ mod fit;
 mod legend;
 pub(crate) mod palette;
 mod pixels;
+mod plan;
 mod single;
 mod sweep;
 mod timeline;
@@ -145,6 +146,11 @@ pub fn validation_charts(
     dir: &Path,
 ) -> Result<Vec<ChartFile>, ChartError> {
     write_all(validation::plan(validation).into_iter().map(|p| (p.name.to_string(), p)).collect(), dir)
+}
+
+/// The planner's chart (cost against load served), as `plan.png` and `plan.svg`.
+pub fn plan_charts(plan: &crate::planner::Plan, dir: &Path) -> Result<Vec<ChartFile>, ChartError> {
+    write_all(plan::plan(plan), dir)
 }
 
 /// Draws the tornado charts of `capsim sensitivity` into `dir`: for p99

@@ -52,6 +52,8 @@ pub(crate) enum Command {
     Compare(CompareArgs),
     /// Vary each parameter low and high, one at a time: effects (tornado chart) and elasticities.
     Sensitivity(SensitivityArgs),
+    /// Search an experiment's [search] for the cheapest configuration that meets the SLO (with headroom, over uncertain load).
+    Plan(PlanArgs),
 }
 
 /// Output formats of `capsim compare`.
@@ -104,6 +106,34 @@ pub(crate) struct CompareArgs {
     /// Write the output to this file (atomically) instead of standard output.
     #[arg(long, short = 'o')]
     pub(crate) output: Option<PathBuf>,
+}
+
+/// `capsim plan`.
+#[derive(Args)]
+pub(crate) struct PlanArgs {
+    /// The experiment file with a [search] table.
+    pub(crate) experiment: PathBuf,
+    /// Override a value in the base model, e.g. --set simulation.duration=10s
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub(crate) overrides: Vec<String>,
+    /// Decide every candidate at every load (no theory, no bisection): slow; the reference the planner is checked against.
+    #[arg(long)]
+    pub(crate) exhaustive: bool,
+    /// Worker threads (default: all cores); the plan does not depend on it.
+    #[arg(long, short = 'j')]
+    pub(crate) threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
+    /// Output format on standard output.
+    #[arg(long, short = 'f', value_enum, default_value_t = TableOrJson::Table)]
+    pub(crate) format: TableOrJson,
+    /// Write plan.json, candidates.csv, the chart and report.html into this folder.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Replace the output folder even if it holds files capsim did not write.
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 /// `capsim sensitivity`.

@@ -6,6 +6,7 @@ pub(crate) mod demands;
 pub(crate) mod diagram;
 pub(crate) mod fit;
 mod perf;
+pub(crate) mod plan;
 pub(crate) mod run;
 pub(crate) mod sensitivity;
 pub(crate) mod sweep;

@@ -28,6 +28,7 @@ struct ExperimentFile {
     slo: Option<SloConfig>,
     capacity: Option<CapacityConfig>,
     sensitivity: Option<SensitivityConfig>,
+    search: Option<crate::planner::spec::SearchConfig>,
 }
 
 /// `[sensitivity]`: what `capsim sensitivity EXPERIMENT` varies, and where.
@@ -161,6 +162,8 @@ pub struct Experiment {
     pub baseline: Option<usize>,
     /// `[sensitivity]`, if given.
     pub sensitivity: Option<SensitivitySpec>,
+    /// `[search]`, if given: what `capsim plan` searches (see `planner`).
+    pub search: Option<crate::planner::spec::SearchSpec>,
     base_model: PathBuf,
     design_overrides: Vec<Vec<String>>,
 }
@@ -289,6 +292,9 @@ impl Experiment {
             }
         }
         let slo = file.slo.as_ref().map(|s| slo(s, &source)).transpose()?;
+        let search = (file.search.as_ref())
+            .map(|s| crate::planner::spec::validate(&source, s, &base_model, &common, slo.as_ref(), &target_loads))
+            .transpose()?;
 
         // Grid of points: every combination of axis values, first axis slowest.
         let mut points: Vec<Vec<usize>> = vec![vec![]];
@@ -362,6 +368,7 @@ impl Experiment {
         Ok(Experiment {
             baseline,
             sensitivity,
+            search,
             name,
             question: h.question.clone(),
             file: source.file.clone(),

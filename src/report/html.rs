@@ -76,7 +76,7 @@ fn inline_code(text: &str) -> String {
 }
 
 /// Escapes text for HTML element content and quoted attribute values.
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -91,7 +91,7 @@ fn escape(text: &str) -> String {
     out
 }
 
-const CSS: &str = r#"
+pub(super) const CSS: &str = r#"
 :root { --ink: #222; --muted: #5a5a5a; --rule: #d9d9d9; --zebra: #f6f6f6; --warn-bg: #fff4e5; --warn: #8a4b00; }
 * { box-sizing: border-box; }
 html { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "DejaVu Sans", sans-serif; color: var(--ink); background: #fff; line-height: 1.5; }

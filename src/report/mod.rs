@@ -5,6 +5,7 @@
 
 mod csv;
 pub mod html;
+pub mod plan;
 mod table;
 
 pub use csv::series_csv;

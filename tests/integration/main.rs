@@ -26,6 +26,7 @@ mod lessons;
 mod models;
 mod output_safety;
 mod percentiles;
+mod planner;
 mod properties;
 mod queueing_metrics;
 mod read_split;
