@@ -16,9 +16,11 @@ use toml::Spanned;
 use crate::policy::{ArrivalProcess, Balance, Concurrency, Discipline, Jitter, LimitScope, ScaleMetric, WritePolicy};
 use crate::units;
 
+mod platform;
 mod quantities;
 mod source;
 
+pub use platform::{CpuQuantity, PausesConfig};
 use quantities::Text;
 pub use quantities::{
     Bandwidth, Bytes, DistSpec, NonNegativeF64, Positive, PositiveF64, PositiveSeconds, Probability, Rate, Seconds,
@@ -442,6 +444,12 @@ pub struct ServiceConfig {
     pub autoscale: Option<Spanned<AutoscaleConfig>>,
     /// Instances fail and are repaired: time to failure, time to repair, health-check delay.
     pub failures: Option<Spanned<FailureConfig>>,
+    /// A CPU limit per instance with CFS quota semantics ("600m"): see `platform`.
+    pub cpu_limit: Option<Spanned<CpuQuantity>>,
+    /// The CFS period over which `cpu_limit`'s quota is granted (default 100ms).
+    pub cpu_period: Option<Spanned<PositiveSeconds>>,
+    /// Stop-the-world pauses of each instance (garbage collection).
+    pub pauses: Option<Spanned<PausesConfig>>,
     /// Queue order.
     #[serde(default)]
     pub discipline: Discipline,

@@ -135,6 +135,13 @@ pub enum EventKind {
         /// The job slot's generation when scheduled.
         generation: u32,
     },
+    /// An instance's CPU gate changes: a CPU limit's period ends, or a pause starts or ends.
+    Gate {
+        /// Global instance id.
+        instance: u32,
+        /// Which change.
+        edge: GateEdge,
+    },
     /// The next processor-sharing completion at an instance.
     PsDone {
         /// Global instance id.
@@ -142,6 +149,17 @@ pub enum EventKind {
         /// The instance's reschedule generation when scheduled.
         generation: u32,
     },
+}
+
+/// What changes at an instance's CPU gate (see `EventKind::Gate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GateEdge {
+    /// The CFS period in which the instance was throttled ends.
+    ThrottleEnd,
+    /// A stop-the-world pause starts.
+    PauseStart,
+    /// The pause ends.
+    PauseEnd,
 }
 
 /// A scheduled event.

@@ -14,6 +14,7 @@ use super::pools::PoolState;
 use super::resilience::{BreakerState, Bucket, Budget};
 use super::series::SeriesRecorder;
 use super::slab::Slab;
+use super::stall::Gate;
 use super::{
     CacheState, ClassState, DatabaseState, EventQueue, MAX_ARRIVAL_LANES, NONE, Observer, ReadyQueue, Sim, Time,
     to_time,
@@ -91,7 +92,9 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             periodic: usize::from(net.settings.series.is_some())
                 + net.services.iter().filter(|s| s.autoscale.is_some()).count()
                 // Each failing instance always has its next failure or repair pending.
-                + net.services.iter().filter(|s| s.failures.is_some()).map(|s| s.max_instances() as usize).sum::<usize>(),
+                + net.services.iter().filter(|s| s.failures.is_some()).map(|s| s.max_instances() as usize).sum::<usize>()
+                // So does each pausing instance, its next pause or its end.
+                + net.services.iter().filter(|s| s.pauses.is_some()).map(|s| s.max_instances() as usize).sum::<usize>(),
             fleets: net.services.iter().map(|s| Fleet::new(s.instances)).collect(),
             trees,
             trees_live: false,
@@ -127,7 +130,11 @@ fn instances(net: &Network) -> (Vec<Instance>, Vec<u32>) {
         let levels = if s.discipline.by_priority() { usize::from(net.priority_levels) } else { 1 };
         let preemptive = s.discipline == Discipline::PriorityPreemptive;
         for _ in 0..s.max_instances() {
-            instances.push(Instance::new(id as u32, s.threads, s.cores, levels, preemptive));
+            let mut instance = Instance::new(id as u32, s.threads, s.cores, levels, preemptive);
+            instance.gate = Gate::of(s);
+            // A gate stalls CPU work by processor sharing: no dedicated cores.
+            instance.dedicated &= instance.gate.is_none();
+            instances.push(instance);
         }
     }
     (instances, first_instance)

@@ -323,6 +323,8 @@ impl<'a> Compiler<'a> {
         let balance_stream = self.stream(format!("balance:{sname}"));
         let autoscale = self.autoscale(sname, svc)?;
         let failures = self.failures(sname, svc)?;
+        let cpu_limit = self.cpu_limit(sname, svc, cores)?;
+        let pauses = self.pauses(sname, svc)?;
         self.services.push(Service {
             name: sname.to_string(),
             instances: svc.instances.0,
@@ -344,6 +346,8 @@ impl<'a> Compiler<'a> {
             consumes: NONE,
             autoscale,
             failures,
+            cpu_limit,
+            pauses,
         });
         Ok(())
     }

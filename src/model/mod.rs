@@ -32,12 +32,14 @@ use crate::policy::{self, Balance, Discipline, Jitter, LimitScope};
 mod compile;
 mod components;
 mod graph;
+mod platform;
 mod steps;
 mod workload;
 
 use compile::Compiler;
 pub(crate) use graph::DEADLOCK_WARNING;
 pub use graph::offered_cpu_load;
+pub use platform::{CpuLimit, DEFAULT_CPU_PERIOD, Pauses};
 
 /// No parent: the job is the request itself.
 pub const NONE: u32 = u32::MAX;
@@ -168,6 +170,10 @@ pub struct Service {
     pub autoscale: Option<Autoscale>,
     /// How instances fail and come back.
     pub failures: Option<Failures>,
+    /// A CPU limit with CFS quota semantics, per instance.
+    pub cpu_limit: Option<CpuLimit>,
+    /// Stop-the-world pauses of each instance.
+    pub pauses: Option<Pauses>,
 }
 
 /// Instance failures of a service (times in seconds).

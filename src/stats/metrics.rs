@@ -258,6 +258,12 @@ pub struct ServiceMetrics {
     /// Computing jobs preempted by a higher priority, per second.
     #[serde(default)]
     pub preempted_per_s: f64,
+    /// Throttling under the service's CPU limit, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_limit: Option<super::CpuLimitMetrics>,
+    /// The service's stop-the-world pauses, if it has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pauses: Option<super::PausesMetrics>,
     /// Per request class, in model order.
     #[serde(default)]
     pub classes: Vec<ClassAtServiceMetrics>,
@@ -461,6 +467,7 @@ impl RunMetrics {
                 let mean_wait = if s.started == 0 { 0.0 } else { s.wait_sum / s.started as f64 };
                 let mut all = OpClassRun::default();
                 by_class.iter().for_each(|c| all.add(c));
+                let platform = super::platform::run_metrics(s, svc, run.observed, n);
                 ServiceMetrics {
                     mean_instances: n,
                     mean_billed: s.mean_billed,
@@ -485,6 +492,8 @@ impl RunMetrics {
                     wait_s: DurationMetrics { mean_s: mean_wait, ..DurationMetrics::new(&all.waits, 0.0) },
                     all_busy: s.all_busy,
                     preempted_per_s: s.preempted as f64 / run.observed,
+                    cpu_limit: platform.0,
+                    pauses: platform.1,
                     classes: by_class
                         .iter()
                         .map(|c| {

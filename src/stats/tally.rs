@@ -237,6 +237,16 @@ pub struct ServiceRun {
     pub started: u64,
     /// Computing jobs whose thread a higher-priority arrival took.
     pub preempted: u64,
+    /// CPU-limit periods in which instances had CPU work to do (the kernel's `nr_periods`).
+    pub cpu_periods: u64,
+    /// Of them, periods in which the quota ran out (`nr_throttled`).
+    pub throttled_periods: u64,
+    /// Instance-time throttled \[s\], summed over instances.
+    pub throttled_s: f64,
+    /// Stop-the-world pauses started.
+    pub pauses: u64,
+    /// Instance-time paused \[s\], summed over instances.
+    pub paused_s: f64,
     /// Their total wait for a thread \[s\].
     pub wait_sum: f64,
     /// Time-average share of the active instances' time with every thread held.

@@ -23,6 +23,7 @@ mod lessons;
 mod models;
 mod output_safety;
 mod percentiles;
+mod platform;
 mod properties;
 mod queueing_metrics;
 mod reliability;
