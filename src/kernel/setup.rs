@@ -101,7 +101,11 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             trace_pos: vec![0; net.classes.len()],
             series: net.settings.series.map(|i| {
                 let usable = net.services.iter().map(crate::model::Service::usable_cores).collect();
-                SeriesRecorder::new(i, net.classes.len(), usable, net.queues.len())
+                let mut recorder = SeriesRecorder::new(i, net.classes.len(), usable, net.queues.len());
+                for (id, s) in net.services.iter().enumerate() {
+                    recorder.watch_stalls(id, s.cpu_limit.is_some(), s.pauses.is_some());
+                }
+                recorder
             }),
             in_flight: 0,
             observing: false,

@@ -84,6 +84,11 @@ impl Gate {
         self.stalled_cores.area(now)
     }
 
+    /// Instance-time \[ns\] (throttled, paused) since the last restart.
+    pub(super) fn stall_areas(&self, now: Time) -> (u128, u128) {
+        (self.throttled_time.area(now), self.paused_time.area(now))
+    }
+
     /// The observation window opens at `now`.
     pub(super) fn restart(&mut self, now: Time) {
         self.stalled_cores.restart(now);
@@ -132,8 +137,9 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             inst.advance_cpu(now);
             let Some(g) = &mut inst.gate else { continue };
             let s = &mut self.services[inst.service as usize];
-            s.throttled_s += to_seconds(g.throttled_time.area(now) as Time);
-            s.paused_s += to_seconds(g.paused_time.area(now) as Time);
+            let (throttled, paused) = g.stall_areas(now);
+            s.throttled_s += to_seconds(throttled as Time);
+            s.paused_s += to_seconds(paused as Time);
             s.pauses += g.pauses;
             if let Some(t) = &g.throttle {
                 s.cpu_periods += t.periods;

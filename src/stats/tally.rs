@@ -462,6 +462,12 @@ impl Series {
                     utilisation: avg(&|s| &s.services[v].utilisation),
                     queue: avg(&|s| &s.services[v].queue),
                     instances: avg(&|s| &s.services[v].instances),
+                    throttled: first.services[v].throttled.as_ref().map(|_| {
+                        avg(&|s| s.services[v].throttled.as_ref().expect("every replication records it"))
+                    }),
+                    paused: first.services[v].paused.as_ref().map(|_| {
+                        avg(&|s| s.services[v].paused.as_ref().expect("every replication records it"))
+                    }),
                 })
                 .collect(),
             queue_depth: (0..first.queue_depth.len()).map(|q| avg(&|s| &s.queue_depth[q])).collect(),
@@ -494,6 +500,12 @@ pub struct ServiceSeries {
     pub queue: Vec<f64>,
     /// Active instances at the end of the interval.
     pub instances: Vec<f64>,
+    /// Share of the instances' time throttled by a CPU limit in each interval (limited services only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throttled: Option<Vec<f64>>,
+    /// Share of the instances' time paused in each interval (services with pauses only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused: Option<Vec<f64>>,
 }
 
 /// Everything one replication measured.
