@@ -351,6 +351,29 @@ fn notes(out: &mut String, s: &Summary) {
             number_est(&v.mean_down, "")
         );
     }
+    for v in &s.services {
+        if let Some(l) = &v.cpu_limit {
+            let _ = writeln!(
+                out,
+                "\nCPU limit of `{}`: {} cores per {} period; throttled in {} of periods, {} of the time",
+                v.name,
+                sig3(l.limit_cores),
+                format_duration(l.period_s),
+                percent_est(&l.throttled_periods),
+                percent_est(&l.throttled_time)
+            );
+        }
+        if let Some(p) = &v.pauses {
+            let _ = writeln!(
+                out,
+                "\npauses of `{}`: {} per second, paused {} of the time (the model implies {})",
+                v.name,
+                number_est(&p.pauses_per_s, ""),
+                percent_est(&p.paused_time),
+                percent_est(&Estimate::exact(p.expected_paused_time))
+            );
+        }
+    }
     for c in &s.classes {
         let causes: Vec<String> = c
             .errors

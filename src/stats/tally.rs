@@ -462,12 +462,14 @@ impl Series {
                     utilisation: avg(&|s| &s.services[v].utilisation),
                     queue: avg(&|s| &s.services[v].queue),
                     instances: avg(&|s| &s.services[v].instances),
-                    throttled: first.services[v].throttled.as_ref().map(|_| {
-                        avg(&|s| s.services[v].throttled.as_ref().expect("every replication records it"))
-                    }),
-                    paused: first.services[v].paused.as_ref().map(|_| {
-                        avg(&|s| s.services[v].paused.as_ref().expect("every replication records it"))
-                    }),
+                    throttled: first.services[v]
+                        .throttled
+                        .as_ref()
+                        .map(|_| avg(&|s| s.services[v].throttled.as_ref().expect("every replication records it"))),
+                    paused: first.services[v]
+                        .paused
+                        .as_ref()
+                        .map(|_| avg(&|s| s.services[v].paused.as_ref().expect("every replication records it"))),
                 })
                 .collect(),
             queue_depth: (0..first.queue_depth.len()).map(|q| avg(&|s| &s.queue_depth[q])).collect(),
