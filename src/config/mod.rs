@@ -16,10 +16,12 @@ use toml::Spanned;
 use crate::policy::{ArrivalProcess, Balance, Concurrency, Discipline, Jitter, LimitScope, ScaleMetric, WritePolicy};
 use crate::units;
 
+mod hedge;
 mod platform;
 mod quantities;
 mod source;
 
+pub use hedge::{HedgeAfter, HedgeConfig};
 pub use platform::{CpuQuantity, PausesConfig};
 use quantities::Text;
 pub use quantities::{
@@ -527,6 +529,8 @@ pub struct StepConfig {
     pub publish: Option<Spanned<String>>,
     /// With `publish`: the client polls for the message's completion.
     pub poll: Option<Spanned<PollConfig>>,
+    /// With `call`: a second copy to another instance if the first is slow; the first reply wins.
+    pub hedge: Option<Spanned<HedgeConfig>>,
 }
 
 /// One arm of a branch: a probability and at most one action (none: continue).

@@ -135,6 +135,13 @@ pub enum EventKind {
         /// The job slot's generation when scheduled.
         generation: u32,
     },
+    /// A hedged call's copy has not replied in time: its twin may go out.
+    HedgeDue {
+        /// The copy.
+        job: u32,
+        /// Its slot's generation when sent; a copy that replied is gone.
+        generation: u32,
+    },
     /// An instance's CPU gate changes: a CPU limit's period ends, or a pause starts or ends.
     Gate {
         /// Global instance id.

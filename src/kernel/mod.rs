@@ -31,6 +31,7 @@ mod events;
 mod failures;
 mod fifo;
 mod fleet;
+mod hedge;
 mod instance;
 mod keys;
 mod level;
@@ -54,6 +55,7 @@ use broker::{Poller, QueueState};
 use completion::Tracker;
 pub use events::{EventKind, EventQueue, GateEdge, NS, Time, to_seconds, to_time};
 use fleet::Fleet;
+use hedge::Hedging;
 use instance::Instance;
 use keys::KeyChooser;
 use level::Level;
@@ -108,7 +110,7 @@ fn simulate_as<const BASIC: bool>(net: &Network, replication: u32) -> RunStats {
 /// connection pools, message queues, modulated, traced or per-client
 /// arrivals, rate limits, load shedding, instance failures, processor
 /// sharing (more threads than cores), preemption, CPU limits, pauses,
-/// per-item work and injected errors.
+/// per-item work, injected errors and hedged calls.
 /// Each of them costs a test per event or per request even when unused.
 /// A test written `!BASIC && ...` must name a mechanism listed here; the
 /// fuzz tests compare both builds on every basic network they generate.
@@ -129,6 +131,7 @@ pub fn is_basic(net: &Network) -> bool {
                 && s.pauses.is_none()
         })
         && net.ops.iter().all(|op| op.per_item.is_none() && op.error_rate == 0.0)
+        && net.hedges.is_empty()
 }
 
 /// Simulates one replication of `net` with an observer of every hop, and returns both.
@@ -303,6 +306,8 @@ struct Sim<'n, O: Observer, const BASIC: bool> {
     preemptive: bool,
     /// CPU work left of each preempted job, by slot.
     unfinished: Vec<Option<Unfinished>>,
+    /// Hedged calls' sites and pairs, if any call is hedged.
+    hedging: Option<Box<Hedging>>,
 }
 
 impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
@@ -394,6 +399,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
                 EventKind::CpuDone { job, generation, token } => self.on_cpu_done(job, generation, token),
                 EventKind::PsDone { instance, generation } => self.on_ps_done(instance, generation),
                 EventKind::Gate { instance, edge } => self.on_gate(instance, edge),
+                EventKind::HedgeDue { job, generation } => self.on_hedge_due(job, generation),
                 EventKind::PoolTimeout { job, generation, token } => self.on_pool_timeout(job, generation, token),
                 EventKind::Wake { job, generation } => self.on_wake(job, generation),
                 EventKind::CallTimeout { job, generation, token } => self.on_call_timeout(job, generation, token),
@@ -650,6 +656,9 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
 
     /// The job holds a thread: run its demand, then its steps.
     fn start(&mut self, id: u32) {
+        if !BASIC && self.hedging.is_some() && self.jobs[id].failure.is_some() {
+            return self.run_steps(id); // a cancelled hedge's loser: no work
+        }
         if !BASIC
             && self.preemptive
             && let Some(work) = self.take_unfinished(id)

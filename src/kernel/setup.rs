@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use super::balance::BalanceTree;
 use super::broker::QueueState;
 use super::fleet::Fleet;
+use super::hedge::Hedging;
 use super::instance::Instance;
 use super::keys::KeyChooser;
 use super::level::Level;
@@ -121,6 +122,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             mid_queue_areas: vec![0; net.queues.len()],
             preemptive: net.services.iter().any(|s| s.discipline == Discipline::PriorityPreemptive),
             unfinished: Vec::new(),
+            hedging: Hedging::of(net),
         }
     }
 }

@@ -56,6 +56,7 @@ pub(super) struct Compiler<'a> {
     pub(super) streams: Vec<String>,
     pub(super) latencies: Vec<Dist>,
     pub(super) retries: Vec<Retry>,
+    pub(super) hedges: Vec<super::Hedge>,
     pub(super) breakers: Vec<Breaker>,
     /// Guarded call sites, named by [`name_guarded`] once every op exists.
     pub(super) guarded: Vec<Guarded>,
@@ -99,6 +100,7 @@ impl<'a> Compiler<'a> {
             streams: Vec::new(),
             latencies: Vec::new(),
             retries: Vec::new(),
+            hedges: Vec::new(),
             breakers: Vec::new(),
             guarded: Vec::new(),
             calls: Vec::new(),
@@ -578,6 +580,7 @@ impl<'a> Compiler<'a> {
             caches: self.caches,
             databases: self.databases,
             retries: self.retries,
+            hedges: self.hedges,
             breakers: self.breakers,
             guarded: self.guarded,
             queues: self.queues,

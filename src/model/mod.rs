@@ -32,6 +32,7 @@ use crate::policy::{self, Balance, Discipline, Jitter, LimitScope};
 mod compile;
 mod components;
 mod graph;
+mod hedge;
 mod platform;
 mod steps;
 mod workload;
@@ -39,6 +40,7 @@ mod workload;
 use compile::Compiler;
 pub(crate) use graph::DEADLOCK_WARNING;
 pub use graph::offered_cpu_load;
+pub use hedge::Hedge;
 pub use platform::{CpuLimit, DEFAULT_CPU_PERIOD, Pauses};
 
 /// No parent: the job is the request itself.
@@ -81,6 +83,8 @@ pub struct Network {
     pub databases: Vec<Database>,
     /// Retry policies, referenced by `Call::retry`.
     pub retries: Vec<Retry>,
+    /// Hedged call sites' options (`Call::hedge` points here).
+    pub hedges: Vec<Hedge>,
     /// Circuit breakers, referenced by `Call::breaker`.
     pub breakers: Vec<Breaker>,
     /// Call sites with a timeout, retries or a breaker (reported one by one),
@@ -523,6 +527,8 @@ pub struct Call {
     pub bytes: f64,
     /// Time to transfer a reply at the network's bandwidth \[s\].
     pub transfer: f64,
+    /// Hedge options (index into `Network::hedges`), or `NONE`.
+    pub hedge: u32,
 }
 
 /// A keyed cache.

@@ -37,6 +37,9 @@ pub(super) fn csv(s: &Summary) -> String {
     }
     for c in &s.calls {
         columns::estimates(CALL, c, false).into_iter().for_each(|(m, e)| put("call", &c.name, m, e));
+        for table in columns::hedge_tables(c.hedge.is_some()) {
+            columns::estimates(table, c, false).into_iter().for_each(|(m, e)| put("call", &c.name, m, e));
+        }
     }
     for d in &s.databases {
         columns::estimates(DATABASE, d, false).into_iter().for_each(|(m, e)| put("database", &d.name, m, e));

@@ -316,6 +316,19 @@ fn components(out: &mut String, s: &Summary) {
             ]);
         }
         out.push_str(&aligned(&rows));
+        for c in &s.calls {
+            if let Some(h) = &c.hedge {
+                let _ = writeln!(
+                    out,
+                    "\nhedges of `{}`: {} ({} more requests), the hedge won {}, {} losers cancelled",
+                    c.name,
+                    number_est(&h.hedges_per_s, "/s"),
+                    percent_est(&h.extra_load),
+                    percent_est(&h.won),
+                    number_est(&h.cancelled_per_s, "/s")
+                );
+            }
+        }
     }
     if !s.databases.is_empty() {
         out.push('\n');

@@ -302,6 +302,43 @@ pub(crate) fn platform_tables(
     [(limited, CPU_LIMIT), (paused, PAUSES)].into_iter().filter(|(on, _)| *on).map(|(_, t)| t)
 }
 
+/// A hedged call site: in `run --format csv` and runs.csv when the site is hedged (in some design).
+pub(crate) const HEDGE: &[Metric<CallMetrics, CallSummary>] = &[
+    metric!(
+        "hedges_per_s",
+        "second copies (hedges) sent per second",
+        |c| c.hedge.as_ref().map_or(f64::NAN, |h| h.hedges_per_s),
+        |c| c.hedge.as_ref().map_or(&MISSING, |h| &h.hedges_per_s),
+        false
+    ),
+    metric!(
+        "hedge_extra_load",
+        "hedges per copy sent: the extra requests the callee serves",
+        |c| c.hedge.as_ref().map_or(f64::NAN, |h| h.extra_load),
+        |c| c.hedge.as_ref().map_or(&MISSING, |h| &h.extra_load),
+        false
+    ),
+    metric!(
+        "hedge_won",
+        "share of hedges that replied first",
+        |c| c.hedge.as_ref().map_or(f64::NAN, |h| h.won),
+        |c| c.hedge.as_ref().map_or(&MISSING, |h| &h.won),
+        false
+    ),
+    metric!(
+        "hedge_cancelled_per_s",
+        "losing copies cancelled per second",
+        |c| c.hedge.as_ref().map_or(f64::NAN, |h| h.cancelled_per_s),
+        |c| c.hedge.as_ref().map_or(&MISSING, |h| &h.cancelled_per_s),
+        false
+    ),
+];
+
+/// The hedge table for a call site if `hedged`.
+pub(crate) fn hedge_tables(hedged: bool) -> impl Iterator<Item = &'static [Metric<CallMetrics, CallSummary>]> {
+    hedged.then_some(HEDGE).into_iter()
+}
+
 /// A connection pool, over all its instances.
 pub(crate) const POOL: &[Metric<PoolMetrics, PoolSummary>] = &[
     metric!("utilisation", "share of connections held", |p| p.utilisation, |p| &p.utilisation, true),
@@ -467,6 +504,7 @@ pub fn markdown() -> String {
     section(&mut out, "cache", CACHE);
     section(&mut out, "database", DATABASE);
     section(&mut out, "call", CALL);
+    section(&mut out, "call", HEDGE);
     section(&mut out, "queue", QUEUE);
     out
 }

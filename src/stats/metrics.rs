@@ -357,6 +357,9 @@ pub struct CallMetrics {
     pub breaker_opens: f64,
     /// Fraction of the window the breaker was open or half-open.
     pub breaker_open: f64,
+    /// A hedged site's twins, if it is hedged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hedge: Option<super::HedgeMetrics>,
 }
 
 /// One message queue in one replication. Latencies in seconds; NaN when nothing was consumed.
@@ -566,7 +569,10 @@ impl RunMetrics {
         let calls = run
             .guards
             .iter()
-            .map(|g| CallMetrics {
+            .zip(&net.guarded)
+            .map(|(g, site)| CallMetrics {
+                hedge: (net.calls[site.call as usize].hedge != crate::model::NONE)
+                    .then(|| super::HedgeMetrics::of(g, run.observed)),
                 attempts_per_s: g.attempts as f64 / run.observed,
                 retries_per_s: g.retries as f64 / run.observed,
                 timeouts_per_s: g.timeouts as f64 / run.observed,

@@ -11,12 +11,14 @@
 //! - `columns`: every metric that becomes a CSV column, defined once;
 //! - `utilisation`: what a service's utilisation means, and its busiest
 //!   service, defined once;
-//! - `platform`: a service's CPU-limit throttling and pauses;
+//! - `platform`: a service's CPU-limit throttling and pauses; `hedge`: a
+//!   hedged call site's twins and their cost;
 //! - `serde_nan`: NaN written to JSON as `null`.
 
 pub mod columns;
 mod durations;
 mod estimate;
+mod hedge;
 mod metrics;
 mod platform;
 mod serde_nan;
@@ -29,6 +31,7 @@ pub mod utilisation;
 
 pub use durations::{DurationCounts, DurationMetrics};
 pub use estimate::{Estimate, student_t_quantile};
+pub use hedge::{HedgeMetrics, HedgeSummary};
 pub use metrics::{
     CDF_LEVELS, CacheMetrics, CallMetrics, ClassAtServiceMetrics, ClassMetrics, DatabaseMetrics, LatencyMetrics,
     OpMetrics, PoolMetrics, QueueMetrics, RunMetrics, ServiceMetrics,

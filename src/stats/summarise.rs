@@ -294,6 +294,10 @@ fn calls(net: &Network, runs: &[RunMetrics]) -> Vec<CallSummary> {
                 short_circuited_per_s: m(|x| x.short_circuited_per_s),
                 breaker_opens: m(|x| x.breaker_opens),
                 breaker_open: m(|x| x.breaker_open),
+                hedge: net
+                    .hedges
+                    .get(net.calls[g.call as usize].hedge as usize)
+                    .map(|h| super::hedge::summary(h, i, runs)),
             }
         })
         .collect()

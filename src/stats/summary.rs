@@ -490,6 +490,9 @@ pub struct CallSummary {
     pub breaker_opens: Estimate,
     /// Fraction of time the breaker was open or half-open.
     pub breaker_open: Estimate,
+    /// The hedge and its twins, if the site is hedged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hedge: Option<super::HedgeSummary>,
 }
 
 /// One replicated database.

@@ -365,6 +365,14 @@ pub struct GuardRun {
     pub opened: u64,
     /// Fraction of the window the breaker was open or half-open.
     pub open_fraction: f64,
+    /// Copies a hedged site sent (its twins not counted).
+    pub copies: u64,
+    /// Twins a hedged site sent.
+    pub hedges: u64,
+    /// Pairs whose twin replied first.
+    pub hedge_wins: u64,
+    /// Losers cancelled.
+    pub cancelled: u64,
 }
 
 /// One message queue in one replication.

@@ -298,3 +298,25 @@ fn nonsense_pauses_are_refused() {
         &["priority_preemptive"],
     );
 }
+
+#[test]
+fn a_hedge_on_a_step_that_waits_for_no_reply_is_refused() {
+    expect_error(
+        "steps = [{ call = \"db.read\" }]",
+        "steps = [{ forward = \"db.read\", hedge = { after = \"10ms\" } }]",
+        Some(14),
+        &["hedge", "forward", "nothing to hedge"],
+    );
+    expect_error(
+        "steps = [{ call = \"db.read\" }]",
+        "steps = [{ call = \"db.read\", hedge = { after = \"10ms\", max = 2 } }]",
+        Some(14),
+        &["max = 1"],
+    );
+    expect_error(
+        "steps = [{ call = \"db.read\" }]",
+        "steps = [{ call = \"db.read\", hedge = { after = \"p100\" } }]",
+        Some(14),
+        &["percentile"],
+    );
+}

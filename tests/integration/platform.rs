@@ -166,3 +166,80 @@ fn services_without_them_report_neither() {
     let s = summary(&pod("1/s", "deterministic", "const(10ms)", "", "duration = \"10s\""));
     assert!(s.services[0].cpu_limit.is_none() && s.services[0].pauses.is_none());
 }
+
+/// A front end calling `leaf` with `hedge`, the leaf a delay station whose
+/// work is 1 ms, or 100 ms with probability 1/20.
+fn hedged(hedge: &str, leaf: &str, sim: &str) -> String {
+    let slow_one_in_20 = format!("empirical({}100ms)", "1ms, ".repeat(19));
+    format!(
+        r#"
+        [simulation]
+        {sim}
+
+        [workload.main]
+        target = "front.get"
+        rate = "100/s"
+
+        [services.front]
+        threads = "unlimited"
+
+        [services.front.ops.get]
+        steps = [{{ call = "leaf.get", hedge = {hedge} }}]
+
+        [services.leaf]
+        {leaf}
+
+        [services.leaf.ops.get]
+        demand = "{slow_one_in_20}"
+        "#
+    )
+}
+
+/// Hedging at 10 ms: a copy is hedged when it is slow (P = 1/20), and a
+/// request is slow only if both copies are, so the latency is min(D1,
+/// 10 ms + D2): 1 ms w.p. 0.95, 11 ms w.p. 0.05 × 0.95, 100 ms w.p. 0.05².
+#[test]
+fn a_hedge_goes_out_when_the_first_copy_is_slow_and_the_faster_copy_wins() {
+    let sim = "duration = \"2000s\"\nreplications = 10\nseed = 4";
+    let s = summary(&hedged("{ after = \"10ms\" }", "threads = \"unlimited\"", sim));
+    let h = s.calls[0].hedge.as_ref().expect("reported");
+    assert_agrees("hedges per copy", &h.extra_load, 0.05, 0.05);
+    assert_agrees("hedges per second", &h.hedges_per_s, 5.0, 0.05);
+    // The twin wins unless it too is slow (then the first, 10 ms ahead, wins).
+    assert_agrees("hedges won", &h.won, 0.95, 0.02);
+    let mean = 0.95 * 0.001 + 0.05 * (0.95 * 0.011 + 0.05 * 0.100);
+    assert_agrees("mean latency", &s.classes[0].latency_s.mean, mean, 0.03);
+    // p99 is a hedged pair (11 ms), p99.9 still both slow (0.25% > 0.1%).
+    let l = &s.classes[0].latency_s;
+    assert!((l.p99.value - 0.011).abs() < 0.0002, "p99 {:?}", l.p99);
+    assert!((l.p999.value - 0.100).abs() < 0.001, "p99.9 {:?}", l.p999);
+}
+
+/// `after = "p90"` hedges at the site's observed p90 once warmed up: with
+/// one copy in 20 slow, that p90 is the fast path, so it hedges the slow
+/// ones as a fixed delay just above the fast path would.
+#[test]
+fn a_percentile_hedge_learns_its_delay() {
+    let sim = "duration = \"500s\"\nreplications = 5\nseed = 6";
+    let s = summary(&hedged("{ after = \"p90\" }", "threads = \"unlimited\"", sim));
+    let h = s.calls[0].hedge.as_ref().expect("reported");
+    assert_eq!(h.after_quantile, Some(0.9));
+    // Hedged at ~1 ms: the slow 5% (and no fast copy, which replies at 1 ms).
+    assert!((h.extra_load.value - 0.05).abs() < 0.005, "extra load {:?}", h.extra_load);
+    assert!(s.classes[0].latency_s.p99.value < 0.003, "p99 {:?}", s.classes[0].latency_s.p99);
+}
+
+/// Cancelling the loser frees its thread when it is still queued: on a
+/// single-threaded leaf the losers that would wait behind a slow copy leave
+/// instead of computing, so the leaf serves less work than without cancel.
+#[test]
+fn cancelled_losers_cost_less_than_losers_left_to_finish() {
+    let sim = "duration = \"500s\"\nreplications = 5\nseed = 8";
+    let leaf = "instances = 4\nthreads = 1\nbalance = \"round_robin\"";
+    let with = summary(&hedged("{ after = \"10ms\", cancel = true }", leaf, sim));
+    let without = summary(&hedged("{ after = \"10ms\", cancel = false }", leaf, sim));
+    let (hw, hn) = (with.calls[0].hedge.as_ref().unwrap(), without.calls[0].hedge.as_ref().unwrap());
+    assert!(hw.cancelled_per_s.value > 0.0 && hn.cancelled_per_s.value == 0.0);
+    let busy = |s: &capsim::stats::Summary| s.services[2 - 1].utilisation.value;
+    assert!(busy(&with) < busy(&without), "cancel {} vs left {}", busy(&with), busy(&without));
+}
