@@ -167,14 +167,16 @@ mod tests {
     #[test]
     fn a_fresh_period_restarts_the_quota() {
         let mut t = half_core();
-        // Two cores from 80 ms: 40 ms of the quota used by 100 ms, none left
-        // over; the next period starts afresh and runs out 25 ms in.
+        // Two cores from 80 ms: 40 ms of the 50 ms quota used by 100 ms,
+        // the rest lost; the next period starts afresh and runs out 25 ms in.
         t.account(80_000_000, 0.0, false);
-        assert_eq!(t.runs_out(80_000_000, 2.0), Some(105_000_000));
+        assert_eq!(t.runs_out(80_000_000, 2.0), Some(125_000_000));
         t.account(100_000_000, 2.0, true);
         assert!(!t.exhausted());
         assert_eq!(t.used, 0.0);
         t.account(105_000_000, 2.0, true);
+        assert!(!t.exhausted());
+        t.account(125_000_000, 2.0, true);
         assert!(t.exhausted());
         assert_eq!(t.periods, 2);
     }
