@@ -16,9 +16,13 @@ use toml::Spanned;
 use crate::policy::{ArrivalProcess, Balance, Concurrency, Discipline, Jitter, LimitScope, ScaleMetric, WritePolicy};
 use crate::units;
 
+mod hedge;
+mod platform;
 mod quantities;
 mod source;
 
+pub use hedge::{HedgeAfter, HedgeConfig};
+pub use platform::{CpuQuantity, PausesConfig};
 use quantities::Text;
 pub use quantities::{
     Bandwidth, Bytes, DistSpec, NonNegativeF64, Positive, PositiveF64, PositiveSeconds, Probability, Rate, Seconds,
@@ -448,6 +452,12 @@ pub struct ServiceConfig {
     pub autoscale: Option<Spanned<AutoscaleConfig>>,
     /// Instances fail and are repaired: time to failure, time to repair, health-check delay.
     pub failures: Option<Spanned<FailureConfig>>,
+    /// A CPU limit per instance with CFS quota semantics ("600m"): see `platform`.
+    pub cpu_limit: Option<Spanned<CpuQuantity>>,
+    /// The CFS period over which `cpu_limit`'s quota is granted (default 100ms).
+    pub cpu_period: Option<Spanned<PositiveSeconds>>,
+    /// Stop-the-world pauses of each instance (garbage collection).
+    pub pauses: Option<Spanned<PausesConfig>>,
     /// Queue order.
     #[serde(default)]
     pub discipline: Discipline,
@@ -529,6 +539,8 @@ pub struct StepConfig {
     /// steps) on this thread: no queue, no network.
     #[serde(rename = "do")]
     pub run: Option<Spanned<String>>,
+    /// With `call`: a second copy to another instance if the first is slow; the first reply wins.
+    pub hedge: Option<Spanned<HedgeConfig>>,
 }
 
 /// One arm of a branch: a probability and at most one action (none: continue).

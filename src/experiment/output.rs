@@ -242,8 +242,16 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord], bisection: &[BisectionRun])
         header.extend(ErrorCause::ALL.iter().map(|e| format!("class.{}.errors_{}", c.name, e.name())));
         extra.iter().for_each(|t| header.extend(names(t, "class", &c.name)));
     }
-    for s in &net.services {
+    // A service has CPU-limit (pauses) columns when it is limited (pauses) in some design.
+    let service_tables: Vec<Vec<_>> = (0..net.services.len())
+        .map(|s| {
+            let limited = nets().any(|n| n.services[s].cpu_limit.is_some());
+            columns::platform_tables(limited, nets().any(|n| n.services[s].pauses.is_some())).collect()
+        })
+        .collect();
+    for (s, extra) in net.services.iter().zip(&service_tables) {
         header.extend(names(SERVICE, "service", &s.name));
+        extra.iter().for_each(|t| header.extend(names(t, "service", &s.name)));
     }
     for p in &net.pools {
         header.extend(names(POOL, "pool", &p.name));
@@ -254,8 +262,13 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord], bisection: &[BisectionRun])
     for d in &net.databases {
         header.extend(names(DATABASE, "database", &d.name));
     }
-    for g in &net.guarded {
+    // A call site has hedge columns when it is hedged in some design.
+    let hedged: Vec<bool> = (0..net.guarded.len())
+        .map(|i| nets().any(|n| n.guarded.get(i).is_some_and(|g| n.calls[g.call as usize].hedge != crate::model::NONE)))
+        .collect();
+    for (g, &h) in net.guarded.iter().zip(&hedged) {
         header.extend(names(CALL, "call", &g.name));
+        columns::hedge_tables(h).for_each(|t| header.extend(names(t, "call", &g.name)));
     }
     for q in &net.queues {
         header.extend(names(QUEUE, "queue", &q.name));
@@ -279,11 +292,17 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord], bisection: &[BisectionRun])
             put(&c.errors.iter().map(|&e| ("", e)).collect::<Vec<_>>());
             extra.iter().for_each(|t| put(&columns::run_values(t, c)));
         }
-        m.services.iter().for_each(|s| put(&columns::run_values(SERVICE, s)));
+        for (s, extra) in m.services.iter().zip(&service_tables) {
+            put(&columns::run_values(SERVICE, s));
+            extra.iter().for_each(|t| put(&columns::run_values(t, s)));
+        }
         m.pools.iter().for_each(|p| put(&columns::run_values(POOL, p)));
         m.caches.iter().for_each(|c| put(&columns::run_values(CACHE, c)));
         m.databases.iter().for_each(|d| put(&columns::run_values(DATABASE, d)));
-        m.calls.iter().for_each(|c| put(&columns::run_values(CALL, c)));
+        for (c, &h) in m.calls.iter().zip(&hedged) {
+            put(&columns::run_values(CALL, c));
+            columns::hedge_tables(h).for_each(|t| put(&columns::run_values(t, c)));
+        }
         m.queues.iter().for_each(|q| put(&columns::run_values(QUEUE, q)));
         put(&[("", m.cost_per_hour), ("", m.cost_per_million)]);
         row.push(step);

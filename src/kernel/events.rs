@@ -135,6 +135,20 @@ pub enum EventKind {
         /// The job slot's generation when scheduled.
         generation: u32,
     },
+    /// A hedged call's copy has not replied in time: its twin may go out.
+    HedgeDue {
+        /// The copy.
+        job: u32,
+        /// Its slot's generation when sent; a copy that replied is gone.
+        generation: u32,
+    },
+    /// An instance's CPU gate changes: a CPU limit's period ends, or a pause starts or ends.
+    Gate {
+        /// Global instance id.
+        instance: u32,
+        /// Which change.
+        edge: GateEdge,
+    },
     /// The next processor-sharing completion at an instance.
     PsDone {
         /// Global instance id.
@@ -142,6 +156,17 @@ pub enum EventKind {
         /// The instance's reschedule generation when scheduled.
         generation: u32,
     },
+}
+
+/// What changes at an instance's CPU gate (see `EventKind::Gate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GateEdge {
+    /// The CFS period in which the instance was throttled ends.
+    ThrottleEnd,
+    /// A stop-the-world pause starts.
+    PauseStart,
+    /// The pause ends.
+    PauseEnd,
 }
 
 /// A scheduled event.

@@ -31,7 +31,6 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             waiting.push(job);
         }
         inst.lose_work(now);
-        inst.ps.clear();
         self.rekey(instance);
         let fleet = &mut self.fleets[service];
         fleet.touch(now);

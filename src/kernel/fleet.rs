@@ -52,6 +52,10 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             let a = &mut areas[inst.service as usize];
             a.busy_cores += cores;
             a.queue += queue;
+            if let Some(g) = &inst.gate {
+                let (throttled, paused) = g.stall_areas(now);
+                a.stalls = (a.stalls.0 + throttled, a.stalls.1 + paused);
+            }
         }
         let queue_areas = self
             .queue_states

@@ -2,7 +2,9 @@
 //! (processor sharing when more requests compute than there are cores), the
 //! computing requests a preemptive service may interrupt, and the
 //! time-weighted counts behind utilisation, queue length and the share of
-//! time every thread is busy.
+//! time every thread is busy. A CPU limit or pauses (`stall.rs`) gate the
+//! instance's CPU work: their instances always share cores by
+//! `ProcessorSharing`, which a stall freezes.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -10,6 +12,7 @@ use std::collections::BinaryHeap;
 use super::events::Time;
 use super::fifo::Fifo;
 use super::level::Level;
+use super::stall::Gate;
 
 /// Mutable state of one instance.
 #[derive(Debug)]
@@ -42,6 +45,11 @@ pub(super) struct Instance {
     pub down: bool,
     /// When the balancer's health check notices the failure (meaningful while `down`).
     pub detected_at: Time,
+    /// Each computing job has a core of its own (threads <= cores, no gate):
+    /// its CPU work ends by a `CpuDone` event, not by processor sharing.
+    pub dedicated: bool,
+    /// What stalls this instance's CPU work (a CPU limit, pauses), if anything can.
+    pub gate: Option<Box<Gate>>,
 }
 
 impl Instance {
@@ -62,6 +70,8 @@ impl Instance {
             running: Vec::new(),
             down: false,
             detected_at: 0,
+            dedicated: threads <= cores,
+            gate: None,
         }
     }
 
@@ -121,6 +131,27 @@ impl Instance {
         self.busy_cores.set(0, now);
         self.computing = 0;
         self.running.clear();
+        self.ps.clear();
+        self.sync_gate(now);
+    }
+
+    /// Brings processor sharing (and the gate's CPU accounting) up to `now`,
+    /// before the computing jobs change.
+    #[inline]
+    pub(super) fn advance_cpu(&mut self, now: Time) {
+        if let Some(g) = &mut self.gate {
+            g.account(now, self.ps.len(), self.cores, self.ps.stalled);
+        }
+        self.ps.advance(now, self.cores);
+    }
+
+    /// After the computing jobs or the gate changed: the gate's count of
+    /// stalled cores follows.
+    #[inline]
+    pub(super) fn sync_gate(&mut self, now: Time) {
+        if let Some(g) = &mut self.gate {
+            g.sync(self.ps.len(), self.cores, now);
+        }
     }
 
     /// Requests assigned here: in service plus waiting (for balancers).
@@ -131,6 +162,9 @@ impl Instance {
 
     /// Starts a new observation window at `now`.
     pub(super) fn reset_areas(&mut self, now: Time) {
+        if let Some(g) = &mut self.gate {
+            g.restart(now);
+        }
         self.busy.restart(now);
         self.busy_cores.restart(now);
         self.queued.restart(now);
@@ -138,9 +172,10 @@ impl Instance {
     }
 
     /// Time-weighted (busy threads, busy cores, queue length) areas \[ns\]
-    /// from the last reset to `now`.
+    /// from the last reset to `now`. A core whose job is stalled is not busy.
     pub(super) fn areas(&self, now: Time) -> (u128, u128, u128) {
-        (self.busy.area(now), self.busy_cores.area(now), self.queued.area(now))
+        let stalled = self.gate.as_ref().map_or(0, |g| g.stalled_area(now));
+        (self.busy.area(now), self.busy_cores.area(now).saturating_sub(stalled), self.queued.area(now))
     }
 
     /// Time \[ns\] with every thread held, from the last reset to `now`.
@@ -192,6 +227,8 @@ pub(super) struct ProcessorSharing {
     heap: BinaryHeap<Reverse<(u64, u32)>>,
     /// Bumped at every reschedule; older completion events are stale.
     pub generation: u32,
+    /// The instance's CPU is stalled (throttled or paused): no job progresses.
+    pub stalled: bool,
 }
 
 /// Below this much virtual work \[ns\] a job counts as done (float rounding).
@@ -209,10 +246,16 @@ impl ProcessorSharing {
         if n == 0 {
             // Rebase while idle so virtual time keeps full precision.
             self.vtime = 0.0;
-        } else {
+        } else if !self.stalled {
             self.vtime += (now - self.last) as f64 * Self::rate(n, cores);
         }
         self.last = now;
+    }
+
+    /// Jobs computing.
+    #[inline]
+    pub(super) fn len(&self) -> u32 {
+        self.heap.len() as u32
     }
 
     /// Adds a job with `work` ns of CPU work. Call `advance` first.
@@ -243,6 +286,9 @@ impl ProcessorSharing {
     /// When the next job finishes if nothing changes, with a new generation.
     pub(super) fn next_completion(&mut self, now: Time, cores: u32) -> Option<(Time, u32)> {
         self.generation = self.generation.wrapping_add(1);
+        if self.stalled {
+            return None;
+        }
         let &Reverse((bits, _)) = self.heap.peek()?;
         let remaining = (f64::from_bits(bits) - self.vtime).max(0.0);
         let dt = (remaining / Self::rate(self.heap.len(), cores)).ceil();

@@ -26,13 +26,16 @@ mod balance;
 mod broker;
 mod census;
 mod completion;
+mod cpu_limit;
 mod events;
 mod failures;
 mod fifo;
 mod fleet;
+mod hedge;
 mod instance;
 mod keys;
 mod level;
+mod pauses;
 mod pools;
 mod preemption;
 mod reads;
@@ -40,6 +43,7 @@ mod resilience;
 mod series;
 mod setup;
 mod slab;
+mod stall;
 mod steps;
 mod tournament;
 mod trace;
@@ -50,8 +54,9 @@ use rand::RngExt;
 use balance::BalanceTree;
 use broker::{Poller, QueueState};
 use completion::Tracker;
-pub use events::{EventKind, EventQueue, NS, Time, to_seconds, to_time};
+pub use events::{EventKind, EventQueue, GateEdge, NS, Time, to_seconds, to_time};
 use fleet::Fleet;
+use hedge::Hedging;
 use instance::Instance;
 use keys::KeyChooser;
 use level::Level;
@@ -105,8 +110,8 @@ fn simulate_as<const BASIC: bool>(net: &Network, replication: u32) -> RunStats {
 /// basic networks (`Sim<_, true>`) leaves out of its hot path: run limits,
 /// connection pools, message queues, modulated, traced or per-client
 /// arrivals, rate limits, load shedding, instance failures, processor
-/// sharing (more threads than cores), preemption, per-item work and
-/// injected errors.
+/// sharing (more threads than cores), preemption, CPU limits, pauses,
+/// per-item work, injected errors and hedged calls.
 /// Each of them costs a test per event or per request even when unused.
 /// A test written `!BASIC && ...` must name a mechanism listed here; the
 /// fuzz tests compare both builds on every basic network they generate.
@@ -123,8 +128,11 @@ pub fn is_basic(net: &Network) -> bool {
                 && s.failures.is_none()
                 && s.threads <= s.cores
                 && s.discipline != Discipline::PriorityPreemptive
+                && s.cpu_limit.is_none()
+                && s.pauses.is_none()
         })
         && net.ops.iter().all(|op| op.per_item.is_none() && op.error_rate == 0.0)
+        && net.hedges.is_empty()
 }
 
 /// Simulates one replication of `net` with an observer of every hop, and returns both.
@@ -301,6 +309,8 @@ struct Sim<'n, O: Observer, const BASIC: bool> {
     preemptive: bool,
     /// CPU work left of each preempted job, by slot.
     unfinished: Vec<Option<Unfinished>>,
+    /// Hedged calls' sites and pairs, if any call is hedged.
+    hedging: Option<Box<Hedging>>,
 }
 
 impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
@@ -336,6 +346,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
         if let Some(s) = &self.series {
             self.events.schedule(s.first_tick(), EventKind::Tick);
         }
+        self.schedule_pauses();
         for (id, s) in self.net.services.iter().enumerate() {
             if let Some(a) = &s.autoscale {
                 self.events.schedule(to_time(a.window), EventKind::Autoscale { service: id as u32 });
@@ -390,6 +401,8 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
                 EventKind::Arrival { class } => self.on_arrival(class),
                 EventKind::CpuDone { job, generation, token } => self.on_cpu_done(job, generation, token),
                 EventKind::PsDone { instance, generation } => self.on_ps_done(instance, generation),
+                EventKind::Gate { instance, edge } => self.on_gate(instance, edge),
+                EventKind::HedgeDue { job, generation } => self.on_hedge_due(job, generation),
                 EventKind::PoolTimeout { job, generation, token } => self.on_pool_timeout(job, generation, token),
                 EventKind::Wake { job, generation } => self.on_wake(job, generation),
                 EventKind::CallTimeout { job, generation, token } => self.on_call_timeout(job, generation, token),
@@ -534,18 +547,25 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
         if inst.ps.generation != generation {
             return;
         }
-        inst.ps.advance(now, inst.cores);
+        inst.advance_cpu(now);
         while let Some(job) = inst.ps.pop_done() {
             inst.stop_computing(now);
             self.events_processed += 1;
             self.ready.push_back(Ready::Resume(job));
+        }
+        if inst.gate.is_some() {
+            self.check_quota(instance);
         }
         self.reschedule_ps(instance);
     }
 
     fn reschedule_ps(&mut self, instance: u32) {
         let inst = &mut self.instances[instance as usize];
-        if let Some((time, generation)) = inst.ps.next_completion(self.now, inst.cores) {
+        let mut next = inst.ps.next_completion(self.now, inst.cores);
+        if inst.gate.is_some() {
+            next = self.quota_due(instance, next);
+        }
+        if let Some((time, generation)) = next {
             self.events.schedule(time, EventKind::PsDone { instance, generation });
         }
     }
@@ -639,6 +659,9 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
 
     /// The job holds a thread: run its demand, then its steps.
     fn start(&mut self, id: u32) {
+        if !BASIC && self.hedging.is_some() && self.jobs[id].failure.is_some() {
+            return self.run_steps(id); // a cancelled hedge's loser: no work
+        }
         if !BASIC
             && self.preemptive
             && let Some(work) = self.take_unfinished(id)
@@ -683,13 +706,14 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
         if !BASIC && inst.preemptive {
             inst.running.push((id, now.saturating_add(work)));
         }
-        if BASIC || inst.threads <= inst.cores {
+        if BASIC || inst.dedicated {
             let generation = self.jobs.generation(id);
             let token = self.jobs[id].token;
             self.events.schedule(now.saturating_add(work), EventKind::CpuDone { job: id, generation, token });
         } else {
-            inst.ps.advance(now, inst.cores);
+            inst.advance_cpu(now);
             inst.ps.add(id, work as f64);
+            inst.sync_gate(now);
             self.reschedule_ps(instance);
         }
     }

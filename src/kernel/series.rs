@@ -1,6 +1,7 @@
 //! The time series of one replication: every `interval`, from time zero
 //! (warm-up included), each class's throughput, errors and latency
-//! percentiles, each service's utilisation, queue and instances, and each
+//! percentiles, each service's utilisation, queue and instances (and its
+//! throttled and paused shares, if it has a CPU limit or pauses), and each
 //! broker queue's backlog.
 
 use hdrhistogram::Histogram;
@@ -18,11 +19,18 @@ pub(super) struct ServiceAreas {
     pub(super) queue: u128,
     /// Active instances up (the table's `mean_instances`).
     pub(super) up: u128,
+    /// Instance-time throttled by a CPU limit and paused (gated instances only).
+    pub(super) stalls: (u128, u128),
 }
 
 impl ServiceAreas {
     fn plus(self, o: ServiceAreas) -> ServiceAreas {
-        ServiceAreas { busy_cores: self.busy_cores + o.busy_cores, queue: self.queue + o.queue, up: self.up + o.up }
+        ServiceAreas {
+            busy_cores: self.busy_cores + o.busy_cores,
+            queue: self.queue + o.queue,
+            up: self.up + o.up,
+            stalls: (self.stalls.0 + o.stalls.0, self.stalls.1 + o.stalls.1),
+        }
     }
 }
 
@@ -67,6 +75,13 @@ impl SeriesRecorder {
                 queue_depth: (0..queues).map(|_| Vec::new()).collect(),
             },
         }
+    }
+
+    /// Records `service`'s throttled share when `limited` and its paused share when `paused`.
+    pub(super) fn watch_stalls(&mut self, service: usize, limited: bool, paused: bool) {
+        let s = &mut self.out.services[service];
+        s.throttled = limited.then(Vec::new);
+        s.paused = paused.then(Vec::new);
     }
 
     /// Time of the first row.
@@ -136,6 +151,14 @@ impl SeriesRecorder {
             s.utilisation.push(utilisation::utilisation(busy, up, self.usable_cores[i]));
             s.queue.push((now_areas.queue - last.queue) as f64 / dt);
             s.instances.push(f64::from(instances[i]));
+            // Shares of the interval's instance-time up.
+            let share = |now: u128, last: u128| if up > 0.0 { (now - last) as f64 / up } else { 0.0 };
+            if let Some(t) = &mut s.throttled {
+                t.push(share(now_areas.stalls.0, last.stalls.0));
+            }
+            if let Some(p) = &mut s.paused {
+                p.push(share(now_areas.stalls.1, last.stalls.1));
+            }
         }
         for (i, d) in self.out.queue_depth.iter_mut().enumerate() {
             let area = queue_areas[i] + self.queue_carried[i];
@@ -162,7 +185,7 @@ mod tests {
         let s = 1_000_000_000u128;
         // Two instances up for half the second, one for the other half
         // (1.5 instance-seconds), 1.5 cores busy on average; one up at the end.
-        let areas = ServiceAreas { busy_cores: 3 * s / 2, queue: 0, up: 3 * s / 2 };
+        let areas = ServiceAreas { busy_cores: 3 * s / 2, queue: 0, up: 3 * s / 2, stalls: (0, 0) };
         r.row(1_000_000_000, &[areas], &[1], &[]);
         let out = r.finish();
         // 1.5 over 1.5 instances x 2 cores, not over the 1 up at the end.

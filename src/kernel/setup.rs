@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use super::balance::BalanceTree;
 use super::broker::QueueState;
 use super::fleet::Fleet;
+use super::hedge::Hedging;
 use super::instance::Instance;
 use super::keys::KeyChooser;
 use super::level::Level;
@@ -14,6 +15,7 @@ use super::pools::PoolState;
 use super::resilience::{BreakerState, Bucket, Budget};
 use super::series::SeriesRecorder;
 use super::slab::Slab;
+use super::stall::Gate;
 use super::{
     CacheState, ClassState, DatabaseState, EventQueue, MAX_ARRIVAL_LANES, NONE, Observer, ReadyQueue, Sim, Time,
     to_time,
@@ -95,14 +97,20 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             periodic: usize::from(net.settings.series.is_some())
                 + net.services.iter().filter(|s| s.autoscale.is_some()).count()
                 // Each failing instance always has its next failure or repair pending.
-                + net.services.iter().filter(|s| s.failures.is_some()).map(|s| s.max_instances() as usize).sum::<usize>(),
+                + net.services.iter().filter(|s| s.failures.is_some()).map(|s| s.max_instances() as usize).sum::<usize>()
+                // So does each pausing instance, its next pause or its end.
+                + net.services.iter().filter(|s| s.pauses.is_some()).map(|s| s.max_instances() as usize).sum::<usize>(),
             fleets: net.services.iter().map(|s| Fleet::new(s.instances)).collect(),
             trees,
             trees_live: false,
             trace_pos: vec![0; net.classes.len()],
             series: net.settings.series.map(|i| {
                 let usable = net.services.iter().map(crate::model::Service::usable_cores).collect();
-                SeriesRecorder::new(i, net.classes.len(), usable, net.queues.len())
+                let mut recorder = SeriesRecorder::new(i, net.classes.len(), usable, net.queues.len());
+                for (id, s) in net.services.iter().enumerate() {
+                    recorder.watch_stalls(id, s.cpu_limit.is_some(), s.pauses.is_some());
+                }
+                recorder
             }),
             in_flight: 0,
             observing: false,
@@ -118,6 +126,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             mid_queue_areas: vec![0; net.queues.len()],
             preemptive: net.services.iter().any(|s| s.discipline == Discipline::PriorityPreemptive),
             unfinished: Vec::new(),
+            hedging: Hedging::of(net),
         }
     }
 }
@@ -131,7 +140,11 @@ fn instances(net: &Network) -> (Vec<Instance>, Vec<u32>) {
         let levels = if s.discipline.by_priority() { usize::from(net.priority_levels) } else { 1 };
         let preemptive = s.discipline == Discipline::PriorityPreemptive;
         for _ in 0..s.max_instances() {
-            instances.push(Instance::new(id as u32, s.threads, s.cores, levels, preemptive));
+            let mut instance = Instance::new(id as u32, s.threads, s.cores, levels, preemptive);
+            instance.gate = Gate::of(s);
+            // A gate stalls CPU work by processor sharing: no dedicated cores.
+            instance.dedicated &= instance.gate.is_none();
+            instances.push(instance);
         }
     }
     (instances, first_instance)

@@ -211,8 +211,8 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
         self.start_round(id);
     }
 
-    /// Starts a call from `parent` to `op`.
-    pub(super) fn spawn(&mut self, parent: u32, op: u32) {
+    /// Starts a call from `parent` to `op`; returns the child.
+    pub(super) fn spawn(&mut self, parent: u32, op: u32) -> u32 {
         let p = &self.jobs[parent];
         let mut child = Job::new(op, parent, p.class, p.priority, self.now);
         child.parent_gen = self.jobs.generation(parent);
@@ -239,6 +239,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
         } else {
             self.dispatch(id);
         }
+        id
     }
 
     /// The job's operation is over (done or failed): return to the caller.
@@ -293,6 +294,10 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
 
     /// A call's reply reaches its caller.
     pub(super) fn deliver(&mut self, id: u32) {
+        if !BASIC && self.hedging.is_some() && !self.hedge_reply(id) {
+            self.jobs.remove(id);
+            return; // the slower of a hedged pair
+        }
         let job = self.jobs.remove(id);
         self.obs.reply(self.now, id, job.failure);
         let parent = job.parent;
@@ -447,7 +452,10 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             );
         }
         for _ in 0..c.parallel {
-            self.spawn(id, c.op);
+            let child = self.spawn(id, c.op);
+            if !BASIC && c.hedge != NONE {
+                self.arm_hedge(child, c.hedge);
+            }
         }
     }
 }

@@ -77,6 +77,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             acc.2 += q;
             acc.3 += inst.full_area(now);
         }
+        self.gather_stalls(now);
         let window = observed_ns as f64;
         for ((s, (b, c, q, full)), fleet) in self.services.iter_mut().zip(per_service).zip(&mut self.fleets) {
             s.mean_busy_threads = b as f64 / window;

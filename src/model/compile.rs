@@ -58,6 +58,7 @@ pub(super) struct Compiler<'a> {
     pub(super) streams: Vec<String>,
     pub(super) latencies: Vec<Dist>,
     pub(super) retries: Vec<Retry>,
+    pub(super) hedges: Vec<super::Hedge>,
     pub(super) breakers: Vec<Breaker>,
     /// Guarded call sites, named by [`name_guarded`] once every op exists.
     pub(super) guarded: Vec<Guarded>,
@@ -110,6 +111,7 @@ impl<'a> Compiler<'a> {
             streams: Vec::new(),
             latencies: Vec::new(),
             retries: Vec::new(),
+            hedges: Vec::new(),
             breakers: Vec::new(),
             guarded: Vec::new(),
             calls: Vec::new(),
@@ -338,6 +340,8 @@ impl<'a> Compiler<'a> {
         let balance_stream = self.stream(format!("balance:{sname}"));
         let autoscale = self.autoscale(sname, svc)?;
         let failures = self.failures(sname, svc)?;
+        let cpu_limit = self.cpu_limit(sname, svc, cores)?;
+        let pauses = self.pauses(sname, svc)?;
         self.services.push(Service {
             name: sname.to_string(),
             instances: svc.instances.0,
@@ -359,6 +363,8 @@ impl<'a> Compiler<'a> {
             consumes: NONE,
             autoscale,
             failures,
+            cpu_limit,
+            pauses,
         });
         Ok(())
     }
@@ -614,6 +620,7 @@ impl<'a> Compiler<'a> {
             caches: self.caches,
             databases: self.databases,
             retries: self.retries,
+            hedges: self.hedges,
             breakers: self.breakers,
             guarded: self.guarded,
             queues: self.queues,

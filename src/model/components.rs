@@ -62,6 +62,7 @@ impl Compiler<'_> {
                 latency_stream: NONE,
                 bytes: 0.0,
                 transfer: 0.0,
+                hedge: NONE,
             });
             if cfg.keys.0 > 10_000_000 {
                 return Err(self.err(

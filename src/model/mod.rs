@@ -35,12 +35,16 @@ mod blocks;
 mod compile;
 mod components;
 mod graph;
+mod hedge;
+mod platform;
 mod steps;
 mod workload;
 
 use compile::Compiler;
 pub(crate) use graph::DEADLOCK_WARNING;
 pub use graph::offered_cpu_load;
+pub use hedge::Hedge;
+pub use platform::{CpuLimit, DEFAULT_CPU_PERIOD, Pauses};
 
 /// No parent: the job is the request itself.
 pub const NONE: u32 = u32::MAX;
@@ -85,6 +89,8 @@ pub struct Network {
     pub databases: Vec<Database>,
     /// Retry policies, referenced by `Call::retry`.
     pub retries: Vec<Retry>,
+    /// Hedged call sites' options (`Call::hedge` points here).
+    pub hedges: Vec<Hedge>,
     /// Circuit breakers, referenced by `Call::breaker`.
     pub breakers: Vec<Breaker>,
     /// Call sites with a timeout, retries or a breaker (reported one by one),
@@ -174,6 +180,10 @@ pub struct Service {
     pub autoscale: Option<Autoscale>,
     /// How instances fail and come back.
     pub failures: Option<Failures>,
+    /// A CPU limit with CFS quota semantics, per instance.
+    pub cpu_limit: Option<CpuLimit>,
+    /// Stop-the-world pauses of each instance.
+    pub pauses: Option<Pauses>,
 }
 
 /// Instance failures of a service (times in seconds).
@@ -537,6 +547,8 @@ pub struct Call {
     pub bytes: f64,
     /// Time to transfer a reply at the network's bandwidth \[s\].
     pub transfer: f64,
+    /// Hedge options (index into `Network::hedges`), or `NONE`.
+    pub hedge: u32,
 }
 
 /// A keyed cache.

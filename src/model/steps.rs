@@ -66,6 +66,8 @@ struct CallSpec<'s> {
     timeout: Option<config::PositiveSeconds>,
     retry: &'s Option<Spanned<config::RetryConfig>>,
     breaker: &'s Option<Spanned<config::BreakerConfig>>,
+    /// Index into `Network::hedges`, if hedged (`call` steps only).
+    hedge: Option<u32>,
 }
 
 impl<'s> CallSpec<'s> {
@@ -81,6 +83,7 @@ impl<'s> CallSpec<'s> {
         timeout: None,
         retry: &None,
         breaker: &None,
+        hedge: None,
     };
 
     /// The call options written in a step.
@@ -96,6 +99,7 @@ impl<'s> CallSpec<'s> {
             timeout: step.timeout,
             retry: &step.retry,
             breaker: &step.breaker,
+            hedge: None,
         }
     }
 
@@ -112,6 +116,7 @@ impl<'s> CallSpec<'s> {
             timeout: arm.timeout,
             retry: &arm.retry,
             breaker: &arm.breaker,
+            hedge: None,
         }
     }
 
@@ -160,6 +165,7 @@ impl Compiler<'_> {
     ) -> Result<Step, ModelError> {
         self.check_step(key, last, step_spanned)?;
         let step = step_spanned.get_ref();
+        let hedge = self.hedge(key, step)?;
         let db_write = step.write.as_ref().filter(|w| self.db_ids.contains_key(w.get_ref()));
         if let Some(name) = &step.cache {
             self.cache_read(at, key, step_spanned.span(), name, step.miss.as_ref())
@@ -174,7 +180,8 @@ impl Compiler<'_> {
         } else if let Some(target) = &step.call {
             let op = self.resolve(target, format!("{key}.call"))?;
             let ctx = CallContext::certain(at, key, step_spanned.span());
-            Ok(Step::Act(Action::Call { call: self.call_site(&CallSpec::of_step(step), op, &ctx)? }))
+            let spec = CallSpec { hedge, ..CallSpec::of_step(step) };
+            Ok(Step::Act(Action::Call { call: self.call_site(&spec, op, &ctx)? }))
         } else if let Some(target) = &step.forward {
             Ok(Step::Act(self.forward(at, key, target, at.p)?))
         } else if let Some(name) = &step.run {
@@ -502,7 +509,8 @@ impl Compiler<'_> {
             None => NONE,
         };
         let timeout = spec.timeout.map_or(0.0, |t| t.0);
-        let guard = if timeout > 0.0 || retry != NONE || breaker != NONE {
+        let hedge = spec.hedge.unwrap_or(NONE);
+        let guard = if timeout > 0.0 || retry != NONE || breaker != NONE || hedge != NONE {
             // Named once every op exists (see `name_guarded`).
             self.guarded.push(Guarded { name: String::new(), caller: ctx.op_id, call: self.calls.len() as u32 });
             (self.guarded.len() - 1) as u32
@@ -524,6 +532,7 @@ impl Compiler<'_> {
             latency_stream,
             bytes,
             transfer,
+            hedge,
         });
         Ok((self.calls.len() - 1) as u32)
     }

@@ -24,6 +24,9 @@ pub(super) fn csv(s: &Summary) -> String {
     }
     for v in &s.services {
         columns::estimates(SERVICE, v, false).into_iter().for_each(|(m, e)| put("service", &v.name, m, e));
+        for table in columns::platform_tables(v.cpu_limit.is_some(), v.pauses.is_some()) {
+            columns::estimates(table, v, false).into_iter().for_each(|(m, e)| put("service", &v.name, m, e));
+        }
         put("service", &v.name, "cost_per_hour", &Estimate::exact(v.cost_per_hour));
     }
     for c in &s.caches {
@@ -34,6 +37,9 @@ pub(super) fn csv(s: &Summary) -> String {
     }
     for c in &s.calls {
         columns::estimates(CALL, c, false).into_iter().for_each(|(m, e)| put("call", &c.name, m, e));
+        for table in columns::hedge_tables(c.hedge.is_some()) {
+            columns::estimates(table, c, false).into_iter().for_each(|(m, e)| put("call", &c.name, m, e));
+        }
     }
     for d in &s.databases {
         columns::estimates(DATABASE, d, false).into_iter().for_each(|(m, e)| put("database", &d.name, m, e));
@@ -67,6 +73,12 @@ pub fn series_csv(s: &Summary) -> Option<String> {
         for (m, col) in [("utilisation", &vs.utilisation), ("queue", &vs.queue), ("instances", &vs.instances)] {
             header.push(format!("service.{}.{m}", v.name));
             columns.push(col);
+        }
+        for (m, col) in [("throttled", &vs.throttled), ("paused", &vs.paused)] {
+            if let Some(col) = col {
+                header.push(format!("service.{}.{m}", v.name));
+                columns.push(col);
+            }
         }
     }
     for (q, depth) in s.queues.iter().zip(&series.queue_depth) {

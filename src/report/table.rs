@@ -316,6 +316,19 @@ fn components(out: &mut String, s: &Summary) {
             ]);
         }
         out.push_str(&aligned(&rows));
+        for c in &s.calls {
+            if let Some(h) = &c.hedge {
+                let _ = writeln!(
+                    out,
+                    "\nhedges of `{}`: {} ({} more requests), the hedge won {}, {} losers cancelled",
+                    c.name,
+                    number_est(&h.hedges_per_s, "/s"),
+                    percent_est(&h.extra_load),
+                    percent_est(&h.won),
+                    number_est(&h.cancelled_per_s, "/s")
+                );
+            }
+        }
     }
     if !s.databases.is_empty() {
         out.push('\n');
@@ -360,6 +373,29 @@ fn notes(out: &mut String, s: &Summary) {
             number_est(&v.failures_per_hour, ""),
             number_est(&v.mean_down, "")
         );
+    }
+    for v in &s.services {
+        if let Some(l) = &v.cpu_limit {
+            let _ = writeln!(
+                out,
+                "\nCPU limit of `{}`: {} cores per {} period; throttled in {} of periods, {} of the time",
+                v.name,
+                sig3(l.limit_cores),
+                format_duration(l.period_s),
+                percent_est(&l.throttled_periods),
+                percent_est(&l.throttled_time)
+            );
+        }
+        if let Some(p) = &v.pauses {
+            let _ = writeln!(
+                out,
+                "\npauses of `{}`: {} per second, paused {} of the time (the model implies {})",
+                v.name,
+                number_est(&p.pauses_per_s, ""),
+                percent_est(&p.paused_time),
+                percent_est(&Estimate::exact(p.expected_paused_time))
+            );
+        }
     }
     for c in &s.classes {
         let causes: Vec<String> = c

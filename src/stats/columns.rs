@@ -255,6 +255,90 @@ pub(crate) const SERVICE: &[Metric<ServiceMetrics, ServiceSummary>] = &[
     ),
 ];
 
+/// A service's CPU limit (`cpu_limit`): in `run --format csv` and runs.csv
+/// when the service has one (in some design).
+pub(crate) const CPU_LIMIT: &[Metric<ServiceMetrics, ServiceSummary>] = &[
+    metric!(
+        "cpu_throttled_periods",
+        "CPU-limit periods in which the quota ran out, over periods with CPU work (nr_throttled / nr_periods)",
+        |s| s.cpu_limit.as_ref().map_or(f64::NAN, |c| c.throttled_periods),
+        |s| s.cpu_limit.as_ref().map_or(&MISSING, |c| &c.throttled_periods),
+        false
+    ),
+    metric!(
+        "cpu_throttled_time",
+        "share of the instances' time throttled by the CPU limit",
+        |s| s.cpu_limit.as_ref().map_or(f64::NAN, |c| c.throttled_time),
+        |s| s.cpu_limit.as_ref().map_or(&MISSING, |c| &c.throttled_time),
+        false
+    ),
+];
+
+/// A service's stop-the-world pauses (`pauses`): in `run --format csv` and
+/// runs.csv when the service has them (in some design).
+pub(crate) const PAUSES: &[Metric<ServiceMetrics, ServiceSummary>] = &[
+    metric!(
+        "pauses_per_s",
+        "stop-the-world pauses per second, all instances",
+        |s| s.pauses.as_ref().map_or(f64::NAN, |p| p.pauses_per_s),
+        |s| s.pauses.as_ref().map_or(&MISSING, |p| &p.pauses_per_s),
+        false
+    ),
+    metric!(
+        "paused_time",
+        "share of the instances' time paused",
+        |s| s.pauses.as_ref().map_or(f64::NAN, |p| p.paused_time),
+        |s| s.pauses.as_ref().map_or(&MISSING, |p| &p.paused_time),
+        false
+    ),
+];
+
+/// A service's tables beyond `SERVICE`: CPU limit when `limited`, pauses
+/// when `paused` (flags for a service across a sweep's designs).
+pub(crate) fn platform_tables(
+    limited: bool,
+    paused: bool,
+) -> impl Iterator<Item = &'static [Metric<ServiceMetrics, ServiceSummary>]> {
+    [(limited, CPU_LIMIT), (paused, PAUSES)].into_iter().filter(|(on, _)| *on).map(|(_, t)| t)
+}
+
+/// A hedged call site: in `run --format csv` and runs.csv when the site is hedged (in some design).
+pub(crate) const HEDGE: &[Metric<CallMetrics, CallSummary>] = &[
+    metric!(
+        "hedges_per_s",
+        "second copies (hedges) sent per second",
+        |c| c.hedge.as_ref().map_or(f64::NAN, |h| h.hedges_per_s),
+        |c| c.hedge.as_ref().map_or(&MISSING, |h| &h.hedges_per_s),
+        false
+    ),
+    metric!(
+        "hedge_extra_load",
+        "hedges per copy sent: the extra requests the callee serves",
+        |c| c.hedge.as_ref().map_or(f64::NAN, |h| h.extra_load),
+        |c| c.hedge.as_ref().map_or(&MISSING, |h| &h.extra_load),
+        false
+    ),
+    metric!(
+        "hedge_won",
+        "share of hedges that replied first",
+        |c| c.hedge.as_ref().map_or(f64::NAN, |h| h.won),
+        |c| c.hedge.as_ref().map_or(&MISSING, |h| &h.won),
+        false
+    ),
+    metric!(
+        "hedge_cancelled_per_s",
+        "losing copies cancelled per second",
+        |c| c.hedge.as_ref().map_or(f64::NAN, |h| h.cancelled_per_s),
+        |c| c.hedge.as_ref().map_or(&MISSING, |h| &h.cancelled_per_s),
+        false
+    ),
+];
+
+/// The hedge table for a call site if `hedged`.
+pub(crate) fn hedge_tables(hedged: bool) -> impl Iterator<Item = &'static [Metric<CallMetrics, CallSummary>]> {
+    hedged.then_some(HEDGE).into_iter()
+}
+
 /// A connection pool, over all its instances.
 pub(crate) const POOL: &[Metric<PoolMetrics, PoolSummary>] = &[
     metric!("utilisation", "share of connections held", |p| p.utilisation, |p| &p.utilisation, true),
@@ -414,10 +498,13 @@ pub fn markdown() -> String {
     section(&mut out, "class", COMPLETION);
     section(&mut out, "class", SEEN_DONE);
     section(&mut out, "service", SERVICE);
+    section(&mut out, "service", CPU_LIMIT);
+    section(&mut out, "service", PAUSES);
     section(&mut out, "pool", POOL);
     section(&mut out, "cache", CACHE);
     section(&mut out, "database", DATABASE);
     section(&mut out, "call", CALL);
+    section(&mut out, "call", HEDGE);
     section(&mut out, "queue", QUEUE);
     out
 }

@@ -258,6 +258,12 @@ pub struct ServiceMetrics {
     /// Computing jobs preempted by a higher priority, per second.
     #[serde(default)]
     pub preempted_per_s: f64,
+    /// Throttling under the service's CPU limit, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_limit: Option<super::CpuLimitMetrics>,
+    /// The service's stop-the-world pauses, if it has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pauses: Option<super::PausesMetrics>,
     /// Per request class, in model order.
     #[serde(default)]
     pub classes: Vec<ClassAtServiceMetrics>,
@@ -357,6 +363,9 @@ pub struct CallMetrics {
     pub breaker_opens: f64,
     /// Fraction of the window the breaker was open or half-open.
     pub breaker_open: f64,
+    /// A hedged site's twins, if it is hedged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hedge: Option<super::HedgeMetrics>,
 }
 
 /// One message queue in one replication. Latencies in seconds; NaN when nothing was consumed.
@@ -467,6 +476,7 @@ impl RunMetrics {
                 let mean_wait = if s.started == 0 { 0.0 } else { s.wait_sum / s.started as f64 };
                 let mut all = OpClassRun::default();
                 by_class.iter().for_each(|c| all.add(c));
+                let platform = super::platform::run_metrics(s, svc, run.observed, n);
                 ServiceMetrics {
                     mean_instances: n,
                     mean_billed: s.mean_billed,
@@ -491,6 +501,8 @@ impl RunMetrics {
                     wait_s: DurationMetrics { mean_s: mean_wait, ..DurationMetrics::new(&all.waits, 0.0) },
                     all_busy: s.all_busy,
                     preempted_per_s: s.preempted as f64 / run.observed,
+                    cpu_limit: platform.0,
+                    pauses: platform.1,
                     classes: by_class
                         .iter()
                         .map(|c| {
@@ -569,7 +581,10 @@ impl RunMetrics {
         let calls = run
             .guards
             .iter()
-            .map(|g| CallMetrics {
+            .zip(&net.guarded)
+            .map(|(g, site)| CallMetrics {
+                hedge: (net.calls[site.call as usize].hedge != crate::model::NONE)
+                    .then(|| super::HedgeMetrics::of(g, run.observed)),
                 attempts_per_s: g.attempts as f64 / run.observed,
                 retries_per_s: g.retries as f64 / run.observed,
                 timeouts_per_s: g.timeouts as f64 / run.observed,

@@ -11,12 +11,16 @@
 //! - `columns`: every metric that becomes a CSV column, defined once;
 //! - `utilisation`: what a service's utilisation means, and its busiest
 //!   service, defined once;
+//! - `platform`: a service's CPU-limit throttling and pauses; `hedge`: a
+//!   hedged call site's twins and their cost;
 //! - `serde_nan`: NaN written to JSON as `null`.
 
 pub mod columns;
 mod durations;
 mod estimate;
+mod hedge;
 mod metrics;
+mod platform;
 mod serde_nan;
 pub(crate) use serde_nan::nan_as_null;
 mod sketch;
@@ -27,10 +31,12 @@ pub mod utilisation;
 
 pub use durations::{DurationCounts, DurationMetrics};
 pub use estimate::{Estimate, student_t_quantile};
+pub use hedge::{HedgeMetrics, HedgeSummary};
 pub use metrics::{
     CDF_LEVELS, CacheMetrics, CallMetrics, ClassAtServiceMetrics, ClassMetrics, DatabaseMetrics, LatencyMetrics,
     OpMetrics, PoolMetrics, QueueMetrics, RunMetrics, ServiceMetrics,
 };
+pub use platform::{CpuLimitMetrics, CpuLimitSummary, PausesMetrics, PausesSummary};
 pub use sketch::{LatencySketch, Pooled, PooledPercentile};
 pub use summarise::{EFFECTIVE_TAIL_SAMPLES, RAW_TAIL_SAMPLES, summarise};
 pub use summary::{

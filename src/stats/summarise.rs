@@ -165,6 +165,7 @@ fn services(net: &Network, runs: &[RunMetrics]) -> Vec<ServiceSummary> {
         .enumerate()
         .map(|(s, svc)| {
             let m = |f: fn(&crate::stats::ServiceMetrics) -> f64| est(runs, move |r| f(&r.services[s]));
+            let (cpu_limit, pauses) = super::platform::summaries(svc, s, runs);
             ServiceSummary {
                 name: svc.name.clone(),
                 instances: svc.instances,
@@ -199,6 +200,8 @@ fn services(net: &Network, runs: &[RunMetrics]) -> Vec<ServiceSummary> {
                 wait_s: durations(runs, |r| &r.services[s].wait_s),
                 all_threads_busy: m(|x| x.all_busy),
                 preempted_per_s: (svc.discipline == Discipline::PriorityPreemptive).then(|| m(|x| x.preempted_per_s)),
+                cpu_limit,
+                pauses,
                 classes: net
                     .classes
                     .iter()
@@ -295,6 +298,10 @@ fn calls(net: &Network, runs: &[RunMetrics]) -> Vec<CallSummary> {
                 short_circuited_per_s: m(|x| x.short_circuited_per_s),
                 breaker_opens: m(|x| x.breaker_opens),
                 breaker_open: m(|x| x.breaker_open),
+                hedge: net
+                    .hedges
+                    .get(net.calls[g.call as usize].hedge as usize)
+                    .map(|h| super::hedge::summary(h, i, runs)),
             }
         })
         .collect()

@@ -350,6 +350,12 @@ pub struct ServiceSummary {
     /// `discipline = "priority_preemptive"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preempted_per_s: Option<Estimate>,
+    /// The CPU limit (`cpu_limit`) and its throttling, if the service has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_limit: Option<super::CpuLimitSummary>,
+    /// Stop-the-world pauses (`pauses`), if the service has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pauses: Option<super::PausesSummary>,
     /// Per request class that reaches the service, in model order.
     #[serde(default)]
     pub classes: Vec<ClassAtServiceSummary>,
@@ -484,6 +490,9 @@ pub struct CallSummary {
     pub breaker_opens: Estimate,
     /// Fraction of time the breaker was open or half-open.
     pub breaker_open: Estimate,
+    /// The hedge and its twins, if the site is hedged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hedge: Option<super::HedgeSummary>,
 }
 
 /// One replicated database.

@@ -237,6 +237,16 @@ pub struct ServiceRun {
     pub started: u64,
     /// Computing jobs whose thread a higher-priority arrival took.
     pub preempted: u64,
+    /// CPU-limit periods in which instances had CPU work to do (the kernel's `nr_periods`).
+    pub cpu_periods: u64,
+    /// Of them, periods in which the quota ran out (`nr_throttled`).
+    pub throttled_periods: u64,
+    /// Instance-time throttled \[s\], summed over instances.
+    pub throttled_s: f64,
+    /// Stop-the-world pauses started.
+    pub pauses: u64,
+    /// Instance-time paused \[s\], summed over instances.
+    pub paused_s: f64,
     /// Their total wait for a thread \[s\].
     pub wait_sum: f64,
     /// Time-average share of the active instances' time with every thread held.
@@ -357,6 +367,14 @@ pub struct GuardRun {
     pub opened: u64,
     /// Fraction of the window the breaker was open or half-open.
     pub open_fraction: f64,
+    /// Copies a hedged site sent (its twins not counted).
+    pub copies: u64,
+    /// Twins a hedged site sent.
+    pub hedges: u64,
+    /// Pairs whose twin replied first.
+    pub hedge_wins: u64,
+    /// Losers cancelled.
+    pub cancelled: u64,
 }
 
 /// One message queue in one replication.
@@ -454,6 +472,14 @@ impl Series {
                     utilisation: avg(&|s| &s.services[v].utilisation),
                     queue: avg(&|s| &s.services[v].queue),
                     instances: avg(&|s| &s.services[v].instances),
+                    throttled: first.services[v]
+                        .throttled
+                        .as_ref()
+                        .map(|_| avg(&|s| s.services[v].throttled.as_ref().expect("every replication records it"))),
+                    paused: first.services[v]
+                        .paused
+                        .as_ref()
+                        .map(|_| avg(&|s| s.services[v].paused.as_ref().expect("every replication records it"))),
                 })
                 .collect(),
             queue_depth: (0..first.queue_depth.len()).map(|q| avg(&|s| &s.queue_depth[q])).collect(),
@@ -486,6 +512,12 @@ pub struct ServiceSeries {
     pub queue: Vec<f64>,
     /// Active instances at the end of the interval.
     pub instances: Vec<f64>,
+    /// Share of the instances' time throttled by a CPU limit in each interval (limited services only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throttled: Option<Vec<f64>>,
+    /// Share of the instances' time paused in each interval (services with pauses only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused: Option<Vec<f64>>,
 }
 
 /// Everything one replication measured.

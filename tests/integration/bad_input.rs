@@ -248,3 +248,75 @@ fn a_huge_instance_count_is_reported_at_its_own_line() {
         &["at most 10000 instances", "11 | instances = 100000000", "^^^^^^^^^"],
     );
 }
+
+#[test]
+fn a_cpu_limit_above_the_cores_is_refused() {
+    expect_error(
+        "threads = 4",
+        "threads = 4\ncores = 2\ncpu_limit = \"2500m\"",
+        Some(12),
+        &["services.api.cpu_limit", "above the instance's 2 cores"],
+    );
+    expect_error("threads = 4", "threads = 4\ncpu_limit = \"0m\"", Some(11), &["above zero"]);
+    expect_error("threads = 4", "threads = 4\ncpu_limit = \"lots\"", Some(11), &["600m"]);
+}
+
+#[test]
+fn a_cpu_period_needs_a_limit_and_a_sane_length() {
+    expect_error(
+        "threads = 4",
+        "threads = 4\ncpu_period = \"50ms\"",
+        Some(11),
+        &["services.api.cpu_period", "without a `cpu_limit`"],
+    );
+    expect_error(
+        "threads = 4",
+        "threads = 4\ncpu_limit = \"1\"\ncpu_period = \"5s\"",
+        Some(12),
+        &["services.api.cpu_period", "1ms to 1s"],
+    );
+}
+
+#[test]
+fn nonsense_pauses_are_refused() {
+    expect_error(
+        "threads = 4",
+        "threads = 4\npauses = { every = \"exp(10us)\", duration = \"const(1ms)\" }",
+        Some(11),
+        &["services.api.pauses.every", "1 ms"],
+    );
+    expect_error(
+        "threads = 4",
+        "threads = 4\npauses = { every = \"exp(1s)\" }",
+        Some(11),
+        &["missing field `duration`"],
+    );
+    expect_error(
+        "threads = 4",
+        "threads = 4\ndiscipline = \"priority_preemptive\"\npauses = { every = \"exp(1s)\", duration = \"const(1ms)\" }",
+        Some(12),
+        &["priority_preemptive"],
+    );
+}
+
+#[test]
+fn a_hedge_on_a_step_that_waits_for_no_reply_is_refused() {
+    expect_error(
+        "steps = [{ call = \"db.read\" }]",
+        "steps = [{ forward = \"db.read\", hedge = { after = \"10ms\" } }]",
+        Some(14),
+        &["hedge", "forward", "nothing to hedge"],
+    );
+    expect_error(
+        "steps = [{ call = \"db.read\" }]",
+        "steps = [{ call = \"db.read\", hedge = { after = \"10ms\", max = 2 } }]",
+        Some(14),
+        &["max = 1"],
+    );
+    expect_error(
+        "steps = [{ call = \"db.read\" }]",
+        "steps = [{ call = \"db.read\", hedge = { after = \"p100\" } }]",
+        Some(14),
+        &["percentile"],
+    );
+}

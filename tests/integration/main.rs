@@ -27,6 +27,7 @@ mod models;
 mod output_safety;
 mod percentiles;
 mod planner;
+mod platform;
 mod properties;
 mod queueing_metrics;
 mod read_split;
