@@ -16,9 +16,11 @@ use toml::Spanned;
 use crate::policy::{ArrivalProcess, Balance, Concurrency, Discipline, Jitter, LimitScope, ScaleMetric, WritePolicy};
 use crate::units;
 
+mod hpa;
 mod quantities;
 mod source;
 
+pub use hpa::{HpaConfig, HpaPolicyConfig, HpaRulesConfig};
 use quantities::Text;
 pub use quantities::{
     Bandwidth, Bytes, DistSpec, NonNegativeF64, Positive, PositiveF64, PositiveSeconds, Probability, Rate, Seconds,
@@ -440,6 +442,8 @@ pub struct ServiceConfig {
     pub shed_wait: Option<PositiveSeconds>,
     /// Add and remove instances to hold a target utilisation or queue.
     pub autoscale: Option<Spanned<AutoscaleConfig>>,
+    /// A Kubernetes Horizontal Pod Autoscaler (or KEDA queue scaler) instead of `autoscale`.
+    pub hpa: Option<Spanned<HpaConfig>>,
     /// Instances fail and are repaired: time to failure, time to repair, health-check delay.
     pub failures: Option<Spanned<FailureConfig>>,
     /// Queue order.

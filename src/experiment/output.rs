@@ -18,7 +18,7 @@ use crate::experiment::execute::{Executed, RunFailure, RunRecord, Shard};
 use crate::experiment::results::ExperimentResults;
 use crate::experiment::spec::Experiment;
 use crate::files::{Destination, FileError, write_dir_atomically};
-use crate::stats::columns::{self, CACHE, CALL, CLASS, DATABASE, POOL, QUEUE, SERVICE};
+use crate::stats::columns::{self, CACHE, CALL, CLASS, DATABASE, POOL, QUEUE, SCALING, SERVICE};
 use crate::stats::{ErrorCause, Estimate};
 
 /// Problems reading or writing results.
@@ -242,8 +242,15 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord], bisection: &[BisectionRun])
         header.extend(ErrorCause::ALL.iter().map(|e| format!("class.{}.errors_{}", c.name, e.name())));
         extra.iter().for_each(|t| header.extend(names(t, "class", &c.name)));
     }
-    for s in &net.services {
+    // A service has HPA columns when it has an `hpa` in some design.
+    let scaled: Vec<bool> = (0..net.services.len())
+        .map(|s| nets().any(|n| n.services[s].autoscale.as_ref().is_some_and(|a| a.hpa.is_some())))
+        .collect();
+    for (s, &hpa) in net.services.iter().zip(&scaled) {
         header.extend(names(SERVICE, "service", &s.name));
+        if hpa {
+            header.extend(names(SCALING, "service", &s.name));
+        }
     }
     for p in &net.pools {
         header.extend(names(POOL, "pool", &p.name));
@@ -279,7 +286,12 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord], bisection: &[BisectionRun])
             put(&c.errors.iter().map(|&e| ("", e)).collect::<Vec<_>>());
             extra.iter().for_each(|t| put(&columns::run_values(t, c)));
         }
-        m.services.iter().for_each(|s| put(&columns::run_values(SERVICE, s)));
+        for (s, &hpa) in m.services.iter().zip(&scaled) {
+            put(&columns::run_values(SERVICE, s));
+            if hpa {
+                put(&columns::run_values(SCALING, s));
+            }
+        }
         m.pools.iter().for_each(|p| put(&columns::run_values(POOL, p)));
         m.caches.iter().for_each(|c| put(&columns::run_values(CACHE, c)));
         m.databases.iter().for_each(|d| put(&columns::run_values(DATABASE, d)));
@@ -294,7 +306,11 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord], bisection: &[BisectionRun])
 
 /// A point's estimates, section by section, as (column, estimate) pairs;
 /// `latencies` says which classes have completion and seen-done columns.
-fn summary_columns<'s>(s: &'s crate::stats::Summary, latencies: &[(bool, bool)]) -> Vec<(String, &'s Estimate)> {
+fn summary_columns<'s>(
+    s: &'s crate::stats::Summary,
+    latencies: &[(bool, bool)],
+    scaled: &[bool],
+) -> Vec<(String, &'s Estimate)> {
     fn add<'s>(out: &mut Vec<(String, &'s Estimate)>, scope: &str, name: &str, columns: Vec<(&str, &'s Estimate)>) {
         out.extend(columns.iter().map(|(m, e)| (format!("{scope}.{name}.{m}"), *e)));
     }
@@ -305,7 +321,12 @@ fn summary_columns<'s>(s: &'s crate::stats::Summary, latencies: &[(bool, bool)])
             add(&mut out, "class", &c.name, columns::estimates(table, c, true));
         }
     }
-    s.services.iter().for_each(|v| add(&mut out, "service", &v.name, columns::estimates(SERVICE, v, true)));
+    for (v, &hpa) in s.services.iter().zip(scaled) {
+        add(&mut out, "service", &v.name, columns::estimates(SERVICE, v, true));
+        if hpa {
+            add(&mut out, "service", &v.name, columns::estimates(SCALING, v, true));
+        }
+    }
     s.pools.iter().for_each(|p| add(&mut out, "pool", &p.name, columns::estimates(POOL, p, true)));
     s.caches.iter().for_each(|c| add(&mut out, "cache", &c.name, columns::estimates(CACHE, c, true)));
     s.databases.iter().for_each(|d| add(&mut out, "database", &d.name, columns::estimates(DATABASE, d, true)));
@@ -330,10 +351,14 @@ fn summary_csv(results: &ExperimentResults) -> String {
             (any(|c| c.completion_s.is_some()), any(|c| c.seen_done_s.is_some()))
         })
         .collect();
+    // A service has HPA columns when some point's has an HPA.
+    let scaled: Vec<bool> = (0..first.summary.services.len())
+        .map(|v| results.points.iter().any(|p| p.summary.services.get(v).is_some_and(|s| s.scaling.is_some())))
+        .collect();
     let mut header: Vec<String> = vec!["design".into()];
     header.extend(e.axes.iter().map(|a| a.path.clone()));
     header.extend(["replications", "meets_slo"].map(String::from));
-    for (name, _) in summary_columns(&first.summary, &latencies) {
+    for (name, _) in summary_columns(&first.summary, &latencies, &scaled) {
         header.push(format!("{name}_ci95"));
         header.insert(header.len() - 1, name);
     }
@@ -344,7 +369,7 @@ fn summary_csv(results: &ExperimentResults) -> String {
         row.extend(p.axis_values.iter().cloned());
         row.push(p.replications.to_string());
         row.push(p.meets_slo.map_or(String::new(), |m| m.to_string()));
-        for (_, e) in summary_columns(&p.summary, &latencies) {
+        for (_, e) in summary_columns(&p.summary, &latencies, &scaled) {
             row.push(num(e.value));
             row.push(e.ci95.map_or(String::new(), num));
         }

@@ -30,6 +30,7 @@ mod events;
 mod failures;
 mod fifo;
 mod fleet;
+mod hpa;
 mod instance;
 mod keys;
 mod level;
@@ -392,15 +393,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
                 EventKind::CallTimeout { job, generation, token } => self.on_call_timeout(job, generation, token),
                 EventKind::Tick => self.on_tick(),
                 EventKind::Autoscale { service } => self.on_autoscale(service),
-                EventKind::InstanceUp { service } => {
-                    let fleet = &mut self.fleets[service as usize];
-                    fleet.touch(self.now);
-                    fleet.pending -= 1;
-                    fleet.active += 1;
-                    self.fleet_resized(service);
-                    self.recount_down(service);
-                    self.pull_messages(service);
-                }
+                EventKind::InstanceUp { service } => self.on_instance_up(service),
                 EventKind::InstanceFail { instance } => self.on_instance_fail(instance),
                 EventKind::InstanceRepair { instance } => self.on_instance_repair(instance),
                 EventKind::Burst { class } => {

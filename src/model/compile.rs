@@ -132,6 +132,7 @@ impl<'a> Compiler<'a> {
         }
         let mut classes = self.classes(file, &settings)?;
         self.queue_consumers(file)?;
+        self.hpa_backlogs(file)?;
         self.poll_classes(&mut classes);
         self.closed_users(&classes, &settings)?;
         self.finish(settings, inputs, classes)
@@ -321,7 +322,10 @@ impl<'a> Compiler<'a> {
             self.op(sname, oname, op.get_ref(), service_id, speed)?;
         }
         let balance_stream = self.stream(format!("balance:{sname}"));
-        let autoscale = self.autoscale(sname, svc)?;
+        let autoscale = match self.hpa(sname, svc)? {
+            Some(h) => Some(h),
+            None => self.autoscale(sname, svc)?,
+        };
         let failures = self.failures(sname, svc)?;
         self.services.push(Service {
             name: sname.to_string(),
@@ -534,6 +538,7 @@ impl<'a> Compiler<'a> {
             window: cfg.window.0,
             delay: cfg.delay.0,
             cooldown: cfg.cooldown.0,
+            hpa: None,
         }))
     }
 

@@ -32,12 +32,14 @@ use crate::policy::{self, Balance, Discipline, Jitter, LimitScope};
 mod compile;
 mod components;
 mod graph;
+mod hpa;
 mod steps;
 mod workload;
 
 use compile::Compiler;
 pub(crate) use graph::DEADLOCK_WARNING;
 pub use graph::offered_cpu_load;
+pub use hpa::{Hpa, ScalingPolicy, ScalingRules};
 
 /// No parent: the job is the request itself.
 pub const NONE: u32 = u32::MAX;
@@ -208,6 +210,8 @@ pub struct Autoscale {
     pub delay: f64,
     /// Quiet time after an action.
     pub cooldown: f64,
+    /// Kubernetes' HPA rules (`hpa`); `None` for `autoscale`.
+    pub hpa: Option<Hpa>,
 }
 
 /// Most time-series intervals a run may record (a row each).

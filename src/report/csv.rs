@@ -2,7 +2,7 @@
 //! time series (one row per interval).
 
 use super::{tidy, tidy_text};
-use crate::stats::columns::{self, CACHE, CALL, CLASS, DATABASE, POOL, QUEUE, SERVICE};
+use crate::stats::columns::{self, CACHE, CALL, CLASS, DATABASE, POOL, QUEUE, SCALING, SERVICE};
 use crate::stats::{Estimate, Summary};
 
 pub(super) fn csv(s: &Summary) -> String {
@@ -24,6 +24,9 @@ pub(super) fn csv(s: &Summary) -> String {
     }
     for v in &s.services {
         columns::estimates(SERVICE, v, false).into_iter().for_each(|(m, e)| put("service", &v.name, m, e));
+        if v.scaling.is_some() {
+            columns::estimates(SCALING, v, false).into_iter().for_each(|(m, e)| put("service", &v.name, m, e));
+        }
         put("service", &v.name, "cost_per_hour", &Estimate::exact(v.cost_per_hour));
     }
     for c in &s.caches {

@@ -351,6 +351,16 @@ fn notes(out: &mut String, s: &Summary) {
             number_est(&v.mean_down, "")
         );
     }
+    for (v, sc) in s.services.iter().filter_map(|v| v.scaling.as_ref().map(|sc| (v, sc))) {
+        let _ = writeln!(
+            out,
+            "\nHPA of `{}`: {} scale-ups and {} scale-downs per hour, at most {} replicas (the series shows them over time)",
+            v.name,
+            number_est(&sc.scale_ups_per_hour, ""),
+            number_est(&sc.scale_downs_per_hour, ""),
+            number_est(&sc.max_replicas, "")
+        );
+    }
     for c in &s.classes {
         let causes: Vec<String> = c
             .errors

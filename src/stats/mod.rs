@@ -11,12 +11,14 @@
 //! - `columns`: every metric that becomes a CSV column, defined once;
 //! - `utilisation`: what a service's utilisation means, and its busiest
 //!   service, defined once;
+//! - `scaling`: what a Kubernetes HPA did (scaling events, most replicas);
 //! - `serde_nan`: NaN written to JSON as `null`.
 
 pub mod columns;
 mod durations;
 mod estimate;
 mod metrics;
+mod scaling;
 mod serde_nan;
 pub(crate) use serde_nan::nan_as_null;
 mod sketch;
@@ -31,6 +33,7 @@ pub use metrics::{
     CDF_LEVELS, CacheMetrics, CallMetrics, ClassAtServiceMetrics, ClassMetrics, DatabaseMetrics, LatencyMetrics,
     OpMetrics, PoolMetrics, QueueMetrics, RunMetrics, ServiceMetrics,
 };
+pub use scaling::{ScalingCounts, ScalingMetrics, ScalingSummary};
 pub use sketch::{LatencySketch, Pooled, PooledPercentile};
 pub use summarise::{EFFECTIVE_TAIL_SAMPLES, RAW_TAIL_SAMPLES, summarise};
 pub use summary::{

@@ -350,6 +350,9 @@ pub struct ServiceSummary {
     /// `discipline = "priority_preemptive"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preempted_per_s: Option<Estimate>,
+    /// What an HPA did, for services with `hpa`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaling: Option<super::ScalingSummary>,
     /// Per request class that reaches the service, in model order.
     #[serde(default)]
     pub classes: Vec<ClassAtServiceSummary>,

@@ -19,6 +19,7 @@ mod experiments;
 mod failures;
 mod fitting;
 mod fuzz;
+mod hpa;
 mod lessons;
 mod models;
 mod output_safety;
