@@ -70,6 +70,17 @@ pub enum HpaSelect {
     Disabled,
 }
 
+/// What must come back after a trigger (`simulation.recovery`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecoveryMetric {
+    /// Successful requests per second, at least (1 - within) of the baseline.
+    #[default]
+    Goodput,
+    /// The 99th percentile latency, at most (1 + within) of the baseline.
+    P99,
+}
+
 /// How a retry's wait is randomised.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]

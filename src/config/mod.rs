@@ -18,6 +18,7 @@ use crate::units;
 
 mod hpa;
 mod quantities;
+mod recovery;
 mod source;
 
 pub use hpa::{HpaConfig, HpaPolicyConfig, HpaRulesConfig};
@@ -26,6 +27,7 @@ pub use quantities::{
     Bandwidth, Bytes, DistSpec, NonNegativeF64, Positive, PositiveF64, PositiveSeconds, Probability, Rate, Seconds,
     Threads,
 };
+pub use recovery::RecoveryConfig;
 pub use source::Source;
 
 /// The whole model file.
@@ -169,6 +171,8 @@ pub struct SimulationConfig {
     pub max_events: Option<Positive<u64>>,
     /// Stop a replication (as failed) after this much wall-clock time.
     pub max_wall: Option<PositiveSeconds>,
+    /// Whether and how fast the run recovers after a trigger ends.
+    pub recovery: Option<Spanned<RecoveryConfig>>,
 }
 
 /// `simulation.warmup`: a duration, or `"auto"`: chosen by MSER-5 from a pilot run.
@@ -230,6 +234,7 @@ impl Default for SimulationConfig {
             series: None,
             max_events: None,
             max_wall: None,
+            recovery: None,
         }
     }
 }

@@ -120,7 +120,7 @@ impl<'a> Compiler<'a> {
 
     /// Runs the passes in order.
     pub(super) fn compile(mut self, file: &ModelFile) -> Result<Network, ModelError> {
-        let settings = self.settings(&file.simulation)?;
+        let mut settings = self.settings(&file.simulation)?;
         let (inputs, catalog) = self.catalog(file)?;
         self.number_ops(file);
         self.pools(file)?;
@@ -131,6 +131,7 @@ impl<'a> Compiler<'a> {
             self.service(sname, svc, &catalog)?;
         }
         let mut classes = self.classes(file, &settings)?;
+        self.recovery(file, &mut settings, &classes)?;
         self.queue_consumers(file)?;
         self.hpa_backlogs(file)?;
         self.poll_classes(&mut classes);
@@ -247,6 +248,7 @@ impl<'a> Compiler<'a> {
             warmup_auto: sim.warmup == crate::config::Warmup::Auto,
             max_events: sim.max_events.map(|m| m.0),
             max_wall: sim.max_wall.map(|m| m.0),
+            recovery: None,
         })
     }
 

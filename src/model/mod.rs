@@ -33,6 +33,7 @@ mod compile;
 mod components;
 mod graph;
 mod hpa;
+mod recovery;
 mod steps;
 mod workload;
 
@@ -40,6 +41,7 @@ use compile::Compiler;
 pub(crate) use graph::DEADLOCK_WARNING;
 pub use graph::offered_cpu_load;
 pub use hpa::{Hpa, ScalingPolicy, ScalingRules};
+pub use recovery::Recovery;
 
 /// No parent: the job is the request itself.
 pub const NONE: u32 = u32::MAX;
@@ -131,6 +133,8 @@ pub struct Settings {
     pub max_events: Option<u64>,
     /// Wall-clock seconds after which a replication stops and fails.
     pub max_wall: Option<f64>,
+    /// The recovery question after a trigger, if asked.
+    pub recovery: Option<Recovery>,
 }
 
 /// A service: identical instances with threads, cores and a queue each.

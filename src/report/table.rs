@@ -351,6 +351,19 @@ fn notes(out: &mut String, s: &Summary) {
             number_est(&v.mean_down, "")
         );
     }
+    if let Some(r) = &s.recovery {
+        let after =
+            if r.recovered > 0 { format!(", {} s after it on average", sig3(r.recovery_s)) } else { String::new() };
+        let _ = writeln!(
+            out,
+            "\nrecovery after the trigger ended at {} s: {} of {} replications came back to the pre-trigger {} ({}){after}",
+            sig3(r.trigger_end_s),
+            r.recovered,
+            r.replications,
+            r.metric,
+            number_est(&r.baseline, "")
+        );
+    }
     for (v, sc) in s.services.iter().filter_map(|v| v.scaling.as_ref().map(|sc| (v, sc))) {
         let _ = writeln!(
             out,

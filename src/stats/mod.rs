@@ -11,6 +11,7 @@
 //! - `columns`: every metric that becomes a CSV column, defined once;
 //! - `utilisation`: what a service's utilisation means, and its busiest
 //!   service, defined once;
+//! - `recovery`: whether a run came back after its trigger, and how fast;
 //! - `scaling`: what a Kubernetes HPA did (scaling events, most replicas);
 //! - `serde_nan`: NaN written to JSON as `null`.
 
@@ -18,6 +19,7 @@ pub mod columns;
 mod durations;
 mod estimate;
 mod metrics;
+mod recovery;
 mod scaling;
 mod serde_nan;
 pub(crate) use serde_nan::nan_as_null;
@@ -33,6 +35,7 @@ pub use metrics::{
     CDF_LEVELS, CacheMetrics, CallMetrics, ClassAtServiceMetrics, ClassMetrics, DatabaseMetrics, LatencyMetrics,
     OpMetrics, PoolMetrics, QueueMetrics, RunMetrics, ServiceMetrics,
 };
+pub use recovery::{RecoverySummary, recovery_of, summarise_recovery};
 pub use scaling::{ScalingCounts, ScalingMetrics, ScalingSummary};
 pub use sketch::{LatencySketch, Pooled, PooledPercentile};
 pub use summarise::{EFFECTIVE_TAIL_SAMPLES, RAW_TAIL_SAMPLES, summarise};

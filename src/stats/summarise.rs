@@ -44,6 +44,7 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
         calls: calls(net, runs),
         queues: queues(net, runs),
         series: None,
+        recovery: None,
         cost,
         warnings,
     }

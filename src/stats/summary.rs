@@ -51,6 +51,9 @@ pub struct Summary {
     /// The time series averaged over replications, when the model records one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series: Option<Series>,
+    /// Whether and how fast the run came back after its trigger (`simulation.recovery`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<super::RecoverySummary>,
     /// Cost of the deployment.
     pub cost: CostSummary,
     /// Things the user should know (saturation, the in-flight cap).

@@ -126,3 +126,54 @@ fn hpa_nonsense_is_refused_where_it_is_written() {
     let err = capsim::model::from_str(&both).unwrap_err();
     assert!(err.to_string().contains("not both") && err.line.is_some(), "{err}");
 }
+
+#[test]
+fn keda_backlog_scaling_grows_the_consumers_to_the_offered_work() {
+    // 10 messages/s of 1 s each need 10 single-threaded consumers. From 2,
+    // the backlog grows until the HPA (ceil(backlog / 5) replicas, at most
+    // 4 pods or 100% more per 15 s) has started at least 10; the consumers
+    // then keep up. (The backlog counts waiting messages only, so once it
+    // empties the HPA asks for `min` and, 300 s later, the fleet shrinks
+    // and grows again: the sawtooth of a queue-length scaler.)
+    let s = summary(
+        r#"
+        [simulation]
+        duration = "1800s"
+        warmup = "0s"
+        replications = 2
+        seed = 3
+
+        [workload.jobs]
+        target = "api.submit"
+        rate = "10/s"
+
+        [queues.work]
+        consumer = "workers.run"
+
+        [services.api]
+        threads = 64
+        [services.api.ops.submit]
+        demand = "constant(1ms)"
+        steps = [{ publish = "work" }]
+
+        [services.workers]
+        instances = 2
+        threads = 1
+        cores = 1
+        hpa = { metric = "backlog", target = 5, min = 1, max = 30, startup = "5s" }
+        [services.workers.ops.run]
+        demand = "constant(1s)"
+        "#,
+    );
+    let workers = &s.services[1];
+    let scaling = workers.scaling.as_ref().expect("an HPA");
+    assert!(scaling.max_replicas.value >= 10.0, "max {:?}", scaling.max_replicas);
+    assert!(scaling.max_replicas.value <= 30.0);
+    assert!(scaling.scale_downs_per_hour.value > 0.0, "an empty queue asks for fewer");
+    // The workers serve what is published: 10/s (Poisson), within its interval.
+    let served = workers.throughput_per_s.value;
+    assert!((served - 10.0).abs() < 0.3, "served {served}/s");
+    let queue = &s.queues[0];
+    assert!(!queue.backlog_growing, "the consumers keep up: {queue:?}");
+    assert!(queue.mean_depth.value < 200.0, "{:?}", queue.mean_depth);
+}

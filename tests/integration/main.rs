@@ -21,6 +21,7 @@ mod fitting;
 mod fuzz;
 mod hpa;
 mod lessons;
+mod metastable;
 mod models;
 mod output_safety;
 mod percentiles;
