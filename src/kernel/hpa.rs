@@ -16,9 +16,9 @@ use crate::stats::ScalingCounts;
 /// One HPA's memory: its recent recommendations and scaling events, the
 /// pods still starting, and what it counts for the report.
 pub(super) struct HpaState {
-    /// (time [s], unstabilised recommendation) of recent syncs.
+    /// (time \[s\], unstabilised recommendation) of recent syncs.
     recs: Vec<(f64, u32)>,
-    /// (time [s], pods added) and (time [s], pods removed) of recent changes.
+    /// (time \[s\], pods added) and (time \[s\], pods removed) of recent changes.
     ups: Vec<(f64, u32)>,
     downs: Vec<(f64, u32)>,
     /// When each pod still starting will be ready, oldest first: a scale-down

@@ -11,11 +11,11 @@ use crate::config::{self, HpaRulesConfig, ModelFile};
 use crate::error::ModelError;
 use crate::policy::{HpaMetric, HpaSelect, ScaleMetric};
 
-/// Kubernetes' sync period (`--horizontal-pod-autoscaler-sync-period`) [s].
+/// Kubernetes' sync period (`--horizontal-pod-autoscaler-sync-period`) \[s\].
 const DEFAULT_SYNC: f64 = 15.0;
 /// Kubernetes' tolerance (`--horizontal-pod-autoscaler-tolerance`).
 const DEFAULT_TOLERANCE: f64 = 0.1;
-/// Kubernetes' default scale-down stabilisation window [s].
+/// Kubernetes' default scale-down stabilisation window \[s\].
 const DEFAULT_DOWN_WINDOW: f64 = 300.0;
 
 /// An HPA's rules beyond the shared [`Autoscale`] fields.
@@ -34,7 +34,7 @@ pub struct Hpa {
 /// One direction's behaviour: stabilisation window and rate limits.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScalingRules {
-    /// Stabilisation window [s]: up takes the lowest, down the highest recommendation in it.
+    /// Stabilisation window \[s\]: up takes the lowest, down the highest recommendation in it.
     pub window: f64,
     /// Which policy limits the change.
     pub select: HpaSelect,
@@ -49,7 +49,7 @@ pub struct ScalingPolicy {
     pub percent: bool,
     /// Pods or percent.
     pub value: u32,
-    /// Period [s].
+    /// Period \[s\].
     pub period: f64,
 }
 
