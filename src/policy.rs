@@ -46,6 +46,41 @@ pub enum ScaleMetric {
     Queue,
 }
 
+/// What a Horizontal Pod Autoscaler (`hpa`) holds at its target.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HpaMetric {
+    /// CPU utilisation of the ready pods' cores over the sync period (a `Resource` metric).
+    #[default]
+    Utilisation,
+    /// Messages waiting in the queue the service consumes, per replica (KEDA's queue scaler).
+    Backlog,
+}
+
+/// Which of an HPA's scaling policies limits a change (`selectPolicy`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HpaSelect {
+    /// The policy that allows the largest change.
+    #[default]
+    Max,
+    /// The policy that allows the smallest change.
+    Min,
+    /// No change in this direction.
+    Disabled,
+}
+
+/// What must come back after a trigger (`simulation.recovery`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecoveryMetric {
+    /// Successful requests per second, at least (1 - within) of the baseline.
+    #[default]
+    Goodput,
+    /// The 99th percentile latency, at most (1 + within) of the baseline.
+    P99,
+}
+
 /// How a retry's wait is randomised.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -87,6 +87,21 @@ pub fn run(net: &Network) -> Outcome {
         summary.warmup_auto = Some(choice);
     }
     summary.series = Series::mean(&series.iter().collect::<Vec<_>>());
+    if let Some(r) = &net.settings.recovery {
+        let answer = crate::stats::summarise_recovery(r, summary.warmup_s, &series);
+        if answer.recovered < answer.replications {
+            summary.warnings.push(format!(
+                "{} of {} replications stayed degraded after the trigger ended at {} s: the {} never held within {}% of its pre-trigger level for {} s (a metastable failure if the load that keeps it there is the system's own: retries, timeouts)",
+                answer.replications - answer.recovered,
+                answer.replications,
+                r.end,
+                answer.metric,
+                r.within * 100.0,
+                r.hold
+            ));
+        }
+        summary.recovery = Some(answer);
+    }
     Outcome { summary, runs, latency }
 }
 

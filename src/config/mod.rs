@@ -18,16 +18,20 @@ use crate::units;
 
 mod hedge;
 mod platform;
+mod hpa;
 mod quantities;
+mod recovery;
 mod source;
 
 pub use hedge::{HedgeAfter, HedgeConfig};
 pub use platform::{CpuQuantity, PausesConfig};
+pub use hpa::{HpaConfig, HpaPolicyConfig, HpaRulesConfig};
 use quantities::Text;
 pub use quantities::{
     Bandwidth, Bytes, DistSpec, NonNegativeF64, Positive, PositiveF64, PositiveSeconds, Probability, Rate, Seconds,
     Threads,
 };
+pub use recovery::RecoveryConfig;
 pub use source::Source;
 
 /// The whole model file.
@@ -177,6 +181,8 @@ pub struct SimulationConfig {
     pub max_events: Option<Positive<u64>>,
     /// Stop a replication (as failed) after this much wall-clock time.
     pub max_wall: Option<PositiveSeconds>,
+    /// Whether and how fast the run recovers after a trigger ends.
+    pub recovery: Option<Spanned<RecoveryConfig>>,
 }
 
 /// `simulation.warmup`: a duration, or `"auto"`: chosen by MSER-5 from a pilot run.
@@ -238,6 +244,7 @@ impl Default for SimulationConfig {
             series: None,
             max_events: None,
             max_wall: None,
+            recovery: None,
         }
     }
 }
@@ -450,6 +457,8 @@ pub struct ServiceConfig {
     pub shed_wait: Option<PositiveSeconds>,
     /// Add and remove instances to hold a target utilisation or queue.
     pub autoscale: Option<Spanned<AutoscaleConfig>>,
+    /// A Kubernetes Horizontal Pod Autoscaler (or KEDA queue scaler) instead of `autoscale`.
+    pub hpa: Option<Spanned<HpaConfig>>,
     /// Instances fail and are repaired: time to failure, time to repair, health-check delay.
     pub failures: Option<Spanned<FailureConfig>>,
     /// A CPU limit per instance with CFS quota semantics ("600m"): see `platform`.

@@ -18,7 +18,7 @@ use crate::experiment::execute::{Executed, RunFailure, RunRecord, Shard};
 use crate::experiment::results::ExperimentResults;
 use crate::experiment::spec::Experiment;
 use crate::files::{Destination, FileError, write_dir_atomically};
-use crate::stats::columns::{self, CACHE, CALL, CLASS, DATABASE, POOL, QUEUE, SERVICE};
+use crate::stats::columns::{self, CACHE, CALL, CLASS, DATABASE, POOL, QUEUE, SCALING, SERVICE};
 use crate::stats::{ErrorCause, Estimate};
 
 /// Problems reading or writing results.
@@ -242,11 +242,15 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord], bisection: &[BisectionRun])
         header.extend(ErrorCause::ALL.iter().map(|e| format!("class.{}.errors_{}", c.name, e.name())));
         extra.iter().for_each(|t| header.extend(names(t, "class", &c.name)));
     }
-    // A service has CPU-limit (pauses) columns when it is limited (pauses) in some design.
+    // A service has CPU-limit (pauses, HPA) columns when it is limited
+    // (pauses, has an `hpa`) in some design.
     let service_tables: Vec<Vec<_>> = (0..net.services.len())
         .map(|s| {
             let limited = nets().any(|n| n.services[s].cpu_limit.is_some());
-            columns::platform_tables(limited, nets().any(|n| n.services[s].pauses.is_some())).collect()
+            let hpa = nets().any(|n| n.services[s].autoscale.as_ref().is_some_and(|a| a.hpa.is_some()));
+            columns::platform_tables(limited, nets().any(|n| n.services[s].pauses.is_some()))
+                .chain(hpa.then_some(SCALING))
+                .collect()
         })
         .collect();
     for (s, extra) in net.services.iter().zip(&service_tables) {
@@ -313,7 +317,11 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord], bisection: &[BisectionRun])
 
 /// A point's estimates, section by section, as (column, estimate) pairs;
 /// `latencies` says which classes have completion and seen-done columns.
-fn summary_columns<'s>(s: &'s crate::stats::Summary, latencies: &[(bool, bool)]) -> Vec<(String, &'s Estimate)> {
+fn summary_columns<'s>(
+    s: &'s crate::stats::Summary,
+    latencies: &[(bool, bool)],
+    scaled: &[bool],
+) -> Vec<(String, &'s Estimate)> {
     fn add<'s>(out: &mut Vec<(String, &'s Estimate)>, scope: &str, name: &str, columns: Vec<(&str, &'s Estimate)>) {
         out.extend(columns.iter().map(|(m, e)| (format!("{scope}.{name}.{m}"), *e)));
     }
@@ -324,7 +332,12 @@ fn summary_columns<'s>(s: &'s crate::stats::Summary, latencies: &[(bool, bool)])
             add(&mut out, "class", &c.name, columns::estimates(table, c, true));
         }
     }
-    s.services.iter().for_each(|v| add(&mut out, "service", &v.name, columns::estimates(SERVICE, v, true)));
+    for (v, &hpa) in s.services.iter().zip(scaled) {
+        add(&mut out, "service", &v.name, columns::estimates(SERVICE, v, true));
+        if hpa {
+            add(&mut out, "service", &v.name, columns::estimates(SCALING, v, true));
+        }
+    }
     s.pools.iter().for_each(|p| add(&mut out, "pool", &p.name, columns::estimates(POOL, p, true)));
     s.caches.iter().for_each(|c| add(&mut out, "cache", &c.name, columns::estimates(CACHE, c, true)));
     s.databases.iter().for_each(|d| add(&mut out, "database", &d.name, columns::estimates(DATABASE, d, true)));
@@ -349,10 +362,14 @@ fn summary_csv(results: &ExperimentResults) -> String {
             (any(|c| c.completion_s.is_some()), any(|c| c.seen_done_s.is_some()))
         })
         .collect();
+    // A service has HPA columns when some point's has an HPA.
+    let scaled: Vec<bool> = (0..first.summary.services.len())
+        .map(|v| results.points.iter().any(|p| p.summary.services.get(v).is_some_and(|s| s.scaling.is_some())))
+        .collect();
     let mut header: Vec<String> = vec!["design".into()];
     header.extend(e.axes.iter().map(|a| a.path.clone()));
     header.extend(["replications", "meets_slo"].map(String::from));
-    for (name, _) in summary_columns(&first.summary, &latencies) {
+    for (name, _) in summary_columns(&first.summary, &latencies, &scaled) {
         header.push(format!("{name}_ci95"));
         header.insert(header.len() - 1, name);
     }
@@ -363,7 +380,7 @@ fn summary_csv(results: &ExperimentResults) -> String {
         row.extend(p.axis_values.iter().cloned());
         row.push(p.replications.to_string());
         row.push(p.meets_slo.map_or(String::new(), |m| m.to_string()));
-        for (_, e) in summary_columns(&p.summary, &latencies) {
+        for (_, e) in summary_columns(&p.summary, &latencies, &scaled) {
             row.push(num(e.value));
             row.push(e.ci95.map_or(String::new(), num));
         }

@@ -2,6 +2,7 @@
 //! decisions, the series ticks that sample every fleet, and the
 //! time-weighted counts of active, billed and failed instances.
 
+use super::hpa::HpaState;
 use super::series::ServiceAreas;
 use super::{EventKind, Observer, Sim, Time, to_time};
 
@@ -23,6 +24,8 @@ pub(super) struct Fleet {
     pub(super) last_action: Option<Time>,
     /// (busy cores, queue) areas of all the service's instances at the last decision.
     pub(super) seen: (u128, u128),
+    /// A Kubernetes HPA's memory (`hpa` services only).
+    pub(super) hpa: Option<Box<HpaState>>,
 }
 
 impl Fleet {
@@ -74,6 +77,9 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
         let now = self.now;
         let s = &self.net.services[service as usize];
         let a = s.autoscale.as_ref().expect("scheduled for autoscaled services");
+        if a.hpa.is_some() {
+            return self.on_hpa(service);
+        }
         let first = self.first_instance[service as usize] as usize;
         let mut areas = (0u128, 0u128);
         for inst in &mut self.instances[first..first + s.max_instances() as usize] {
@@ -115,6 +121,20 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
         if self.events.len() >= self.periodic {
             self.events.schedule(now.saturating_add(window as Time), EventKind::Autoscale { service });
         }
+    }
+
+    /// A new instance has started (unless an HPA withdrew it meanwhile).
+    pub(super) fn on_instance_up(&mut self, service: u32) {
+        if !self.hpa_pod_ready(service) {
+            return;
+        }
+        let fleet = &mut self.fleets[service as usize];
+        fleet.touch(self.now);
+        fleet.pending -= 1;
+        fleet.active += 1;
+        self.fleet_resized(service);
+        self.recount_down(service);
+        self.pull_messages(service);
     }
 
     pub(super) fn on_tick(&mut self) {

@@ -32,6 +32,7 @@ mod failures;
 mod fifo;
 mod fleet;
 mod hedge;
+mod hpa;
 mod instance;
 mod keys;
 mod level;
@@ -408,15 +409,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
                 EventKind::CallTimeout { job, generation, token } => self.on_call_timeout(job, generation, token),
                 EventKind::Tick => self.on_tick(),
                 EventKind::Autoscale { service } => self.on_autoscale(service),
-                EventKind::InstanceUp { service } => {
-                    let fleet = &mut self.fleets[service as usize];
-                    fleet.touch(self.now);
-                    fleet.pending -= 1;
-                    fleet.active += 1;
-                    self.fleet_resized(service);
-                    self.recount_down(service);
-                    self.pull_messages(service);
-                }
+                EventKind::InstanceUp { service } => self.on_instance_up(service),
                 EventKind::InstanceFail { instance } => self.on_instance_fail(instance),
                 EventKind::InstanceRepair { instance } => self.on_instance_repair(instance),
                 EventKind::Burst { class } => {

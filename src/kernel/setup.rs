@@ -8,6 +8,7 @@ use super::balance::BalanceTree;
 use super::broker::QueueState;
 use super::fleet::Fleet;
 use super::hedge::Hedging;
+use super::hpa::HpaState;
 use super::instance::Instance;
 use super::keys::KeyChooser;
 use super::level::Level;
@@ -100,7 +101,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
                 + net.services.iter().filter(|s| s.failures.is_some()).map(|s| s.max_instances() as usize).sum::<usize>()
                 // So does each pausing instance, its next pause or its end.
                 + net.services.iter().filter(|s| s.pauses.is_some()).map(|s| s.max_instances() as usize).sum::<usize>(),
-            fleets: net.services.iter().map(|s| Fleet::new(s.instances)).collect(),
+            fleets: net.services.iter().map(Fleet::new).collect(),
             trees,
             trees_live: false,
             trace_pos: vec![0; net.classes.len()],
@@ -230,8 +231,11 @@ impl ClassState {
 }
 
 impl Fleet {
-    fn new(instances: u32) -> Self {
+    fn new(s: &crate::model::Service) -> Self {
+        let instances = s.instances;
+        let hpa = s.autoscale.as_ref().and_then(|a| a.hpa.as_ref());
         Fleet {
+            hpa: hpa.map(|_| Box::new(HpaState::new(instances, s.max_instances()))),
             active: instances,
             pending: 0,
             down: 0,

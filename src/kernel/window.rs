@@ -38,6 +38,10 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             f.area_down = 0;
             // The instances' areas restart from zero too.
             f.seen = (0, 0);
+            let replicas = f.active + f.pending;
+            if let Some(h) = &mut f.hpa {
+                h.window_opened(now, replicas);
+            }
         }
         self.census_at_start();
     }
@@ -89,6 +93,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             s.mean_down = fleet.area_down as f64 / window;
             // Instance-time with every thread held over active instance-time.
             s.all_busy = if fleet.area_active > 0 { full as f64 / fleet.area_active as f64 } else { 0.0 };
+            s.scaling = fleet.hpa.as_ref().map(|h| h.counts);
         }
         // Messages waiting for a consumer wait for its threads: count them in its queue.
         for (state, queue) in self.queue_states.iter_mut().zip(&self.net.queues) {

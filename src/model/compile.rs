@@ -137,7 +137,7 @@ impl<'a> Compiler<'a> {
 
     /// Runs the passes in order.
     pub(super) fn compile(mut self, file: &ModelFile) -> Result<Network, ModelError> {
-        let settings = self.settings(&file.simulation)?;
+        let mut settings = self.settings(&file.simulation)?;
         let (inputs, catalog) = self.catalog(file)?;
         self.number_ops(file);
         self.pools(file)?;
@@ -148,7 +148,9 @@ impl<'a> Compiler<'a> {
             self.service(sname, svc, &catalog)?;
         }
         let mut classes = self.classes(file, &settings)?;
+        self.recovery(file, &mut settings, &classes)?;
         self.queue_consumers(file)?;
+        self.hpa_backlogs(file)?;
         self.poll_classes(&mut classes);
         self.closed_users(&classes, &settings)?;
         self.finish(settings, inputs, classes)
@@ -263,6 +265,7 @@ impl<'a> Compiler<'a> {
             warmup_auto: sim.warmup == crate::config::Warmup::Auto,
             max_events: sim.max_events.map(|m| m.0),
             max_wall: sim.max_wall.map(|m| m.0),
+            recovery: None,
         })
     }
 
@@ -338,7 +341,10 @@ impl<'a> Compiler<'a> {
             self.op(sname, oname, &svc.ops, service_id, speed)?;
         }
         let balance_stream = self.stream(format!("balance:{sname}"));
-        let autoscale = self.autoscale(sname, svc)?;
+        let autoscale = match self.hpa(sname, svc)? {
+            Some(h) => Some(h),
+            None => self.autoscale(sname, svc)?,
+        };
         let failures = self.failures(sname, svc)?;
         let cpu_limit = self.cpu_limit(sname, svc, cores)?;
         let pauses = self.pauses(sname, svc)?;
@@ -577,6 +583,7 @@ impl<'a> Compiler<'a> {
             window: cfg.window.0,
             delay: cfg.delay.0,
             cooldown: cfg.cooldown.0,
+            hpa: None,
         }))
     }
 

@@ -37,6 +37,8 @@ mod components;
 mod graph;
 mod hedge;
 mod platform;
+mod hpa;
+mod recovery;
 mod steps;
 mod workload;
 
@@ -45,6 +47,8 @@ pub(crate) use graph::DEADLOCK_WARNING;
 pub use graph::offered_cpu_load;
 pub use hedge::Hedge;
 pub use platform::{CpuLimit, DEFAULT_CPU_PERIOD, Pauses};
+pub use hpa::{Hpa, ScalingPolicy, ScalingRules};
+pub use recovery::Recovery;
 
 /// No parent: the job is the request itself.
 pub const NONE: u32 = u32::MAX;
@@ -141,6 +145,8 @@ pub struct Settings {
     pub max_events: Option<u64>,
     /// Wall-clock seconds after which a replication stops and fails.
     pub max_wall: Option<f64>,
+    /// The recovery question after a trigger, if asked.
+    pub recovery: Option<Recovery>,
 }
 
 /// A service: identical instances with threads, cores and a queue each.
@@ -224,6 +230,8 @@ pub struct Autoscale {
     pub delay: f64,
     /// Quiet time after an action.
     pub cooldown: f64,
+    /// Kubernetes' HPA rules (`hpa`); `None` for `autoscale`.
+    pub hpa: Option<Hpa>,
 }
 
 /// Most time-series intervals a run may record (a row each).

@@ -397,6 +397,29 @@ fn notes(out: &mut String, s: &Summary) {
             );
         }
     }
+    if let Some(r) = &s.recovery {
+        let after =
+            if r.recovered > 0 { format!(", {} s after it on average", sig3(r.recovery_s)) } else { String::new() };
+        let _ = writeln!(
+            out,
+            "\nrecovery after the trigger ended at {} s: {} of {} replications came back to the pre-trigger {} ({}){after}",
+            sig3(r.trigger_end_s),
+            r.recovered,
+            r.replications,
+            r.metric,
+            number_est(&r.baseline, "")
+        );
+    }
+    for (v, sc) in s.services.iter().filter_map(|v| v.scaling.as_ref().map(|sc| (v, sc))) {
+        let _ = writeln!(
+            out,
+            "\nHPA of `{}`: {} scale-ups and {} scale-downs per hour, at most {} replicas (the series shows them over time)",
+            v.name,
+            number_est(&sc.scale_ups_per_hour, ""),
+            number_est(&sc.scale_downs_per_hour, ""),
+            number_est(&sc.max_replicas, "")
+        );
+    }
     for c in &s.classes {
         let causes: Vec<String> = c
             .errors

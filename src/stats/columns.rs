@@ -339,6 +339,32 @@ pub(crate) fn hedge_tables(hedged: bool) -> impl Iterator<Item = &'static [Metri
     hedged.then_some(HEDGE).into_iter()
 }
 
+/// A service's Kubernetes HPA: columns only for services with `hpa` (in
+/// some design), after the service's; empty where a design has none.
+pub(crate) const SCALING: &[Metric<ServiceMetrics, ServiceSummary>] = &[
+    metric!(
+        "scale_ups_per_hour",
+        "HPA syncs that added replicas, per hour",
+        |s| s.scaling.as_ref().map_or(f64::NAN, |x| x.scale_ups_per_hour),
+        |s| s.scaling.as_ref().map_or(&MISSING, |x| &x.scale_ups_per_hour),
+        true
+    ),
+    metric!(
+        "scale_downs_per_hour",
+        "HPA syncs that removed replicas, per hour",
+        |s| s.scaling.as_ref().map_or(f64::NAN, |x| x.scale_downs_per_hour),
+        |s| s.scaling.as_ref().map_or(&MISSING, |x| &x.scale_downs_per_hour),
+        true
+    ),
+    metric!(
+        "max_replicas",
+        "most replicas the HPA asked for",
+        |s| s.scaling.as_ref().map_or(f64::NAN, |x| x.max_replicas),
+        |s| s.scaling.as_ref().map_or(&MISSING, |x| &x.max_replicas),
+        true
+    ),
+];
+
 /// A connection pool, over all its instances.
 pub(crate) const POOL: &[Metric<PoolMetrics, PoolSummary>] = &[
     metric!("utilisation", "share of connections held", |p| p.utilisation, |p| &p.utilisation, true),
@@ -500,6 +526,7 @@ pub fn markdown() -> String {
     section(&mut out, "service", SERVICE);
     section(&mut out, "service", CPU_LIMIT);
     section(&mut out, "service", PAUSES);
+    section(&mut out, "service", SCALING);
     section(&mut out, "pool", POOL);
     section(&mut out, "cache", CACHE);
     section(&mut out, "database", DATABASE);

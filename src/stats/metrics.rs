@@ -198,6 +198,9 @@ impl ClassMetrics {
 /// One service in one replication.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ServiceMetrics {
+    /// What an HPA did (services with `hpa` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaling: Option<super::ScalingMetrics>,
     /// Time-average busy cores over the usable cores (`min(threads, cores)`)
     /// of the active instances: see [`super::utilisation`].
     pub utilisation: f64,
@@ -478,6 +481,7 @@ impl RunMetrics {
                 by_class.iter().for_each(|c| all.add(c));
                 let platform = super::platform::run_metrics(s, svc, run.observed, n);
                 ServiceMetrics {
+                    scaling: s.scaling.as_ref().map(|c| super::ScalingMetrics::new(c, run.observed)),
                     mean_instances: n,
                     mean_billed: s.mean_billed,
                     mean_down: s.mean_down,

@@ -13,6 +13,8 @@
 //!   service, defined once;
 //! - `platform`: a service's CPU-limit throttling and pauses; `hedge`: a
 //!   hedged call site's twins and their cost;
+//! - `recovery`: whether a run came back after its trigger, and how fast;
+//! - `scaling`: what a Kubernetes HPA did (scaling events, most replicas);
 //! - `serde_nan`: NaN written to JSON as `null`.
 
 pub mod columns;
@@ -21,6 +23,8 @@ mod estimate;
 mod hedge;
 mod metrics;
 mod platform;
+mod recovery;
+mod scaling;
 mod serde_nan;
 pub(crate) use serde_nan::nan_as_null;
 mod sketch;
@@ -37,6 +41,8 @@ pub use metrics::{
     OpMetrics, PoolMetrics, QueueMetrics, RunMetrics, ServiceMetrics,
 };
 pub use platform::{CpuLimitMetrics, CpuLimitSummary, PausesMetrics, PausesSummary};
+pub use recovery::{RecoverySummary, recovery_of, summarise_recovery};
+pub use scaling::{ScalingCounts, ScalingMetrics, ScalingSummary};
 pub use sketch::{LatencySketch, Pooled, PooledPercentile};
 pub use summarise::{EFFECTIVE_TAIL_SAMPLES, RAW_TAIL_SAMPLES, summarise};
 pub use summary::{

@@ -44,6 +44,7 @@ pub fn summarise(net: &Network, runs: &[RunMetrics]) -> Summary {
         calls: calls(net, runs),
         queues: queues(net, runs),
         series: None,
+        recovery: None,
         cost,
         warnings,
     }
@@ -202,6 +203,16 @@ fn services(net: &Network, runs: &[RunMetrics]) -> Vec<ServiceSummary> {
                 preempted_per_s: (svc.discipline == Discipline::PriorityPreemptive).then(|| m(|x| x.preempted_per_s)),
                 cpu_limit,
                 pauses,
+                scaling: svc.autoscale.as_ref().is_some_and(|a| a.hpa.is_some()).then(|| {
+                    let sc = |f: fn(&super::ScalingMetrics) -> f64| {
+                        est(runs, move |r| r.services[s].scaling.as_ref().map_or(f64::NAN, f))
+                    };
+                    super::ScalingSummary {
+                        scale_ups_per_hour: sc(|x| x.scale_ups_per_hour),
+                        scale_downs_per_hour: sc(|x| x.scale_downs_per_hour),
+                        max_replicas: sc(|x| x.max_replicas),
+                    }
+                }),
                 classes: net
                     .classes
                     .iter()

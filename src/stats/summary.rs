@@ -51,6 +51,9 @@ pub struct Summary {
     /// The time series averaged over replications, when the model records one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series: Option<Series>,
+    /// Whether and how fast the run came back after its trigger (`simulation.recovery`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<super::RecoverySummary>,
     /// Cost of the deployment.
     pub cost: CostSummary,
     /// Things the user should know (saturation, the in-flight cap).
@@ -356,6 +359,9 @@ pub struct ServiceSummary {
     /// Stop-the-world pauses (`pauses`), if the service has them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pauses: Option<super::PausesSummary>,
+    /// What an HPA did, for services with `hpa`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaling: Option<super::ScalingSummary>,
     /// Per request class that reaches the service, in model order.
     #[serde(default)]
     pub classes: Vec<ClassAtServiceSummary>,

@@ -222,6 +222,8 @@ impl Default for LatencyTally {
 /// One service in one replication, summed over its instances.
 #[derive(Debug, Clone, Default)]
 pub struct ServiceRun {
+    /// What an HPA did (services with `hpa` only).
+    pub scaling: Option<super::ScalingCounts>,
     /// Jobs that reached the service.
     pub arrivals: u64,
     /// Jobs turned away by a full queue.
