@@ -17,15 +17,15 @@ use crate::policy::{ArrivalProcess, Balance, Concurrency, Discipline, Jitter, Li
 use crate::units;
 
 mod hedge;
-mod platform;
 mod hpa;
+mod platform;
 mod quantities;
 mod recovery;
 mod source;
 
 pub use hedge::{HedgeAfter, HedgeConfig};
-pub use platform::{CpuQuantity, PausesConfig};
 pub use hpa::{HpaConfig, HpaPolicyConfig, HpaRulesConfig};
+pub use platform::{CpuQuantity, PausesConfig};
 use quantities::Text;
 pub use quantities::{
     Bandwidth, Bytes, DistSpec, NonNegativeF64, Positive, PositiveF64, PositiveSeconds, Probability, Rate, Seconds,

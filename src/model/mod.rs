@@ -36,8 +36,8 @@ mod compile;
 mod components;
 mod graph;
 mod hedge;
-mod platform;
 mod hpa;
+mod platform;
 mod recovery;
 mod steps;
 mod workload;
@@ -46,8 +46,8 @@ use compile::Compiler;
 pub(crate) use graph::DEADLOCK_WARNING;
 pub use graph::offered_cpu_load;
 pub use hedge::Hedge;
-pub use platform::{CpuLimit, DEFAULT_CPU_PERIOD, Pauses};
 pub use hpa::{Hpa, ScalingPolicy, ScalingRules};
+pub use platform::{CpuLimit, DEFAULT_CPU_PERIOD, Pauses};
 pub use recovery::Recovery;
 
 /// No parent: the job is the request itself.
