@@ -19,9 +19,11 @@ use crate::units;
 mod hpa;
 mod quantities;
 mod recovery;
+mod serverless;
 mod source;
 
 pub use hpa::{HpaConfig, HpaPolicyConfig, HpaRulesConfig};
+pub use serverless::ServerlessConfig;
 use quantities::Text;
 pub use quantities::{
     Bandwidth, Bytes, DistSpec, NonNegativeF64, Positive, PositiveF64, PositiveSeconds, Probability, Rate, Seconds,
@@ -449,6 +451,8 @@ pub struct ServiceConfig {
     pub autoscale: Option<Spanned<AutoscaleConfig>>,
     /// A Kubernetes Horizontal Pod Autoscaler (or KEDA queue scaler) instead of `autoscale`.
     pub hpa: Option<Spanned<HpaConfig>>,
+    /// Instances started per request, with cold starts and keep-alive (AWS Lambda and the like).
+    pub serverless: Option<Spanned<ServerlessConfig>>,
     /// Instances fail and are repaired: time to failure, time to repair, health-check delay.
     pub failures: Option<Spanned<FailureConfig>>,
     /// Queue order.

@@ -38,6 +38,7 @@ mod pools;
 mod preemption;
 mod resilience;
 mod series;
+mod serverless;
 mod setup;
 mod slab;
 mod steps;
@@ -123,6 +124,7 @@ pub fn is_basic(net: &Network) -> bool {
                 && s.failures.is_none()
                 && s.threads <= s.cores
                 && s.discipline != Discipline::PriorityPreemptive
+                && s.serverless.is_none()
         })
         && net.ops.iter().all(|op| op.per_item.is_none() && op.error_rate == 0.0)
 }
@@ -656,6 +658,10 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             work =
                 work.saturating_add(to_time(per_item.sample(&mut self.streams[op.per_item_stream as usize]) * items));
         }
+        if !BASIC && self.net.services[op.service as usize].serverless.is_some() {
+            // A cold start holds the slot before the work, as CPU-free time on its own core.
+            work = work.saturating_add(self.serverless_start(op.service));
+        }
         if work > 0 {
             return self.compute(id, work);
         }
@@ -714,6 +720,10 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
         if self.observing {
             self.services[service].completed += 1;
         }
+        if !BASIC && self.net.services[service].serverless.is_some() {
+            self.serverless_release(service);
+        }
+        let inst = &mut self.instances[instance as usize];
         match inst.dequeue(now) {
             Some(next) => {
                 self.jobs[next].holds_thread = true;

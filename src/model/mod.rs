@@ -34,6 +34,7 @@ mod components;
 mod graph;
 mod hpa;
 mod recovery;
+mod serverless;
 mod steps;
 mod workload;
 
@@ -41,6 +42,7 @@ use compile::Compiler;
 pub(crate) use graph::DEADLOCK_WARNING;
 pub use graph::offered_cpu_load;
 pub use hpa::{Hpa, ScalingPolicy, ScalingRules};
+pub use serverless::Serverless;
 pub use recovery::Recovery;
 
 /// No parent: the job is the request itself.
@@ -174,6 +176,8 @@ pub struct Service {
     pub autoscale: Option<Autoscale>,
     /// How instances fail and come back.
     pub failures: Option<Failures>,
+    /// Instances started per request (`serverless`).
+    pub serverless: Option<Serverless>,
 }
 
 /// Instance failures of a service (times in seconds).
