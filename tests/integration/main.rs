@@ -31,6 +31,7 @@ mod reliability;
 mod reproducibility;
 mod resilience;
 mod resources;
+mod serverless;
 mod sensitivity;
 mod support;
 mod theory_cli;
