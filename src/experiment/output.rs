@@ -18,7 +18,7 @@ use crate::experiment::execute::{Executed, RunFailure, RunRecord, Shard};
 use crate::experiment::results::ExperimentResults;
 use crate::experiment::spec::Experiment;
 use crate::files::{Destination, FileError, write_dir_atomically};
-use crate::stats::columns::{self, CACHE, CALL, CLASS, DATABASE, POOL, QUEUE, SCALING, SERVICE};
+use crate::stats::columns::{self, CACHE, CALL, CLASS, DATABASE, POOL, QUEUE, SCALING, SERVERLESS, SERVICE};
 use crate::stats::{ErrorCause, Estimate};
 
 /// Problems reading or writing results.
@@ -242,14 +242,22 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord], bisection: &[BisectionRun])
         header.extend(ErrorCause::ALL.iter().map(|e| format!("class.{}.errors_{}", c.name, e.name())));
         extra.iter().for_each(|t| header.extend(names(t, "class", &c.name)));
     }
-    // A service has HPA columns when it has an `hpa` in some design.
-    let scaled: Vec<bool> = (0..net.services.len())
-        .map(|s| nets().any(|n| n.services[s].autoscale.as_ref().is_some_and(|a| a.hpa.is_some())))
+    // A service has HPA (serverless) columns when it has an `hpa` (`serverless`) in some design.
+    let scaled: Vec<(bool, bool)> = (0..net.services.len())
+        .map(|s| {
+            (
+                nets().any(|n| n.services[s].autoscale.as_ref().is_some_and(|a| a.hpa.is_some())),
+                nets().any(|n| n.services[s].serverless.is_some()),
+            )
+        })
         .collect();
-    for (s, &hpa) in net.services.iter().zip(&scaled) {
+    for (s, &(hpa, serverless)) in net.services.iter().zip(&scaled) {
         header.extend(names(SERVICE, "service", &s.name));
         if hpa {
             header.extend(names(SCALING, "service", &s.name));
+        }
+        if serverless {
+            header.extend(names(SERVERLESS, "service", &s.name));
         }
     }
     for p in &net.pools {
@@ -286,10 +294,13 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord], bisection: &[BisectionRun])
             put(&c.errors.iter().map(|&e| ("", e)).collect::<Vec<_>>());
             extra.iter().for_each(|t| put(&columns::run_values(t, c)));
         }
-        for (s, &hpa) in m.services.iter().zip(&scaled) {
+        for (s, &(hpa, serverless)) in m.services.iter().zip(&scaled) {
             put(&columns::run_values(SERVICE, s));
             if hpa {
                 put(&columns::run_values(SCALING, s));
+            }
+            if serverless {
+                put(&columns::run_values(SERVERLESS, s));
             }
         }
         m.pools.iter().for_each(|p| put(&columns::run_values(POOL, p)));
@@ -309,7 +320,7 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord], bisection: &[BisectionRun])
 fn summary_columns<'s>(
     s: &'s crate::stats::Summary,
     latencies: &[(bool, bool)],
-    scaled: &[bool],
+    scaled: &[(bool, bool)],
 ) -> Vec<(String, &'s Estimate)> {
     fn add<'s>(out: &mut Vec<(String, &'s Estimate)>, scope: &str, name: &str, columns: Vec<(&str, &'s Estimate)>) {
         out.extend(columns.iter().map(|(m, e)| (format!("{scope}.{name}.{m}"), *e)));
@@ -321,10 +332,13 @@ fn summary_columns<'s>(
             add(&mut out, "class", &c.name, columns::estimates(table, c, true));
         }
     }
-    for (v, &hpa) in s.services.iter().zip(scaled) {
+    for (v, &(hpa, serverless)) in s.services.iter().zip(scaled) {
         add(&mut out, "service", &v.name, columns::estimates(SERVICE, v, true));
         if hpa {
             add(&mut out, "service", &v.name, columns::estimates(SCALING, v, true));
+        }
+        if serverless {
+            add(&mut out, "service", &v.name, columns::estimates(SERVERLESS, v, true));
         }
     }
     s.pools.iter().for_each(|p| add(&mut out, "pool", &p.name, columns::estimates(POOL, p, true)));
@@ -351,9 +365,14 @@ fn summary_csv(results: &ExperimentResults) -> String {
             (any(|c| c.completion_s.is_some()), any(|c| c.seen_done_s.is_some()))
         })
         .collect();
-    // A service has HPA columns when some point's has an HPA.
-    let scaled: Vec<bool> = (0..first.summary.services.len())
-        .map(|v| results.points.iter().any(|p| p.summary.services.get(v).is_some_and(|s| s.scaling.is_some())))
+    // A service has HPA (serverless) columns when some point's has an HPA (is serverless).
+    let scaled: Vec<(bool, bool)> = (0..first.summary.services.len())
+        .map(|v| {
+            let any = |has: fn(&crate::stats::ServiceSummary) -> bool| {
+                results.points.iter().any(|p| p.summary.services.get(v).is_some_and(has))
+            };
+            (any(|s| s.scaling.is_some()), any(|s| s.serverless.is_some()))
+        })
         .collect();
     let mut header: Vec<String> = vec!["design".into()];
     header.extend(e.axes.iter().map(|a| a.path.clone()));
