@@ -23,13 +23,13 @@ mod serverless;
 mod source;
 
 pub use hpa::{HpaConfig, HpaPolicyConfig, HpaRulesConfig};
-pub use serverless::ServerlessConfig;
 use quantities::Text;
 pub use quantities::{
     Bandwidth, Bytes, DistSpec, NonNegativeF64, Positive, PositiveF64, PositiveSeconds, Probability, Rate, Seconds,
     Threads,
 };
 pub use recovery::RecoveryConfig;
+pub use serverless::ServerlessConfig;
 pub use source::Source;
 
 /// The whole model file.

@@ -106,8 +106,8 @@ fn simulate_as<const BASIC: bool>(net: &Network, replication: u32) -> RunStats {
 /// basic networks (`Sim<_, true>`) leaves out of its hot path: run limits,
 /// connection pools, message queues, modulated, traced or per-client
 /// arrivals, rate limits, load shedding, instance failures, processor
-/// sharing (more threads than cores), preemption, per-item work and
-/// injected errors.
+/// sharing (more threads than cores), preemption, per-item work,
+/// injected errors and serverless services.
 /// Each of them costs a test per event or per request even when unused.
 /// A test written `!BASIC && ...` must name a mechanism listed here; the
 /// fuzz tests compare both builds on every basic network they generate.

@@ -42,8 +42,8 @@ use compile::Compiler;
 pub(crate) use graph::DEADLOCK_WARNING;
 pub use graph::offered_cpu_load;
 pub use hpa::{Hpa, ScalingPolicy, ScalingRules};
-pub use serverless::Serverless;
 pub use recovery::Recovery;
+pub use serverless::Serverless;
 
 /// No parent: the job is the request itself.
 pub const NONE: u32 = u32::MAX;

@@ -78,7 +78,11 @@ impl Compiler<'_> {
         let concurrency = cfg.concurrency.map_or(1, |c| c.0);
         if concurrency != 1 {
             return Err(self
-                .err(s.span(), key("serverless.concurrency"), "only concurrency = 1 (one request per instance, as Lambda) is supported yet")
+                .err(
+                    s.span(),
+                    key("serverless.concurrency"),
+                    "only concurrency = 1 (one request per instance, as Lambda) is supported yet",
+                )
                 .with_hint("remove `concurrency`"));
         }
         let max_instances = cfg.max_instances.map_or(DEFAULT_MAX_INSTANCES, |m| m.0);

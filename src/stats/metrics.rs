@@ -469,9 +469,11 @@ impl RunMetrics {
                 by_class.iter().for_each(|c| all.add(c));
                 ServiceMetrics {
                     scaling: s.scaling.as_ref().map(|c| super::ScalingMetrics::new(c, run.observed)),
-                    serverless: s.serverless.as_ref().zip(svc.serverless.as_ref()).map(|(c, sv)| {
-                        super::ServerlessMetrics::new(c, s.mean_busy_threads, run.observed, sv)
-                    }),
+                    serverless: s
+                        .serverless
+                        .as_ref()
+                        .zip(svc.serverless.as_ref())
+                        .map(|(c, sv)| super::ServerlessMetrics::new(c, s.mean_busy_threads, run.observed, sv)),
                     mean_instances: n,
                     mean_billed: s.mean_billed,
                     mean_down: s.mean_down,

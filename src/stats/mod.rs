@@ -36,7 +36,9 @@ pub use metrics::{
     OpMetrics, PoolMetrics, QueueMetrics, RunMetrics, ServiceMetrics,
 };
 pub use recovery::{RecoverySummary, recovery_of, summarise_recovery};
-pub use scaling::{ScalingCounts, ScalingMetrics, ScalingSummary, ServerlessCounts, ServerlessMetrics, ServerlessSummary};
+pub use scaling::{
+    ScalingCounts, ScalingMetrics, ScalingSummary, ServerlessCounts, ServerlessMetrics, ServerlessSummary,
+};
 pub use sketch::{LatencySketch, Pooled, PooledPercentile};
 pub use summarise::{EFFECTIVE_TAIL_SAMPLES, RAW_TAIL_SAMPLES, summarise};
 pub use summary::{

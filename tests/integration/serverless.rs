@@ -84,11 +84,8 @@ fn busy_instances_are_the_mg_infinity_mean_rate_times_service_with_its_cold_star
 #[test]
 fn the_bill_is_requests_and_gb_seconds_at_their_prices() {
     let check = |serverless: &str, memory_gb: f64, per_request: f64, per_gb_s: f64| {
-        let s = summary(&model(
-            "3/s",
-            serverless,
-            "duration = \"5000s\"\nwarmup = \"100s\"\nreplications = 4\nseed = 3",
-        ));
+        let s =
+            summary(&model("3/s", serverless, "duration = \"5000s\"\nwarmup = \"100s\"\nreplications = 4\nseed = 3"));
         let svc = &s.services[0];
         let sv = svc.serverless.as_ref().expect("serverless metrics");
         // Requests: every arrival starts (nothing is refused), as the service counts them.
@@ -140,7 +137,11 @@ fn serverless_nonsense_is_refused_where_it_is_written() {
             "concurrency = 1",
         ),
         (r#"cold_start = "constant(200ms)", keep_alive = "1m", max_instances = 0"#, "", "at least 1"),
-        (r#"cold_start = "constant(200ms)", keep_alive = "1m", memory = "0MB""#, "services.fn.serverless.memory", "above zero"),
+        (
+            r#"cold_start = "constant(200ms)", keep_alive = "1m", memory = "0MB""#,
+            "services.fn.serverless.memory",
+            "above zero",
+        ),
         (r#"cold_start = "constant(200ms)""#, "", "keep_alive"),
         (r#"cold_start = "constant(200ms)", keep_alive = "1m", warm = 3"#, "", "unknown field"),
         (base, "", "cold_start"),
