@@ -8,7 +8,7 @@ use super::compile::Compiler;
 use crate::config;
 use crate::dist::Dist;
 use crate::error::ModelError;
-use crate::policy::Concurrency;
+use crate::policy::{Concurrency, Discipline};
 
 /// AWS Lambda's price per request: $0.20 per million.
 const DEFAULT_PRICE_PER_MILLION: f64 = 0.20;
@@ -75,6 +75,8 @@ impl Compiler<'_> {
         clash("failures", svc.failures.is_some())?;
         clash("cost_per_hour", svc.cost_per_hour.is_some())?;
         clash("concurrency", svc.concurrency != Concurrency::ThreadPerRequest)?;
+        // A preempted request would give its instance to another mid-request.
+        clash("discipline", svc.discipline == Discipline::PriorityPreemptive)?;
         let concurrency = cfg.concurrency.map_or(1, |c| c.0);
         if concurrency != 1 {
             return Err(self

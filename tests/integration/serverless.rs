@@ -164,6 +164,7 @@ fn serverless_nonsense_is_refused_where_it_is_written() {
         (r#"hpa = { min = 1, max = 4, target = 0.5 }"#, "services.fn.hpa"),
         (r#"failures = { mttf = "exp(1h)", mttr = "exp(1m)" }"#, "services.fn.failures"),
         (r#"concurrency = "event_loop""#, "services.fn.concurrency"),
+        (r#"discipline = "priority_preemptive""#, "services.fn.discipline"),
     ];
     for (line, key) in clashes {
         let text = ok.replace("[services.fn]\n", &format!("[services.fn]\n        {line}\n"));
