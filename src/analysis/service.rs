@@ -29,6 +29,23 @@ fn none(service: &str, utilisation: f64, note: impl Into<String>) -> ServiceTheo
 }
 
 pub(super) fn service_theory(net: &Network, s: usize, utilisation: f64, closed: bool) -> ServiceTheory {
+    let mut t = station_theory(net, s, utilisation, closed);
+    if let Some(sv) = &net.services[s].serverless {
+        // The station's figures leave out the cold starts: say how much they add.
+        let cold = (-visit(net, s, None).rate * sv.keep_alive).exp();
+        t.exact = false;
+        t.percentiles_exact = false;
+        let note = format!(
+            "serverless: cold starts not included; P(cold) is about exp(-rate x keep_alive) = {cold:.3} \
+             at sparse traffic, adding about {:.3} s to the mean response (docs/models.md, Serverless)",
+            cold * sv.cold_start.mean()
+        );
+        t.note = [t.note, note].into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>().join("; ");
+    }
+    t
+}
+
+fn station_theory(net: &Network, s: usize, utilisation: f64, closed: bool) -> ServiceTheory {
     let svc = &net.services[s];
     let name = svc.name.as_str();
     if closed {

@@ -21,6 +21,7 @@ mod hpa;
 mod platform;
 mod quantities;
 mod recovery;
+mod serverless;
 mod source;
 
 pub use hedge::{HedgeAfter, HedgeConfig};
@@ -32,6 +33,7 @@ pub use quantities::{
     Threads,
 };
 pub use recovery::RecoveryConfig;
+pub use serverless::ServerlessConfig;
 pub use source::Source;
 
 /// The whole model file.
@@ -459,6 +461,8 @@ pub struct ServiceConfig {
     pub autoscale: Option<Spanned<AutoscaleConfig>>,
     /// A Kubernetes Horizontal Pod Autoscaler (or KEDA queue scaler) instead of `autoscale`.
     pub hpa: Option<Spanned<HpaConfig>>,
+    /// Instances started per request, with cold starts and keep-alive (AWS Lambda and the like).
+    pub serverless: Option<Spanned<ServerlessConfig>>,
     /// Instances fail and are repaired: time to failure, time to repair, health-check delay.
     pub failures: Option<Spanned<FailureConfig>>,
     /// A CPU limit per instance with CFS quota semantics ("600m"): see `platform`.

@@ -18,7 +18,7 @@ use crate::experiment::execute::{Executed, RunFailure, RunRecord, Shard};
 use crate::experiment::results::ExperimentResults;
 use crate::experiment::spec::Experiment;
 use crate::files::{Destination, FileError, write_dir_atomically};
-use crate::stats::columns::{self, CACHE, CALL, CLASS, DATABASE, POOL, QUEUE, SCALING, SERVICE};
+use crate::stats::columns::{self, CACHE, CALL, CLASS, DATABASE, POOL, QUEUE, SCALING, SERVERLESS, SERVICE};
 use crate::stats::{ErrorCause, Estimate};
 
 /// Problems reading or writing results.
@@ -242,14 +242,16 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord], bisection: &[BisectionRun])
         header.extend(ErrorCause::ALL.iter().map(|e| format!("class.{}.errors_{}", c.name, e.name())));
         extra.iter().for_each(|t| header.extend(names(t, "class", &c.name)));
     }
-    // A service has CPU-limit (pauses, HPA) columns when it is limited
-    // (pauses, has an `hpa`) in some design.
+    // A service has CPU-limit (pauses, HPA, serverless) columns when it is
+    // limited (pauses, has an `hpa`, is `serverless`) in some design.
     let service_tables: Vec<Vec<_>> = (0..net.services.len())
         .map(|s| {
             let limited = nets().any(|n| n.services[s].cpu_limit.is_some());
             let hpa = nets().any(|n| n.services[s].autoscale.as_ref().is_some_and(|a| a.hpa.is_some()));
+            let serverless = nets().any(|n| n.services[s].serverless.is_some());
             columns::platform_tables(limited, nets().any(|n| n.services[s].pauses.is_some()))
                 .chain(hpa.then_some(SCALING))
+                .chain(serverless.then_some(SERVERLESS))
                 .collect()
         })
         .collect();
@@ -320,7 +322,7 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord], bisection: &[BisectionRun])
 fn summary_columns<'s>(
     s: &'s crate::stats::Summary,
     latencies: &[(bool, bool)],
-    scaled: &[bool],
+    scaled: &[(bool, bool)],
 ) -> Vec<(String, &'s Estimate)> {
     fn add<'s>(out: &mut Vec<(String, &'s Estimate)>, scope: &str, name: &str, columns: Vec<(&str, &'s Estimate)>) {
         out.extend(columns.iter().map(|(m, e)| (format!("{scope}.{name}.{m}"), *e)));
@@ -332,10 +334,13 @@ fn summary_columns<'s>(
             add(&mut out, "class", &c.name, columns::estimates(table, c, true));
         }
     }
-    for (v, &hpa) in s.services.iter().zip(scaled) {
+    for (v, &(hpa, serverless)) in s.services.iter().zip(scaled) {
         add(&mut out, "service", &v.name, columns::estimates(SERVICE, v, true));
         if hpa {
             add(&mut out, "service", &v.name, columns::estimates(SCALING, v, true));
+        }
+        if serverless {
+            add(&mut out, "service", &v.name, columns::estimates(SERVERLESS, v, true));
         }
     }
     s.pools.iter().for_each(|p| add(&mut out, "pool", &p.name, columns::estimates(POOL, p, true)));
@@ -362,9 +367,14 @@ fn summary_csv(results: &ExperimentResults) -> String {
             (any(|c| c.completion_s.is_some()), any(|c| c.seen_done_s.is_some()))
         })
         .collect();
-    // A service has HPA columns when some point's has an HPA.
-    let scaled: Vec<bool> = (0..first.summary.services.len())
-        .map(|v| results.points.iter().any(|p| p.summary.services.get(v).is_some_and(|s| s.scaling.is_some())))
+    // A service has HPA (serverless) columns when some point's has an HPA (is serverless).
+    let scaled: Vec<(bool, bool)> = (0..first.summary.services.len())
+        .map(|v| {
+            let any = |has: fn(&crate::stats::ServiceSummary) -> bool| {
+                results.points.iter().any(|p| p.summary.services.get(v).is_some_and(has))
+            };
+            (any(|s| s.scaling.is_some()), any(|s| s.serverless.is_some()))
+        })
         .collect();
     let mut header: Vec<String> = vec!["design".into()];
     header.extend(e.axes.iter().map(|a| a.path.clone()));

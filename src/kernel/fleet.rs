@@ -26,6 +26,8 @@ pub(super) struct Fleet {
     pub(super) seen: (u128, u128),
     /// A Kubernetes HPA's memory (`hpa` services only).
     pub(super) hpa: Option<Box<HpaState>>,
+    /// Idle instances and cold starts (`serverless` services only).
+    pub(super) warm: Option<Box<super::serverless::Warm>>,
 }
 
 impl Fleet {

@@ -42,6 +42,7 @@ mod preemption;
 mod reads;
 mod resilience;
 mod series;
+mod serverless;
 mod setup;
 mod slab;
 mod stall;
@@ -112,7 +113,7 @@ fn simulate_as<const BASIC: bool>(net: &Network, replication: u32) -> RunStats {
 /// connection pools, message queues, modulated, traced or per-client
 /// arrivals, rate limits, load shedding, instance failures, processor
 /// sharing (more threads than cores), preemption, CPU limits, pauses,
-/// per-item work, injected errors and hedged calls.
+/// per-item work, injected errors, hedged calls and serverless services.
 /// Each of them costs a test per event or per request even when unused.
 /// A test written `!BASIC && ...` must name a mechanism listed here; the
 /// fuzz tests compare both builds on every basic network they generate.
@@ -131,6 +132,7 @@ pub fn is_basic(net: &Network) -> bool {
                 && s.discipline != Discipline::PriorityPreemptive
                 && s.cpu_limit.is_none()
                 && s.pauses.is_none()
+                && s.serverless.is_none()
         })
         && net.ops.iter().all(|op| op.per_item.is_none() && op.error_rate == 0.0)
         && net.hedges.is_empty()
@@ -682,6 +684,10 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             work =
                 work.saturating_add(to_time(per_item.sample(&mut self.streams[op.per_item_stream as usize]) * items));
         }
+        if !BASIC && self.net.services[op.service as usize].serverless.is_some() {
+            // A cold start holds the slot before the work, as CPU-free time on its own core.
+            work = work.saturating_add(self.serverless_start(op.service));
+        }
         if work > 0 {
             return self.compute(id, work);
         }
@@ -741,6 +747,10 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
         if self.observing {
             self.services[service].completed += 1;
         }
+        if !BASIC && self.net.services[service].serverless.is_some() {
+            self.serverless_release(service);
+        }
+        let inst = &mut self.instances[instance as usize];
         match inst.dequeue(now) {
             Some(next) => {
                 self.jobs[next].holds_thread = true;

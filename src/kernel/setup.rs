@@ -236,6 +236,7 @@ impl Fleet {
         let hpa = s.autoscale.as_ref().and_then(|a| a.hpa.as_ref());
         Fleet {
             hpa: hpa.map(|_| Box::new(HpaState::new(instances, s.max_instances()))),
+            warm: s.serverless.as_ref().map(|s| Box::new(super::serverless::Warm::new(s))),
             active: instances,
             pending: 0,
             down: 0,

@@ -42,6 +42,9 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             if let Some(h) = &mut f.hpa {
                 h.window_opened(now, replicas);
             }
+            if let Some(w) = &mut f.warm {
+                w.window_opened(now);
+            }
         }
         self.census_at_start();
     }
@@ -94,6 +97,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             // Instance-time with every thread held over active instance-time.
             s.all_busy = if fleet.area_active > 0 { full as f64 / fleet.area_active as f64 } else { 0.0 };
             s.scaling = fleet.hpa.as_ref().map(|h| h.counts);
+            s.serverless = fleet.warm.as_mut().map(|w| w.window_closed(now, window));
         }
         // Messages waiting for a consumer wait for its threads: count them in its queue.
         for (state, queue) in self.queue_states.iter_mut().zip(&self.net.queues) {

@@ -308,7 +308,7 @@ impl<'a> Compiler<'a> {
         let svc = svc_spanned.get_ref();
         let service_id = self.services.len() as u32;
         let instance_type = self.instance_type(sname, svc, catalog)?;
-        let (threads, cores) = self.threads_and_cores(sname, svc_spanned, instance_type)?;
+        let (mut threads, mut cores) = self.threads_and_cores(sname, svc_spanned, instance_type)?;
         let speed = svc.speed.map(|s| s.0).or(instance_type.map(|t| t.speed.0)).unwrap_or(1.0);
         if !(1.0 / speed).is_finite() {
             return Err(self.err(
@@ -346,9 +346,15 @@ impl<'a> Compiler<'a> {
             None => self.autoscale(sname, svc)?,
         };
         let failures = self.failures(sname, svc)?;
+        let serverless = self.serverless(sname, svc_spanned)?;
+        if let Some(s) = &serverless {
+            // One slot per request an instance may serve, each with its own core.
+            (threads, cores) = (s.max_instances * s.concurrency, s.max_instances * s.concurrency);
+        }
         let cpu_limit = self.cpu_limit(sname, svc, cores)?;
         let pauses = self.pauses(sname, svc)?;
         self.services.push(Service {
+            serverless,
             name: sname.to_string(),
             instances: svc.instances.0,
             threads,

@@ -40,6 +40,7 @@ mod hedge;
 mod hpa;
 mod platform;
 mod recovery;
+mod serverless;
 mod steps;
 mod workload;
 
@@ -51,6 +52,7 @@ pub use hedge::Hedge;
 pub use hpa::{Hpa, ScalingPolicy, ScalingRules};
 pub use platform::{CpuLimit, DEFAULT_CPU_PERIOD, Pauses};
 pub use recovery::Recovery;
+pub use serverless::Serverless;
 
 /// No parent: the job is the request itself.
 pub const NONE: u32 = u32::MAX;
@@ -192,6 +194,8 @@ pub struct Service {
     pub cpu_limit: Option<CpuLimit>,
     /// Stop-the-world pauses of each instance.
     pub pauses: Option<Pauses>,
+    /// Instances started per request (`serverless`).
+    pub serverless: Option<Serverless>,
 }
 
 /// Instance failures of a service (times in seconds).

@@ -2,7 +2,7 @@
 //! time series (one row per interval).
 
 use super::{tidy, tidy_text};
-use crate::stats::columns::{self, CACHE, CALL, CLASS, DATABASE, POOL, QUEUE, SCALING, SERVICE};
+use crate::stats::columns::{self, CACHE, CALL, CLASS, DATABASE, POOL, QUEUE, SCALING, SERVERLESS, SERVICE};
 use crate::stats::{Estimate, Summary};
 
 pub(super) fn csv(s: &Summary) -> String {
@@ -29,6 +29,9 @@ pub(super) fn csv(s: &Summary) -> String {
         }
         if v.scaling.is_some() {
             columns::estimates(SCALING, v, false).into_iter().for_each(|(m, e)| put("service", &v.name, m, e));
+        }
+        if v.serverless.is_some() {
+            columns::estimates(SERVERLESS, v, false).into_iter().for_each(|(m, e)| put("service", &v.name, m, e));
         }
         put("service", &v.name, "cost_per_hour", &Estimate::exact(v.cost_per_hour));
     }

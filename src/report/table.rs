@@ -56,6 +56,15 @@ fn number_est(e: &Estimate, suffix: &str) -> String {
     }
 }
 
+/// Dollars with two significant digits below a cent (a function's bill per hour).
+fn small_dollars(x: f64) -> String {
+    if !x.is_finite() || x == 0.0 || x >= 0.01 {
+        return crate::format::dollars(x);
+    }
+    let decimals = (-x.log10()).ceil() as usize + 1;
+    format!("${x:.decimals$}")
+}
+
 fn percent_est(e: &Estimate) -> String {
     if !e.value.is_finite() {
         return "-".into();
@@ -418,6 +427,20 @@ fn notes(out: &mut String, s: &Summary) {
             number_est(&sc.scale_ups_per_hour, ""),
             number_est(&sc.scale_downs_per_hour, ""),
             number_est(&sc.max_replicas, "")
+        );
+    }
+    for (v, sv) in s.services.iter().filter_map(|v| v.serverless.as_ref().map(|sv| (v, sv))) {
+        let _ = writeln!(
+            out,
+            "\nServerless `{}`: {} of requests cold, {} instances busy and {} idle on average; {} per hour, \
+             {} per million requests ({} GB-s/s); its instances, threads and cores above are slots",
+            v.name,
+            percent_est(&sv.cold_start_ratio),
+            number_est(&sv.mean_busy_instances, ""),
+            number_est(&sv.mean_idle_instances, ""),
+            small_dollars(sv.cost_per_hour.value),
+            small_dollars(sv.cost_per_hour.value / (3600.0 * sv.requests_per_s.value) * 1e6),
+            number_est(&sv.gb_s_per_s, "")
         );
     }
     for c in &s.classes {

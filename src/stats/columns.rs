@@ -365,6 +365,53 @@ pub(crate) const SCALING: &[Metric<ServiceMetrics, ServiceSummary>] = &[
     ),
 ];
 
+/// A serverless service: columns only for services with `serverless`,
+/// after the service's.
+pub(crate) const SERVERLESS: &[Metric<ServiceMetrics, ServiceSummary>] = &[
+    metric!(
+        "cold_start_ratio",
+        "share of requests that paid a cold start (serverless)",
+        |s| s.serverless.as_ref().map_or(f64::NAN, |x| x.cold_start_ratio),
+        |s| s.serverless.as_ref().map_or(&MISSING, |x| &x.cold_start_ratio),
+        true
+    ),
+    metric!(
+        "mean_busy_instances",
+        "time-average instances serving or starting for a request (serverless)",
+        |s| s.serverless.as_ref().map_or(f64::NAN, |x| x.mean_busy_instances),
+        |s| s.serverless.as_ref().map_or(&MISSING, |x| &x.mean_busy_instances),
+        true
+    ),
+    metric!(
+        "mean_idle_instances",
+        "time-average instances kept alive with no request (serverless)",
+        |s| s.serverless.as_ref().map_or(f64::NAN, |x| x.mean_idle_instances),
+        |s| s.serverless.as_ref().map_or(&MISSING, |x| &x.mean_idle_instances),
+        true
+    ),
+    metric!(
+        "requests_per_s",
+        "requests started per second (serverless)",
+        |s| s.serverless.as_ref().map_or(f64::NAN, |x| x.requests_per_s),
+        |s| s.serverless.as_ref().map_or(&MISSING, |x| &x.requests_per_s),
+        true
+    ),
+    metric!(
+        "gb_s_per_s",
+        "GB-seconds billed per second: busy instances x memory (serverless)",
+        |s| s.serverless.as_ref().map_or(f64::NAN, |x| x.gb_s_per_s),
+        |s| s.serverless.as_ref().map_or(&MISSING, |x| &x.gb_s_per_s),
+        true
+    ),
+    metric!(
+        "serverless_cost_per_hour",
+        "requests and GB-seconds at their prices, dollars per hour (serverless)",
+        |s| s.serverless.as_ref().map_or(f64::NAN, |x| x.cost_per_hour),
+        |s| s.serverless.as_ref().map_or(&MISSING, |x| &x.cost_per_hour),
+        true
+    ),
+];
+
 /// A connection pool, over all its instances.
 pub(crate) const POOL: &[Metric<PoolMetrics, PoolSummary>] = &[
     metric!("utilisation", "share of connections held", |p| p.utilisation, |p| &p.utilisation, true),
@@ -527,6 +574,7 @@ pub fn markdown() -> String {
     section(&mut out, "service", CPU_LIMIT);
     section(&mut out, "service", PAUSES);
     section(&mut out, "service", SCALING);
+    section(&mut out, "service", SERVERLESS);
     section(&mut out, "pool", POOL);
     section(&mut out, "cache", CACHE);
     section(&mut out, "database", DATABASE);

@@ -201,6 +201,9 @@ pub struct ServiceMetrics {
     /// What an HPA did (services with `hpa` only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scaling: Option<super::ScalingMetrics>,
+    /// Cold starts, instances and cost (services with `serverless` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serverless: Option<super::ServerlessMetrics>,
     /// Time-average busy cores over the usable cores (`min(threads, cores)`)
     /// of the active instances: see [`super::utilisation`].
     pub utilisation: f64,
@@ -482,6 +485,11 @@ impl RunMetrics {
                 let platform = super::platform::run_metrics(s, svc, run.observed, n);
                 ServiceMetrics {
                     scaling: s.scaling.as_ref().map(|c| super::ScalingMetrics::new(c, run.observed)),
+                    serverless: s
+                        .serverless
+                        .as_ref()
+                        .zip(svc.serverless.as_ref())
+                        .map(|(c, sv)| super::ServerlessMetrics::new(c, s.mean_busy_threads, run.observed, sv)),
                     mean_instances: n,
                     mean_billed: s.mean_billed,
                     mean_down: s.mean_down,

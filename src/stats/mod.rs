@@ -42,7 +42,9 @@ pub use metrics::{
 };
 pub use platform::{CpuLimitMetrics, CpuLimitSummary, PausesMetrics, PausesSummary};
 pub use recovery::{RecoverySummary, recovery_of, summarise_recovery};
-pub use scaling::{ScalingCounts, ScalingMetrics, ScalingSummary};
+pub use scaling::{
+    ScalingCounts, ScalingMetrics, ScalingSummary, ServerlessCounts, ServerlessMetrics, ServerlessSummary,
+};
 pub use sketch::{LatencySketch, Pooled, PooledPercentile};
 pub use summarise::{EFFECTIVE_TAIL_SAMPLES, RAW_TAIL_SAMPLES, summarise};
 pub use summary::{

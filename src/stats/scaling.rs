@@ -1,5 +1,6 @@
 //! What a Kubernetes HPA did in one run and across runs: scaling events
-//! and the most replicas it asked for. The replicas over time are the
+//! and the most replicas it asked for; and what a serverless service did:
+//! cold starts, busy and idle instances, and its bill. The replicas over time are the
 //! series' `instances` column; their time average is `mean_instances`.
 
 use serde::{Deserialize, Serialize};
@@ -48,4 +49,67 @@ pub struct ScalingSummary {
     pub scale_downs_per_hour: Estimate,
     /// Most replicas asked for in a replication (its mean over replications).
     pub max_replicas: Estimate,
+}
+
+/// A serverless service's counts over one replication's window (from the kernel).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ServerlessCounts {
+    /// Requests that started on an instance.
+    pub requests: u64,
+    /// Of them, those that found no idle instance and paid a cold start.
+    pub cold: u64,
+    /// Time-average idle (kept-alive) instances.
+    pub mean_idle: f64,
+}
+
+/// A serverless service in one replication: cold starts, instances and cost.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServerlessMetrics {
+    /// Share of requests that paid a cold start (`null` without requests).
+    #[serde(with = "super::nan_as_null")]
+    pub cold_start_ratio: f64,
+    /// Time-average instances serving a request (or starting for one).
+    pub mean_busy_instances: f64,
+    /// Time-average instances kept alive with nothing to do.
+    pub mean_idle_instances: f64,
+    /// Requests started per second.
+    pub requests_per_s: f64,
+    /// GB-seconds billed per second: busy instances times memory.
+    pub gb_s_per_s: f64,
+    /// Dollars per hour: requests times their price plus GB-seconds times theirs.
+    pub cost_per_hour: f64,
+}
+
+impl ServerlessMetrics {
+    /// The run's figures over `observed` seconds, with `busy` the
+    /// time-average busy slots (instances, at one request each).
+    pub fn new(c: &ServerlessCounts, busy: f64, observed: f64, s: &crate::model::Serverless) -> Self {
+        let requests_per_s = c.requests as f64 / observed;
+        let gb_s_per_s = busy * s.memory_gb;
+        ServerlessMetrics {
+            cold_start_ratio: if c.requests > 0 { c.cold as f64 / c.requests as f64 } else { f64::NAN },
+            mean_busy_instances: busy,
+            mean_idle_instances: c.mean_idle,
+            requests_per_s,
+            gb_s_per_s,
+            cost_per_hour: 3600.0 * (requests_per_s * s.price_per_request + gb_s_per_s * s.price_per_gb_s),
+        }
+    }
+}
+
+/// A serverless service across replications.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServerlessSummary {
+    /// Share of requests that paid a cold start.
+    pub cold_start_ratio: Estimate,
+    /// Time-average busy instances.
+    pub mean_busy_instances: Estimate,
+    /// Time-average idle (kept-alive) instances.
+    pub mean_idle_instances: Estimate,
+    /// Requests per second.
+    pub requests_per_s: Estimate,
+    /// GB-seconds per second.
+    pub gb_s_per_s: Estimate,
+    /// Dollars per hour.
+    pub cost_per_hour: Estimate,
 }

@@ -213,6 +213,19 @@ fn services(net: &Network, runs: &[RunMetrics]) -> Vec<ServiceSummary> {
                         max_replicas: sc(|x| x.max_replicas),
                     }
                 }),
+                serverless: svc.serverless.as_ref().map(|_| {
+                    let sv = |f: fn(&super::ServerlessMetrics) -> f64| {
+                        est(runs, move |r| r.services[s].serverless.as_ref().map_or(f64::NAN, f))
+                    };
+                    super::ServerlessSummary {
+                        cold_start_ratio: sv(|x| x.cold_start_ratio),
+                        mean_busy_instances: sv(|x| x.mean_busy_instances),
+                        mean_idle_instances: sv(|x| x.mean_idle_instances),
+                        requests_per_s: sv(|x| x.requests_per_s),
+                        gb_s_per_s: sv(|x| x.gb_s_per_s),
+                        cost_per_hour: sv(|x| x.cost_per_hour),
+                    }
+                }),
                 classes: net
                     .classes
                     .iter()

@@ -362,6 +362,9 @@ pub struct ServiceSummary {
     /// What an HPA did, for services with `hpa`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scaling: Option<super::ScalingSummary>,
+    /// Cold starts, instances and cost, for services with `serverless`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serverless: Option<super::ServerlessSummary>,
     /// Per request class that reaches the service, in model order.
     #[serde(default)]
     pub classes: Vec<ClassAtServiceSummary>,

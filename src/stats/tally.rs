@@ -224,6 +224,8 @@ impl Default for LatencyTally {
 pub struct ServiceRun {
     /// What an HPA did (services with `hpa` only).
     pub scaling: Option<super::ScalingCounts>,
+    /// Requests, cold starts and idle instances (`serverless` services only).
+    pub serverless: Option<super::ServerlessCounts>,
     /// Jobs that reached the service.
     pub arrivals: u64,
     /// Jobs turned away by a full queue.

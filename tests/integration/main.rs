@@ -38,6 +38,7 @@ mod reproducibility;
 mod resilience;
 mod resources;
 mod sensitivity;
+mod serverless;
 mod support;
 mod theory_cli;
 mod theory_networks;

@@ -1,0 +1,175 @@
+//! Serverless services: the cold-start ratio against exp(-rate x
+//! keep_alive) at low rates, busy instances against the M/G/infinity mean,
+//! the bill against its definition, `max_instances` queueing the excess,
+//! and nonsense refused where it is written.
+
+use crate::support::{assert_agrees, summary};
+
+/// A function at `rate` with `exp(120ms)` work and the given `serverless` keys.
+fn model(rate: &str, serverless: &str, sim: &str) -> String {
+    format!(
+        r#"
+        [simulation]
+        {sim}
+
+        [workload.calls]
+        target = "fn.handle"
+        rate = "{rate}"
+
+        [services.fn]
+        serverless = {{ {serverless} }}
+
+        [services.fn.ops.handle]
+        demand = "exp(120ms)"
+        "#
+    )
+}
+
+const WORK: f64 = 0.120;
+const COLD: f64 = 0.400;
+
+#[test]
+fn the_cold_start_ratio_is_exp_of_minus_rate_times_keep_alive_at_low_rates() {
+    // An arrival is warm iff a request ended within keep_alive before it and
+    // its instance was not taken since. With Poisson arrivals, requests end
+    // as a Poisson stream of the same rate (M/G/infinity's output), so no
+    // request ended in the last K seconds with probability exp(-rate K);
+    // the other ways to be cold need two requests at once, of probability
+    // at most rate x (E[S] + E[cold start]).
+    for (rate, keep_alive, duration) in [(0.05_f64, 30.0, 50_000), (0.02, 60.0, 60_000)] {
+        let s = summary(&model(
+            &format!("{rate}/s"),
+            &format!(r#"cold_start = "lognormal(mean=400ms, cv=0.5)", keep_alive = "{keep_alive}s""#),
+            &format!("duration = \"{duration}s\"\nwarmup = \"600s\"\nreplications = 10\nseed = 11"),
+        ));
+        let sv = s.services[0].serverless.as_ref().expect("serverless metrics");
+        let ratio = &sv.cold_start_ratio;
+        let ci = ratio.ci95.expect("replications give an interval");
+        assert!(ci < 0.02, "rate {rate}: the interval ±{ci} is too wide to test anything");
+        let centre = (-rate * keep_alive).exp();
+        let slack = rate * (WORK + COLD);
+        let off = ((ratio.value - centre).abs() - slack).max(0.0);
+        assert!(
+            off <= 2.0 * ci,
+            "rate {rate}, keep_alive {keep_alive}: cold {:.4} ± {ci:.4}, theory {centre:.4} ± {slack:.4}",
+            ratio.value
+        );
+        // Sparse arrivals: the one instance idles min(gap, keep_alive) after each request.
+        assert_agrees("mean idle instances", &sv.mean_idle_instances, 1.0 - centre, 0.05);
+    }
+}
+
+#[test]
+fn busy_instances_are_the_mg_infinity_mean_rate_times_service_with_its_cold_starts() {
+    for (rate, keep_alive) in [(5.0, "30s"), (0.05, "30s"), (2.0, "100ms")] {
+        let s = summary(&model(
+            &format!("{rate}/s"),
+            &format!(r#"cold_start = "constant(400ms)", keep_alive = "{keep_alive}""#),
+            "duration = \"40000s\"\nwarmup = \"600s\"\nreplications = 10\nseed = 5",
+        ));
+        let svc = &s.services[0];
+        let sv = svc.serverless.as_ref().expect("serverless metrics");
+        // E[S] with the cold starts that were paid: the measured share of them.
+        let cold = &sv.cold_start_ratio;
+        let theory = rate * (WORK + cold.value * COLD);
+        let ci = sv.mean_busy_instances.ci95.unwrap() + rate * COLD * cold.ci95.unwrap();
+        assert!(ci < 0.05 * theory, "rate {rate}: interval ±{ci} too wide");
+        let diff = (sv.mean_busy_instances.value - theory).abs();
+        assert!(diff <= 2.0 * ci, "rate {rate}: busy {} vs {theory} (± {ci})", sv.mean_busy_instances.value);
+        // Slots are instances at one request each: the service's own count.
+        assert_eq!(sv.mean_busy_instances.value, svc.mean_in_service.value);
+    }
+}
+
+#[test]
+fn the_bill_is_requests_and_gb_seconds_at_their_prices() {
+    let check = |serverless: &str, memory_gb: f64, per_request: f64, per_gb_s: f64| {
+        let s =
+            summary(&model("3/s", serverless, "duration = \"5000s\"\nwarmup = \"100s\"\nreplications = 4\nseed = 3"));
+        let svc = &s.services[0];
+        let sv = svc.serverless.as_ref().expect("serverless metrics");
+        // Requests: every arrival starts (nothing is refused), as the service counts them.
+        let arrivals = s.classes[0].throughput_per_s.value;
+        assert!((sv.requests_per_s.value - arrivals).abs() <= 2.0 * s.classes[0].throughput_per_s.ci95.unwrap());
+        let gb_s = svc.mean_in_service.value * memory_gb;
+        assert!((sv.gb_s_per_s.value - gb_s).abs() <= 1e-12 * gb_s, "{} GB-s/s vs {gb_s}", sv.gb_s_per_s.value);
+        let bill = 3600.0 * (sv.requests_per_s.value * per_request + gb_s * per_gb_s);
+        assert!((sv.cost_per_hour.value - bill).abs() <= 1e-9 * bill, "${} vs ${bill}", sv.cost_per_hour.value);
+    };
+    // AWS Lambda's prices and 128 MiB by default.
+    check(r#"cold_start = "constant(300ms)", keep_alive = "1m""#, 0.125, 0.2e-6, 0.000_016_666_7);
+    check(
+        r#"cold_start = "constant(300ms)", keep_alive = "1m", memory = "2GiB", price_per_million = 0.4, price_per_gb_s = 0.00002"#,
+        2.0,
+        0.4e-6,
+        0.00002,
+    );
+}
+
+#[test]
+fn beyond_max_instances_requests_queue() {
+    // One instance, kept alive for ever: after the first cold start it is an
+    // M/M/1 queue with rho = 5 x 0.1 = 0.5, mean wait rho S / (1 - rho) = 0.1 s.
+    let text = model(
+        "5/s",
+        r#"cold_start = "constant(400ms)", keep_alive = "1000d", max_instances = 1"#,
+        "duration = \"20000s\"\nwarmup = \"500s\"\nreplications = 10\nseed = 9",
+    )
+    .replace("exp(120ms)", "exp(100ms)");
+    let s = summary(&text);
+    let sv = s.services[0].serverless.as_ref().unwrap();
+    assert_eq!(sv.cold_start_ratio.value, 0.0, "the one instance stays warm");
+    assert_agrees("M/M/1 wait", &s.services[0].mean_wait_s, 0.1, 0.05);
+    assert_eq!(s.classes[0].failed, 0);
+}
+
+#[test]
+fn serverless_nonsense_is_refused_where_it_is_written() {
+    let base = r#"cold_start = "200ms", keep_alive = "1m""#;
+    let ok = model("1/s", r#"cold_start = "constant(200ms)", keep_alive = "1m""#, "duration = \"10s\"");
+    capsim::model::from_str(&ok).expect("the base model compiles");
+    let cases = [
+        (r#"cold_start = "constant(200ms)", keep_alive = "-1s""#, "", "cannot be negative"),
+        (r#"cold_start = "constant(200ms)", keep_alive = "1m", concurrency = 0"#, "", "at least 1"),
+        (
+            r#"cold_start = "constant(200ms)", keep_alive = "1m", concurrency = 4"#,
+            "services.fn.serverless.concurrency",
+            "concurrency = 1",
+        ),
+        (r#"cold_start = "constant(200ms)", keep_alive = "1m", max_instances = 0"#, "", "at least 1"),
+        (
+            r#"cold_start = "constant(200ms)", keep_alive = "1m", memory = "0MB""#,
+            "services.fn.serverless.memory",
+            "above zero",
+        ),
+        (r#"cold_start = "constant(200ms)""#, "", "keep_alive"),
+        (r#"cold_start = "constant(200ms)", keep_alive = "1m", warm = 3"#, "", "unknown field"),
+        (base, "", "cold_start"),
+    ];
+    for (sv, key, message) in cases {
+        let err = capsim::model::from_str(&model("1/s", sv, "duration = \"10s\"")).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(message) && err.line.is_some(), "{sv}: {text}");
+        if !key.is_empty() {
+            assert_eq!(err.key.as_deref(), Some(key), "{sv}: {text}");
+        }
+    }
+    // Keys that a platform-run fleet cannot mean.
+    let clashes = [
+        ("instances = 3", "services.fn.instances"),
+        ("threads = 4", "services.fn.threads"),
+        ("cores = 2", "services.fn.cores"),
+        ("cost_per_hour = 1.0", "services.fn.cost_per_hour"),
+        (r#"autoscale = { target = 0.5, min = 1, max = 4, window = "1m" }"#, "services.fn.autoscale"),
+        (r#"hpa = { min = 1, max = 4, target = 0.5 }"#, "services.fn.hpa"),
+        (r#"failures = { mttf = "exp(1h)", mttr = "exp(1m)" }"#, "services.fn.failures"),
+        (r#"concurrency = "event_loop""#, "services.fn.concurrency"),
+        (r#"discipline = "priority_preemptive""#, "services.fn.discipline"),
+    ];
+    for (line, key) in clashes {
+        let text = ok.replace("[services.fn]\n", &format!("[services.fn]\n        {line}\n"));
+        let err = capsim::model::from_str(&text).unwrap_err();
+        assert!(err.to_string().contains("cannot be set") && err.line.is_some(), "{line}: {err}");
+        assert_eq!(err.key.as_deref(), Some(key), "{line}: {err}");
+    }
+}
