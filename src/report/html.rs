@@ -76,6 +76,21 @@ fn inline_code(text: &str) -> String {
 }
 
 /// Escapes text for HTML element content and quoted attribute values.
+/// A chart as a figure with its caption, the PNG inlined (base64) so the
+/// report stays one self-contained file.
+pub(super) fn figure(h: &mut String, chart: &ChartFile, b64: &str) {
+    let _ = write!(
+        h,
+        "<figure id=\"chart-{}\">\n<img src=\"data:image/png;base64,{b64}\" width=\"{}\" height=\"{}\" alt=\"{}\">\n<figcaption><strong>{}.</strong> {}</figcaption>\n</figure>\n",
+        escape(&chart.name),
+        chart.size.0,
+        chart.size.1,
+        escape(&chart.title),
+        escape(&chart.title),
+        escape(&chart.caption)
+    );
+}
+
 pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -198,16 +213,7 @@ fn render(
         h.push_str("<p class=\"muted\">No charts: the results hold no measured points.</p>\n");
     }
     for (chart, b64) in charts.iter().zip(images) {
-        let _ = write!(
-            h,
-            "<figure id=\"chart-{}\">\n<img src=\"data:image/png;base64,{b64}\" width=\"{}\" height=\"{}\" alt=\"{}\">\n<figcaption><strong>{}.</strong> {}</figcaption>\n</figure>\n",
-            escape(&chart.name),
-            chart.size.0,
-            chart.size.1,
-            escape(&chart.title),
-            escape(&chart.title),
-            escape(&chart.caption)
-        );
+        figure(&mut h, chart, b64);
     }
     h.push_str("</section>\n");
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 
-use super::html::{CSS, escape};
+use super::html::{CSS, escape, figure};
 use crate::charts::{ChartError, ChartFile};
 use crate::planner::spec::Loads;
 use crate::planner::{Plan, output};
@@ -27,16 +27,7 @@ pub fn write_plan_report(plan: &Plan, charts: &[ChartFile], dir: &Path) -> Resul
     for chart in charts {
         let bytes = std::fs::read(&chart.png).map_err(|error| ChartError::Io { path: chart.png.clone(), error })?;
         let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
-        let _ = write!(
-            h,
-            "<figure id=\"chart-{}\">\n<img src=\"data:image/png;base64,{b64}\" width=\"{}\" height=\"{}\" alt=\"{}\">\n<figcaption><strong>{}.</strong> {}</figcaption>\n</figure>\n",
-            escape(&chart.name),
-            chart.size.0,
-            chart.size.1,
-            escape(&chart.title),
-            escape(&chart.title),
-            escape(&chart.caption)
-        );
+        figure(&mut h, chart, &b64);
     }
     h.push_str("</main>\n</body>\n</html>\n");
     let path = dir.join("report.html");
