@@ -125,6 +125,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
 
     /// At a processor-sharing event of gated `instance`: if its quota is
     /// used up, its CPU work stalls until the period ends.
+    #[inline(never)] // kept out of the event loop of models without it
     pub(super) fn check_quota(&mut self, instance: u32) {
         let inst = &mut self.instances[instance as usize];
         let gate = inst.gate.as_mut().expect("gated instance");

@@ -98,6 +98,7 @@ impl Hedging {
 
 impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
     /// Copy `child` of hedged site `site` was just sent: its twin follows if it is slow.
+    #[inline(never)] // kept out of the event loop of models without it
     pub(super) fn arm_hedge(&mut self, child: u32, site: u32) {
         let h = self.hedging.as_mut().expect("hedged calls have hedging");
         let after = h.sites[site as usize].after;
@@ -112,6 +113,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
     }
 
     /// Copy `child` has not replied in time: send its twin, if its caller still waits.
+    #[inline(never)] // kept out of the event loop of models without it
     pub(super) fn on_hedge_due(&mut self, child: u32, generation: u32) {
         if self.jobs.generation(child) != generation {
             return; // it replied
@@ -147,6 +149,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
     /// Copy `id` of a call replies: whether its reply counts (the first of
     /// a pair, or a copy never hedged). Settling a pair cancels the loser
     /// when the site says so; a counted reply feeds the site's latency.
+    #[inline(never)] // kept out of the event loop of models without it
     pub(super) fn hedge_reply(&mut self, id: u32) -> bool {
         let generation = self.jobs.generation(id);
         let h = self.hedging.as_mut().expect("hedged calls have hedging");

@@ -139,16 +139,31 @@ impl Instance {
     /// before the computing jobs change.
     #[inline]
     pub(super) fn advance_cpu(&mut self, now: Time) {
+        if self.gate.is_some() {
+            self.account_gate(now);
+        }
+        self.ps.advance(now, self.cores);
+    }
+
+    /// The gate's share of `advance_cpu`, out of line: ungated instances never call it.
+    #[inline(never)]
+    fn account_gate(&mut self, now: Time) {
         if let Some(g) = &mut self.gate {
             g.account(now, self.ps.len(), self.cores, self.ps.stalled);
         }
-        self.ps.advance(now, self.cores);
     }
 
     /// After the computing jobs or the gate changed: the gate's count of
     /// stalled cores follows.
     #[inline]
     pub(super) fn sync_gate(&mut self, now: Time) {
+        if self.gate.is_some() {
+            self.sync_gate_out_of_line(now);
+        }
+    }
+
+    #[inline(never)]
+    fn sync_gate_out_of_line(&mut self, now: Time) {
         if let Some(g) = &mut self.gate {
             g.sync(self.ps.len(), self.cores, now);
         }

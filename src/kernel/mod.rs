@@ -228,6 +228,8 @@ struct Sim<'n, O: Observer, const BASIC: bool> {
     mid_queue_areas: Vec<u128>,
     /// Whether any service preempts (`discipline = "priority_preemptive"`).
     preemptive: bool,
+    /// Whether any service is `serverless`.
+    serverless: bool,
     /// CPU work left of each preempted job, by slot.
     unfinished: Vec<Option<Unfinished>>,
     /// Hedged calls' sites and pairs, if any call is hedged.
@@ -474,11 +476,10 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
 
     fn reschedule_ps(&mut self, instance: u32) {
         let inst = &mut self.instances[instance as usize];
-        let mut next = inst.ps.next_completion(self.now, inst.cores);
         if inst.gate.is_some() {
-            next = self.quota_due(instance, next);
+            return self.reschedule_gated(instance); // out of line: the common path stays small
         }
-        if let Some((time, generation)) = next {
+        if let Some((time, generation)) = inst.ps.next_completion(self.now, inst.cores) {
             self.events.schedule(time, EventKind::PsDone { instance, generation });
         }
     }
@@ -602,7 +603,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             work =
                 work.saturating_add(to_time(per_item.sample(&mut self.streams[op.per_item_stream as usize]) * items));
         }
-        if !BASIC && self.net.services[op.service as usize].serverless.is_some() {
+        if !BASIC && self.serverless && self.net.services[op.service as usize].serverless.is_some() {
             // A cold start holds the slot before the work, as CPU-free time on its own core.
             work = work.saturating_add(self.serverless_start(op.service));
         }
@@ -665,7 +666,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
         if self.observing {
             self.services[service].completed += 1;
         }
-        if !BASIC && self.net.services[service].serverless.is_some() {
+        if !BASIC && self.serverless && self.net.services[service].serverless.is_some() {
             self.serverless_release(service);
         }
         let inst = &mut self.instances[instance as usize];

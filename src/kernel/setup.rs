@@ -126,6 +126,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             mid_area: None,
             mid_queue_areas: vec![0; net.queues.len()],
             preemptive: net.services.iter().any(|s| s.discipline == Discipline::PriorityPreemptive),
+            serverless: net.services.iter().any(|s| s.serverless.is_some()),
             unfinished: Vec::new(),
             hedging: Hedging::of(net),
         }

@@ -103,6 +103,7 @@ impl Gate {
 
 impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
     /// A gate event at `instance`.
+    #[inline(never)] // kept out of the event loop of models without it
     pub(super) fn on_gate(&mut self, instance: u32, edge: GateEdge) {
         match edge {
             GateEdge::ThrottleEnd => self.on_throttle_end(instance),
@@ -121,6 +122,17 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
         inst.ps.stalled = gate.stalled();
         inst.sync_gate(now);
         self.reschedule_ps(instance);
+    }
+
+    /// The next processor-sharing event of gated `instance`: its next
+    /// completion, or the moment its quota runs out if that comes first.
+    #[inline(never)]
+    pub(super) fn reschedule_gated(&mut self, instance: u32) {
+        let inst = &mut self.instances[instance as usize];
+        let next = inst.ps.next_completion(self.now, inst.cores);
+        if let Some((time, generation)) = self.quota_due(instance, next) {
+            self.events.schedule(time, EventKind::PsDone { instance, generation });
+        }
     }
 
     /// Schedules a gate event at `instance` at `at`.

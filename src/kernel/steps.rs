@@ -212,6 +212,7 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
     }
 
     /// Starts a call from `parent` to `op`; returns the child.
+    #[inline(always)] // one hot caller (start_round); hedging's twin is the other
     pub(super) fn spawn(&mut self, parent: u32, op: u32) -> u32 {
         let p = &self.jobs[parent];
         let mut child = Job::new(op, parent, p.class, p.priority, self.now);
