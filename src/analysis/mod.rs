@@ -15,6 +15,7 @@ use crate::policy::WritePolicy;
 use crate::theory::StationMetrics;
 
 mod class;
+mod platform;
 mod service;
 
 use class::class_theory;

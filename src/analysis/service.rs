@@ -7,7 +7,7 @@ use crate::model::Network;
 use crate::policy::{Balance, Discipline};
 use crate::theory::{self, StationMetrics};
 
-fn none(service: &str, utilisation: f64, note: impl Into<String>) -> ServiceTheory {
+pub(super) fn none(service: &str, utilisation: f64, note: impl Into<String>) -> ServiceTheory {
     ServiceTheory {
         service: service.to_string(),
         model: String::new(),
@@ -29,20 +29,7 @@ fn none(service: &str, utilisation: f64, note: impl Into<String>) -> ServiceTheo
 }
 
 pub(super) fn service_theory(net: &Network, s: usize, utilisation: f64, closed: bool) -> ServiceTheory {
-    let mut t = station_theory(net, s, utilisation, closed);
-    if let Some(sv) = &net.services[s].serverless {
-        // The station's figures leave out the cold starts: say how much they add.
-        let cold = (-visit(net, s, None).rate * sv.keep_alive).exp();
-        t.exact = false;
-        t.percentiles_exact = false;
-        let note = format!(
-            "serverless: cold starts not included; P(cold) is about exp(-rate x keep_alive) = {cold:.3} \
-             at sparse traffic, adding about {:.3} s to the mean response (docs/models.md, Serverless)",
-            cold * sv.cold_start.mean()
-        );
-        t.note = [t.note, note].into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>().join("; ");
-    }
-    t
+    super::platform::beyond_the_station(net, s, utilisation, station_theory(net, s, utilisation, closed))
 }
 
 fn station_theory(net: &Network, s: usize, utilisation: f64, closed: bool) -> ServiceTheory {

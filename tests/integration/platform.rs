@@ -243,3 +243,32 @@ fn cancelled_losers_cost_less_than_losers_left_to_finish() {
     let busy = |s: &capsim::stats::Summary| s.services[2 - 1].utilisation.value;
     assert!(busy(&with) < busy(&without), "cancel {} vs left {}", busy(&with), busy(&without));
 }
+
+/// Theory's view of a limited or paused pod: its closed form leaves the
+/// mechanism out, so it is no longer exact and says so; a limit or pauses
+/// the load cannot fit in make it saturated, whatever the cores say.
+#[test]
+fn theory_names_what_a_limit_or_pauses_leave_out_and_when_they_saturate() {
+    let theory = |rate: &str, extra: &str| {
+        let text = pod(rate, "poisson", "exp(30ms)", &format!("threads = 1\ncores = 1\n{extra}"), "duration = \"10s\"");
+        let net = capsim::model::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        capsim::analysis::analyse(&net).services.remove(0)
+    };
+    let plain = theory("10/s", "");
+    assert!(plain.exact && plain.metrics.is_some(), "M/M/1 without a limit: {plain:?}");
+
+    // 0.3 cores of work under a 0.4-core limit: M/M/1's figures, marked approximate.
+    let limited = theory("10/s", "cpu_limit = \"400m\"");
+    assert!(!limited.exact && limited.metrics.is_some());
+    assert!(limited.note.contains("CPU limit not included") && limited.note.contains("75%"), "{}", limited.note);
+    // 0.6 cores of work under the same limit: saturated, though one core would do.
+    let saturated = theory("20/s", "cpu_limit = \"400m\"");
+    assert!(saturated.metrics.is_none() && saturated.note.contains("saturated by its CPU limit"), "{saturated:?}");
+
+    // Paused 1/21 of the time: 60% load fits, 96% does not; the residual of exp(50ms) is 50 ms.
+    let pauses = "pauses = { every = \"exp(1s)\", duration = \"exp(50ms)\" }";
+    let paused = theory("20/s", pauses);
+    assert!(!paused.exact && paused.note.contains("4.8% of the time") && paused.note.contains("0.050 s"), "{paused:?}");
+    let over = theory("32/s", pauses);
+    assert!(over.metrics.is_none() && over.note.contains("saturated with its pauses"), "{over:?}");
+}
