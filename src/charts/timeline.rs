@@ -1,6 +1,7 @@
 //! The charts of a run's time series (`simulation.series`): latency,
-//! throughput, utilisation, instances and queue depth interval by interval,
-//! so outages, bursts and an autoscaler's lag show as they happen.
+//! throughput, utilisation, instances, CPU stalls and queue depth interval
+//! by interval, so outages, bursts, throttling, pauses and an autoscaler's
+//! lag show as they happen.
 
 use crate::stats::Series;
 use crate::stats::Summary;
@@ -159,6 +160,31 @@ pub(crate) fn plan(summary: &Summary) -> Vec<Planned> {
             "Instances serving at the end of each interval: an autoscaler's steps, and the dips of failed instances."
                 .into(),
             Axis::linear("instances", Fmt::Number, true),
+            lines,
+        ));
+    }
+
+    // CPU stalls only for services with a CPU limit or pauses.
+    let mut lines = Vec::new();
+    for ((i, svc), s) in services() {
+        for (what, values, dash) in [("throttled", &s.throttled, Dash::Solid), ("paused", &s.paused, Dash::Dashed)] {
+            if let Some(values) = values {
+                lines.push(Line {
+                    label: format!("{} {what}", svc.name),
+                    values: values.clone(),
+                    colour_index: i,
+                    dash,
+                });
+            }
+        }
+    }
+    if !lines.is_empty() {
+        out.push(chart(
+            series,
+            "timeline-stalls",
+            "CPU stalls over time",
+            "The share of each service's instance-time stalled in each interval: throttled by its CPU limit (solid), frozen by a pause (dashed). Stalls that a mean hides show as the p99's spikes.".into(),
+            Axis::linear("share of instance-time stalled", Fmt::Percent, true),
             lines,
         ));
     }

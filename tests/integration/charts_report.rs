@@ -394,6 +394,26 @@ fn a_run_with_a_time_series_also_draws_it_over_time() {
 }
 
 #[test]
+fn a_run_with_cpu_limits_or_pauses_draws_its_stalls_over_time() {
+    let text = model(50.0, 2, 0.1)
+        .replace("seed = 7", "seed = 7\nseries = \"2s\"")
+        .replace("threads = 2", "threads = 2\ncpu_limit = \"600m\"")
+        .replace("threads = 8", "threads = 8\npauses = { every = \"exp(4s)\", duration = \"exp(200ms)\" }");
+    let net = capsim::model::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let outcome = capsim::run::run(&net);
+    let series = &outcome.summary.series.as_ref().expect("a series").services;
+    let stalled = |v: &Option<Vec<f64>>| v.as_ref().expect("recorded").iter().any(|&x| x > 0.0);
+    assert!(stalled(&series[0].throttled) && stalled(&series[1].paused), "both services stall at some point");
+    let dir = out_dir("run-stalls");
+    let files: Vec<ChartFile> = charts::run_charts(&outcome.summary, &outcome.latency, &dir).expect("drawn");
+    let stalls = files.iter().find(|f| f.name == "timeline-stalls").expect("a stalls chart");
+    let png = Png::read(&stalls.png);
+    png.assert_not_blank(&stalls.name);
+    assert!(png.has_colour(DESIGN_COLOURS[0]), "app's throttled line");
+    assert!(png.has_colour(DESIGN_COLOURS[1]), "db's paused line");
+}
+
+#[test]
 fn an_unwritable_folder_is_an_io_error_that_names_it() {
     let file = out_dir("not-a-folder");
     std::fs::create_dir_all(file.parent().expect("has a parent")).expect("parent folder");
