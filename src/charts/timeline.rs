@@ -1,7 +1,7 @@
 //! The charts of a run's time series (`simulation.series`): latency,
-//! throughput, utilisation, instances, CPU stalls and queue depth interval
-//! by interval, so outages, bursts, throttling, pauses and an autoscaler's
-//! lag show as they happen.
+//! throughput, utilisation, instances, CPU stalls, hedges and queue depth
+//! interval by interval, so outages, bursts, throttling, pauses, hedging's
+//! extra load and an autoscaler's lag show as they happen.
 
 use crate::stats::Series;
 use crate::stats::Summary;
@@ -185,6 +185,27 @@ pub(crate) fn plan(summary: &Summary) -> Vec<Planned> {
             "CPU stalls over time",
             "The share of each service's instance-time stalled in each interval: throttled by its CPU limit (solid), frozen by a pause (dashed). Stalls that a mean hides show as the p99's spikes.".into(),
             Axis::linear("share of instance-time stalled", Fmt::Percent, true),
+            lines,
+        ));
+    }
+
+    // Hedges only for hedged call sites: a fixed delay hedges more as latency rises.
+    let lines: Vec<Line> = summary
+        .calls
+        .iter()
+        .zip(&series.hedges_per_s)
+        .enumerate()
+        .filter_map(|(i, (call, hedges))| {
+            Some(Line { label: call.name.clone(), values: hedges.clone()?, colour_index: i, dash: Dash::Solid })
+        })
+        .collect();
+    if !lines.is_empty() {
+        out.push(chart(
+            series,
+            "timeline-hedges",
+            "Hedges over time",
+            "Hedges sent per second by each hedged call site in each interval: the extra load hedging adds, which a fixed delay raises as the callee slows.".into(),
+            Axis::linear("hedges per second", Fmt::Number, true),
             lines,
         ));
     }

@@ -144,6 +144,9 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
         if self.observing {
             self.guards[call.guard as usize].hedges += 1;
         }
+        if let Some(series) = &mut self.series {
+            series.hedged(call.guard as usize);
+        }
     }
 
     /// Copy `id` of a call replies: whether its reply counts (the first of

@@ -1,8 +1,8 @@
 //! The time series of one replication: every `interval`, from time zero
 //! (warm-up included), each class's throughput, errors and latency
 //! percentiles, each service's utilisation, queue and instances (and its
-//! throttled and paused shares, if it has a CPU limit or pauses), and each
-//! broker queue's backlog.
+//! throttled and paused shares, if it has a CPU limit or pauses), each
+//! broker queue's backlog, and the hedges each hedged call site sends.
 
 use hdrhistogram::Histogram;
 
@@ -49,6 +49,8 @@ pub(super) struct SeriesRecorder {
     /// Cumulative broker-queue areas at the last row.
     last_queue_areas: Vec<u128>,
     queue_carried: Vec<u128>,
+    /// Hedges sent in the interval, per call site (hedged models only).
+    hedges: Vec<u64>,
     out: Series,
 }
 
@@ -67,12 +69,14 @@ impl SeriesRecorder {
             carried: vec![ServiceAreas::default(); services],
             last_queue_areas: vec![0; queues],
             queue_carried: vec![0; queues],
+            hedges: Vec::new(),
             out: Series {
                 interval_s: interval,
                 t_s: Vec::new(),
                 classes: (0..classes).map(|_| ClassSeries::default()).collect(),
                 services: (0..services).map(|_| ServiceSeries::default()).collect(),
                 queue_depth: (0..queues).map(|_| Vec::new()).collect(),
+                hedges_per_s: Vec::new(),
             },
         }
     }
@@ -82,6 +86,25 @@ impl SeriesRecorder {
         let s = &mut self.out.services[service];
         s.throttled = limited.then(Vec::new);
         s.paused = paused.then(Vec::new);
+    }
+
+    /// Records the hedges of the `hedged` call sites, of `sites` in all.
+    pub(super) fn watch_hedges(&mut self, sites: usize, hedged: impl Iterator<Item = usize>) {
+        let mut watched = vec![None; sites];
+        let mut any = false;
+        for site in hedged {
+            watched[site] = Some(Vec::new());
+            any = true;
+        }
+        if any {
+            self.hedges = vec![0; sites];
+            self.out.hedges_per_s = watched;
+        }
+    }
+
+    /// Call site `site` sent a hedge.
+    pub(super) fn hedged(&mut self, site: usize) {
+        self.hedges[site] += 1;
     }
 
     /// Time of the first row.
@@ -158,6 +181,11 @@ impl SeriesRecorder {
             }
             if let Some(p) = &mut s.paused {
                 p.push(share(now_areas.stalls.1, last.stalls.1));
+            }
+        }
+        for (count, out) in self.hedges.iter_mut().zip(&mut self.out.hedges_per_s) {
+            if let Some(out) = out {
+                out.push(std::mem::take(count) as f64 / (dt / NS));
             }
         }
         for (i, d) in self.out.queue_depth.iter_mut().enumerate() {

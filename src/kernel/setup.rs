@@ -111,6 +111,8 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
                 for (id, s) in net.services.iter().enumerate() {
                     recorder.watch_stalls(id, s.cpu_limit.is_some(), s.pauses.is_some());
                 }
+                let hedged = net.calls.iter().filter(|c| c.hedge != NONE).map(|c| c.guard as usize);
+                recorder.watch_hedges(net.guarded.len(), hedged);
                 recorder
             }),
             in_flight: 0,

@@ -91,6 +91,12 @@ pub fn series_csv(s: &Summary) -> Option<String> {
         header.push(format!("queue.{}.depth", q.name));
         columns.push(depth);
     }
+    for (call, hedges) in s.calls.iter().zip(&series.hedges_per_s) {
+        if let Some(hedges) = hedges {
+            header.push(format!("call.{}.hedges_per_s", call.name));
+            columns.push(hedges);
+        }
+    }
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(&header).expect("in-memory write");
     for (i, t) in series.t_s.iter().enumerate() {

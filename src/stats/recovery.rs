@@ -106,6 +106,7 @@ mod tests {
             }],
             services: Vec::new(),
             queue_depth: Vec::new(),
+            hedges_per_s: Vec::new(),
         }
     }
 

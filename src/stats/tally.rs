@@ -444,6 +444,10 @@ pub struct Series {
     pub services: Vec<ServiceSeries>,
     /// Per broker queue: mean messages waiting in each interval.
     pub queue_depth: Vec<Vec<f64>>,
+    /// Per call site (as `calls`), the hedges sent per second in each
+    /// interval; `None` for a site without a hedge, and empty when no call is hedged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hedges_per_s: Vec<Option<Vec<f64>>>,
 }
 
 impl Series {
@@ -487,6 +491,13 @@ impl Series {
                 })
                 .collect(),
             queue_depth: (0..first.queue_depth.len()).map(|q| avg(&|s| &s.queue_depth[q])).collect(),
+            hedges_per_s: (0..first.hedges_per_s.len())
+                .map(|g| {
+                    first.hedges_per_s[g].as_ref().map(|_| {
+                        avg(&|s| s.hedges_per_s[g].as_ref().expect("every replication records the same sites"))
+                    })
+                })
+                .collect(),
         })
     }
 }

@@ -215,6 +215,31 @@ fn a_hedge_goes_out_when_the_first_copy_is_slow_and_the_faster_copy_wins() {
     assert!((l.p999.value - 0.100).abs() < 0.001, "p99.9 {:?}", l.p999);
 }
 
+/// The series counts every hedge where the summary does: with no warm-up
+/// and whole intervals, their mean over the intervals is the summary's
+/// rate; the CSV has a column per hedged site and the charts a timeline.
+#[test]
+fn the_series_counts_the_hedges_interval_by_interval() {
+    let sim = "duration = \"200s\"\nwarmup = \"0s\"\nreplications = 3\nseed = 4\nseries = \"10s\"";
+    let net =
+        capsim::model::from_str(&hedged("{ after = \"10ms\" }", "threads = \"unlimited\"", sim)).expect("compiles");
+    let outcome = capsim::run::run(&net);
+    let s = &outcome.summary;
+    let series = s.series.as_ref().expect("a series");
+    let hedges = series.hedges_per_s[0].as_ref().expect("the hedged site is recorded");
+    assert_eq!(hedges.len(), 20);
+    let mean = hedges.iter().sum::<f64>() / 20.0;
+    let summary = s.calls[0].hedge.as_ref().expect("reported").hedges_per_s.value;
+    assert!((mean - summary).abs() < 1e-9 * summary, "series {mean} against summary {summary}");
+    assert!(hedges.iter().all(|&h| h > 2.0 && h < 8.0), "about 5/s in every interval: {hedges:?}");
+    let csv = capsim::report::series_csv(s).expect("a series");
+    assert!(csv.lines().next().expect("a header").ends_with(",call.front.get -> leaf.get.hedges_per_s"), "{csv}");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("platform-hedges");
+    let _ = std::fs::remove_dir_all(&dir);
+    let charts = capsim::charts::run_charts(s, &outcome.latency, &dir).expect("drawn");
+    assert!(charts.iter().any(|c| c.name == "timeline-hedges"), "a hedges timeline");
+}
+
 /// `after = "p90"` hedges at the site's observed p90 once warmed up: with
 /// one copy in 20 slow, that p90 is the fast path, so it hedges the slow
 /// ones as a fixed delay just above the fast path would.
