@@ -116,6 +116,36 @@ pub fn scaled(v: &toml::Value, factor: f64) -> Option<(String, f64)> {
     Some((text, number))
 }
 
+/// The `--set` overrides that keep a branch summing to one when the arm
+/// probability at `path` (`….branch.I.p`) becomes `p`: the other arms are
+/// rescaled in proportion (with two arms, the other takes 1 − p). No
+/// overrides for any other path; `None` when the other arms have no
+/// probability to give or take.
+pub(super) fn complements(doc: &toml::Value, path: &str, p: f64) -> Option<Vec<String>> {
+    let arm = path.strip_suffix(".p").and_then(|arm| arm.rsplit_once('.'));
+    let Some((branch, index)) = arm.filter(|(branch, _)| branch.ends_with("branch")) else { return Some(Vec::new()) };
+    let (Ok(index), Some(toml::Value::Array(arms))) = (index.parse::<usize>(), value_at(doc, branch)) else {
+        return Some(Vec::new());
+    };
+    let ps: Vec<f64> = arms.iter().map(|a| a.get("p").and_then(number).unwrap_or(0.0)).collect();
+    let rest = ps.iter().enumerate().filter(|&(j, _)| j != index).map(|(_, x)| x).sum::<f64>();
+    if rest <= 0.0 {
+        return None;
+    }
+    let mut new: Vec<f64> = ps.iter().map(|x| x * (1.0 - p) / rest).collect();
+    new[index] = p;
+    // The largest other arm takes the rounding, so the sum is one to the last bit the compiler checks.
+    let largest = (0..ps.len()).filter(|&j| j != index).max_by(|&a, &b| ps[a].total_cmp(&ps[b]))?;
+    new[largest] = 1.0 - new.iter().enumerate().filter(|&(j, _)| j != largest).map(|(_, x)| x).sum::<f64>();
+    Some(
+        new.iter()
+            .enumerate()
+            .filter(|&(j, _)| j != index && ps[j] > 0.0)
+            .map(|(j, x)| format!("{branch}.{j}.p={x}"))
+            .collect(),
+    )
+}
+
 /// The number a value stands for (a distribution's mean), if it is a quantity.
 pub(super) fn number(v: &toml::Value) -> Option<f64> {
     read(v).map(|(_, x)| x)
@@ -196,6 +226,23 @@ mod tests {
         assert!((mean - 0.03).abs() < 1e-12, "{text}");
         assert!((Dist::parse(&text).unwrap().cv() - 0.5).abs() < 1e-9, "the shape is kept: {text}");
         assert!(scaled(&toml::Value::String("round_robin".into()), 1.2).is_none());
+    }
+
+    #[test]
+    fn an_arm_probability_moves_with_its_siblings() {
+        let doc: toml::Value = toml::from_str(
+            "[a]\nsteps = [{ branch = [{ p = 0.5 }, { p = 0.3 }, { p = 0.2 }] }, { branch = [{ p = 1 }] }]",
+        )
+        .unwrap();
+        let set = complements(&doc, "a.steps.0.branch.0.p", 0.6).expect("siblings to rescale");
+        let value = |k: usize| set[k].rsplit_once('=').unwrap().1.parse::<f64>().unwrap();
+        assert_eq!(set.len(), 2);
+        assert!(set[0].starts_with("a.steps.0.branch.1.p=") && set[1].starts_with("a.steps.0.branch.2.p="));
+        // 0.4 left, shared 3:2.
+        assert!((value(0) - 0.24).abs() < 1e-12 && (value(1) - 0.16).abs() < 1e-12, "{set:?}");
+        assert!((0.6 + value(0) + value(1) - 1.0).abs() < 1e-15);
+        assert_eq!(complements(&doc, "a.steps.1.branch.0.p", 0.9), None, "a lone arm has no sibling to take the rest");
+        assert_eq!(complements(&doc, "a.steps.0.demand", 0.9), Some(Vec::new()));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! and high networks. A parameter whose ends the model refuses, or whose
 //! ends compile to the very same network as the nominal, is left out with
 //! the reason; an end the model refuses is replaced by the nominal (a
-//! one-sided difference).
+//! one-sided difference). An arm's probability moves with its siblings,
+//! rescaled so that its branch still sums to one.
 
 use std::path::Path;
 
@@ -227,6 +228,10 @@ fn resolve(
             params::scaled(value, factor).ok_or_else(|| format!("`{nominal_text}` cannot be scaled"))?;
         let mut all = setting.overrides.clone();
         all.push(format!("{}={text}", vary.path));
+        all.extend(
+            params::complements(doc, &vary.path, number)
+                .ok_or("its branch has no other arm to take the rest of the probability")?,
+        );
         let net = compile(base, &all).map_err(|e| e.message)?;
         Ok((text, number, net))
     };
