@@ -37,6 +37,16 @@ pub struct AxisInfo {
     pub numeric: Vec<f64>,
 }
 
+/// The experiment's axes as validated.
+pub(super) struct Axes {
+    /// Every axis, in file order.
+    pub(super) axes: Vec<AxisInfo>,
+    /// The load axis among them, if any.
+    pub(super) load_axis: Option<usize>,
+    /// `[capacity] target_load`, as numbers in the order written.
+    pub(super) target_loads: Vec<f64>,
+}
+
 /// The axes as validated, the load axis among them (`load` names it; by
 /// default the first axis over a rate or a user count), and the target loads
 /// of `[capacity]`, each added to the load axis when the grid misses it
@@ -46,7 +56,7 @@ pub(super) fn axes(
     file: &[Spanned<AxisConfig>],
     load: Option<&Spanned<String>>,
     target_load: Option<&Spanned<toml::Value>>,
-) -> Result<(Vec<AxisInfo>, Option<usize>, Vec<f64>), ModelError> {
+) -> Result<Axes, ModelError> {
     let mut axes = Vec::new();
     for (i, a) in file.iter().enumerate() {
         let path = a.get_ref().path.trim();
@@ -81,7 +91,7 @@ pub(super) fn axes(
             }
         }
     }
-    Ok((axes, load_axis, target_loads))
+    Ok(Axes { axes, load_axis, target_loads })
 }
 
 /// Every point of the grid as the index of each axis's value: every

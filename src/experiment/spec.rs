@@ -178,7 +178,8 @@ impl Experiment {
         let (designs, design_overrides) = super::designs::designs(&source, &file.designs, &common)?;
 
         let target_load = file.capacity.as_ref().and_then(|c| c.target_load.as_ref());
-        let (axes, load_axis, target_loads) = super::axes::axes(&source, &file.axes, h.load.as_ref(), target_load)?;
+        let super::axes::Axes { axes, load_axis, target_loads } =
+            super::axes::axes(&source, &file.axes, h.load.as_ref(), target_load)?;
         let slo = file.slo.as_ref().map(|s| slo(s, &source)).transpose()?;
         let search = (file.search.as_ref())
             .map(|s| crate::planner::spec::validate(&source, s, &base_model, &common, slo.as_ref(), &target_loads))
