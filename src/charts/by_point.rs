@@ -1,14 +1,19 @@
 //! The charts of a sweep without a load axis (the points are categories,
 //! e.g. configurations): latency, throughput and cost as one value per
-//! series per point, bars or, across orders of magnitude, dots on a log axis.
+//! series per point, bars or, across orders of magnitude, dots on a log axis;
+//! and, for any sweep whose model asks the recovery question, the share of
+//! replications that recovered after the trigger.
+
+use plotters::style::text_anchor::{HPos, VPos};
 
 use crate::experiment::results::PointResult;
+use crate::format::round_sig6;
 use crate::stats::Estimate;
 
 use super::Planned;
 use super::axis::{Axis, Fmt, Scale};
 use super::data::{self, View, point_label};
-use super::figure::{Figure, Mark};
+use super::figure::{Anchor, Figure, Mark};
 use super::legend::{LegendEntry, Swatch};
 use super::palette::{self, Dash, Face, INK, Marker};
 use super::sweep::{class_text, crossed, crossed_entry, many, slo_rule};
@@ -79,8 +84,13 @@ struct ByPoint {
     crossed: bool,
 }
 
+/// What the points are: the axes' labels, or the designs in a sweep without axes.
 fn axis_title(view: &View) -> String {
-    view.results.experiment.axes.iter().map(|a| a.label.clone()).collect::<Vec<_>>().join(", ")
+    let axes = &view.results.experiment.axes;
+    if axes.is_empty() {
+        return "design".into();
+    }
+    axes.iter().map(|a| a.label.clone()).collect::<Vec<_>>().join(", ")
 }
 
 fn by_point_legend(view: &View, chart: &ByPoint) -> Vec<LegendEntry> {
@@ -178,6 +188,60 @@ pub(super) fn cost(view: &View) -> Option<Planned> {
         figure: Figure {
             title: format!("Cost per million requests by {}", axis_title(view)),
             subtitle: "deployment cost per hour / successful requests per hour".into(),
+            x: Axis::categories(axis_title(view), chart.labels),
+            y: chart.axis,
+            marks: chart.marks,
+            legend,
+            legend_below: many(view),
+        },
+    })
+}
+
+/// The recovery question (`simulation.recovery`): the share of replications
+/// that came back after the trigger, per design and point, each bar labelled
+/// with its count and mean recovery time. `None` when no point answers it.
+pub(super) fn recovery(view: &View) -> Option<Planned> {
+    let share = |p: &PointResult| {
+        let r = p.summary.recovery.as_ref()?;
+        Some(Estimate::exact(f64::from(r.recovered) / f64::from(r.replications)))
+    };
+    let points = || view.series.iter().flat_map(|s| &s.points);
+    let answer = points().find_map(|p| p.summary.recovery.as_ref())?;
+    let mut chart = by_point(view, "replications recovered", Fmt::Percent, f64::INFINITY, false, share);
+    let width = 0.8 / view.series.len().max(1) as f64;
+    for (j, s) in view.series.iter().enumerate() {
+        for (i, p) in s.points.iter().enumerate() {
+            let Some(r) = p.summary.recovery.as_ref().filter(|_| view.has_data(p)) else { continue };
+            let mid = i as f64 - 0.4 + (j as f64 + 0.5) * width;
+            let text = match r.recovered {
+                0 => format!("0 of {}", r.replications),
+                n => format!("{n} of {}, {} s", r.replications, round_sig6(r.recovery_s.round())),
+            };
+            let at = (mid, f64::from(r.recovered) / f64::from(r.replications));
+            let anchor = Anchor(HPos::Center, VPos::Bottom);
+            let label = Mark::Label { at, text, colour: INK, anchor, offset: (0.0, -6.0), bold: true, flexible: false };
+            chart.marks.push(label);
+        }
+    }
+    // Room above a full bar for its label.
+    chart.marks.push(Mark::Reserve { at: (0.0, 1.12) });
+    let mut legend = by_point_legend(view, &chart);
+    legend.retain(|e| !matches!(e.swatch, Swatch::Note));
+    let what = match answer.metric.as_str() {
+        "p99" => "p99 latency",
+        other => other,
+    };
+    let title = format!("Recovery after the trigger by {}", axis_title(view));
+    Some(Planned {
+        name: "recovery-by-point",
+        title: title.clone(),
+        caption: format!(
+            "The share of replications of each design at each point whose {what} came back after the trigger ended at {} s (labels: how many of how many, and the mean seconds from the trigger's end to recovery over those that recovered); a missing bar stayed degraded in every replication.",
+            round_sig6(answer.trigger_end_s)
+        ),
+        figure: Figure {
+            title,
+            subtitle: format!("replications whose {what} recovered; labels: count, mean time after the trigger"),
             x: Axis::categories(axis_title(view), chart.labels),
             y: chart.axis,
             marks: chart.marks,

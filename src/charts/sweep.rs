@@ -33,6 +33,7 @@ pub(crate) fn plan(results: &ExperimentResults) -> Vec<(String, Planned)> {
         out.extend(by_point::throughput(&view));
         out.extend(by_point::cost(&view));
     }
+    out.extend(by_point::recovery(&view));
     let mut named: Vec<(String, Planned)> = out.into_iter().map(|p| (p.name.to_string(), p)).collect();
     for (target, suffix) in view.comparison_loads() {
         let view = View::new(results).aimed_at(target);

@@ -24,6 +24,16 @@ fn vs_baseline(exp: &Experiment, records: &[RunRecord], d: usize, p: usize) -> O
     Some(crate::compare::rows(&exp.networks[b][p], &base, &other, &crate::compare::DetectRules::default()))
 }
 
+/// The point's answer to the recovery question, from its runs' answers (as
+/// `run` gives it from their series); `None` without the question, or when a
+/// run kept no answer (a shard written before sweeps answered it).
+fn recovery(net: &crate::model::Network, metrics: &[RunMetrics]) -> Option<crate::stats::RecoverySummary> {
+    let r = net.settings.recovery.as_ref()?;
+    let each: Option<Vec<(f64, Option<f64>)>> =
+        metrics.iter().map(|m| m.recovery.map(|x| (x.baseline, x.after_s))).collect();
+    Some(crate::stats::summarise_answers(r, &each?))
+}
+
 /// Builds the results from finished runs (in run order). Capacity answers
 /// come from the grid; [`capacity::refine`] sharpens them by bisection.
 pub fn assemble(exp: &Experiment, records: &[RunRecord], failures: &[RunFailure], command: &str) -> ExperimentResults {
@@ -37,7 +47,8 @@ pub fn assemble(exp: &Experiment, records: &[RunRecord], failures: &[RunFailure]
                 continue;
             }
             let net = &exp.networks[d][p];
-            let summary = summarise(net, &metrics);
+            let mut summary = summarise(net, &metrics);
+            summary.recovery = recovery(net, &metrics);
             let cdf = net
                 .classes
                 .iter()

@@ -144,14 +144,7 @@ pub fn execute(
 ) -> Executed {
     let outcomes = simulate_all(
         runs,
-        |run| {
-            let net = &exp.networks[run.design][run.point];
-            let (stats, _) = run::simulate_choosing(net, run.replication);
-            match stats.stopped {
-                Some(reason) => Err(reason),
-                None => Ok(RunMetrics::new(net, &stats)),
-            }
-        },
+        |run| measure(&exp.networks[run.design][run.point], run.replication),
         progress,
         stop,
         fail_fast,
@@ -168,6 +161,21 @@ pub fn execute(
         Err(message) => Err(RunFailure { index: run.index, run: describe(exp, run), message }),
     };
     runs.iter().zip(outcomes).filter_map(|(run, outcome)| outcome.map(|o| record(run, o))).collect()
+}
+
+/// Replication `replication` of `net` reduced to its metrics, or why it
+/// stopped early. With `simulation.recovery` the metrics keep the
+/// replication's recovery answer, read off its series (timed from its own
+/// warm-up, chosen by its pilot when automatic) before the series is dropped.
+fn measure(net: &crate::model::Network, replication: u32) -> Result<RunMetrics, String> {
+    let (stats, choice) = run::simulate_choosing(net, replication);
+    if let Some(reason) = stats.stopped {
+        return Err(reason);
+    }
+    let mut metrics = RunMetrics::new(net, &stats);
+    let warmup_s = choice.map_or(net.settings.warmup, |c| c.truncation_s);
+    metrics.recovery = crate::stats::run_recovery(net, warmup_s, &stats);
+    Ok(metrics)
 }
 
 /// The executor every simulation of an experiment goes through: `simulate`
@@ -228,19 +236,7 @@ pub fn simulate_networks(
 ) -> Result<Vec<Vec<RunMetrics>>, Unfinished> {
     let items: Vec<(usize, u32)> =
         nets.iter().enumerate().flat_map(|(i, n)| (0..n.settings.replications).map(move |r| (i, r))).collect();
-    let outcomes = simulate_all(
-        &items,
-        |&(i, r)| {
-            let (stats, _) = run::simulate_choosing(&nets[i], r);
-            match stats.stopped {
-                Some(reason) => Err(reason),
-                None => Ok(RunMetrics::new(&nets[i], &stats)),
-            }
-        },
-        progress,
-        stop,
-        true,
-    );
+    let outcomes = simulate_all(&items, |&(i, r)| measure(&nets[i], r), progress, stop, true);
     if let Some((&(i, r), reason)) =
         items.iter().zip(&outcomes).find_map(|(item, o)| o.as_ref().and_then(|o| o.as_ref().err()).map(|e| (item, e)))
     {

@@ -279,7 +279,13 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord], bisection: &[BisectionRun])
     for q in &net.queues {
         header.extend(names(QUEUE, "queue", &q.name));
     }
-    header.extend(["cost_per_hour", "cost_per_million", "bisection_step"].map(String::from));
+    header.extend(["cost_per_hour", "cost_per_million"].map(String::from));
+    // Recovery columns when some design asks the recovery question.
+    let recovery = nets().any(|n| n.settings.recovery.is_some());
+    if recovery {
+        header.extend(columns::recovery_names(true).map(String::from));
+    }
+    header.push("bisection_step".into());
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(&header).expect("in-memory write");
     let grid = records.iter().map(|r| {
@@ -311,6 +317,9 @@ fn runs_csv(exp: &Experiment, records: &[RunRecord], bisection: &[BisectionRun])
         }
         m.queues.iter().for_each(|q| put(&columns::run_values(QUEUE, q)));
         put(&[("", m.cost_per_hour), ("", m.cost_per_million)]);
+        if recovery {
+            row.extend(columns::recovery_run_values(m.recovery.as_ref()).map(num));
+        }
         row.push(step);
         w.write_record(&row).expect("in-memory write");
     }
@@ -384,6 +393,11 @@ fn summary_csv(results: &ExperimentResults) -> String {
         header.insert(header.len() - 1, name);
     }
     header.push("cost_per_hour".into());
+    // Recovery columns when some point answers the recovery question.
+    let recovery = results.points.iter().any(|p| p.summary.recovery.is_some());
+    if recovery {
+        header.extend(columns::recovery_names(false).map(String::from));
+    }
     w.write_record(&header).expect("in-memory write");
     for p in &results.points {
         let mut row = vec![p.design.clone()];
@@ -395,6 +409,9 @@ fn summary_csv(results: &ExperimentResults) -> String {
             row.push(e.ci95.map_or(String::new(), num));
         }
         row.push(num(p.summary.cost.per_hour));
+        if recovery {
+            row.extend(columns::recovery_summary_values(p.summary.recovery.as_ref()).map(num));
+        }
         w.write_record(&row).expect("in-memory write");
     }
     String::from_utf8(w.into_inner().expect("in-memory flush")).expect("utf-8")

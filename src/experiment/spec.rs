@@ -6,15 +6,21 @@
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use toml::Spanned;
 
+pub use super::axes::AxisInfo;
+use super::axes::{AxisConfig, with_number};
+pub use super::designs::DesignInfo;
+use super::designs::{DesignConfig, locate_override, override_path, override_text};
+pub use super::sensitivity::SensitivitySpec;
+use super::sensitivity::{SensitivityConfig, sensitivity_spec};
+pub use super::slo::SloInfo;
+use super::slo::{SloConfig, slo};
 use crate::config::{Positive, Source};
 use crate::error::ModelError;
 use crate::model::{self, Network};
-use crate::stats::{LatencyKind, LatencyStat, Measure};
-use crate::units;
 
 /// The experiment file as written.
 #[derive(Debug, Deserialize)]
@@ -29,19 +35,6 @@ struct ExperimentFile {
     capacity: Option<CapacityConfig>,
     sensitivity: Option<SensitivityConfig>,
     search: Option<crate::planner::spec::SearchConfig>,
-}
-
-/// `[sensitivity]`: what `capsim sensitivity EXPERIMENT` varies, and where.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SensitivityConfig {
-    /// Parameters with their ranges, as `--vary` takes them ("path=±20%").
-    #[serde(default)]
-    vary: Vec<String>,
-    /// The range of every parameter when `vary` is empty ("10%").
-    range: Option<Spanned<String>>,
-    /// The value of the load axis to vary the designs at.
-    load: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,49 +62,6 @@ fn default_replications() -> Positive<u32> {
 }
 fn default_seed() -> u64 {
     1
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DesignConfig {
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    set: IndexMap<String, toml::Value>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AxisConfig {
-    path: String,
-    values: Option<Vec<toml::Value>>,
-    from: Option<toml::Value>,
-    to: Option<toml::Value>,
-    steps: Option<u32>,
-    peak: Option<toml::Value>,
-    levels: Option<Vec<f64>>,
-    label: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SloConfig {
-    class: Option<String>,
-    /// A statistic of the reply latency.
-    mean: Option<Spanned<String>>,
-    p50: Option<Spanned<String>>,
-    p90: Option<Spanned<String>>,
-    p95: Option<Spanned<String>>,
-    p99: Option<Spanned<String>>,
-    p999: Option<Spanned<String>>,
-    /// A statistic of the completion latency.
-    completion_mean: Option<Spanned<String>>,
-    completion_p50: Option<Spanned<String>>,
-    completion_p90: Option<Spanned<String>>,
-    completion_p95: Option<Spanned<String>>,
-    completion_p99: Option<Spanned<String>>,
-    completion_p999: Option<Spanned<String>>,
-    error_ratio: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -225,85 +175,17 @@ impl Experiment {
         if seed_set.is_none() {
             common.push(format!("simulation.seed={}", h.seed));
         }
-        let mut designs = Vec::new();
-        let mut design_overrides = Vec::new();
-        if file.designs.is_empty() {
-            designs.push(DesignInfo {
-                name: "baseline".into(),
-                description: "the base model".into(),
-                overrides: vec![],
-            });
-            design_overrides.push(common.clone());
-        }
-        for (dname, d) in &file.designs {
-            if let Some(path) = d.set.keys().find(|k| EXPERIMENT_WIDE.contains(&k.trim())) {
-                let from = source.text.find(&format!("[designs.{dname}]")).unwrap_or(0);
-                let span = source.text[from..].find(path.as_str()).map(|i| from + i..from + i + path.len());
-                return Err(ModelError::at(
-                    &source.file,
-                    &source.text,
-                    span,
-                    format!("design `{dname}` sets `{path}`, which is the same for every design of an experiment"),
-                )
-                .with_key(format!("designs.{dname}.set"))
-                .with_hint(experiment_wide_hint(path)));
-            }
-            let own: Vec<String> = d.set.iter().map(|(k, v)| override_text(k, v)).collect();
-            designs.push(DesignInfo {
-                name: dname.clone(),
-                description: d.description.clone(),
-                overrides: own.clone(),
-            });
-            design_overrides.push(common.iter().cloned().chain(own).collect());
-        }
+        let (designs, design_overrides) = super::designs::designs(&source, &file.designs, &common)?;
 
-        let mut axes = Vec::new();
-        for (i, a) in file.axes.iter().enumerate() {
-            let path = a.get_ref().path.trim();
-            if EXPERIMENT_WIDE.contains(&path) {
-                return Err(source
-                    .error_at(a.span(), format!("an axis cannot vary `{path}`, which is the same for every run"))
-                    .with_key(format!("axes[{i}]"))
-                    .with_hint(experiment_wide_hint(path)));
-            }
-            axes.push(axis(a.get_ref()).map_err(|msg| source.error_at(a.span(), msg).with_key(format!("axes[{i}]")))?);
-        }
-        let load_axis = match &h.load {
-            Some(p) => Some(axes.iter().position(|a| &a.path == p.get_ref()).ok_or_else(|| {
-                source.error_at(p.span(), format!("no axis varies `{}`", p.get_ref())).with_key("experiment.load")
-            })?),
-            // By default the load is the first axis that varies a rate or a user count.
-            None => axes.iter().position(|a| a.path.ends_with(".rate") || a.path.ends_with(".users")),
-        };
-        let target_loads = match file.capacity.as_ref().and_then(|c| c.target_load.as_ref()) {
-            Some(v) => target_load_values(&source, v)?,
-            None => Vec::new(),
-        };
-        // Every target load is simulated even when the grid misses it.
-        if let Some(l) = load_axis {
-            let axis = &mut axes[l];
-            for &t in &target_loads {
-                if !axis.numeric.iter().any(|&x| (x - t).abs() <= 1e-9 * t.abs().max(1.0)) {
-                    let template = axis.values.first().cloned().unwrap_or_default();
-                    let pos = axis.numeric.iter().position(|&x| x > t).unwrap_or(axis.numeric.len());
-                    axis.values.insert(pos, with_number(&template, t));
-                    axis.numeric.insert(pos, t);
-                }
-            }
-        }
+        let target_load = file.capacity.as_ref().and_then(|c| c.target_load.as_ref());
+        let super::axes::Axes { axes, load_axis, target_loads } =
+            super::axes::axes(&source, &file.axes, h.load.as_ref(), target_load)?;
         let slo = file.slo.as_ref().map(|s| slo(s, &source)).transpose()?;
         let search = (file.search.as_ref())
             .map(|s| crate::planner::spec::validate(&source, s, &base_model, &common, slo.as_ref(), &target_loads))
             .transpose()?;
 
-        // Grid of points: every combination of axis values, first axis slowest.
-        let mut points: Vec<Vec<usize>> = vec![vec![]];
-        for a in &axes {
-            points = points
-                .into_iter()
-                .flat_map(|p| (0..a.values.len()).map(move |v| [p.clone(), vec![v]].concat()))
-                .collect();
-        }
+        let points = super::axes::grid(&axes);
 
         let mut networks = Vec::new();
         for (d, overrides) in design_overrides.iter().enumerate() {
@@ -351,18 +233,7 @@ impl Experiment {
         .flatten()
         .collect();
 
-        let baseline = match &h.baseline {
-            Some(b) => Some(designs.iter().position(|d| &d.name == b.get_ref()).ok_or_else(|| {
-                source
-                    .error_at(b.span(), format!("no design is called `{}`", b.get_ref()))
-                    .with_key("experiment.baseline")
-                    .with_hint(format!(
-                        "the baseline is one of the designs: {}",
-                        designs.iter().map(|d| format!("`{}`", d.name)).collect::<Vec<_>>().join(", ")
-                    ))
-            })?),
-            None => None,
-        };
+        let baseline = super::designs::baseline(&source, h.baseline.as_ref(), &designs)?;
         let sensitivity = file.sensitivity.as_ref().map(|c| sensitivity_spec(&source, c)).transpose()?;
 
         Ok(Experiment {
@@ -441,397 +312,7 @@ impl Experiment {
     }
 }
 
-/// Model settings that every run of an experiment shares: `seed` and
-/// `replications` under `[experiment]` own them.
-const EXPERIMENT_WIDE: [&str; 2] = ["simulation.seed", "simulation.replications"];
-
-fn experiment_wide_hint(path: &str) -> String {
-    let key = path.trim_start_matches("simulation.");
-    format!(
-        "write `{key} = N` under [experiment], or change it for a whole sweep with --set {path}=N; every design and point shares one seed (common random numbers), and replications already give independent runs"
-    )
-}
-
-/// The path of a `PATH=VALUE` override.
-fn override_path(o: &str) -> &str {
-    o.split_once('=').map_or(o, |(p, _)| p).trim()
-}
-
-/// `path=value` with the value written as TOML would read it back.
-fn override_text(path: &str, v: &toml::Value) -> String {
-    format!("{path}={}", value_text(v))
-}
-
-fn value_text(v: &toml::Value) -> String {
-    match v {
-        toml::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// A value's number in SI units: rates per second, durations in seconds, plain numbers.
-fn numeric(text: &str) -> Result<f64, String> {
-    if let Ok(r) = units::parse_rate(text) {
-        return Ok(r);
-    }
-    if let Ok(d) = units::parse_duration(text) {
-        return Ok(d);
-    }
-    text.trim().parse::<f64>().map_err(|_| format!("`{text}` is not a number, a rate or a duration"))
-}
-
-/// Splits "200/s" into (200, "/s") and "1.5" into (1.5, "").
-fn split_unit(text: &str) -> Option<(f64, String)> {
-    let t = text.trim();
-    let end = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+' || c == 'e' || c == '_'))
-        .unwrap_or(t.len());
-    let number: String = t[..end].chars().filter(|&c| c != '_').collect();
-    Some((number.parse().ok()?, t[end..].to_string()))
-}
-
-/// Formats `x` with the unit of `template` ("200/s" -> "350/s").
-fn with_number(template: &str, x: f64) -> String {
-    let unit = split_unit(template).map(|(_, u)| u).unwrap_or_default();
-    // The template's number is in the unit's own scale; convert back from SI.
-    let scale = split_unit(template)
-        .and_then(|(n, _)| numeric(template).ok().map(|si| if n != 0.0 { si / n } else { 1.0 }))
-        .unwrap_or(1.0);
-    format!("{}{unit}", crate::format::round_sig6(x / scale))
-}
-
-fn axis(a: &AxisConfig) -> Result<AxisInfo, String> {
-    let values: Vec<String> = match (&a.values, &a.from, &a.to, &a.peak) {
-        (Some(vals), None, None, None) => vals.iter().map(value_text).collect(),
-        (None, Some(from), Some(to), None) => {
-            let steps = a.steps.ok_or("an axis with `from` and `to` needs `steps` (the number of values)")?;
-            if steps < 2 {
-                return Err("`steps` must be at least 2".into());
-            }
-            let (f, to) = (value_text(from), value_text(to));
-            let ((x0, u0), (x1, u1)) =
-                (split_unit(&f).ok_or("`from` is not a number")?, split_unit(&to).ok_or("`to` is not a number")?);
-            if u0 != u1 {
-                return Err(format!("`from` ({f}) and `to` ({to}) must use the same unit"));
-            }
-            (0..steps)
-                .map(|i| {
-                    format!("{}{u0}", crate::format::round_sig6(x0 + (x1 - x0) * f64::from(i) / f64::from(steps - 1)))
-                })
-                .collect()
-        }
-        (None, None, None, Some(peak)) => {
-            let levels = a.levels.as_ref().ok_or("an axis with `peak` needs `levels`, e.g. [0.5, 1.0, 1.5]")?;
-            let p = value_text(peak);
-            let (x, unit) = split_unit(&p).ok_or("`peak` is not a number")?;
-            levels.iter().map(|l| format!("{}{unit}", crate::format::round_sig6(x * l))).collect()
-        }
-        _ => return Err("an axis has `values`, or `from`/`to`/`steps`, or `peak`/`levels`".into()),
-    };
-    if values.is_empty() {
-        return Err(format!("the axis over `{}` has no values", a.path));
-    }
-    let numeric: Vec<f64> = values.iter().map(|v| numeric(v)).collect::<Result<_, _>>()?;
-    let label = a.label.clone().unwrap_or_else(|| {
-        if a.path.ends_with(".rate") {
-            "offered load [requests/s]".to_string()
-        } else if a.path.ends_with(".users") {
-            "users".to_string()
-        } else {
-            a.path.clone()
-        }
-    });
-    Ok(AxisInfo { path: a.path.clone(), label, values, numeric })
-}
-
-fn slo(s: &SloConfig, source: &Source) -> Result<SloInfo, ModelError> {
-    let reply = slo_latency(
-        source,
-        LatencyKind::Reply,
-        [&s.mean, &s.p50, &s.p90, &s.p95, &s.p99, &s.p999],
-        "a reply latency limit",
-    )?;
-    let completion = slo_latency(
-        source,
-        LatencyKind::Completion,
-        [
-            &s.completion_mean,
-            &s.completion_p50,
-            &s.completion_p90,
-            &s.completion_p95,
-            &s.completion_p99,
-            &s.completion_p999,
-        ],
-        "a completion latency limit",
-    )?;
-    let error_ratio = s.error_ratio.as_ref().map(|e| (*e.get_ref(), e.span()));
-    if reply.is_none() && completion.is_none() && error_ratio.is_none() {
-        return Err(ModelError::new(&source.file, "the SLO sets no limit")
-            .with_key("slo")
-            .with_hint("add e.g. p99 = \"300ms\", completion_p99 = \"5s\" and/or error_ratio = 0.001"));
-    }
-    if let Some((e, span)) = &error_ratio
-        && !(0.0..=1.0).contains(e)
-    {
-        return Err(source
-            .error_at(span.clone(), "error_ratio is a fraction in [0, 1], e.g. 0.001 for 0.1%")
-            .with_key("slo.error_ratio"));
-    }
-    let mut parts = Vec::new();
-    for (measure, v) in reply.iter().chain(&completion) {
-        parts.push(format!("{measure} <= {}", crate::format::format_duration(*v)));
-    }
-    if let Some((e, _)) = error_ratio {
-        parts.push(format!("errors <= {}%", crate::format::round_sig6(e * 100.0)));
-    }
-    let mut text = parts.join(" and ");
-    if let Some(c) = &s.class {
-        text = format!("{text} for `{c}`");
-    }
-    Ok(SloInfo {
-        class: s.class.clone(),
-        latency: reply.map(|(m, v)| (m.stat, v)),
-        completion: completion.map(|(m, v)| (m.stat, v)),
-        error_ratio: error_ratio.map(|(e, _)| e),
-        text,
-    })
-}
-
-/// The one limit an SLO sets on latency `kind` (its keys, in `LatencyStat`
-/// order from the mean to p999), or an error at the offending key.
-fn slo_latency(
-    source: &Source,
-    kind: LatencyKind,
-    keys: [&Option<Spanned<String>>; 6],
-    what: &str,
-) -> Result<Option<(Measure, f64)>, ModelError> {
-    let stats =
-        [LatencyStat::Mean, LatencyStat::P50, LatencyStat::P90, LatencyStat::P95, LatencyStat::P99, LatencyStat::P999];
-    let key = |stat: LatencyStat| match kind {
-        LatencyKind::Reply => format!("slo.{stat}"),
-        LatencyKind::Completion => format!("slo.completion_{stat}"),
-    };
-    let mut given: Vec<(LatencyStat, &Spanned<String>)> =
-        stats.into_iter().zip(keys).filter_map(|(stat, v)| v.as_ref().map(|v| (stat, v))).collect();
-    // The second key as written is the one to point at.
-    given.sort_by_key(|(_, v)| v.span().start);
-    if let [(first, _), (second, v), ..] = given.as_slice() {
-        return Err(source
-            .error_at(
-                v.span(),
-                format!("the SLO sets {what} twice (`{}` and `{}`): keep one", key(*first), key(*second)),
-            )
-            .with_key(key(*second))
-            .with_hint(
-                "an SLO names one reply statistic (p99 = ...) and one completion statistic (completion_p99 = ...)",
-            ));
-    }
-    given
-        .first()
-        .map(|&(stat, v)| {
-            let limit =
-                units::parse_duration(v.get_ref()).map_err(|e| source.error_at(v.span(), e.0).with_key(key(stat)))?;
-            Ok((Measure { kind, stat }, limit))
-        })
-        .transpose()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn axis_from_to_keeps_units() {
-        let a = AxisConfig {
-            path: "workload.web.rate".into(),
-            values: None,
-            from: Some(toml::Value::String("100/s".into())),
-            to: Some(toml::Value::String("400/s".into())),
-            steps: Some(4),
-            peak: None,
-            levels: None,
-            label: None,
-        };
-        let info = axis(&a).unwrap();
-        assert_eq!(info.values, ["100/s", "200/s", "300/s", "400/s"]);
-        assert_eq!(info.numeric, [100.0, 200.0, 300.0, 400.0]);
-        assert_eq!(info.label, "offered load [requests/s]");
-    }
-
-    #[test]
-    fn load_test_levels_scale_the_peak() {
-        let a = AxisConfig {
-            path: "workload.web.rate".into(),
-            values: None,
-            from: None,
-            to: None,
-            steps: None,
-            peak: Some(toml::Value::String("2000/s".into())),
-            levels: Some(vec![0.5, 1.0, 1.5]),
-            label: None,
-        };
-        assert_eq!(axis(&a).unwrap().values, ["1000/s", "2000/s", "3000/s"]);
-    }
-
-    #[test]
-    fn numbers_round_to_six_digits() {
-        assert_eq!(crate::format::round_sig6(0.1 + 0.2), "0.3");
-        assert_eq!(crate::format::round_sig6(250.0), "250");
-        assert_eq!(with_number("200/s", 350.0), "350/s");
-        assert_eq!(with_number("2/ms", 3500.0), "3.5/ms");
-    }
-}
-
-/// One design: a named set of overrides on the base model.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DesignInfo {
-    /// Name.
-    pub name: String,
-    /// What it is, in words.
-    pub description: String,
-    /// Its overrides, as `path=value`.
-    pub overrides: Vec<String>,
-}
-
-/// One sweep axis.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AxisInfo {
-    /// The dotted model path it varies.
-    pub path: String,
-    /// A short label for charts, e.g. "offered load [req/s]".
-    pub label: String,
-    /// The values as written into the model ("200/s").
-    pub values: Vec<String>,
-    /// The same values as numbers in SI units (rates per second, seconds).
-    pub numeric: Vec<f64>,
-}
-
-/// A service-level objective.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct SloInfo {
-    /// The class it applies to; `None`: every class.
-    pub class: Option<String>,
-    /// Reply latency statistic ("p99", "p50", "mean", ...) and its limit \[s\].
-    pub latency: Option<(LatencyStat, f64)>,
-    /// Completion latency statistic and its limit \[s\]: until the work a
-    /// request published is done (its reply latency, for a class that does
-    /// not publish).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub completion: Option<(LatencyStat, f64)>,
-    /// Highest error ratio allowed.
-    pub error_ratio: Option<f64>,
-    /// The SLO in words, e.g. "p99 <= 300 ms and errors <= 0.1%".
-    pub text: String,
-}
-
-impl SloInfo {
-    /// Each latency limit the SLO sets (reply, then completion) \[s\].
-    pub fn limits(&self) -> impl Iterator<Item = (Measure, f64)> + '_ {
-        let reply = self.latency.map(|(stat, v)| (Measure { kind: LatencyKind::Reply, stat }, v));
-        let completion = self.completion.map(|(stat, v)| (Measure { kind: LatencyKind::Completion, stat }, v));
-        reply.into_iter().chain(completion)
-    }
-
-    /// The latency that charts draw and answers quote, with the SLO's limit
-    /// on it: the completion statistic when the SLO constrains completion
-    /// (the work is what the SLO is about), else its reply statistic.
-    pub fn charted(&self) -> Option<(Measure, f64)> {
-        self.limits().last()
-    }
-}
-
-/// `[sensitivity]` as validated: the ranges as written (the sensitivity
-/// command reads them as it reads `--vary`), the default range and the load.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SensitivitySpec {
-    /// `path=±PCT` items.
-    pub vary: Vec<String>,
-    /// The range of every parameter when `vary` is empty, as written ("10%").
-    pub range: Option<String>,
-    /// The load to vary the designs at, in the load axis's unit.
-    pub load: Option<f64>,
-}
-
-fn sensitivity_spec(source: &Source, c: &SensitivityConfig) -> Result<SensitivitySpec, ModelError> {
-    let load = c
-        .load
-        .as_ref()
-        .map(|l| {
-            numeric(&value_text(l.get_ref())).map_err(|m| {
-                source
-                    .error_at(l.span(), m)
-                    .with_key("sensitivity.load")
-                    .with_hint("a value of the load axis, e.g. load = \"1800/s\"")
-            })
-        })
-        .transpose()?;
-    Ok(SensitivitySpec { vary: c.vary.clone(), range: c.range.as_ref().map(|r| r.get_ref().clone()), load })
-}
-
 /// Whether TOML text is an experiment (it has an `[experiment]` table) rather than a model.
 pub fn is_experiment_text(text: &str) -> bool {
     text.lines().any(|l| l.trim() == "[experiment]")
-}
-
-/// `[capacity] target_load` as numbers: one load, or a list of them in the
-/// order written; an error at its place otherwise.
-fn target_load_values(source: &Source, v: &Spanned<toml::Value>) -> Result<Vec<f64>, ModelError> {
-    let error = |m: String| {
-        source.error_at(v.span(), m).with_key("capacity.target_load").with_hint(
-            "one load, e.g. target_load = \"1800/s\", or a list, e.g. target_load = [\"1200/s\", \"1800/s\"]",
-        )
-    };
-    let items = match v.get_ref() {
-        toml::Value::Array(items) if items.is_empty() => return Err(error("the list of target loads is empty".into())),
-        toml::Value::Array(items) => items.iter().collect(),
-        one => vec![one],
-    };
-    let mut loads: Vec<f64> = Vec::new();
-    for item in items {
-        let load = numeric(&value_text(item)).map_err(error)?;
-        if loads.iter().any(|&l| (l - load).abs() <= 1e-9 * load.abs().max(1.0)) {
-            return Err(error(format!("the target load {} is given twice", value_text(item))));
-        }
-        loads.push(load);
-    }
-    Ok(loads)
-}
-
-/// An override's error, located where the user wrote the override: a
-/// design's `set` key, the experiment's `set` or an axis `path` in the
-/// experiment file. Errors of the command line's own `--set` (or of the model
-/// file) are left as they are.
-fn locate_override(
-    source: &Source,
-    design_info: &DesignInfo,
-    file_set: &[String],
-    axes: &[AxisInfo],
-    err: ModelError,
-) -> ModelError {
-    let design = design_info.name.as_str();
-    let Some(item) = err.key.as_deref().and_then(|k| k.strip_prefix("--set ")) else {
-        return prefixed(design, err);
-    };
-    let path = override_path(item);
-    let text = &source.text;
-    let (from, key) = if design_info.overrides.iter().any(|o| o == item) {
-        let header = format!("[designs.{design}]");
-        (text.find(&header).unwrap_or(0), format!("designs.{design}.set"))
-    } else if file_set.iter().any(|o| o == item) {
-        (text.find("[experiment]").unwrap_or(0), "experiment.set".to_string())
-    } else if axes.iter().any(|a| a.path == path) {
-        (0, "axes.path".to_string())
-    } else {
-        return prefixed(design, err);
-    };
-    let span = text[from..].find(path).map(|i| from + i..from + i + path.len());
-    let mut located =
-        ModelError::at(&source.file, text, span, format!("in design `{design}`: {}", err.message)).with_key(key);
-    located.hint = err.hint;
-    located
-}
-
-fn prefixed(design: &str, mut err: ModelError) -> ModelError {
-    err.message = format!("in design `{design}`: {}", err.message);
-    err
 }

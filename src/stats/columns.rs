@@ -529,6 +529,48 @@ pub(crate) const QUEUE: &[Metric<QueueMetrics, QueueSummary>] = &[
     ),
 ];
 
+/// The recovery question's columns (`simulation.recovery`), in a sweep
+/// whose model asks it in some design: runs.csv has the run's answer after
+/// `cost_per_million`, summary.csv the point's after `cost_per_hour`; empty
+/// in a design without the question. (`capsim run` answers it in its JSON.)
+/// Each is (name, meaning, in runs.csv, in summary.csv).
+pub(crate) const RECOVERY: [(&str, &str, bool, bool); 3] = [
+    (
+        "recovered",
+        "1 if the run came back after its trigger (`simulation.recovery`), 0 if it stayed degraded",
+        true,
+        false,
+    ),
+    ("recovered_share", "replications that came back after the trigger, over the replications run", false, true),
+    (
+        "recovery_time_s",
+        "time from the trigger's end to recovery (summary: mean over the replications that recovered) [s]; empty if none did",
+        true,
+        true,
+    ),
+];
+
+/// Names of the recovery columns of runs.csv (`runs`) or summary.csv.
+pub(crate) fn recovery_names(runs: bool) -> impl Iterator<Item = &'static str> {
+    RECOVERY.iter().filter(move |c| if runs { c.2 } else { c.3 }).map(|c| c.0)
+}
+
+/// A run's recovery values, in [`recovery_names`] order; NaN (an empty cell) without an answer.
+pub(crate) fn recovery_run_values(r: Option<&super::RunRecovery>) -> [f64; 2] {
+    match r {
+        Some(r) => [if r.after_s.is_some() { 1.0 } else { 0.0 }, r.after_s.unwrap_or(f64::NAN)],
+        None => [f64::NAN; 2],
+    }
+}
+
+/// A point's recovery values, in [`recovery_names`] order; NaN (an empty cell) without an answer.
+pub(crate) fn recovery_summary_values(r: Option<&super::RecoverySummary>) -> [f64; 2] {
+    match r {
+        Some(r) => [f64::from(r.recovered) / f64::from(r.replications), r.recovery_s],
+        None => [f64::NAN; 2],
+    }
+}
+
 /// (name, value) of every metric of one run, in table order (runs.csv).
 pub(crate) fn run_values<R, S>(table: &[Metric<R, S>], run: &R) -> Vec<(&'static str, f64)> {
     table.iter().map(|m| (m.name, (m.run)(run))).collect()
@@ -581,5 +623,9 @@ pub fn markdown() -> String {
     section(&mut out, "call", CALL);
     section(&mut out, "call", HEDGE);
     section(&mut out, "queue", QUEUE);
+    for (name, meaning, runs, summary) in RECOVERY {
+        let files = [(runs, "runs"), (summary, "summary")].iter().filter(|f| f.0).map(|f| f.1).collect::<Vec<_>>();
+        out.push_str(&format!("| `{name}` | {meaning} | {} |\n", files.join(", ")));
+    }
     out
 }

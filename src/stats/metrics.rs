@@ -59,6 +59,11 @@ pub struct RunMetrics {
     /// Requests in the system averaged over the window's first and second half.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub halves_in_system: Option<(f64, f64)>,
+    /// Whether and when the run came back after its trigger, for a model
+    /// with `simulation.recovery` (the sweep's executor answers it from the
+    /// run's series, which are not kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<super::RunRecovery>,
 }
 
 /// One class in one replication. Latencies in seconds; NaN when nothing completed.
@@ -644,6 +649,7 @@ impl RunMetrics {
             cost_per_million: if ok == 0 { f64::NAN } else { per_hour / 3600.0 / (ok as f64 / run.observed) * 1e6 },
             stopped: run.stopped.clone(),
             halves_in_system: run.halves_in_system,
+            recovery: None,
         }
     }
 }

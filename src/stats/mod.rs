@@ -41,7 +41,7 @@ pub use metrics::{
     OpMetrics, PoolMetrics, QueueMetrics, RunMetrics, ServiceMetrics,
 };
 pub use platform::{CpuLimitMetrics, CpuLimitSummary, PausesMetrics, PausesSummary};
-pub use recovery::{RecoverySummary, recovery_of, summarise_recovery};
+pub use recovery::{RecoverySummary, RunRecovery, recovery_of, run_recovery, summarise_answers, summarise_recovery};
 pub use scaling::{
     ScalingCounts, ScalingMetrics, ScalingSummary, ServerlessCounts, ServerlessMetrics, ServerlessSummary,
 };

@@ -70,9 +70,34 @@ pub fn recovery_of(r: &Recovery, warmup_s: f64, s: &Series) -> (f64, Option<f64>
     (baseline, None)
 }
 
+/// One replication's answer, as a sweep's run keeps it (`runs.csv`, shards).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RunRecovery {
+    /// The pre-trigger level: requests/s or seconds.
+    #[serde(with = "super::serde_nan::nan_as_null")]
+    pub baseline: f64,
+    /// Time from the trigger's end to recovery \[s\]; `None`: it stayed degraded.
+    pub after_s: Option<f64>,
+}
+
+/// The answer of one replication of `net`, whose warm-up ended at
+/// `warmup_s`, when the model asks the question and the run recorded its series.
+pub fn run_recovery(net: &crate::model::Network, warmup_s: f64, stats: &super::RunStats) -> Option<RunRecovery> {
+    let r = net.settings.recovery.as_ref()?;
+    let (baseline, after_s) = recovery_of(r, warmup_s, stats.series.as_ref()?);
+    Some(RunRecovery { baseline, after_s })
+}
+
 /// Every replication's answer, summarised.
 pub fn summarise_recovery(r: &Recovery, warmup_s: f64, series: &[Series]) -> RecoverySummary {
     let each: Vec<(f64, Option<f64>)> = series.iter().map(|s| recovery_of(r, warmup_s, s)).collect();
+    summarise_answers(r, &each)
+}
+
+/// The replications' answers, (baseline, time to recovery) in replication
+/// order, summarised: `run` answers from its series, a sweep's point from
+/// its runs' [`RunRecovery`], with the same arithmetic.
+pub fn summarise_answers(r: &Recovery, each: &[(f64, Option<f64>)]) -> RecoverySummary {
     let times: Vec<f64> = each.iter().filter_map(|e| e.1).collect();
     RecoverySummary {
         metric: match r.metric {
