@@ -604,7 +604,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
         }
         if !BASIC && self.net.services[op.service as usize].serverless.is_some() {
             // A cold start holds the slot before the work, as CPU-free time on its own core.
-            work = work.saturating_add(self.serverless_start(op.service));
+            work = work.saturating_add(self.serverless_start(op.service, id));
         }
         if work > 0 {
             return self.compute(id, work);
@@ -666,7 +666,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             self.services[service].completed += 1;
         }
         if !BASIC && self.net.services[service].serverless.is_some() {
-            self.serverless_release(service);
+            self.serverless_release(service, id);
         }
         let inst = &mut self.instances[instance as usize];
         match inst.dequeue(now) {
