@@ -78,11 +78,12 @@ pub struct ServerlessMetrics {
     pub mean_idle_instances: f64,
     /// Requests started per second.
     pub requests_per_s: f64,
-    /// Instances started (cold starts paid in full) per second.
+    /// Instances started (cold starts paid in full) per second (`null` in older files).
+    #[serde(with = "super::nan_as_null", default = "unknown")]
     pub instance_starts_per_s: f64,
     /// Time-average requests per busy instance: requests in service over busy
     /// instances (`null` when no instance was busy).
-    #[serde(with = "super::nan_as_null")]
+    #[serde(with = "super::nan_as_null", default = "unknown")]
     pub requests_per_busy_instance: f64,
     /// GB-seconds billed per second: busy instances times memory.
     pub gb_s_per_s: f64,
@@ -122,11 +123,23 @@ pub struct ServerlessSummary {
     /// Requests per second.
     pub requests_per_s: Estimate,
     /// Instances started per second.
+    #[serde(default = "unknown_estimate")]
     pub instance_starts_per_s: Estimate,
     /// Time-average requests per busy instance.
+    #[serde(default = "unknown_estimate")]
     pub requests_per_busy_instance: Estimate,
     /// GB-seconds per second.
     pub gb_s_per_s: Estimate,
     /// Dollars per hour.
     pub cost_per_hour: Estimate,
+}
+
+/// Not known: the default of fields that files older than `concurrency` lack.
+fn unknown() -> f64 {
+    f64::NAN
+}
+
+/// Not known, with no interval.
+fn unknown_estimate() -> Estimate {
+    Estimate::exact(f64::NAN)
 }
