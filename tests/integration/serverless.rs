@@ -284,3 +284,40 @@ fn shared_instances_pack_requests_and_bill_instance_time() {
     let gb_s = sv.mean_busy_instances.value * 0.125;
     assert!((sv.gb_s_per_s.value - gb_s).abs() <= 1e-12 * gb_s, "{} GB-s/s vs {gb_s}", sv.gb_s_per_s.value);
 }
+
+#[test]
+fn a_cancelled_hedge_holds_no_instance() {
+    // A hedge cancelled before it starts holds a slot for no time and no
+    // instance: instances, busy or idle, never outnumber max_instances.
+    let text = r#"
+        [simulation]
+        duration = "2000s"
+        warmup = "100s"
+        replications = 3
+        seed = 3
+
+        [workload.calls]
+        target = "front.handle"
+        rate = "20/s"
+
+        [services.front]
+        threads = 1000
+        cores = 1000
+
+        [services.front.ops.handle]
+        demand = "exp(1ms)"
+        steps = [{ call = "fn.handle", hedge = { after = "50ms", cancel = true } }]
+
+        [services.fn]
+        serverless = { cold_start = "constant(300ms)", keep_alive = "1s", max_instances = 3, concurrency = 2 }
+
+        [services.fn.ops.handle]
+        demand = "lognormal(mean=60ms, cv=1.5)"
+    "#;
+    for concurrency in [1, 2] {
+        let s = summary(&text.replace("concurrency = 2", &format!("concurrency = {concurrency}")));
+        let sv = s.services.iter().find_map(|v| v.serverless.as_ref()).unwrap();
+        let alive = sv.mean_busy_instances.value + sv.mean_idle_instances.value;
+        assert!(alive <= 3.0 + 1e-9, "concurrency {concurrency}: {alive} instances alive on average, above 3");
+    }
+}
