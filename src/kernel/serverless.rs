@@ -249,3 +249,68 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dist::Dist;
+
+    fn warm(concurrency: u32, max_instances: u32) -> Warm {
+        Warm::new(&crate::model::Serverless {
+            cold_start: Dist::parse("constant(1s)").unwrap(),
+            stream: 0,
+            keep_alive: 10.0,
+            concurrency,
+            max_instances,
+            memory_gb: 1.0,
+            price_per_request: 0.0,
+            price_per_gb_s: 0.0,
+        })
+    }
+
+    /// Places a request at `now`, marking a new instance ready at `ready`.
+    fn place(w: &mut Warm, now: Time, ready: Time) -> (u32, Placed) {
+        let (i, p) = w.place(now);
+        if matches!(p, Placed::Started) {
+            w.ready[i as usize] = ready;
+        }
+        (i, p)
+    }
+
+    #[test]
+    fn requests_pack_onto_the_busiest_ready_instance_then_idle_then_starting() {
+        const S: Time = 1_000_000_000;
+        let mut w = warm(3, 4);
+        // Two instances start; the second request joins the first while it starts.
+        let (a, p) = place(&mut w, 0, S);
+        assert!(matches!(p, Placed::Started));
+        let (j, p) = place(&mut w, S / 2, 0);
+        assert_eq!(j, a);
+        assert!(matches!(p, Placed::Joined(w) if w == S / 2), "waits the rest of a's cold start");
+        let (a2, _) = place(&mut w, S / 2, 0);
+        assert_eq!(a2, a); // a is full now (3)
+        let (b, p) = place(&mut w, S / 2, 2 * S);
+        assert!(matches!(p, Placed::Started) && b != a);
+        // Both ready; a has 2 after a leave, b has 1: the next goes to a, the busier.
+        w.leave(a, 3 * S);
+        let (x, p) = place(&mut w, 3 * S, 0);
+        assert!(matches!(p, Placed::Warm));
+        assert_eq!(x, a);
+        // a full, b has room: b takes it although a third instance could start.
+        let (y, _) = place(&mut w, 3 * S, 0);
+        assert_eq!(y, b);
+        // Empty b: it idles; a request with a full and b idle goes to b, warm.
+        w.leave(b, 4 * S);
+        w.leave(b, 4 * S);
+        assert_eq!((w.busy, w.idle.len()), (1, 1));
+        let (z, p) = place(&mut w, 5 * S, 0);
+        assert!(matches!(p, Placed::Warm) && z == b);
+        // An idle instance is reclaimed keep_alive after its last request left.
+        w.leave(b, 6 * S);
+        w.advance(16 * S - 1);
+        assert_eq!(w.idle.len(), 1);
+        w.advance(16 * S);
+        assert_eq!(w.idle.len(), 0);
+        assert_eq!(w.spare.len(), 3);
+    }
+}
