@@ -84,6 +84,7 @@ impl Warm {
 
     /// Reclaims the instances idle for `keep_alive` by `now`, each at its
     /// own reclaim time, and counts idle and busy instance-time up to `now`.
+    #[inline(always)]
     fn advance(&mut self, now: Time) {
         while let Some(&(at, instance)) = self.idle.front() {
             if at > now {
@@ -96,6 +97,7 @@ impl Warm {
         self.count(now);
     }
 
+    #[inline(always)]
     fn count(&mut self, to: Time) {
         let span = u128::from(to - self.last);
         self.area_idle += span * self.idle.len() as u128;
@@ -104,6 +106,7 @@ impl Warm {
     }
 
     /// A request starts at `now`: the instance it runs on, and how.
+    #[inline(always)]
     fn place(&mut self, now: Time) -> (u32, Placed) {
         self.advance(now);
         // The busiest ready instance with room, else the starting one ready first.
@@ -165,6 +168,7 @@ impl Warm {
     }
 
     /// A request on `i` ended at `now`.
+    #[inline(always)]
     fn leave(&mut self, i: u32, now: Time) {
         self.advance(now);
         let iu = i as usize;
