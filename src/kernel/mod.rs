@@ -605,7 +605,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
         }
         if !BASIC && self.serverless && self.net.services[op.service as usize].serverless.is_some() {
             // A cold start holds the slot before the work, as CPU-free time on its own core.
-            work = work.saturating_add(self.serverless_start(op.service));
+            work = work.saturating_add(self.serverless_start(op.service, id));
         }
         if work > 0 {
             return self.compute(id, work);
@@ -667,7 +667,7 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
             self.services[service].completed += 1;
         }
         if !BASIC && self.serverless && self.net.services[service].serverless.is_some() {
-            self.serverless_release(service);
+            self.serverless_release(service, id);
         }
         let inst = &mut self.instances[instance as usize];
         match inst.dequeue(now) {

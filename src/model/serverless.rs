@@ -1,8 +1,8 @@
 //! The compiled per-request scaling of a service (`serverless = { ... }`)
 //! and its checks. The service becomes one pool of `max_instances x
-//! concurrency` slots, each with its own core (instances do not share
-//! CPU); `kernel/serverless.rs` keeps the idle instances and decides who
-//! pays a cold start.
+//! concurrency` slots, each with its own core (requests do not share
+//! CPU); `kernel/serverless.rs` maps the requests onto platform instances,
+//! keeps the idle ones and decides who pays a cold start.
 
 use super::compile::Compiler;
 use crate::config;
@@ -16,6 +16,8 @@ const DEFAULT_PRICE_PER_MILLION: f64 = 0.20;
 const DEFAULT_PRICE_PER_GB_S: f64 = 0.000_016_666_7;
 /// AWS Lambda's default account concurrency.
 const DEFAULT_MAX_INSTANCES: u32 = 1000;
+/// Most requests in service at once, `max_instances x concurrency`.
+const MAX_SLOTS: u32 = 100_000_000;
 /// AWS Lambda's smallest memory size, 128 MiB.
 const DEFAULT_MEMORY_BYTES: f64 = 128.0 * 1024.0 * 1024.0;
 
@@ -54,7 +56,9 @@ impl Compiler<'_> {
         let key = |k: &str| format!("services.{sname}.{k}");
         let hint = "a serverless service has no fixed fleet: the platform starts an instance per request \
                     (bound them with serverless.max_instances)";
-        let clash = |name: &str, given: bool| -> Result<(), ModelError> {
+        let platform = "the platform sizes and runs a function's instances: a CFS quota or GC pauses of a pod \
+                        mean nothing here (put CPU-heavy or paused time in the op's demand)";
+        let clash_with = |name: &str, given: bool, hint: &str| -> Result<(), ModelError> {
             if given {
                 return Err(self
                     .err(
@@ -66,6 +70,7 @@ impl Compiler<'_> {
             }
             Ok(())
         };
+        let clash = |name: &str, given: bool| clash_with(name, given, hint);
         clash("instances", svc.instances.0 != 1)?;
         clash("threads", svc.threads.is_some())?;
         clash("cores", svc.cores.is_some())?;
@@ -77,19 +82,25 @@ impl Compiler<'_> {
         clash("concurrency", svc.concurrency != Concurrency::ThreadPerRequest)?;
         // A preempted request would give its instance to another mid-request.
         clash("discipline", svc.discipline == Discipline::PriorityPreemptive)?;
+        clash_with("cpu_limit", svc.cpu_limit.is_some(), platform)?;
+        clash_with("cpu_period", svc.cpu_period.is_some(), platform)?;
+        clash_with("pauses", svc.pauses.is_some(), platform)?;
         let concurrency = cfg.concurrency.map_or(1, |c| c.0);
-        if concurrency != 1 {
+        let max_instances = cfg.max_instances.map_or(DEFAULT_MAX_INSTANCES, |m| m.0);
+        if max_instances > 100_000 {
+            return Err(self.err(s.span(), key("serverless.max_instances"), "at most 100000 instances"));
+        }
+        if max_instances.checked_mul(concurrency).is_none_or(|slots| slots > MAX_SLOTS) {
             return Err(self
                 .err(
                     s.span(),
                     key("serverless.concurrency"),
-                    "only concurrency = 1 (one request per instance, as Lambda) is supported yet",
+                    format!(
+                        "max_instances x concurrency = {} requests at once, above {MAX_SLOTS}",
+                        u64::from(max_instances) * u64::from(concurrency)
+                    ),
                 )
-                .with_hint("remove `concurrency`"));
-        }
-        let max_instances = cfg.max_instances.map_or(DEFAULT_MAX_INSTANCES, |m| m.0);
-        if max_instances > 100_000 {
-            return Err(self.err(s.span(), key("serverless.max_instances"), "at most 100000 instances"));
+                .with_hint("lower `max_instances` or `concurrency` (Cloud Run allows at most 1000 per instance)"));
         }
         let memory = cfg.memory.map_or(DEFAULT_MEMORY_BYTES, |m| m.0);
         if memory <= 0.0 {

@@ -442,6 +442,15 @@ fn notes(out: &mut String, s: &Summary) {
             small_dollars(sv.cost_per_hour.value / (3600.0 * sv.requests_per_s.value) * 1e6),
             number_est(&sv.gb_s_per_s, "")
         );
+        if sv.requests_per_busy_instance.value > 1.0 {
+            // Instances shared by several requests (`concurrency` above 1).
+            let _ = writeln!(
+                out,
+                "  {} requests per busy instance; {} instances started per second",
+                number_est(&sv.requests_per_busy_instance, ""),
+                number_est(&sv.instance_starts_per_s, "")
+            );
+        }
     }
     for c in &s.classes {
         let causes: Vec<String> = c

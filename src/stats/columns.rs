@@ -397,6 +397,20 @@ pub(crate) const SERVERLESS: &[Metric<ServiceMetrics, ServiceSummary>] = &[
         true
     ),
     metric!(
+        "instance_starts_per_s",
+        "instances started (whole cold starts) per second (serverless)",
+        |s| s.serverless.as_ref().map_or(f64::NAN, |x| x.instance_starts_per_s),
+        |s| s.serverless.as_ref().map_or(&MISSING, |x| &x.instance_starts_per_s),
+        true
+    ),
+    metric!(
+        "requests_per_busy_instance",
+        "time-average requests on a busy instance (serverless)",
+        |s| s.serverless.as_ref().map_or(f64::NAN, |x| x.requests_per_busy_instance),
+        |s| s.serverless.as_ref().map_or(&MISSING, |x| &x.requests_per_busy_instance),
+        true
+    ),
+    metric!(
         "gb_s_per_s",
         "GB-seconds billed per second: busy instances x memory (serverless)",
         |s| s.serverless.as_ref().map_or(f64::NAN, |x| x.gb_s_per_s),

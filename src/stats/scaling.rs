@@ -56,10 +56,14 @@ pub struct ScalingSummary {
 pub struct ServerlessCounts {
     /// Requests that started on an instance.
     pub requests: u64,
-    /// Of them, those that found no idle instance and paid a cold start.
+    /// Of them, those that waited for a cold start (their instance's or one they joined).
     pub cold: u64,
+    /// Instances started.
+    pub starts: u64,
     /// Time-average idle (kept-alive) instances.
     pub mean_idle: f64,
+    /// Time-average instances serving (or starting for) at least one request.
+    pub mean_busy: f64,
 }
 
 /// A serverless service in one replication: cold starts, instances and cost.
@@ -74,6 +78,13 @@ pub struct ServerlessMetrics {
     pub mean_idle_instances: f64,
     /// Requests started per second.
     pub requests_per_s: f64,
+    /// Instances started (cold starts paid in full) per second (`null` in older files).
+    #[serde(with = "super::nan_as_null", default = "unknown")]
+    pub instance_starts_per_s: f64,
+    /// Time-average requests per busy instance: requests in service over busy
+    /// instances (`null` when no instance was busy).
+    #[serde(with = "super::nan_as_null", default = "unknown")]
+    pub requests_per_busy_instance: f64,
     /// GB-seconds billed per second: busy instances times memory.
     pub gb_s_per_s: f64,
     /// Dollars per hour: requests times their price plus GB-seconds times theirs.
@@ -81,16 +92,19 @@ pub struct ServerlessMetrics {
 }
 
 impl ServerlessMetrics {
-    /// The run's figures over `observed` seconds, with `busy` the
-    /// time-average busy slots (instances, at one request each).
-    pub fn new(c: &ServerlessCounts, busy: f64, observed: f64, s: &crate::model::Serverless) -> Self {
+    /// The run's figures over `observed` seconds, with `in_service` the
+    /// time-average busy slots (requests on instances).
+    pub fn new(c: &ServerlessCounts, in_service: f64, observed: f64, s: &crate::model::Serverless) -> Self {
         let requests_per_s = c.requests as f64 / observed;
-        let gb_s_per_s = busy * s.memory_gb;
+        // Billed instance-time: an instance is billed while it serves at least one request.
+        let gb_s_per_s = c.mean_busy * s.memory_gb;
         ServerlessMetrics {
             cold_start_ratio: if c.requests > 0 { c.cold as f64 / c.requests as f64 } else { f64::NAN },
-            mean_busy_instances: busy,
+            mean_busy_instances: c.mean_busy,
             mean_idle_instances: c.mean_idle,
             requests_per_s,
+            instance_starts_per_s: c.starts as f64 / observed,
+            requests_per_busy_instance: if c.mean_busy > 0.0 { in_service / c.mean_busy } else { f64::NAN },
             gb_s_per_s,
             cost_per_hour: 3600.0 * (requests_per_s * s.price_per_request + gb_s_per_s * s.price_per_gb_s),
         }
@@ -108,8 +122,24 @@ pub struct ServerlessSummary {
     pub mean_idle_instances: Estimate,
     /// Requests per second.
     pub requests_per_s: Estimate,
+    /// Instances started per second.
+    #[serde(default = "unknown_estimate")]
+    pub instance_starts_per_s: Estimate,
+    /// Time-average requests per busy instance.
+    #[serde(default = "unknown_estimate")]
+    pub requests_per_busy_instance: Estimate,
     /// GB-seconds per second.
     pub gb_s_per_s: Estimate,
     /// Dollars per hour.
     pub cost_per_hour: Estimate,
+}
+
+/// Not known: the default of fields that files older than `concurrency` lack.
+fn unknown() -> f64 {
+    f64::NAN
+}
+
+/// Not known, with no interval.
+fn unknown_estimate() -> Estimate {
+    Estimate::exact(f64::NAN)
 }

@@ -222,6 +222,8 @@ fn services(net: &Network, runs: &[RunMetrics]) -> Vec<ServiceSummary> {
                         mean_busy_instances: sv(|x| x.mean_busy_instances),
                         mean_idle_instances: sv(|x| x.mean_idle_instances),
                         requests_per_s: sv(|x| x.requests_per_s),
+                        instance_starts_per_s: sv(|x| x.instance_starts_per_s),
+                        requests_per_busy_instance: sv(|x| x.requests_per_busy_instance),
                         gb_s_per_s: sv(|x| x.gb_s_per_s),
                         cost_per_hour: sv(|x| x.cost_per_hour),
                     }
