@@ -1,7 +1,8 @@
 //! The charts of a run's time series (`simulation.series`): latency,
-//! throughput, utilisation, instances, CPU stalls, hedges and queue depth
-//! interval by interval, so outages, bursts, throttling, pauses, hedging's
-//! extra load and an autoscaler's lag show as they happen.
+//! throughput, utilisation, instances (a serverless platform's busy and
+//! idle ones too), CPU stalls, hedges and queue depth interval by interval,
+//! so outages, bursts, cold starts, throttling, pauses, hedging's extra load
+//! and an autoscaler's lag show as they happen.
 
 use crate::stats::Series;
 use crate::stats::Summary;
@@ -159,6 +160,33 @@ pub(crate) fn plan(summary: &Summary) -> Vec<Planned> {
             "Instances over time",
             "Instances serving at the end of each interval: an autoscaler's steps, and the dips of failed instances."
                 .into(),
+            Axis::linear("instances", Fmt::Number, true),
+            lines,
+        ));
+    }
+
+    // Serverless services: the platform's instances, busy (solid) and kept warm (dashed).
+    let mut lines = Vec::new();
+    for ((i, svc), s) in services() {
+        for (what, values, dash) in
+            [("busy", &s.busy_instances, Dash::Solid), ("idle", &s.idle_instances, Dash::Dashed)]
+        {
+            if let Some(values) = values {
+                lines.push(Line {
+                    label: format!("{} {what}", svc.name),
+                    values: values.clone(),
+                    colour_index: i,
+                    dash,
+                });
+            }
+        }
+    }
+    if !lines.is_empty() {
+        out.push(chart(
+            series,
+            "timeline-serverless",
+            "Serverless instances over time",
+            "Mean platform instances of each serverless service in each interval: serving at least one request (solid) and idle, kept warm until keep_alive reclaims them (dashed). A burst starts instances (and pays their cold starts); the idle ones linger after it.".into(),
             Axis::linear("instances", Fmt::Number, true),
             lines,
         ));

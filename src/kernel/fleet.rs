@@ -49,7 +49,8 @@ impl<O: Observer, const BASIC: bool> Sim<'_, O, BASIC> {
             .iter_mut()
             .map(|f| {
                 f.touch(now);
-                ServiceAreas { up: f.area_active, ..ServiceAreas::default() }
+                let serverless = f.warm.as_deref_mut().map_or((0, 0), |w| w.areas(now));
+                ServiceAreas { up: f.area_active, serverless, ..ServiceAreas::default() }
             })
             .collect();
         for inst in &mut self.instances {

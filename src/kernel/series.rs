@@ -1,7 +1,8 @@
 //! The time series of one replication: every `interval`, from time zero
 //! (warm-up included), each class's throughput, errors and latency
 //! percentiles, each service's utilisation, queue and instances (and its
-//! throttled and paused shares, if it has a CPU limit or pauses), each
+//! throttled and paused shares, if it has a CPU limit or pauses; its busy
+//! and idle platform instances, if it is serverless), each
 //! broker queue's backlog, and the hedges each hedged call site sends.
 
 use hdrhistogram::Histogram;
@@ -21,6 +22,8 @@ pub(super) struct ServiceAreas {
     pub(super) up: u128,
     /// Instance-time throttled by a CPU limit and paused (gated instances only).
     pub(super) stalls: (u128, u128),
+    /// Busy and idle platform instance-time (serverless services only).
+    pub(super) serverless: (u128, u128),
 }
 
 impl ServiceAreas {
@@ -30,6 +33,7 @@ impl ServiceAreas {
             queue: self.queue + o.queue,
             up: self.up + o.up,
             stalls: (self.stalls.0 + o.stalls.0, self.stalls.1 + o.stalls.1),
+            serverless: (self.serverless.0 + o.serverless.0, self.serverless.1 + o.serverless.1),
         }
     }
 }
@@ -107,6 +111,13 @@ impl SeriesRecorder {
         self.hedges[site] += 1;
     }
 
+    /// Records `service`'s busy and idle platform instances (a serverless service).
+    pub(super) fn watch_serverless(&mut self, service: usize) {
+        let s = &mut self.out.services[service];
+        s.busy_instances = Some(Vec::new());
+        s.idle_instances = Some(Vec::new());
+    }
+
     /// Time of the first row.
     pub(super) fn first_tick(&self) -> Time {
         self.interval
@@ -182,6 +193,10 @@ impl SeriesRecorder {
             if let Some(p) = &mut s.paused {
                 p.push(share(now_areas.stalls.1, last.stalls.1));
             }
+            if let (Some(busy), Some(idle)) = (&mut s.busy_instances, &mut s.idle_instances) {
+                busy.push((now_areas.serverless.0 - last.serverless.0) as f64 / dt);
+                idle.push((now_areas.serverless.1 - last.serverless.1) as f64 / dt);
+            }
         }
         for (count, out) in self.hedges.iter_mut().zip(&mut self.out.hedges_per_s) {
             if let Some(out) = out {
@@ -213,7 +228,7 @@ mod tests {
         let s = 1_000_000_000u128;
         // Two instances up for half the second, one for the other half
         // (1.5 instance-seconds), 1.5 cores busy on average; one up at the end.
-        let areas = ServiceAreas { busy_cores: 3 * s / 2, queue: 0, up: 3 * s / 2, stalls: (0, 0) };
+        let areas = ServiceAreas { busy_cores: 3 * s / 2, up: 3 * s / 2, ..ServiceAreas::default() };
         r.row(1_000_000_000, &[areas], &[1], &[]);
         let out = r.finish();
         // 1.5 over 1.5 instances x 2 cores, not over the 1 up at the end.

@@ -196,6 +196,12 @@ impl Warm {
         self.owner[j] = i;
     }
 
+    /// Busy and idle instance-time \[ns\] since the window opened, up to `now` (for the series).
+    pub(super) fn areas(&mut self, now: Time) -> (u128, u128) {
+        self.advance(now);
+        (self.area_busy, self.area_idle)
+    }
+
     /// The observation window opens: counts restart.
     pub(super) fn window_opened(&mut self, now: Time) {
         self.advance(now);

@@ -110,6 +110,9 @@ impl<'n, O: Observer, const BASIC: bool> Sim<'n, O, BASIC> {
                 let mut recorder = SeriesRecorder::new(i, net.classes.len(), usable, net.queues.len());
                 for (id, s) in net.services.iter().enumerate() {
                     recorder.watch_stalls(id, s.cpu_limit.is_some(), s.pauses.is_some());
+                    if s.serverless.is_some() {
+                        recorder.watch_serverless(id);
+                    }
                 }
                 let hedged = net.calls.iter().filter(|c| c.hedge != NONE).map(|c| c.guard as usize);
                 recorder.watch_hedges(net.guarded.len(), hedged);

@@ -80,7 +80,12 @@ pub fn series_csv(s: &Summary) -> Option<String> {
             header.push(format!("service.{}.{m}", v.name));
             columns.push(col);
         }
-        for (m, col) in [("throttled", &vs.throttled), ("paused", &vs.paused)] {
+        for (m, col) in [
+            ("throttled", &vs.throttled),
+            ("paused", &vs.paused),
+            ("busy_instances", &vs.busy_instances),
+            ("idle_instances", &vs.idle_instances),
+        ] {
             if let Some(col) = col {
                 header.push(format!("service.{}.{m}", v.name));
                 columns.push(col);

@@ -488,6 +488,12 @@ impl Series {
                         .paused
                         .as_ref()
                         .map(|_| avg(&|s| s.services[v].paused.as_ref().expect("every replication records it"))),
+                    busy_instances: first.services[v].busy_instances.as_ref().map(|_| {
+                        avg(&|s| s.services[v].busy_instances.as_ref().expect("every replication records it"))
+                    }),
+                    idle_instances: first.services[v].idle_instances.as_ref().map(|_| {
+                        avg(&|s| s.services[v].idle_instances.as_ref().expect("every replication records it"))
+                    }),
                 })
                 .collect(),
             queue_depth: (0..first.queue_depth.len()).map(|q| avg(&|s| &s.queue_depth[q])).collect(),
@@ -533,6 +539,12 @@ pub struct ServiceSeries {
     /// Share of the instances' time paused in each interval (services with pauses only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paused: Option<Vec<f64>>,
+    /// Mean platform instances serving at least one request in each interval (serverless services only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy_instances: Option<Vec<f64>>,
+    /// Mean platform instances idle, kept warm, in each interval (serverless services only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_instances: Option<Vec<f64>>,
 }
 
 /// Everything one replication measured.

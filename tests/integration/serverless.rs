@@ -321,3 +321,34 @@ fn a_cancelled_hedge_holds_no_instance() {
         assert!(alive <= 3.0 + 1e-9, "concurrency {concurrency}: {alive} instances alive on average, above 3");
     }
 }
+
+/// The series counts the platform's instances as the summary does: with no
+/// warm-up and whole intervals, the intervals' mean busy and idle instances
+/// are the summary's; the CSV has their columns and the charts a timeline.
+#[test]
+fn the_series_follows_the_busy_and_idle_instances() {
+    let sim = "duration = \"600s\"\nwarmup = \"0s\"\nreplications = 3\nseed = 5\nseries = \"30s\"";
+    let text = model("5/s", r#"cold_start = "const(400ms)", keep_alive = "10s", concurrency = 4"#, sim);
+    let net = capsim::model::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let outcome = capsim::run::run(&net);
+    let s = &outcome.summary;
+    let sv = s.services[0].serverless.as_ref().expect("serverless metrics");
+    let series = &s.series.as_ref().expect("a series").services[0];
+    for (what, values, summary) in [
+        ("busy", &series.busy_instances, sv.mean_busy_instances.value),
+        ("idle", &series.idle_instances, sv.mean_idle_instances.value),
+    ] {
+        let values = values.as_ref().expect("recorded for a serverless service");
+        assert_eq!(values.len(), 20);
+        let mean = values.iter().sum::<f64>() / 20.0;
+        assert!(summary > 0.1, "{what}: {summary} is too small to test anything");
+        assert!((mean - summary).abs() < 1e-9 * summary, "{what}: series {mean} against summary {summary}");
+    }
+    let csv = capsim::report::series_csv(s).expect("a series");
+    let header = csv.lines().next().expect("a header");
+    assert!(header.contains("service.fn.busy_instances,service.fn.idle_instances"), "{header}");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("serverless-series");
+    let _ = std::fs::remove_dir_all(&dir);
+    let charts = capsim::charts::run_charts(s, &outcome.latency, &dir).expect("drawn");
+    assert!(charts.iter().any(|c| c.name == "timeline-serverless"), "a serverless timeline");
+}
