@@ -196,7 +196,8 @@ fn a_saturation_warning_says_what_bounds_the_queue() {
 
 /// Writes the good model to a file, for errors that need one.
 fn good_model_file(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("capsim-bad-{}-{name}", std::process::id()));
+    let dir =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("capsim-bad-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("api.toml");
     std::fs::write(&path, GOOD).unwrap();

@@ -12,7 +12,7 @@ fn capsim(args: &[&str]) -> Output {
 }
 
 fn temp_model(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("capsim-cli-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("capsim-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
@@ -96,7 +96,7 @@ fn override_of_a_missing_path_is_refused() {
 
 #[test]
 fn output_file_is_written() {
-    let dir = std::env::temp_dir().join(format!("capsim-out-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("capsim-out-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("result.json");
     let out = capsim(&["run", "models/mm1.toml", "--duration", "500s", "-f", "json", "-o", path.to_str().unwrap()]);
@@ -209,7 +209,8 @@ fn a_bare_time_as_a_demand_suggests_const_and_exp() {
 
 #[test]
 fn plot_report_and_merge_on_a_folder_capsim_did_not_write_say_how_to_make_one() {
-    let dir = std::env::temp_dir().join(format!("capsim-cli-{}-notresults", std::process::id()));
+    let dir =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("capsim-cli-{}-notresults", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let d = dir.to_str().unwrap();
     refused_with(&capsim(&["plot", d]), &["is not a capsim results folder", "capsim sweep"]);

@@ -62,7 +62,7 @@ fn bursts_raise_the_mean_rate_as_on_off_theory_says() {
 
 #[test]
 fn a_trace_is_replayed_exactly() {
-    let dir = std::env::temp_dir().join(format!("capsim-trace-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("capsim-trace-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let times: Vec<String> = (0..1000).map(|i| format!("{}", f64::from(i) * 0.25 + 0.1)).collect();
     std::fs::write(dir.join("arrivals.csv"), format!("t\n{}\n", times.join("\n"))).unwrap();

@@ -18,7 +18,8 @@ fn capsim(args: &[&str]) -> Output {
 }
 
 fn dir(test: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("capsim-fitting-{}-{test}", std::process::id()));
+    let d =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("capsim-fitting-{}-{test}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
     d
 }

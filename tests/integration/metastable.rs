@@ -85,7 +85,8 @@ fn a_sweep_over_the_retry_budget_answers_the_recovery_question_as_run_does() {
 #[test]
 fn a_sweep_writes_recovery_columns_only_when_its_model_asks_the_question() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = std::env::temp_dir().join(format!("capsim-metastable-{}", std::process::id()));
+    let dir =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("capsim-metastable-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let sweep = |experiment: &str, out: &str, extra: &[&str]| {
         let out = dir.join(out);

@@ -497,7 +497,8 @@ fn first_difference(what: &str, a: &str, b: &str) -> String {
 /// A sweep over a generated model: 2 designs x 2 loads x 2 replications;
 /// the results whole, and merged from 2 and from 3 shards, must be equal.
 fn sweep_shards(text: &str, case: u64) -> Result<(), String> {
-    let dir = std::env::temp_dir().join(format!("capsim-props-{}-{case}", std::process::id()));
+    let dir =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("capsim-props-{}-{case}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("model.toml"), text).map_err(|e| e.to_string())?;
     let exp_path = dir.join("exp.toml");

@@ -99,7 +99,8 @@ fn capsim(args: &[&str]) -> Output {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("capsim-rel-{}-{name}", std::process::id()));
+    let dir =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("capsim-rel-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -221,7 +222,7 @@ fn a_failed_run_in_a_sweep_is_named_and_the_others_finish() {
 
 #[test]
 fn auto_warmup_gives_the_same_numbers_through_run_and_sweep() {
-    let dir = std::env::temp_dir().join(format!("capsim-warmup-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("capsim-warmup-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("mm1.toml"), mm1("900/s", "20s", "auto", 3)).unwrap();

@@ -115,7 +115,8 @@ fn theory_gives_response_and_wait_percentiles_where_it_has_them() {
 
 #[test]
 fn a_policy_without_a_closed_form_is_named_as_the_model_writes_it() {
-    let model = std::env::temp_dir().join(format!("capsim-p2-{}.toml", std::process::id()));
+    let model =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("capsim-p2-{}.toml", std::process::id()));
     std::fs::write(
         &model,
         "[simulation]\nduration = \"10s\"\n[workload.w]\ntarget = \"api.get\"\nrate = \"100/s\"\n\
