@@ -309,11 +309,27 @@ fn link_or_copy(src: &Path, dst: &Path) -> Result<(), FileError> {
 mod tests {
     use super::*;
 
-    fn scratch(name: &str) -> PathBuf {
+    /// A scratch folder, removed when the test ends (passed or not).
+    struct Scratch(PathBuf);
+
+    impl std::ops::Deref for Scratch {
+        type Target = Path;
+        fn deref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn scratch(name: &str) -> Scratch {
         let dir = std::env::temp_dir().join(format!("capsim-files-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
-        dir
+        Scratch(dir)
     }
 
     fn fill_results(dir: &Path) -> Result<(), FileError> {
@@ -339,7 +355,7 @@ mod tests {
         assert_eq!(fs::read_to_string(out.join("charts/latency.png")).unwrap(), "new");
         write_dir_atomically(&out, Destination::Results, true, fill_results).unwrap();
         assert!(!out.join("notes.md").exists(), "--force replaces the folder whole");
-        let leftovers: Vec<_> = fs::read_dir(&root).unwrap().flatten().map(|e| e.file_name()).collect();
+        let leftovers: Vec<_> = fs::read_dir(&*root).unwrap().flatten().map(|e| e.file_name()).collect();
         assert_eq!(leftovers, vec![std::ffi::OsString::from("out")], "no temporary folder is left behind");
     }
 
