@@ -166,7 +166,8 @@ const NOT_PARAMETERS: [&str; 2] = ["simulation", "catalog"];
 const NOT_QUANTITIES: [&str; 3] = ["seed", "priority", "replications"];
 
 /// Every positive quantity of the model file (`doc`) outside
-/// `[simulation]`, as dotted paths in file order.
+/// `[simulation]`, as dotted paths in file order; of a two-arm branch,
+/// only the first arm's `p` (the second moves with it).
 pub fn candidates(doc: &toml::Value) -> Vec<String> {
     fn walk(v: &toml::Value, path: &mut Vec<String>, out: &mut Vec<String>) {
         match v {
@@ -197,6 +198,11 @@ pub fn candidates(doc: &toml::Value) -> Vec<String> {
     }
     let mut out = Vec::new();
     walk(doc, &mut Vec::new(), &mut out);
+    // A two-arm branch has one parameter: its second arm mirrors the first.
+    out.retain(|path| {
+        let second = path.strip_suffix(".1.p").filter(|branch| branch.ends_with("branch"));
+        !second.is_some_and(|branch| matches!(value_at(doc, branch), Some(toml::Value::Array(a)) if a.len() == 2))
+    });
     out
 }
 
@@ -258,7 +264,6 @@ mod tests {
                 "services.a.instances",
                 "services.a.ops.b.demand",
                 "services.a.ops.b.steps.0.branch.0.p",
-                "services.a.ops.b.steps.0.branch.1.p"
             ]
         );
     }
