@@ -110,8 +110,9 @@ impl Axis {
                 Resolved {
                     lo: -0.5,
                     hi: n - 0.5,
-                    ticks: (0..names.len()).map(|i| i as f64).collect(),
-                    labels: names.clone(),
+                    // A nameless category (the one point of a sweep without axes) gets no tick.
+                    ticks: (0..names.len()).filter(|&i| !names[i].is_empty()).map(|i| i as f64).collect(),
+                    labels: names.iter().filter(|n| !n.is_empty()).cloned().collect(),
                     title: self.title.clone(),
                 }
             }
