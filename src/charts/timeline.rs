@@ -4,8 +4,8 @@
 //! so outages, bursts, cold starts, throttling, pauses, hedging's extra load
 //! and an autoscaler's lag show as they happen.
 
-use crate::stats::Series;
 use crate::stats::Summary;
+use crate::stats::{Series, ServiceSeries};
 
 use super::Planned;
 use super::axis::{Axis, Fmt};
@@ -63,6 +63,29 @@ fn chart(series: &Series, name: &'static str, title: &str, caption: String, y: A
             legend_below: false,
         },
     }
+}
+
+/// Two optional measures per service, the first solid and the second
+/// dashed, in the service's colour; services without them draw nothing.
+fn solid_and_dashed<'s>(
+    summary: &Summary,
+    series: &'s Series,
+    pick: impl Fn(&'s ServiceSeries) -> [(&'static str, &'s Option<Vec<f64>>); 2],
+) -> Vec<Line> {
+    let mut lines = Vec::new();
+    for (i, (svc, s)) in summary.services.iter().zip(&series.services).enumerate() {
+        for ((what, values), dash) in pick(s).into_iter().zip([Dash::Solid, Dash::Dashed]) {
+            if let Some(values) = values {
+                lines.push(Line {
+                    label: format!("{} {what}", svc.name),
+                    values: values.clone(),
+                    colour_index: i,
+                    dash,
+                });
+            }
+        }
+    }
+    lines
 }
 
 pub(crate) fn plan(summary: &Summary) -> Vec<Planned> {
@@ -166,21 +189,7 @@ pub(crate) fn plan(summary: &Summary) -> Vec<Planned> {
     }
 
     // Serverless services: the platform's instances, busy (solid) and kept warm (dashed).
-    let mut lines = Vec::new();
-    for ((i, svc), s) in services() {
-        for (what, values, dash) in
-            [("busy", &s.busy_instances, Dash::Solid), ("idle", &s.idle_instances, Dash::Dashed)]
-        {
-            if let Some(values) = values {
-                lines.push(Line {
-                    label: format!("{} {what}", svc.name),
-                    values: values.clone(),
-                    colour_index: i,
-                    dash,
-                });
-            }
-        }
-    }
+    let lines = solid_and_dashed(summary, series, |s| [("busy", &s.busy_instances), ("idle", &s.idle_instances)]);
     if !lines.is_empty() {
         out.push(chart(
             series,
@@ -193,19 +202,7 @@ pub(crate) fn plan(summary: &Summary) -> Vec<Planned> {
     }
 
     // CPU stalls only for services with a CPU limit or pauses.
-    let mut lines = Vec::new();
-    for ((i, svc), s) in services() {
-        for (what, values, dash) in [("throttled", &s.throttled, Dash::Solid), ("paused", &s.paused, Dash::Dashed)] {
-            if let Some(values) = values {
-                lines.push(Line {
-                    label: format!("{} {what}", svc.name),
-                    values: values.clone(),
-                    colour_index: i,
-                    dash,
-                });
-            }
-        }
-    }
+    let lines = solid_and_dashed(summary, series, |s| [("throttled", &s.throttled), ("paused", &s.paused)]);
     if !lines.is_empty() {
         out.push(chart(
             series,
