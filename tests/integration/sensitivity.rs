@@ -30,19 +30,22 @@ threads = 1
 demand = "exp(1s)"
 "#;
 
-#[test]
-fn elasticities_of_the_mm1_response_match_the_analytic_derivatives() {
-    let dir = scratch("sensitivity-mm1");
-    let model = dir.join("mm1.toml");
-    std::fs::write(&model, MM1).unwrap();
-    let varies = [
-        Vary { path: "workload.main.rate".into(), fraction: 0.1 },
-        Vary { path: "services.server.ops.handle.demand".into(), fraction: 0.1 },
-    ];
+/// The sensitivity of model `text` to the parameters at `paths`, ±10% each.
+fn sensitivity_of(name: &str, text: &str, paths: &[&str]) -> sensitivity::Sensitivity {
+    let dir = scratch(&format!("sensitivity-{name}"));
+    let model = dir.join(format!("{name}.toml"));
+    std::fs::write(&model, text).unwrap();
+    let varies: Vec<Vary> = paths.iter().map(|p| Vary { path: (*p).into(), fraction: 0.1 }).collect();
     let settings = [Setting { name: "model".into(), overrides: vec![] }];
     let plan = sensitivity::plan(&model, &settings, &varies, 0.1).unwrap();
     let runs = simulate_networks(&plan.networks, &|i| plan.describe(i), &|| {}, &AtomicBool::new(false)).unwrap();
-    let s = sensitivity::analyse("mm1", &plan, &runs, "main", None);
+    let _ = std::fs::remove_dir_all(&dir);
+    sensitivity::analyse(name, &plan, &runs, "main", None)
+}
+
+#[test]
+fn elasticities_of_the_mm1_response_match_the_analytic_derivatives() {
+    let s = sensitivity_of("mm1", MM1, &["workload.main.rate", "services.server.ops.handle.demand"]);
     let rho: f64 = 0.6;
     // W = S / (1 - λS): d ln W / d ln λ = ρ/(1-ρ), d ln W / d ln S = 1/(1-ρ).
     // The estimate is a central difference over ±10%, which differs from
@@ -73,7 +76,6 @@ fn elasticities_of_the_mm1_response_match_the_analytic_derivatives() {
     };
     assert!((throughput(0).value - 1.0).abs() <= throughput(0).ci95.unwrap() + 0.01);
     assert!(throughput(1).value.abs() <= throughput(1).ci95.unwrap() + 0.01);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A cache's hit ratio is an arm's `p`: varied ±10%, the miss arm takes
@@ -81,11 +83,7 @@ fn elasticities_of_the_mm1_response_match_the_analytic_derivatives() {
 /// moves from 28 ms to 12 ms around h = 0.8.
 #[test]
 fn an_arm_probability_is_varied_with_its_sibling_taking_the_rest() {
-    let dir = scratch("sensitivity-arm");
-    let model = dir.join("cache.toml");
-    std::fs::write(
-        &model,
-        r#"
+    let model = r#"
 [simulation]
 duration = "400s"
 replications = 5
@@ -106,22 +104,15 @@ threads = "unlimited"
 
 [services.db.ops.query]
 demand = "const(100ms)"
-"#,
-    )
-    .unwrap();
-    let varies = [Vary { path: "services.api.ops.get.steps.0.branch.0.p".into(), fraction: 0.1 }];
-    let settings = [Setting { name: "model".into(), overrides: vec![] }];
-    let plan = sensitivity::plan(&model, &settings, &varies, 0.1).unwrap();
-    assert!(plan.skipped.is_empty(), "{:?}", plan.skipped.iter().map(|s| &s.reason).collect::<Vec<_>>());
-    let runs = simulate_networks(&plan.networks, &|i| plan.describe(i), &|| {}, &AtomicBool::new(false)).unwrap();
-    let s = sensitivity::analyse("cache", &plan, &runs, "main", None);
+"#;
+    let s = sensitivity_of("cache", model, &["services.api.ops.get.steps.0.branch.0.p"]);
+    assert!(s.skipped.is_empty(), "{:?}", s.skipped.iter().map(|s| &s.reason).collect::<Vec<_>>());
     let e = s.settings[0].parameters[0].effects.iter().find(|e| e.metric.kind == Kind::Mean).unwrap().elasticity;
     // ln(12/28) / ln(0.88/0.72).
     let expected = (0.012f64 / 0.028).ln() / (0.88f64 / 0.72).ln();
     let ci = e.ci95.unwrap();
     assert!(ci < 0.3, "the interval ({ci}) is too wide to test anything");
     assert!((e.value - expected).abs() <= ci, "elasticity {} ± {ci}, expected {expected}", e.value);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
